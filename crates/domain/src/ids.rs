@@ -1,0 +1,30 @@
+//! Typed identifiers: a ticket id cannot be passed where a customer id is wanted.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! id_type {
+    ($($(#[$m:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )*};
+}
+
+id_type!(
+    /// A staff or customer account.
+    UserId,
+    /// A customer in the archive (R5.2).
+    CustomerId,
+    /// A contact person of a customer.
+    ContactId,
+    /// A service ticket: one recorded contact and the work it starts.
+    TicketId,
+);

@@ -1,0 +1,20 @@
+//! Sanbao's domain: the after-sales policy as types and pure rules.
+//!
+//! Nothing here does I/O. Every rule of `REQUIREMENTS.md` that the system computes lives in
+//! exactly one place in this crate: deadlines ([`ticket::deadlines_for`]), regions
+//! ([`Region::of_address`]), who may do what ([`role::Role::may`]), the ticket workflow
+//! ([`ticket::Ticket::apply`]).
+
+pub mod customer;
+pub mod error;
+pub mod ids;
+pub mod region;
+pub mod role;
+pub mod text;
+pub mod ticket;
+pub mod time;
+
+pub use error::{Error, FieldErrors, Problem};
+pub use ids::{ContactId, CustomerId, TicketId, UserId};
+pub use region::Region;
+pub use role::{Permission, Role};

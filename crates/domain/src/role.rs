@@ -1,0 +1,172 @@
+//! Who may do what: one table, tested as a whole.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    ServiceManager,
+    ServiceClerk,
+    SeniorEngineer,
+    Technician,
+    Salesperson,
+    QualityEngineer,
+    Customer,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::Admin,
+        Role::ServiceManager,
+        Role::ServiceClerk,
+        Role::SeniorEngineer,
+        Role::Technician,
+        Role::Salesperson,
+        Role::QualityEngineer,
+        Role::Customer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::ServiceManager => "service_manager",
+            Role::ServiceClerk => "service_clerk",
+            Role::SeniorEngineer => "senior_engineer",
+            Role::Technician => "technician",
+            Role::Salesperson => "salesperson",
+            Role::QualityEngineer => "quality_engineer",
+            Role::Customer => "customer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Whether this role holds the permission. The one place that decides it.
+    pub fn may(self, permission: Permission) -> bool {
+        GRANTS
+            .iter()
+            .find(|(p, _)| *p == permission)
+            .is_some_and(|(_, roles)| roles.contains(&self))
+    }
+
+    /// Staff roles see the service desk; customers only (later) the portal.
+    pub fn is_staff(self) -> bool {
+        self != Role::Customer
+    }
+}
+
+/// Everything the system lets someone do, named by the act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Create accounts, change roles.
+    ManageUsers,
+    /// Look at the service desk, customers and tickets.
+    ViewServiceDesk,
+    /// Create and edit customers and their contacts.
+    EditCustomers,
+    /// Override the region derived from an address (with a reason).
+    CorrectRegion,
+    /// Record an incoming contact as a ticket.
+    OpenTickets,
+    /// Make someone the owner of a ticket (R3.10).
+    AssignTickets,
+    /// Give a complaint's handling opinion (R3.3).
+    GiveOpinion,
+    /// Answer a consultation or a letter (R3.5, R3.7).
+    ReplyToCustomer,
+    /// Send a technician to site (R3.4, R4.1).
+    DispatchTechnicians,
+    /// Record a technician's arrival on site (R3.4).
+    CheckInOnSite,
+    /// Add a note to a ticket's timeline.
+    AddNotes,
+    /// Mark a ticket's work as done.
+    ResolveTickets,
+    /// Close a resolved ticket, or reopen one.
+    CloseTickets,
+    /// Cancel a ticket recorded by mistake or twice.
+    CancelTickets,
+}
+
+use Permission as P;
+use Role::{
+    Admin as A, QualityEngineer as Q, Salesperson as Sa, SeniorEngineer as E, ServiceClerk as C,
+    ServiceManager as M, Technician as T,
+};
+
+const STAFF: &[Role] = &[A, M, C, E, T, Sa, Q];
+
+/// The permission table. Customers hold none of these; their portal has its own rules.
+const GRANTS: &[(Permission, &[Role])] = &[
+    (P::ManageUsers, &[A]),
+    (P::ViewServiceDesk, STAFF),
+    (P::EditCustomers, &[A, M, C, Sa]),
+    (P::CorrectRegion, &[A, M, C]),
+    (P::OpenTickets, &[A, M, C, E, Sa]),
+    (P::AssignTickets, &[A, M, C]),
+    (P::GiveOpinion, &[A, M, C, E, Q]),
+    (P::ReplyToCustomer, &[A, M, C, E]),
+    (P::DispatchTechnicians, &[A, M, C]),
+    (P::CheckInOnSite, &[A, M, C, T]),
+    (P::AddNotes, STAFF),
+    (P::ResolveTickets, &[A, M, C, E, T]),
+    (P::CloseTickets, &[A, M]),
+    (P::CancelTickets, &[A, M, C]),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole matrix, row by row: a = admin, m = service manager, c = service clerk,
+    /// e = senior engineer, t = technician, s = salesperson, q = quality engineer,
+    /// u = customer. A letter means allowed, '.' means refused.
+    #[test]
+    fn permission_matrix() {
+        let table: &[(Permission, &str)] = &[
+            (P::ManageUsers, "a......."),
+            (P::ViewServiceDesk, "amcetsq."),
+            (P::EditCustomers, "amc..s.."),
+            (P::CorrectRegion, "amc....."),
+            (P::OpenTickets, "amce.s.."),
+            (P::AssignTickets, "amc....."),
+            (P::GiveOpinion, "amce..q."),
+            (P::ReplyToCustomer, "amce...."),
+            (P::DispatchTechnicians, "amc....."),
+            (P::CheckInOnSite, "amc.t..."),
+            (P::AddNotes, "amcetsq."),
+            (P::ResolveTickets, "amcet..."),
+            (P::CloseTickets, "am......"),
+            (P::CancelTickets, "amc....."),
+        ];
+        assert_eq!(
+            table.len(),
+            GRANTS.len(),
+            "every permission is in the test table"
+        );
+        for (perm, row) in table {
+            for (role, mark) in Role::ALL.iter().zip(row.chars()) {
+                assert_eq!(role.may(*perm), mark != '.', "{role:?} {perm:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn customers_are_not_staff_and_hold_no_staff_permission() {
+        assert!(!Role::Customer.is_staff());
+        for (perm, _) in GRANTS {
+            assert!(!Role::Customer.may(*perm));
+        }
+    }
+
+    #[test]
+    fn role_names_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("boss"), None);
+    }
+}

@@ -1,0 +1,144 @@
+//! Small value types for text people type: names, phone numbers, e-mail addresses.
+
+use crate::error::Problem;
+
+/// Trimmed, non-empty text of at most `max` characters.
+pub fn required(s: &str, max: usize) -> Result<String, Problem> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(Problem::required());
+    }
+    if t.chars().count() > max {
+        return Err(Problem::too_long(max));
+    }
+    if t.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(Problem::invalid("contains control characters"));
+    }
+    Ok(t.to_string())
+}
+
+/// Like [`required`], but empty text is `None`.
+pub fn optional(s: Option<&str>, max: usize) -> Result<Option<String>, Problem> {
+    match s.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => required(t, max).map(Some),
+    }
+}
+
+/// A phone number as written (`0571-8888 6666`, `+86 138 0000 0000`), kept as typed but
+/// validated: 5 to 20 digits, with only `+ - ( ) space` and an extension mark around them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phone {
+    pub display: String,
+    /// Digits only, for search.
+    pub digits: String,
+}
+
+impl Phone {
+    pub fn parse(s: &str) -> Result<Phone, Problem> {
+        let t: String = s
+            .trim()
+            .chars()
+            .map(|c| match c {
+                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+                '＋' => '+',
+                '－' | '—' => '-',
+                '（' => '(',
+                '）' => ')',
+                '　' => ' ',
+                c => c,
+            })
+            .collect();
+        if t.is_empty() {
+            return Err(Problem::required());
+        }
+        if let Some(bad) = t
+            .chars()
+            .find(|c| !(c.is_ascii_digit() || " +-()转xX".contains(*c)))
+        {
+            return Err(Problem::invalid(format!(
+                "phone numbers contain digits only, not '{bad}'"
+            )));
+        }
+        let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+        if !(5..=20).contains(&digits.len()) {
+            return Err(Problem::invalid("a phone number has 5 to 20 digits"));
+        }
+        Ok(Phone { display: t, digits })
+    }
+}
+
+/// A plausible e-mail address: one `@`, a dot in the domain, no spaces.
+pub fn email(s: &str) -> Result<String, Problem> {
+    let t = s.trim();
+    let ok = t.len() <= 254
+        && !t.contains(char::is_whitespace)
+        && t.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(Problem::invalid("not an e-mail address"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_text_is_trimmed_and_bounded() {
+        assert_eq!(
+            required("  杭州  ", 10).as_ref().map(String::as_str),
+            Ok("杭州")
+        );
+        assert_eq!(required("   ", 10).map_err(|p| p.code), Err("required"));
+        assert_eq!(required("一二三", 2).map_err(|p| p.code), Err("too_long"));
+        assert_eq!(required("a\u{0}b", 10).map_err(|p| p.code), Err("invalid"));
+        assert_eq!(optional(Some("  "), 10), Ok(None));
+        assert_eq!(optional(None, 10), Ok(None));
+    }
+
+    #[test]
+    fn phones_as_people_write_them() {
+        for (input, digits) in [
+            ("0571-88886666", "057188886666"),
+            ("+86 138 0000 0000", "8613800000000"),
+            ("(0571) 8888 6666", "057188886666"),
+            ("１３８００００００００", "13800000000"),
+            ("0571-88886666转123", "057188886666123"),
+        ] {
+            assert_eq!(
+                Phone::parse(input).map(|p| p.digits),
+                Ok(digits.into()),
+                "{input}"
+            );
+        }
+        for bad in [
+            "",
+            "abc",
+            "123",
+            "0571-8888-6666-1234-5678-999",
+            "138 0000 000a",
+        ] {
+            assert!(Phone::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails() {
+        assert!(email("wang@example.com").is_ok());
+        for bad in [
+            "", "wang", "wang@", "@x.cn", "a b@x.cn", "a@x", "a@@x.cn", "a@.cn",
+        ] {
+            assert!(email(bad).is_err(), "{bad}");
+        }
+    }
+}

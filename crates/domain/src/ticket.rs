@@ -1,0 +1,720 @@
+//! Tickets: every incoming contact recorded (R1.4), its deadlines (R3.3–R3.7) and the
+//! workflow that meets them (R4.1).
+
+use crate::error::{Error, FieldErrors, Problem};
+use crate::ids::{CustomerId, TicketId, UserId};
+use crate::region::Region;
+use crate::role::{Permission, Role};
+use crate::text;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use std::fmt;
+
+/// A string enum with `ALL`, `as_str`, `parse`, serde in snake_case.
+macro_rules! str_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $s:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vm])* $variant),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $s),* }
+            }
+            pub fn parse(s: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+str_enum!(
+    /// What the contact is about (R1.1, R3.3–R3.7).
+    TicketKind {
+        Consultation = "consultation",
+        Correspondence = "correspondence",
+        ComplaintQuality = "complaint_quality",
+        ComplaintOther = "complaint_other",
+        Emergency = "emergency",
+        Repair = "repair",
+        Installation = "installation",
+        TechnicalGuidance = "technical_guidance",
+        Training = "training",
+        ReturnRequest = "return_request",
+    }
+);
+
+str_enum!(
+    /// How the contact reached the company.
+    Channel {
+        Phone = "phone",
+        Email = "email",
+        Letter = "letter",
+        Visit = "visit",
+        Portal = "portal",
+        Salesperson = "salesperson",
+    }
+);
+
+str_enum!(
+    /// Where a ticket stands in its workflow.
+    TicketStatus {
+        /// Recorded; nobody has acted yet.
+        Open = "open",
+        /// Someone owns it, has given an opinion or a reply.
+        InProgress = "in_progress",
+        /// A technician is on the way.
+        Dispatched = "dispatched",
+        /// The technician has checked in on site.
+        OnSite = "on_site",
+        Resolved = "resolved",
+        Closed = "closed",
+        Cancelled = "cancelled",
+    }
+);
+
+str_enum!(
+    /// The deadlines the policy promises.
+    DeadlineKind {
+        /// R3.3: a complaint's handling opinion.
+        HandlingOpinion = "handling_opinion",
+        /// R3.4: an emergency's technician on site.
+        Arrival = "arrival",
+        /// R3.5, R3.7: a consultation's answer, a letter's reply.
+        Reply = "reply",
+    }
+);
+
+str_enum!(
+    /// Every step of the workflow, as `POST /api/v1/tickets/{id}/events` names it.
+    EventType {
+        Assign = "assign",
+        GiveOpinion = "give_opinion",
+        Reply = "reply",
+        Dispatch = "dispatch",
+        CheckIn = "check_in",
+        Note = "note",
+        Resolve = "resolve",
+        Close = "close",
+        Reopen = "reopen",
+        Cancel = "cancel",
+    }
+);
+
+impl TicketKind {
+    pub fn is_complaint(self) -> bool {
+        matches!(
+            self,
+            TicketKind::ComplaintQuality | TicketKind::ComplaintOther
+        )
+    }
+    /// Answered by reply rather than by work on site.
+    pub fn is_answered_by_reply(self) -> bool {
+        matches!(self, TicketKind::Consultation | TicketKind::Correspondence)
+    }
+}
+
+impl TicketStatus {
+    /// No more work: deadlines no longer run.
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            TicketStatus::Resolved | TicketStatus::Closed | TicketStatus::Cancelled
+        )
+    }
+}
+
+/// R3.4: hours to be on site, by the site's region. An unknown region gets the strictest
+/// promise (1 h) so that no emergency is ever given more time than the policy allows; the
+/// desk is asked to correct the region.
+pub fn arrival_hours(region: Region) -> i64 {
+    match region {
+        Region::HangzhouUrban | Region::Unknown => 1,
+        Region::Zhejiang => 6,
+        Region::OutOfProvince => 12,
+    }
+}
+
+/// R3.3–R3.7: the deadlines a ticket of this kind starts with, on the wall clock from the
+/// moment the contact was received (R3 decision: 24 hours a day, not working hours).
+pub fn deadlines_for(
+    kind: TicketKind,
+    region: Region,
+    received_at: DateTime<Utc>,
+) -> Vec<Deadline> {
+    let due = |kind, hours| Deadline {
+        kind,
+        due_at: received_at + Duration::hours(hours),
+        met_at: None,
+    };
+    match kind {
+        TicketKind::ComplaintQuality => vec![due(DeadlineKind::HandlingOpinion, 2)],
+        TicketKind::ComplaintOther => vec![due(DeadlineKind::HandlingOpinion, 12)],
+        TicketKind::Emergency => vec![due(DeadlineKind::Arrival, arrival_hours(region))],
+        TicketKind::Consultation => vec![due(DeadlineKind::Reply, 12)],
+        TicketKind::Correspondence => vec![due(DeadlineKind::Reply, 24)],
+        TicketKind::Repair
+        | TicketKind::Installation
+        | TicketKind::TechnicalGuidance
+        | TicketKind::Training
+        | TicketKind::ReturnRequest => Vec::new(),
+    }
+}
+
+/// "Due soon" on the service desk: within the hour.
+pub const DUE_SOON: Duration = Duration::hours(1);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deadline {
+    pub kind: DeadlineKind,
+    pub due_at: DateTime<Utc>,
+    pub met_at: Option<DateTime<Utc>>,
+}
+
+/// How a deadline looks at a given moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineState {
+    Pending,
+    DueSoon,
+    Breached,
+    Met,
+    MetLate,
+    /// The ticket was cancelled before the deadline was met.
+    Void,
+}
+
+impl Deadline {
+    /// Late: met after it was due, or still unmet and past due.
+    pub fn breached(&self, now: DateTime<Utc>) -> bool {
+        match self.met_at {
+            Some(met) => met > self.due_at,
+            None => now > self.due_at,
+        }
+    }
+
+    pub fn state(&self, now: DateTime<Utc>, status: TicketStatus) -> DeadlineState {
+        match self.met_at {
+            Some(met) if met > self.due_at => DeadlineState::MetLate,
+            Some(_) => DeadlineState::Met,
+            None if status == TicketStatus::Cancelled => DeadlineState::Void,
+            None if now > self.due_at => DeadlineState::Breached,
+            None if self.due_at - now <= DUE_SOON => DeadlineState::DueSoon,
+            None => DeadlineState::Pending,
+        }
+    }
+}
+
+/// The number people quote on the phone: `SB` and the id, zero-padded to eight digits.
+pub fn ticket_number(id: TicketId) -> String {
+    format!("SB{:08}", id.0)
+}
+
+/// Reads a quoted ticket number back (`SB00000042`, `sb42`, `42`).
+pub fn parse_ticket_number(s: &str) -> Option<TicketId> {
+    let t = s.trim();
+    let digits = t
+        .strip_prefix("SB")
+        .or_else(|| t.strip_prefix("sb"))
+        .or_else(|| t.strip_prefix("Sb"))
+        .unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok().filter(|n| *n > 0).map(TicketId)
+}
+
+pub const SUMMARY_MAX: usize = 4000;
+pub const UNIT_TEXT_MAX: usize = 200;
+pub const NOTE_MAX: usize = 4000;
+/// A contact received more than this far in the future is a typing mistake.
+pub const CLOCK_SKEW: Duration = Duration::minutes(5);
+
+/// A contact as submitted, typed but not yet checked.
+#[derive(Debug, Clone)]
+pub struct TicketInput {
+    pub kind: TicketKind,
+    pub channel: Channel,
+    pub customer_id: CustomerId,
+    pub unit_text: Option<String>,
+    pub summary: String,
+    pub received_at: DateTime<Utc>,
+}
+
+/// A checked new ticket with its deadlines, ready to be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTicket {
+    pub kind: TicketKind,
+    pub channel: Channel,
+    pub customer_id: CustomerId,
+    pub unit_text: Option<String>,
+    pub summary: String,
+    pub received_at: DateTime<Utc>,
+    pub site_region: Region,
+    pub deadlines: Vec<Deadline>,
+    pub created_by: UserId,
+    pub created_at: DateTime<Utc>,
+}
+
+impl NewTicket {
+    /// Check the contact and compute its deadlines from the site's region.
+    pub fn parse(
+        input: TicketInput,
+        site_region: Region,
+        created_by: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<NewTicket, Error> {
+        let mut errs = FieldErrors::new();
+        let summary = errs.take("summary", text::required(&input.summary, SUMMARY_MAX));
+        let unit_text = errs.take(
+            "unit_text",
+            text::optional(input.unit_text.as_deref(), UNIT_TEXT_MAX),
+        );
+        errs.take("received_at", check_received_at(input.received_at, now));
+        match (summary, unit_text) {
+            (Some(summary), Some(unit_text)) if errs.is_empty() => Ok(NewTicket {
+                deadlines: deadlines_for(input.kind, site_region, input.received_at),
+                kind: input.kind,
+                channel: input.channel,
+                customer_id: input.customer_id,
+                unit_text,
+                summary,
+                received_at: input.received_at,
+                site_region,
+                created_by,
+                created_at: now,
+            }),
+            _ => Err(Error::Validation(errs)),
+        }
+    }
+
+    /// The ticket this becomes once the store has given it an id.
+    pub fn into_ticket(self, id: TicketId) -> Ticket {
+        Ticket {
+            id,
+            kind: self.kind,
+            channel: self.channel,
+            customer_id: self.customer_id,
+            unit_text: self.unit_text,
+            summary: self.summary,
+            status: TicketStatus::Open,
+            received_at: self.received_at,
+            site_region: self.site_region,
+            assignee_id: None,
+            technician_id: None,
+            opinion: None,
+            reply: None,
+            resolution: None,
+            deadlines: self.deadlines,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            updated_at: self.created_at,
+            version: 1,
+        }
+    }
+}
+
+fn check_received_at(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Problem> {
+    if at > now + CLOCK_SKEW {
+        return Err(Problem::new("in_future", "must not be in the future"));
+    }
+    if at.timestamp() < 946_684_800 {
+        return Err(Problem::invalid("must be after 2000-01-01"));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ticket {
+    pub id: TicketId,
+    pub kind: TicketKind,
+    pub channel: Channel,
+    pub customer_id: CustomerId,
+    pub unit_text: Option<String>,
+    pub summary: String,
+    pub status: TicketStatus,
+    pub received_at: DateTime<Utc>,
+    /// The site's region when the contact was received; the arrival deadline used it.
+    pub site_region: Region,
+    /// Who owns the ticket (R3.10).
+    pub assignee_id: Option<UserId>,
+    /// Who was sent to site.
+    pub technician_id: Option<UserId>,
+    pub opinion: Option<String>,
+    pub reply: Option<String>,
+    pub resolution: Option<String>,
+    pub deadlines: Vec<Deadline>,
+    pub created_by: UserId,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// One step of the workflow, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketEvent {
+    Assign { assignee: UserId },
+    GiveOpinion { opinion: String },
+    Reply { reply: String },
+    Dispatch { technician: UserId },
+    CheckIn { at: DateTime<Utc> },
+    Note { text: String },
+    Resolve { resolution: String },
+    Close,
+    Reopen { reason: String },
+    Cancel { reason: String },
+}
+
+/// An event as submitted: its type and whichever fields came with it.
+#[derive(Debug, Clone, Default)]
+pub struct EventInput {
+    pub event_type: Option<EventType>,
+    pub assignee_id: Option<UserId>,
+    pub technician_id: Option<UserId>,
+    pub opinion: Option<String>,
+    pub reply: Option<String>,
+    pub text: Option<String>,
+    pub resolution: Option<String>,
+    pub reason: Option<String>,
+    /// When it happened, if not now (only for `check_in`, reported by phone).
+    pub at: Option<DateTime<Utc>>,
+}
+
+impl TicketEvent {
+    /// Each type takes exactly its own fields: a missing one or a stray one is named.
+    pub fn parse(input: &EventInput, now: DateTime<Utc>) -> Result<TicketEvent, Error> {
+        let Some(ty) = input.event_type else {
+            return Err(Error::field("type", Problem::required()));
+        };
+        let wanted: &[&str] = match ty {
+            EventType::Assign => &["assignee_id"],
+            EventType::GiveOpinion => &["opinion"],
+            EventType::Reply => &["reply"],
+            EventType::Dispatch => &["technician_id"],
+            EventType::CheckIn => &["at"],
+            EventType::Note => &["text"],
+            EventType::Resolve => &["resolution"],
+            EventType::Close => &[],
+            EventType::Reopen | EventType::Cancel => &["reason"],
+        };
+        let mut errs = FieldErrors::new();
+        let present = [
+            ("assignee_id", input.assignee_id.is_some()),
+            ("technician_id", input.technician_id.is_some()),
+            ("opinion", input.opinion.is_some()),
+            ("reply", input.reply.is_some()),
+            ("text", input.text.is_some()),
+            ("resolution", input.resolution.is_some()),
+            ("reason", input.reason.is_some()),
+            ("at", input.at.is_some()),
+        ];
+        for (field, is_present) in present {
+            if is_present && !wanted.contains(&field) {
+                errs.add(
+                    field,
+                    Problem::new("not_allowed", format!("not used by {}", ty.as_str())),
+                );
+            }
+        }
+        let mut text_of = |field: &str, v: &Option<String>| {
+            errs.take(field, text::required(v.as_deref().unwrap_or(""), NOTE_MAX))
+        };
+        let event = match ty {
+            EventType::GiveOpinion => text_of("opinion", &input.opinion)
+                .map(|opinion| TicketEvent::GiveOpinion { opinion }),
+            EventType::Reply => {
+                text_of("reply", &input.reply).map(|reply| TicketEvent::Reply { reply })
+            }
+            EventType::Note => text_of("text", &input.text).map(|text| TicketEvent::Note { text }),
+            EventType::Resolve => text_of("resolution", &input.resolution)
+                .map(|resolution| TicketEvent::Resolve { resolution }),
+            EventType::Reopen => {
+                text_of("reason", &input.reason).map(|reason| TicketEvent::Reopen { reason })
+            }
+            EventType::Cancel => {
+                text_of("reason", &input.reason).map(|reason| TicketEvent::Cancel { reason })
+            }
+            EventType::Close => Some(TicketEvent::Close),
+            EventType::Assign => match input.assignee_id {
+                Some(assignee) => Some(TicketEvent::Assign { assignee }),
+                None => {
+                    errs.add("assignee_id", Problem::required());
+                    None
+                }
+            },
+            EventType::Dispatch => match input.technician_id {
+                Some(technician) => Some(TicketEvent::Dispatch { technician }),
+                None => {
+                    errs.add("technician_id", Problem::required());
+                    None
+                }
+            },
+            EventType::CheckIn => {
+                let at = input.at.unwrap_or(now);
+                if at > now + CLOCK_SKEW {
+                    errs.add("at", Problem::new("in_future", "must not be in the future"));
+                }
+                Some(TicketEvent::CheckIn { at: at.min(now) })
+            }
+        };
+        match event {
+            Some(e) if errs.is_empty() => Ok(e),
+            _ => Err(Error::Validation(errs)),
+        }
+    }
+
+    pub fn event_type(&self) -> EventType {
+        match self {
+            TicketEvent::Assign { .. } => EventType::Assign,
+            TicketEvent::GiveOpinion { .. } => EventType::GiveOpinion,
+            TicketEvent::Reply { .. } => EventType::Reply,
+            TicketEvent::Dispatch { .. } => EventType::Dispatch,
+            TicketEvent::CheckIn { .. } => EventType::CheckIn,
+            TicketEvent::Note { .. } => EventType::Note,
+            TicketEvent::Resolve { .. } => EventType::Resolve,
+            TicketEvent::Close => EventType::Close,
+            TicketEvent::Reopen { .. } => EventType::Reopen,
+            TicketEvent::Cancel { .. } => EventType::Cancel,
+        }
+    }
+
+    /// The words that go on the timeline with this step, if any.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            TicketEvent::GiveOpinion { opinion: t }
+            | TicketEvent::Reply { reply: t }
+            | TicketEvent::Note { text: t }
+            | TicketEvent::Resolve { resolution: t }
+            | TicketEvent::Reopen { reason: t }
+            | TicketEvent::Cancel { reason: t } => Some(t),
+            _ => None,
+        }
+    }
+}
+
+impl EventType {
+    pub fn permission(self) -> Permission {
+        match self {
+            EventType::Assign => Permission::AssignTickets,
+            EventType::GiveOpinion => Permission::GiveOpinion,
+            EventType::Reply => Permission::ReplyToCustomer,
+            EventType::Dispatch => Permission::DispatchTechnicians,
+            EventType::CheckIn => Permission::CheckInOnSite,
+            EventType::Note => Permission::AddNotes,
+            EventType::Resolve => Permission::ResolveTickets,
+            EventType::Close | EventType::Reopen => Permission::CloseTickets,
+            EventType::Cancel => Permission::CancelTickets,
+        }
+    }
+}
+
+/// Who may own a ticket (R3.10: the manager or someone the manager appoints): any staff.
+pub fn may_own(role: Role) -> bool {
+    role.is_staff()
+}
+
+/// Who may be sent to site: technicians and senior engineers.
+pub fn may_go_on_site(role: Role) -> bool {
+    matches!(role, Role::Technician | Role::SeniorEngineer)
+}
+
+fn refuse(ticket: &Ticket, ty: EventType) -> Error {
+    Error::Conflict(format!(
+        "cannot {} a {} ticket that is {}",
+        ty.as_str(),
+        ticket.kind.as_str(),
+        ticket.status.as_str()
+    ))
+}
+
+impl Ticket {
+    pub fn number(&self) -> String {
+        ticket_number(self.id)
+    }
+
+    /// The nearest unmet deadline while work is still going on: what the desk watches.
+    pub fn next_due_at(&self) -> Option<DateTime<Utc>> {
+        if self.status.is_finished() {
+            return None;
+        }
+        self.deadlines
+            .iter()
+            .filter(|d| d.met_at.is_none())
+            .map(|d| d.due_at)
+            .min()
+    }
+
+    pub fn deadline(&self, kind: DeadlineKind) -> Option<&Deadline> {
+        self.deadlines.iter().find(|d| d.kind == kind)
+    }
+
+    fn meet(&mut self, kind: DeadlineKind, at: DateTime<Utc>) {
+        for d in &mut self.deadlines {
+            if d.kind == kind && d.met_at.is_none() {
+                d.met_at = Some(at);
+            }
+        }
+    }
+
+    /// Apply one step of the workflow: who may, in which state, with what effect. Returns
+    /// the ticket after the step; the caller writes it with its audit record.
+    pub fn apply(
+        &self,
+        event: &TicketEvent,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> Result<Ticket, Error> {
+        use TicketStatus as S;
+        let ty = event.event_type();
+        if !role.may(ty.permission()) {
+            return Err(Error::Forbidden);
+        }
+        let mut t = self.clone();
+        let working = matches!(
+            self.status,
+            S::Open | S::InProgress | S::Dispatched | S::OnSite
+        );
+        let open_to_progress = |s: S| if s == S::Open { S::InProgress } else { s };
+        match event {
+            TicketEvent::Assign { assignee } => {
+                if !working {
+                    return Err(refuse(self, ty));
+                }
+                t.assignee_id = Some(*assignee);
+                t.status = open_to_progress(self.status);
+            }
+            TicketEvent::GiveOpinion { opinion } => {
+                if !working || !self.kind.is_complaint() || self.opinion.is_some() {
+                    return Err(refuse(self, ty));
+                }
+                t.opinion = Some(opinion.clone());
+                t.meet(DeadlineKind::HandlingOpinion, now);
+                t.status = open_to_progress(self.status);
+            }
+            TicketEvent::Reply { reply } => {
+                if !working || !self.kind.is_answered_by_reply() || self.reply.is_some() {
+                    return Err(refuse(self, ty));
+                }
+                t.reply = Some(reply.clone());
+                t.meet(DeadlineKind::Reply, now);
+                t.status = open_to_progress(self.status);
+            }
+            TicketEvent::Dispatch { technician } => {
+                if !matches!(self.status, S::Open | S::InProgress | S::Dispatched)
+                    || self.kind.is_answered_by_reply()
+                {
+                    return Err(refuse(self, ty));
+                }
+                t.technician_id = Some(*technician);
+                t.status = S::Dispatched;
+            }
+            TicketEvent::CheckIn { at } => {
+                if self.status != S::Dispatched {
+                    return Err(refuse(self, ty));
+                }
+                if *at < self.received_at {
+                    return Err(Error::field(
+                        "at",
+                        Problem::invalid("must not be before the contact was received"),
+                    ));
+                }
+                t.meet(DeadlineKind::Arrival, *at);
+                t.status = S::OnSite;
+            }
+            TicketEvent::Note { .. } => {}
+            TicketEvent::Resolve { resolution } => {
+                if !matches!(self.status, S::InProgress | S::OnSite) {
+                    return Err(refuse(self, ty));
+                }
+                if let Some(d) = self.deadlines.iter().find(|d| d.met_at.is_none()) {
+                    return Err(Error::Conflict(format!(
+                        "the {} deadline has not been met yet",
+                        d.kind.as_str()
+                    )));
+                }
+                t.resolution = Some(resolution.clone());
+                t.status = S::Resolved;
+            }
+            TicketEvent::Close => {
+                if self.status != S::Resolved {
+                    return Err(refuse(self, ty));
+                }
+                t.status = S::Closed;
+            }
+            TicketEvent::Reopen { .. } => {
+                if !matches!(self.status, S::Resolved | S::Closed) {
+                    return Err(refuse(self, ty));
+                }
+                t.status = S::InProgress;
+            }
+            TicketEvent::Cancel { .. } => {
+                if !working {
+                    return Err(refuse(self, ty));
+                }
+                t.status = S::Cancelled;
+            }
+        }
+        if !matches!(event, TicketEvent::Note { .. }) {
+            t.version += 1;
+        }
+        t.updated_at = now;
+        Ok(t)
+    }
+
+    /// The fields an audit record compares (R1.4).
+    pub fn audit_view(&self) -> Value {
+        json!({
+            "kind": self.kind,
+            "channel": self.channel,
+            "customer_id": self.customer_id,
+            "unit_text": self.unit_text,
+            "summary": self.summary,
+            "status": self.status,
+            "received_at": self.received_at,
+            "site_region": self.site_region,
+            "assignee_id": self.assignee_id,
+            "technician_id": self.technician_id,
+            "opinion": self.opinion,
+            "reply": self.reply,
+            "resolution": self.resolution,
+            "deadlines": self.deadlines.iter().map(|d| json!({
+                "kind": d.kind, "due_at": d.due_at, "met_at": d.met_at,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// Before and after, keeping only what changed: what an audit record stores (R1.4).
+pub fn changed_fields(before: &Value, after: &Value) -> (Value, Value) {
+    let (Some(b), Some(a)) = (before.as_object(), after.as_object()) else {
+        return (before.clone(), after.clone());
+    };
+    let mut out_b = Map::new();
+    let mut out_a = Map::new();
+    for (k, av) in a {
+        let bv = b.get(k).unwrap_or(&Value::Null);
+        if bv != av {
+            out_b.insert(k.clone(), bv.clone());
+            out_a.insert(k.clone(), av.clone());
+        }
+    }
+    for (k, bv) in b {
+        if !a.contains_key(k) {
+            out_b.insert(k.clone(), bv.clone());
+            out_a.insert(k.clone(), Value::Null);
+        }
+    }
+    (Value::Object(out_b), Value::Object(out_a))
+}
+
+#[cfg(test)]
+mod tests;

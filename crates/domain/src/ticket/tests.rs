@@ -1,0 +1,633 @@
+use super::*;
+use crate::time::local;
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn due(kind: TicketKind, region: Region, received: &str) -> Vec<(DeadlineKind, String)> {
+    deadlines_for(kind, region, at(received))
+        .into_iter()
+        .map(|d| (d.kind, local(d.due_at).to_rfc3339()))
+        .collect()
+}
+
+#[test]
+fn r3_every_deadline_rule() {
+    use DeadlineKind::*;
+    use TicketKind as K;
+    let r = "2026-05-10T09:00:00+08:00";
+    type Case = (TicketKind, Region, Option<(DeadlineKind, &'static str)>);
+    let cases: &[Case] = &[
+        (
+            K::ComplaintQuality,
+            Region::Zhejiang,
+            Some((HandlingOpinion, "2026-05-10T11:00:00+08:00")),
+        ),
+        (
+            K::ComplaintOther,
+            Region::Zhejiang,
+            Some((HandlingOpinion, "2026-05-10T21:00:00+08:00")),
+        ),
+        (
+            K::Emergency,
+            Region::HangzhouUrban,
+            Some((Arrival, "2026-05-10T10:00:00+08:00")),
+        ),
+        (
+            K::Emergency,
+            Region::Zhejiang,
+            Some((Arrival, "2026-05-10T15:00:00+08:00")),
+        ),
+        (
+            K::Emergency,
+            Region::OutOfProvince,
+            Some((Arrival, "2026-05-10T21:00:00+08:00")),
+        ),
+        (
+            K::Emergency,
+            Region::Unknown,
+            Some((Arrival, "2026-05-10T10:00:00+08:00")),
+        ),
+        (
+            K::Consultation,
+            Region::OutOfProvince,
+            Some((Reply, "2026-05-10T21:00:00+08:00")),
+        ),
+        (
+            K::Correspondence,
+            Region::HangzhouUrban,
+            Some((Reply, "2026-05-11T09:00:00+08:00")),
+        ),
+        (K::Repair, Region::HangzhouUrban, None),
+        (K::Installation, Region::Zhejiang, None),
+        (K::TechnicalGuidance, Region::Zhejiang, None),
+        (K::Training, Region::Zhejiang, None),
+        (K::ReturnRequest, Region::Zhejiang, None),
+    ];
+    for (kind, region, want) in cases {
+        let want: Vec<(DeadlineKind, String)> =
+            want.iter().map(|(k, s)| (*k, (*s).to_string())).collect();
+        assert_eq!(due(*kind, *region, r), want, "{kind} in {region:?}");
+    }
+}
+
+#[test]
+fn r3_3_complaint_handling_opinion_deadlines_do_not_depend_on_region() {
+    for region in Region::ALL {
+        assert_eq!(
+            due(TicketKind::ComplaintQuality, region, "2026-01-01T00:00:00Z")[0].1,
+            "2026-01-01T10:00:00+08:00"
+        );
+    }
+}
+
+#[test]
+fn r3_4_arrival_hours_by_region() {
+    assert_eq!(arrival_hours(Region::HangzhouUrban), 1);
+    assert_eq!(arrival_hours(Region::Zhejiang), 6);
+    assert_eq!(arrival_hours(Region::OutOfProvince), 12);
+    assert_eq!(
+        arrival_hours(Region::Unknown),
+        1,
+        "unknown gets the strictest promise"
+    );
+}
+
+#[test]
+fn r3_received_at_in_another_offset_is_the_same_instant() {
+    // 21:30 in New York (UTC-5) is 10:30 next morning in Hangzhou.
+    let a = due(
+        TicketKind::ComplaintQuality,
+        Region::Zhejiang,
+        "2026-11-26T21:30:00-05:00",
+    );
+    let b = due(
+        TicketKind::ComplaintQuality,
+        Region::Zhejiang,
+        "2026-11-27T10:30:00+08:00",
+    );
+    let c = due(
+        TicketKind::ComplaintQuality,
+        Region::Zhejiang,
+        "2026-11-27T02:30:00Z",
+    );
+    assert_eq!(a, b);
+    assert_eq!(b, c);
+    assert_eq!(a[0].1, "2026-11-27T12:30:00+08:00");
+}
+
+#[test]
+fn r3_deadlines_cross_midnight_and_month_and_year_ends() {
+    let cases = [
+        (
+            TicketKind::Emergency,
+            Region::HangzhouUrban,
+            "2026-03-31T23:30:00+08:00",
+            "2026-04-01T00:30:00+08:00",
+        ),
+        (
+            TicketKind::Emergency,
+            Region::OutOfProvince,
+            "2026-12-31T20:00:00+08:00",
+            "2027-01-01T08:00:00+08:00",
+        ),
+        (
+            TicketKind::Correspondence,
+            Region::Zhejiang,
+            "2028-02-28T23:59:00+08:00",
+            "2028-02-29T23:59:00+08:00",
+        ),
+        (
+            TicketKind::ComplaintQuality,
+            Region::Zhejiang,
+            "2026-06-30T22:15:00+08:00",
+            "2026-07-01T00:15:00+08:00",
+        ),
+        (
+            TicketKind::Consultation,
+            Region::Zhejiang,
+            "2026-11-27T15:00:00+08:00",
+            "2026-11-28T03:00:00+08:00",
+        ),
+    ];
+    for (kind, region, received, want) in cases {
+        assert_eq!(
+            due(kind, region, received)[0].1,
+            want,
+            "{kind} from {received}"
+        );
+    }
+}
+
+#[test]
+fn r3_deadline_states() {
+    let d = Deadline {
+        kind: DeadlineKind::Arrival,
+        due_at: at("2026-05-10T10:00:00Z"),
+        met_at: None,
+    };
+    let open = TicketStatus::Dispatched;
+    assert_eq!(
+        d.state(at("2026-05-10T08:00:00Z"), open),
+        DeadlineState::Pending
+    );
+    assert_eq!(
+        d.state(at("2026-05-10T09:00:00Z"), open),
+        DeadlineState::DueSoon
+    );
+    assert_eq!(
+        d.state(at("2026-05-10T10:00:00Z"), open),
+        DeadlineState::DueSoon,
+        "due at the minute is not late"
+    );
+    assert_eq!(
+        d.state(at("2026-05-10T10:00:01Z"), open),
+        DeadlineState::Breached
+    );
+    assert!(d.breached(at("2026-05-10T10:00:01Z")));
+    assert_eq!(
+        d.state(at("2026-05-10T11:00:00Z"), TicketStatus::Cancelled),
+        DeadlineState::Void
+    );
+    let met = Deadline {
+        met_at: Some(at("2026-05-10T09:59:00Z")),
+        ..d.clone()
+    };
+    assert_eq!(
+        met.state(at("2026-06-01T00:00:00Z"), open),
+        DeadlineState::Met
+    );
+    assert!(!met.breached(at("2026-06-01T00:00:00Z")));
+    let late = Deadline {
+        met_at: Some(at("2026-05-10T10:05:00Z")),
+        ..d
+    };
+    assert_eq!(
+        late.state(at("2026-05-10T10:06:00Z"), open),
+        DeadlineState::MetLate
+    );
+    assert!(late.breached(at("2026-05-10T10:06:00Z")));
+}
+
+fn new_ticket(kind: TicketKind, received: &str, now: &str) -> Result<NewTicket, Error> {
+    NewTicket::parse(
+        TicketInput {
+            kind,
+            channel: Channel::Phone,
+            customer_id: CustomerId(1),
+            unit_text: None,
+            summary: "配电柜跳闸，全厂停电".into(),
+            received_at: at(received),
+        },
+        Region::HangzhouUrban,
+        UserId(1),
+        at(now),
+    )
+}
+
+fn ticket(kind: TicketKind) -> Ticket {
+    new_ticket(
+        kind,
+        "2026-05-10T09:00:00+08:00",
+        "2026-05-10T09:01:00+08:00",
+    )
+    .unwrap()
+    .into_ticket(TicketId(7))
+}
+
+#[test]
+fn r3_received_at_may_not_be_in_the_future() {
+    let Err(Error::Validation(f)) = new_ticket(
+        TicketKind::Emergency,
+        "2026-05-10T12:00:00+08:00",
+        "2026-05-10T09:00:00+08:00",
+    ) else {
+        panic!("future contact accepted")
+    };
+    assert_eq!(f.get("received_at").map(|p| p.code), Some("in_future"));
+    // A little clock skew between a phone and the server is fine.
+    assert!(
+        new_ticket(
+            TicketKind::Emergency,
+            "2026-05-10T09:03:00+08:00",
+            "2026-05-10T09:00:00+08:00"
+        )
+        .is_ok()
+    );
+}
+
+#[test]
+fn r1_4_empty_summary_is_refused_by_name() {
+    let mut input = TicketInput {
+        kind: TicketKind::Repair,
+        channel: Channel::Phone,
+        customer_id: CustomerId(1),
+        unit_text: Some("x".repeat(UNIT_TEXT_MAX + 1)),
+        summary: "  ".into(),
+        received_at: at("2026-05-10T09:00:00Z"),
+    };
+    let Err(Error::Validation(f)) = NewTicket::parse(
+        input.clone(),
+        Region::Zhejiang,
+        UserId(1),
+        at("2026-05-10T10:00:00Z"),
+    ) else {
+        panic!()
+    };
+    assert_eq!(f.get("summary").map(|p| p.code), Some("required"));
+    assert_eq!(f.get("unit_text").map(|p| p.code), Some("too_long"));
+    input.summary = "ok".into();
+    input.unit_text = None;
+    assert!(
+        NewTicket::parse(
+            input,
+            Region::Zhejiang,
+            UserId(1),
+            at("2026-05-10T10:00:00Z")
+        )
+        .is_ok()
+    );
+}
+
+fn ev(input: EventInput) -> TicketEvent {
+    TicketEvent::parse(&input, at("2026-05-10T09:30:00+08:00")).unwrap()
+}
+
+#[test]
+fn r3_3_handling_opinion_meets_the_complaint_deadline() {
+    let t = ticket(TicketKind::ComplaintQuality);
+    let now = at("2026-05-10T10:30:00+08:00");
+    let e = ev(EventInput {
+        event_type: Some(EventType::GiveOpinion),
+        opinion: Some("更换断路器".into()),
+        ..Default::default()
+    });
+    let t2 = t.apply(&e, Role::ServiceManager, now).unwrap();
+    assert_eq!(t2.status, TicketStatus::InProgress);
+    assert_eq!(t2.deadlines[0].met_at, Some(now));
+    assert!(!t2.deadlines[0].breached(at("2026-05-11T00:00:00Z")));
+    assert_eq!(t2.version, 2);
+    assert_eq!(t2.next_due_at(), None);
+    // A second opinion is refused: the first one met the deadline.
+    assert!(matches!(
+        t2.apply(&e, Role::ServiceManager, now),
+        Err(Error::Conflict(_))
+    ));
+    // Opinions are for complaints only.
+    assert!(matches!(
+        ticket(TicketKind::Repair).apply(&e, Role::ServiceManager, now),
+        Err(Error::Conflict(_))
+    ));
+}
+
+#[test]
+fn r3_4_emergency_arrival_is_met_by_check_in_on_site() {
+    let t = ticket(TicketKind::Emergency);
+    assert_eq!(t.next_due_at(), Some(at("2026-05-10T10:00:00+08:00")));
+    let check_in = ev(EventInput {
+        event_type: Some(EventType::CheckIn),
+        ..Default::default()
+    });
+    assert!(
+        matches!(
+            t.apply(&check_in, Role::Technician, at("2026-05-10T09:40:00+08:00")),
+            Err(Error::Conflict(_))
+        ),
+        "not dispatched yet"
+    );
+    let dispatch = ev(EventInput {
+        event_type: Some(EventType::Dispatch),
+        technician_id: Some(UserId(5)),
+        ..Default::default()
+    });
+    assert_eq!(
+        t.apply(&dispatch, Role::Technician, at("2026-05-10T09:10:00+08:00")),
+        Err(Error::Forbidden)
+    );
+    let t = t
+        .apply(
+            &dispatch,
+            Role::ServiceClerk,
+            at("2026-05-10T09:10:00+08:00"),
+        )
+        .unwrap();
+    assert_eq!(
+        (t.status, t.technician_id),
+        (TicketStatus::Dispatched, Some(UserId(5)))
+    );
+    let resolve = ev(EventInput {
+        event_type: Some(EventType::Resolve),
+        resolution: Some("done".into()),
+        ..Default::default()
+    });
+    assert!(matches!(
+        t.apply(&resolve, Role::Technician, at("2026-05-10T09:20:00+08:00")),
+        Err(Error::Conflict(_))
+    ));
+    let late = at("2026-05-10T10:20:00+08:00");
+    let check_in = TicketEvent::parse(
+        &EventInput {
+            event_type: Some(EventType::CheckIn),
+            ..Default::default()
+        },
+        late,
+    )
+    .unwrap();
+    let t = t.apply(&check_in, Role::Technician, late).unwrap();
+    assert_eq!(t.status, TicketStatus::OnSite);
+    assert_eq!(t.deadlines[0].state(late, t.status), DeadlineState::MetLate);
+    let t = t.apply(&resolve, Role::Technician, late).unwrap();
+    assert_eq!(t.status, TicketStatus::Resolved);
+    let close = ev(EventInput {
+        event_type: Some(EventType::Close),
+        ..Default::default()
+    });
+    assert_eq!(
+        t.apply(&close, Role::Technician, late),
+        Err(Error::Forbidden)
+    );
+    let t = t.apply(&close, Role::ServiceManager, late).unwrap();
+    assert_eq!((t.status, t.version), (TicketStatus::Closed, 5));
+}
+
+#[test]
+fn r3_4_check_in_reported_later_keeps_its_own_time() {
+    let t = ticket(TicketKind::Emergency);
+    let dispatch = ev(EventInput {
+        event_type: Some(EventType::Dispatch),
+        technician_id: Some(UserId(5)),
+        ..Default::default()
+    });
+    let t = t
+        .apply(
+            &dispatch,
+            Role::ServiceClerk,
+            at("2026-05-10T09:10:00+08:00"),
+        )
+        .unwrap();
+    let on_site = at("2026-05-10T09:50:00+08:00");
+    let now = at("2026-05-10T10:30:00+08:00");
+    let e = TicketEvent::parse(
+        &EventInput {
+            event_type: Some(EventType::CheckIn),
+            at: Some(on_site),
+            ..Default::default()
+        },
+        now,
+    )
+    .unwrap();
+    let t2 = t.apply(&e, Role::ServiceClerk, now).unwrap();
+    assert_eq!(t2.deadlines[0].state(now, t2.status), DeadlineState::Met);
+    let before_received = TicketEvent::parse(
+        &EventInput {
+            event_type: Some(EventType::CheckIn),
+            at: Some(at("2026-05-10T08:00:00+08:00")),
+            ..Default::default()
+        },
+        now,
+    )
+    .unwrap();
+    assert!(matches!(
+        t.apply(&before_received, Role::ServiceClerk, now),
+        Err(Error::Validation(_))
+    ));
+    let future = EventInput {
+        event_type: Some(EventType::CheckIn),
+        at: Some(at("2026-05-10T12:00:00+08:00")),
+        ..Default::default()
+    };
+    assert!(matches!(
+        TicketEvent::parse(&future, now),
+        Err(Error::Validation(_))
+    ));
+}
+
+#[test]
+fn r3_5_reply_meets_the_consultation_deadline() {
+    let t = ticket(TicketKind::Consultation);
+    let e = ev(EventInput {
+        event_type: Some(EventType::Reply),
+        reply: Some("按说明书第5章操作".into()),
+        ..Default::default()
+    });
+    assert_eq!(
+        t.apply(&e, Role::Technician, at("2026-05-10T10:00:00+08:00")),
+        Err(Error::Forbidden)
+    );
+    let t = t
+        .apply(&e, Role::SeniorEngineer, at("2026-05-10T10:00:00+08:00"))
+        .unwrap();
+    assert!(t.deadlines[0].met_at.is_some());
+    let dispatch = ev(EventInput {
+        event_type: Some(EventType::Dispatch),
+        technician_id: Some(UserId(5)),
+        ..Default::default()
+    });
+    assert!(matches!(
+        t.apply(
+            &dispatch,
+            Role::ServiceClerk,
+            at("2026-05-10T10:00:00+08:00")
+        ),
+        Err(Error::Conflict(_))
+    ));
+}
+
+#[test]
+fn r1_4_cancel_voids_deadlines_and_finished_tickets_take_no_work() {
+    let t = ticket(TicketKind::Emergency);
+    let cancel = ev(EventInput {
+        event_type: Some(EventType::Cancel),
+        reason: Some("重复登记".into()),
+        ..Default::default()
+    });
+    let t = t
+        .apply(&cancel, Role::ServiceClerk, at("2026-05-10T09:05:00+08:00"))
+        .unwrap();
+    assert_eq!(t.next_due_at(), None);
+    assert_eq!(
+        t.deadlines[0].state(at("2026-05-11T00:00:00Z"), t.status),
+        DeadlineState::Void
+    );
+    let assign = ev(EventInput {
+        event_type: Some(EventType::Assign),
+        assignee_id: Some(UserId(3)),
+        ..Default::default()
+    });
+    assert!(matches!(
+        t.apply(
+            &assign,
+            Role::ServiceManager,
+            at("2026-05-10T09:06:00+08:00")
+        ),
+        Err(Error::Conflict(_))
+    ));
+    // Notes are always welcome and do not bump the version.
+    let note = ev(EventInput {
+        event_type: Some(EventType::Note),
+        text: Some("客户来电确认".into()),
+        ..Default::default()
+    });
+    assert_eq!(
+        t.apply(&note, Role::Salesperson, at("2026-05-10T09:06:00+08:00"))
+            .unwrap()
+            .version,
+        t.version
+    );
+}
+
+#[test]
+fn r3_10_assign_makes_an_owner_and_starts_work() {
+    let t = ticket(TicketKind::ComplaintOther);
+    let assign = ev(EventInput {
+        event_type: Some(EventType::Assign),
+        assignee_id: Some(UserId(3)),
+        ..Default::default()
+    });
+    let t = t
+        .apply(
+            &assign,
+            Role::ServiceManager,
+            at("2026-05-10T09:05:00+08:00"),
+        )
+        .unwrap();
+    assert_eq!(
+        (t.status, t.assignee_id),
+        (TicketStatus::InProgress, Some(UserId(3)))
+    );
+    assert!(may_own(Role::SeniorEngineer) && !may_own(Role::Customer));
+    assert!(may_go_on_site(Role::Technician) && !may_go_on_site(Role::Salesperson));
+}
+
+#[test]
+fn events_name_missing_and_stray_fields() {
+    let now = at("2026-05-10T10:00:00Z");
+    let cases: &[(EventInput, &[&str])] = &[
+        (EventInput::default(), &["type"]),
+        (
+            EventInput {
+                event_type: Some(EventType::GiveOpinion),
+                ..Default::default()
+            },
+            &["opinion"],
+        ),
+        (
+            EventInput {
+                event_type: Some(EventType::GiveOpinion),
+                opinion: Some(" ".into()),
+                ..Default::default()
+            },
+            &["opinion"],
+        ),
+        (
+            EventInput {
+                event_type: Some(EventType::Assign),
+                text: Some("x".into()),
+                ..Default::default()
+            },
+            &["assignee_id", "text"],
+        ),
+        (
+            EventInput {
+                event_type: Some(EventType::Dispatch),
+                ..Default::default()
+            },
+            &["technician_id"],
+        ),
+        (
+            EventInput {
+                event_type: Some(EventType::Close),
+                reason: Some("x".into()),
+                ..Default::default()
+            },
+            &["reason"],
+        ),
+        (
+            EventInput {
+                event_type: Some(EventType::Note),
+                at: Some(now),
+                text: Some("x".into()),
+                ..Default::default()
+            },
+            &["at"],
+        ),
+    ];
+    for (input, fields) in cases {
+        let Err(Error::Validation(f)) = TicketEvent::parse(input, now) else {
+            panic!("{input:?} accepted")
+        };
+        let got: Vec<&str> = f.0.keys().map(String::as_str).collect();
+        assert_eq!(got, *fields, "{input:?}");
+    }
+}
+
+#[test]
+fn ticket_numbers_round_trip() {
+    assert_eq!(ticket_number(TicketId(42)), "SB00000042");
+    assert_eq!(parse_ticket_number("SB00000042"), Some(TicketId(42)));
+    assert_eq!(parse_ticket_number(" sb42 "), Some(TicketId(42)));
+    assert_eq!(parse_ticket_number("42"), Some(TicketId(42)));
+    for bad in ["", "SB", "SB-1", "0", "SBx1", "99999999999999999999999"] {
+        assert_eq!(parse_ticket_number(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn r1_4_audit_keeps_only_what_changed() {
+    let t = ticket(TicketKind::ComplaintQuality);
+    let e = ev(EventInput {
+        event_type: Some(EventType::GiveOpinion),
+        opinion: Some("换件".into()),
+        ..Default::default()
+    });
+    let t2 = t
+        .apply(&e, Role::ServiceManager, at("2026-05-10T10:00:00+08:00"))
+        .unwrap();
+    let (b, a) = changed_fields(&t.audit_view(), &t2.audit_view());
+    let mut keys: Vec<&String> = a.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["deadlines", "opinion", "status"]);
+    assert_eq!(b["status"], "open");
+    assert_eq!(a["status"], "in_progress");
+}

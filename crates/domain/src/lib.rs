@@ -13,6 +13,7 @@ pub mod role;
 pub mod text;
 pub mod ticket;
 pub mod time;
+pub mod user;
 
 pub use error::{Error, FieldErrors, Problem};
 pub use ids::{ContactId, CustomerId, TicketId, UserId};

@@ -1,1 +1,221 @@
-pub fn x() {}
+//! Sanbao's store: the same queries on SQLite (embedded) and PostgreSQL (scaled out).
+//!
+//! Every query is written once in portable SQL (`$1` placeholders, `RETURNING`,
+//! `ON CONFLICT`) and compiled for both pools by the [`read!`]/[`write!`] macros. Instants
+//! are `i64` epoch milliseconds. Errors come back as the domain's [`Error`]; database
+//! causes are logged here and never leave as text.
+
+use sanbao_domain::Error;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+mod audit;
+mod customers;
+mod tickets;
+mod users;
+
+pub use audit::AuditEntry;
+pub use customers::{CustomerFilter, CustomerSummary};
+pub use tickets::{Dashboard, TicketFilter, TicketRow};
+pub use users::{LoginFailure, Session};
+
+/// Run `$body` with `$p` bound to the pool that reads.
+macro_rules! read {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite(s) => {
+                let $p = &s.read;
+                $body
+            }
+            $crate::Db::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Run `$body` with `$p` bound to the pool that writes (SQLite has one writer connection,
+/// so writers queue in the pool instead of spinning on `SQLITE_BUSY`).
+macro_rules! write {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite(s) => {
+                let $p = &s.write;
+                $body
+            }
+            $crate::Db::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use {read, write};
+
+#[derive(Clone, Debug)]
+pub struct SqliteDb {
+    read: SqlitePool,
+    write: SqlitePool,
+}
+
+/// The database, whichever backend the URL chose.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqliteDb),
+    Postgres(PgPool),
+}
+
+/// How to open the database.
+#[derive(Clone, Debug)]
+pub struct DbOptions {
+    /// Connections of the PostgreSQL pool, or SQLite's reader pool.
+    pub max_connections: u32,
+    /// SQLite `synchronous`: `NORMAL` (default; durable across process crashes, WAL) or
+    /// `FULL` (also across power loss).
+    pub sqlite_synchronous_full: bool,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        DbOptions {
+            max_connections: 8,
+            sqlite_synchronous_full: false,
+        }
+    }
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Db {
+    /// Open `sqlite://PATH` (the file is created) or `postgres://…`.
+    pub async fn connect(url: &str, opts: &DbOptions) -> Result<Db, Error> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url).map_err(internal)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(opts.max_connections.max(1))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await
+                .map_err(internal)?;
+            Ok(Db::Postgres(pool))
+        } else if url.starts_with("sqlite:") {
+            let base = SqliteConnectOptions::from_str(url)
+                .map_err(internal)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(if opts.sqlite_synchronous_full {
+                    SqliteSynchronous::Full
+                } else {
+                    SqliteSynchronous::Normal
+                })
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("temp_store", "memory")
+                .pragma("cache_size", "-16000");
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(base.clone())
+                .await
+                .map_err(internal)?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(opts.max_connections.max(1))
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(base.read_only(true))
+                .await
+                .map_err(internal)?;
+            Ok(Db::Sqlite(SqliteDb { read, write }))
+        } else {
+            Err(Error::Internal(format!(
+                "DATABASE_URL must start with sqlite: or postgres://, not {:?}",
+                url.split(':').next().unwrap_or_default()
+            )))
+        }
+    }
+
+    /// Bring the schema up to date; safe to run on every start and from several instances.
+    pub async fn migrate(&self) -> Result<(), Error> {
+        match self {
+            Db::Sqlite(s) => SQLITE_MIGRATIONS.run(&s.write).await.map_err(internal),
+            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await.map_err(internal),
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// `/readyz`: the database answers.
+    pub async fn ping(&self) -> Result<(), Error> {
+        read!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()).map_err(internal))
+    }
+
+    /// Close the pools, letting running queries finish (graceful shutdown).
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(s) => {
+                s.read.close().await;
+                s.write.close().await;
+            }
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// Any database failure that is not the caller's fault: logged with its cause.
+pub(crate) fn internal<E: std::fmt::Display>(e: E) -> Error {
+    tracing::error!(error = %e, "database error");
+    Error::Internal(e.to_string())
+}
+
+/// Turn constraint violations into the domain's errors, in one place (field names are the
+/// API's); everything else is internal.
+pub(crate) fn db_err(e: sqlx::Error) -> Error {
+    use sanbao_domain::Problem;
+    if let sqlx::Error::Database(d) = &e {
+        let name = d.constraint().unwrap_or_default().to_string();
+        let msg = d.message().to_string();
+        let mentions = |s: &str| name.contains(s) || msg.contains(s);
+        if d.is_unique_violation() && mentions("username") {
+            return Error::field(
+                "username",
+                Problem::new("taken", "this user name is already in use"),
+            );
+        }
+        if d.is_foreign_key_violation() {
+            // SQLite does not say which key; PostgreSQL names the constraint.
+            for (key, field) in [
+                ("salesperson", "salesperson_id"),
+                ("assignee", "assignee_id"),
+                ("technician", "technician_id"),
+                ("customer", "customer_id"),
+            ] {
+                if name.contains(key) {
+                    return Error::field(field, Problem::new("not_found", "no such record"));
+                }
+            }
+            return Error::Validation(sanbao_domain::FieldErrors::single(
+                "id",
+                Problem::new("not_found", "refers to a record that does not exist"),
+            ));
+        }
+    }
+    internal(e)
+}
+
+pub(crate) fn ms(at: chrono::DateTime<chrono::Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+pub(crate) fn at(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    sanbao_domain::time::from_millis(ms)
+}
+
+/// A stored enum value the domain no longer knows: the database was written by something
+/// else. Internal, never the caller's fault.
+pub(crate) fn corrupt(what: &str, value: &str) -> Error {
+    internal(format!("stored {what} {value:?} is not known"))
+}

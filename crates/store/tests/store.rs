@@ -1,0 +1,736 @@
+//! The store suite: written once, run on SQLite always and on PostgreSQL whenever
+//! `SANBAO_TEST_POSTGRES_URL` is set (`SANBAO_REQUIRE_POSTGRES=1` makes its absence a
+//! failure, as in CI). Every test gets its own fresh database.
+
+use chrono::{DateTime, Duration, Utc};
+use sanbao_domain::customer::{ContactInput, CustomerFields, CustomerInput, RegionCorrection};
+use sanbao_domain::ticket::{
+    Channel, EventInput, EventType, NewTicket, TicketEvent, TicketInput, TicketKind, TicketStatus,
+};
+use sanbao_domain::user::NewUser;
+use sanbao_domain::{CustomerId, Error, Region, Role, TicketId, UserId};
+use sanbao_store::{CustomerFilter, Db, DbOptions, Session, TicketFilter};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+static SEQ: AtomicU32 = AtomicU32::new(0);
+
+fn unique(prefix: &str) -> String {
+    let nanos = Utc::now().timestamp_subsec_nanos();
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+struct Harness {
+    db: Db,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Harness {
+    async fn done(self) {
+        self.db.close().await;
+        match self.cleanup {
+            Cleanup::Sqlite(path) => {
+                for ext in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+                }
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+                admin.close().await;
+            }
+        }
+    }
+}
+
+async fn sqlite() -> Harness {
+    let path = std::env::temp_dir().join(format!("{}.db", unique("sanbao_store")));
+    let db = Db::connect(
+        &format!("sqlite://{}", path.display()),
+        &DbOptions::default(),
+    )
+    .await
+    .unwrap();
+    db.migrate().await.unwrap();
+    Harness {
+        db,
+        cleanup: Cleanup::Sqlite(path),
+    }
+}
+
+async fn postgres() -> Option<Harness> {
+    let Ok(admin_url) = std::env::var("SANBAO_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("SANBAO_REQUIRE_POSTGRES").is_err(),
+            "SANBAO_REQUIRE_POSTGRES is set but SANBAO_TEST_POSTGRES_URL is not"
+        );
+        eprintln!("skipped on PostgreSQL: SANBAO_TEST_POSTGRES_URL is not set");
+        return None;
+    };
+    let name = unique("sanbao_t");
+    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let (base, _) = admin_url.rsplit_once('/').unwrap();
+    let db = Db::connect(
+        &format!("{base}/{name}"),
+        &DbOptions {
+            max_connections: 4,
+            ..DbOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    db.migrate().await.unwrap();
+    Some(Harness {
+        db,
+        cleanup: Cleanup::Postgres { admin_url, name },
+    })
+}
+
+macro_rules! store_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                let h = super::sqlite().await;
+                super::$name(&h.db).await;
+                h.done().await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                let Some(h) = super::postgres().await else { return };
+                super::$name(&h.db).await;
+                h.done().await;
+            })*
+        }
+    };
+}
+
+store_tests!(
+    migrations_run_twice,
+    users_are_unique_and_sessions_expire,
+    failed_logins_are_counted_and_reset,
+    customers_round_trip_with_contacts_and_audit,
+    customer_update_refuses_a_stale_version,
+    customers_are_found_by_name_phone_address_and_region,
+    unknown_salesperson_is_a_field_error,
+    tickets_are_written_with_deadlines_and_audit,
+    ticket_events_are_saved_once_per_version,
+    ticket_list_filters_and_pages,
+    dashboard_counts_breached_and_due_soon,
+);
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+async fn user(db: &Db, name: &str, role: Role) -> UserId {
+    let u = NewUser::parse(name, &format!("{name} 名"), role.as_str(), "long enough").unwrap();
+    db.create_user(&u, "hash", t("2026-01-01T00:00:00Z"))
+        .await
+        .unwrap()
+        .id
+}
+
+fn customer_fields(name: &str, address: &str, phone: &str) -> CustomerFields {
+    CustomerFields::parse(&CustomerInput {
+        name: name.into(),
+        address: address.into(),
+        contacts: vec![ContactInput {
+            name: "王工".into(),
+            phone: Some(phone.into()),
+            ..ContactInput::default()
+        }],
+        ..CustomerInput::default()
+    })
+    .unwrap()
+}
+
+async fn customer(db: &Db, actor: UserId, name: &str, address: &str) -> CustomerId {
+    db.create_customer(
+        &customer_fields(name, address, "0571-8888 6666"),
+        None,
+        actor,
+        t("2026-01-02T00:00:00Z"),
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+async fn ticket(
+    db: &Db,
+    actor: UserId,
+    c: CustomerId,
+    kind: TicketKind,
+    received: &str,
+) -> TicketId {
+    let region = db.customer_region(c).await.unwrap().unwrap();
+    let nt = NewTicket::parse(
+        TicketInput {
+            kind,
+            channel: Channel::Phone,
+            customer_id: c,
+            unit_text: Some("KYN28-12 #A001".into()),
+            summary: format!("{kind} 配电柜故障"),
+            received_at: t(received),
+        },
+        region,
+        actor,
+        t(received),
+    )
+    .unwrap();
+    db.create_ticket(&nt).await.unwrap().id
+}
+
+async fn migrations_run_twice(db: &Db) {
+    db.migrate().await.unwrap();
+    db.ping().await.unwrap();
+}
+
+async fn users_are_unique_and_sessions_expire(db: &Db) {
+    let id = user(db, "clerk", Role::ServiceClerk).await;
+    user(db, "tech", Role::Technician).await;
+    let dup = NewUser::parse("CLERK", "x", "admin", "long enough").unwrap();
+    let Err(Error::Validation(f)) = db.create_user(&dup, "h", Utc::now()).await else {
+        panic!()
+    };
+    assert_eq!(f.get("username").map(|p| p.code), Some("taken"));
+    let (u, hash) = db.user_for_login("clerk").await.unwrap().unwrap();
+    assert_eq!(
+        (u.id, u.role, hash.as_str()),
+        (id, Role::ServiceClerk, "hash")
+    );
+    assert_eq!(db.users(Some(Role::Technician)).await.unwrap().len(), 1);
+    assert_eq!(db.count_users().await.unwrap(), 2);
+
+    let now = t("2026-03-01T00:00:00Z");
+    let s = Session {
+        token_hash: "abc".into(),
+        user_id: id,
+        csrf_token: "csrf".into(),
+        created_at: now,
+        expires_at: now + Duration::hours(8),
+    };
+    db.create_session(&s).await.unwrap();
+    let (found, who) = db
+        .session("abc", now + Duration::hours(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((found.csrf_token.as_str(), who.id), ("csrf", id));
+    assert!(
+        db.session("abc", now + Duration::hours(9))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(db.session("nope", now).await.unwrap().is_none());
+    assert_eq!(
+        db.delete_expired_sessions(now + Duration::hours(9))
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(db.session("abc", now).await.unwrap().is_none());
+    db.set_password(id, "new", now).await.unwrap();
+    assert_eq!(db.user_for_login("clerk").await.unwrap().unwrap().1, "new");
+}
+
+async fn failed_logins_are_counted_and_reset(db: &Db) {
+    let now = t("2026-03-01T00:00:00Z");
+    let window = now - Duration::minutes(15);
+    assert_eq!(db.record_login_failure("x", now, window).await.unwrap(), 1);
+    assert_eq!(db.record_login_failure("x", now, window).await.unwrap(), 2);
+    let later = now + Duration::hours(1);
+    assert_eq!(
+        db.record_login_failure("x", later, later - Duration::minutes(15))
+            .await
+            .unwrap(),
+        1,
+        "old runs start again"
+    );
+    assert_eq!(db.login_failure("x").await.unwrap().unwrap().failures, 1);
+    db.clear_login_failures("x").await.unwrap();
+    assert!(db.login_failure("x").await.unwrap().is_none());
+}
+
+async fn customers_round_trip_with_contacts_and_audit(db: &Db) {
+    let actor = user(db, "clerk", Role::ServiceClerk).await;
+    let sales = user(db, "sales", Role::Salesperson).await;
+    let mut f = customer_fields(
+        "萧山配电公司",
+        "浙江省杭州市萧山区建设一路66号",
+        "0571-8888 6666",
+    );
+    f.salesperson_id = Some(sales);
+    let c = db
+        .create_customer(&f, None, actor, t("2026-01-02T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(c.region, Region::HangzhouUrban);
+    let back = db.customer(c.id).await.unwrap().unwrap();
+    assert_eq!(back, c);
+    assert_eq!(
+        back.fields.contacts[0].phone_digits.as_deref(),
+        Some("057188886666")
+    );
+    let fix = RegionCorrection::parse("zhejiang", "现场实际在桐庐").unwrap();
+    let updated = db
+        .update_customer(c.id, 1, &f, Some(&fix), actor, t("2026-01-03T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!((updated.region, updated.version), (Region::Zhejiang, 2));
+    assert_eq!(db.customer(c.id).await.unwrap().unwrap(), updated);
+    let trail = db.audit_trail("customer", c.id.0).await.unwrap();
+    assert_eq!(trail.len(), 2);
+    assert_eq!(trail[0].action, "create");
+    assert_eq!(trail[1].action, "update_region");
+    assert_eq!(trail[1].actor_id, Some(actor));
+    assert_eq!(trail[1].before["region"], "hangzhou_urban");
+    assert_eq!(trail[1].after["region"], "zhejiang");
+    assert_eq!(trail[1].note.as_deref(), Some("现场实际在桐庐"));
+    // Saving the same fields again changes nothing and records nothing.
+    db.update_customer(c.id, 2, &f, Some(&fix), actor, t("2026-01-04T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(db.audit_trail("customer", c.id.0).await.unwrap().len(), 2);
+}
+
+async fn customer_update_refuses_a_stale_version(db: &Db) {
+    let actor = user(db, "clerk", Role::ServiceClerk).await;
+    let id = customer(db, actor, "甲", "杭州市西湖区文三路1号").await;
+    let f = customer_fields("甲二", "杭州市西湖区文三路1号", "13800000000");
+    db.update_customer(id, 1, &f, None, actor, Utc::now())
+        .await
+        .unwrap();
+    let stale = db.update_customer(id, 1, &f, None, actor, Utc::now()).await;
+    assert!(matches!(stale, Err(Error::Conflict(_))), "{stale:?}");
+    assert!(matches!(
+        db.update_customer(CustomerId(999), 1, &f, None, actor, Utc::now())
+            .await,
+        Err(Error::NotFound(_))
+    ));
+}
+
+async fn customers_are_found_by_name_phone_address_and_region(db: &Db) {
+    let actor = user(db, "clerk", Role::ServiceClerk).await;
+    customer(db, actor, "杭州西湖电气", "浙江省杭州市西湖区文三路478号").await;
+    db.create_customer(
+        &customer_fields("宁波港务", "宁波市北仑区", "0574-1234 5678"),
+        None,
+        actor,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    customer(
+        db,
+        actor,
+        "Suzhou Grid 100%",
+        "江苏省苏州市工业园区星湖街328号",
+    )
+    .await;
+    let find = |q: &str, region: Option<Region>| CustomerFilter {
+        q: Some(q.into()),
+        region,
+        ..CustomerFilter::default()
+    };
+    let names =
+        |v: Vec<sanbao_store::CustomerSummary>| v.into_iter().map(|c| c.name).collect::<Vec<_>>();
+    assert_eq!(
+        names(db.customers(&find("西湖", None), 10, None).await.unwrap()),
+        ["杭州西湖电气"]
+    );
+    assert_eq!(
+        names(
+            db.customers(&find("12345678", None), 10, None)
+                .await
+                .unwrap()
+        ),
+        ["宁波港务"]
+    );
+    assert_eq!(
+        names(
+            db.customers(&find("0574-1234", None), 10, None)
+                .await
+                .unwrap()
+        ),
+        ["宁波港务"]
+    );
+    assert_eq!(
+        names(db.customers(&find("星湖街", None), 10, None).await.unwrap()),
+        ["Suzhou Grid 100%"]
+    );
+    assert_eq!(
+        names(
+            db.customers(&find("suzhou grid", None), 10, None)
+                .await
+                .unwrap()
+        ),
+        ["Suzhou Grid 100%"]
+    );
+    assert_eq!(
+        names(db.customers(&find("100%", None), 10, None).await.unwrap()),
+        ["Suzhou Grid 100%"]
+    );
+    assert!(
+        db.customers(&find("%", None), 10, None)
+            .await
+            .unwrap()
+            .len()
+            == 1,
+        "% is literal"
+    );
+    assert_eq!(
+        names(
+            db.customers(&find("", Some(Region::Zhejiang)), 10, None)
+                .await
+                .unwrap()
+        ),
+        ["宁波港务"]
+    );
+    let all = db
+        .customers(&CustomerFilter::default(), 2, None)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2);
+    let rest = db
+        .customers(&CustomerFilter::default(), 2, Some(all[1].id))
+        .await
+        .unwrap();
+    assert_eq!(names(rest), ["杭州西湖电气"]);
+}
+
+async fn unknown_salesperson_is_a_field_error(db: &Db) {
+    let actor = user(db, "clerk", Role::ServiceClerk).await;
+    let mut f = customer_fields("甲", "杭州市", "13800000000");
+    f.salesperson_id = Some(UserId(4242));
+    let Err(Error::Validation(errs)) = db.create_customer(&f, None, actor, Utc::now()).await else {
+        panic!()
+    };
+    assert!(
+        errs.get("salesperson_id").is_some() || errs.get("id").is_some(),
+        "{errs:?}"
+    );
+    assert!(
+        db.customers(&CustomerFilter::default(), 10, None)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing written"
+    );
+}
+
+async fn tickets_are_written_with_deadlines_and_audit(db: &Db) {
+    let actor = user(db, "clerk", Role::ServiceClerk).await;
+    let c = customer(db, actor, "桐庐水厂", "浙江省杭州市桐庐县城南街道").await;
+    let id = ticket(
+        db,
+        actor,
+        c,
+        TicketKind::Emergency,
+        "2026-05-10T23:30:00+08:00",
+    )
+    .await;
+    let tk = db.ticket(id).await.unwrap().unwrap();
+    assert_eq!(
+        (tk.site_region, tk.status, tk.version),
+        (Region::Zhejiang, TicketStatus::Open, 1)
+    );
+    assert_eq!(tk.deadlines.len(), 1);
+    assert_eq!(tk.deadlines[0].due_at, t("2026-05-11T05:30:00+08:00"));
+    let trail = db.audit_trail("ticket", id.0).await.unwrap();
+    assert_eq!(trail.len(), 1);
+    assert_eq!(trail[0].after["kind"], "emergency");
+    assert!(db.ticket(TicketId(id.0 + 100)).await.unwrap().is_none());
+}
+
+async fn ticket_events_are_saved_once_per_version(db: &Db) {
+    let actor = user(db, "boss", Role::ServiceManager).await;
+    let c = customer(db, actor, "甲", "杭州市滨江区江南大道1号").await;
+    let id = ticket(
+        db,
+        actor,
+        c,
+        TicketKind::ComplaintQuality,
+        "2026-05-10T09:00:00+08:00",
+    )
+    .await;
+    let before = db.ticket(id).await.unwrap().unwrap();
+    let now = t("2026-05-10T10:00:00+08:00");
+    let e = TicketEvent::parse(
+        &EventInput {
+            event_type: Some(EventType::GiveOpinion),
+            opinion: Some("更换互感器".into()),
+            ..EventInput::default()
+        },
+        now,
+    )
+    .unwrap();
+    let after = before.apply(&e, Role::ServiceManager, now).unwrap();
+    db.save_ticket_event(
+        &before,
+        &after,
+        EventType::GiveOpinion,
+        e.text(),
+        actor,
+        now,
+    )
+    .await
+    .unwrap();
+    let stored = db.ticket(id).await.unwrap().unwrap();
+    assert_eq!(stored, after);
+    assert_eq!(stored.deadlines[0].met_at, Some(now));
+    let again = db
+        .save_ticket_event(
+            &before,
+            &after,
+            EventType::GiveOpinion,
+            e.text(),
+            actor,
+            now,
+        )
+        .await;
+    assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
+    let trail = db.audit_trail("ticket", id.0).await.unwrap();
+    assert_eq!(trail.len(), 2);
+    assert_eq!(trail[1].action, "give_opinion");
+    assert_eq!(trail[1].before["status"], "open");
+    assert_eq!(trail[1].after["opinion"], "更换互感器");
+    assert_eq!(trail[1].actor_name.as_deref(), Some("boss 名"));
+}
+
+async fn ticket_list_filters_and_pages(db: &Db) {
+    let actor = user(db, "clerk", Role::ServiceClerk).await;
+    let tech = user(db, "tech", Role::Technician).await;
+    let hz = customer(db, actor, "杭州甲", "杭州市上城区解放路1号").await;
+    let sh = customer(db, actor, "上海乙", "上海市普陀区1号").await;
+    let a = ticket(
+        db,
+        actor,
+        hz,
+        TicketKind::Emergency,
+        "2026-05-10T09:00:00+08:00",
+    )
+    .await;
+    let b = ticket(
+        db,
+        actor,
+        sh,
+        TicketKind::Consultation,
+        "2026-05-10T10:00:00+08:00",
+    )
+    .await;
+    let c = ticket(
+        db,
+        actor,
+        sh,
+        TicketKind::Repair,
+        "2026-05-10T11:00:00+08:00",
+    )
+    .await;
+    let ids = |v: Vec<sanbao_store::TicketRow>| v.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let all = TicketFilter::default();
+    assert_eq!(
+        ids(db.tickets(&all, 10, None).await.unwrap()),
+        [c.0, b.0, a.0]
+    );
+    assert_eq!(ids(db.tickets(&all, 2, None).await.unwrap()), [c.0, b.0]);
+    assert_eq!(ids(db.tickets(&all, 2, Some(b.0)).await.unwrap()), [a.0]);
+    let f = |f: TicketFilter| f;
+    assert_eq!(
+        ids(db
+            .tickets(
+                &f(TicketFilter {
+                    kind: Some(TicketKind::Emergency),
+                    ..all.clone()
+                }),
+                10,
+                None
+            )
+            .await
+            .unwrap()),
+        [a.0]
+    );
+    assert_eq!(
+        ids(db
+            .tickets(
+                &f(TicketFilter {
+                    region: Some(Region::OutOfProvince),
+                    ..all.clone()
+                }),
+                10,
+                None
+            )
+            .await
+            .unwrap()),
+        [c.0, b.0]
+    );
+    assert_eq!(
+        ids(db
+            .tickets(
+                &f(TicketFilter {
+                    customer_id: Some(hz),
+                    ..all.clone()
+                }),
+                10,
+                None
+            )
+            .await
+            .unwrap()),
+        [a.0]
+    );
+    assert_eq!(
+        ids(db
+            .tickets(
+                &f(TicketFilter {
+                    q: Some("上海".into()),
+                    ..all.clone()
+                }),
+                10,
+                None
+            )
+            .await
+            .unwrap()),
+        [c.0, b.0]
+    );
+    assert_eq!(
+        ids(db
+            .tickets(
+                &f(TicketFilter {
+                    q: Some(sanbao_domain::ticket::ticket_number(b)),
+                    ..all.clone()
+                }),
+                10,
+                None
+            )
+            .await
+            .unwrap()),
+        [b.0]
+    );
+    let overdue = TicketFilter {
+        overdue_at: Some(t("2026-05-10T22:30:00+08:00")),
+        ..all.clone()
+    };
+    assert_eq!(
+        ids(db.tickets(&overdue, 10, None).await.unwrap()),
+        [b.0, a.0]
+    );
+    // Dispatch the emergency to the technician: it is now his work.
+    let before = db.ticket(a).await.unwrap().unwrap();
+    let now = t("2026-05-10T09:10:00+08:00");
+    let e = TicketEvent::Dispatch { technician: tech };
+    let after = before.apply(&e, Role::ServiceClerk, now).unwrap();
+    db.save_ticket_event(&before, &after, EventType::Dispatch, None, actor, now)
+        .await
+        .unwrap();
+    let mine = TicketFilter {
+        person_id: Some(tech),
+        ..all.clone()
+    };
+    let rows = db.tickets(&mine, 10, None).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].technician_name.as_deref(), Some("tech 名"));
+    assert_eq!(
+        ids(db
+            .tickets(
+                &f(TicketFilter {
+                    status: Some(TicketStatus::Dispatched),
+                    ..all.clone()
+                }),
+                10,
+                None
+            )
+            .await
+            .unwrap()),
+        [a.0]
+    );
+    assert_eq!(
+        db.tickets(&f(TicketFilter { open: true, ..all }), 10, None)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+async fn dashboard_counts_breached_and_due_soon(db: &Db) {
+    let actor = user(db, "clerk", Role::ServiceClerk).await;
+    let hz = customer(db, actor, "杭州甲", "杭州市上城区解放路1号").await;
+    let far = customer(db, actor, "成都丙", "四川省成都市武侯区1号").await;
+    // At 12:00: the 10:00 emergency (due 11:00) breached; the 11:30 one (due 12:30) is due soon;
+    // the out-of-province one (due 23:00) is pending; the repair has no deadline.
+    let breached = ticket(
+        db,
+        actor,
+        hz,
+        TicketKind::Emergency,
+        "2026-05-10T10:00:00+08:00",
+    )
+    .await;
+    let soon = ticket(
+        db,
+        actor,
+        hz,
+        TicketKind::Emergency,
+        "2026-05-10T11:30:00+08:00",
+    )
+    .await;
+    let later = ticket(
+        db,
+        actor,
+        far,
+        TicketKind::Emergency,
+        "2026-05-10T11:00:00+08:00",
+    )
+    .await;
+    let repair = ticket(
+        db,
+        actor,
+        far,
+        TicketKind::Repair,
+        "2026-05-10T11:00:00+08:00",
+    )
+    .await;
+    let d = db
+        .dashboard(t("2026-05-10T12:00:00+08:00"), Duration::hours(1), None, 50)
+        .await
+        .unwrap();
+    assert_eq!((d.open, d.breached, d.due_soon), (4, 1, 1));
+    let order: Vec<i64> = d.by_deadline.iter().map(|r| r.id).collect();
+    assert_eq!(order, [breached.0, soon.0, later.0]);
+    assert_eq!(d.by_deadline[0].next_due_kind.as_deref(), Some("arrival"));
+    assert_eq!(d.by_deadline[0].customer_name, "杭州甲");
+    assert_eq!(
+        d.without_deadline.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [repair.0]
+    );
+    let nobody = db
+        .dashboard(
+            t("2026-05-10T12:00:00+08:00"),
+            Duration::hours(1),
+            Some(UserId(999)),
+            50,
+        )
+        .await
+        .unwrap();
+    assert_eq!((nobody.open, nobody.by_deadline.len()), (0, 0));
+}

@@ -300,7 +300,7 @@ impl Db {
         } else {
             String::new()
         };
-        let sql = 
+        let sql =
             "SELECT c.id, c.name, c.address, c.region,
                     (c.region_reason IS NOT NULL) AS region_corrected,
                     c.salesperson_id, u.display_name AS salesperson_name,

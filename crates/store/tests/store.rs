@@ -2,6 +2,7 @@
 //! `SANBAO_TEST_POSTGRES_URL` is set (`SANBAO_REQUIRE_POSTGRES=1` makes its absence a
 //! failure, as in CI). Every test gets its own fresh database.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 use chrono::{DateTime, Duration, Utc};
 use sanbao_domain::customer::{ContactInput, CustomerFields, CustomerInput, RegionCorrection};
 use sanbao_domain::ticket::{

@@ -1,0 +1,122 @@
+//! The customer archive (R5.2).
+
+use super::require;
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use sanbao_domain::customer::{Customer, CustomerFields, CustomerInput, RegionCorrection};
+use sanbao_domain::user::User;
+use sanbao_domain::{CustomerId, Error, FieldErrors, Permission, Problem, Role, UserId};
+use sanbao_store::{CustomerFilter, CustomerSummary};
+
+/// A hand correction of the region as submitted: both parts or none.
+#[derive(Debug, Clone, Default)]
+pub struct CorrectionInput {
+    pub region: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Validate the fields and the correction together, so every problem is named at once.
+async fn check(
+    state: &AppState,
+    actor: &User,
+    input: &CustomerInput,
+    correction: &CorrectionInput,
+) -> Result<(CustomerFields, Option<RegionCorrection>), Error> {
+    let fields = CustomerFields::parse(input);
+    let region = correction.region.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let corr = match (region, correction.reason.as_deref()) {
+        (None, None) => Ok(None),
+        (None, Some(r)) if r.trim().is_empty() => Ok(None),
+        (region, reason) => {
+            if actor.role.may(Permission::CorrectRegion) {
+                RegionCorrection::parse(region.unwrap_or(""), reason.unwrap_or("")).map(Some)
+            } else {
+                Err(Error::Forbidden)
+            }
+        }
+    };
+    let salesperson = match input.salesperson_id {
+        Some(id) => salesperson_problem(state, id).await?,
+        None => None,
+    };
+    let mut errs = FieldErrors::new();
+    let fields = match fields {
+        Ok(f) => Some(f),
+        Err(Error::Validation(f)) => {
+            errs.0.extend(f.0);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let corr = match corr {
+        Ok(c) => Some(c),
+        Err(Error::Validation(f)) => {
+            errs.0.extend(f.0);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    if let Some(p) = salesperson {
+        errs.add("salesperson_id", p);
+    }
+    match (fields, corr) {
+        (Some(f), Some(c)) if errs.is_empty() => Ok((f, c)),
+        _ => Err(Error::Validation(errs)),
+    }
+}
+
+async fn salesperson_problem(state: &AppState, id: UserId) -> Result<Option<Problem>, Error> {
+    Ok(match state.db.user(id).await? {
+        Some(u) if u.role == Role::Salesperson && u.active => None,
+        Some(_) => Some(Problem::invalid("is not an active salesperson")),
+        None => Some(Problem::new("not_found", "no such user")),
+    })
+}
+
+pub async fn create_customer(
+    state: &AppState,
+    actor: &User,
+    input: &CustomerInput,
+    correction: &CorrectionInput,
+    now: DateTime<Utc>,
+) -> Result<Customer, Error> {
+    require(actor, Permission::EditCustomers)?;
+    let (fields, corr) = check(state, actor, input, correction).await?;
+    state.db.create_customer(&fields, corr.as_ref(), actor.id, now).await
+}
+
+/// Replace a customer's record; `version` is the one the editor read.
+pub async fn update_customer(
+    state: &AppState,
+    actor: &User,
+    id: CustomerId,
+    version: i64,
+    input: &CustomerInput,
+    correction: &CorrectionInput,
+    now: DateTime<Utc>,
+) -> Result<Customer, Error> {
+    require(actor, Permission::EditCustomers)?;
+    let current = state.db.customer(id).await?.ok_or(Error::NotFound("customer"))?;
+    let (fields, corr) = check(state, actor, input, correction).await?;
+    // Removing a correction is a correction too.
+    if current.region_correction.is_some() && corr.is_none() && !actor.role.may(Permission::CorrectRegion) {
+        return Err(Error::Forbidden);
+    }
+    state.db.update_customer(id, version, &fields, corr.as_ref(), actor.id, now).await
+}
+
+pub async fn customer(state: &AppState, actor: &User, id: CustomerId) -> Result<Customer, Error> {
+    require(actor, Permission::ViewServiceDesk)?;
+    state.db.customer(id).await?.ok_or(Error::NotFound("customer"))
+}
+
+pub async fn customers(
+    state: &AppState,
+    actor: &User,
+    filter: &CustomerFilter,
+    limit: i64,
+    cursor: Option<i64>,
+) -> Result<Vec<CustomerSummary>, Error> {
+    require(actor, Permission::ViewServiceDesk)?;
+    state.db.customers(filter, limit, cursor).await
+}

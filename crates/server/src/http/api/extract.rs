@@ -1,0 +1,146 @@
+//! Extractors that answer bad input the API's way: the field named, nothing written.
+
+use super::error::{ApiError, problem};
+use crate::http::BODY_LIMIT;
+use crate::http::session::{Current, current};
+use crate::state::AppState;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, header};
+use axum::response::Response;
+use sanbao_domain::Error;
+use sanbao_domain::user::User;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+
+/// The signed-in caller. Bearer tokens as the API uses them; a page's session cookie is
+/// accepted too, but then changes need the `X-CSRF-Token` header.
+pub struct ApiUser(pub User);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(Current { session, user, by_cookie }) = current(parts, state).await? else {
+            return Err(ApiError(Error::Unauthenticated));
+        };
+        if by_cookie && !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if !crate::auth::same_token(sent, &session.csrf_token) {
+                return Err(ApiError(Error::Forbidden));
+            }
+        }
+        Ok(ApiUser(user))
+    }
+}
+
+/// Field path and message from serde, with "unknown field `x`" / "missing field `x`"
+/// turned into the field's own name.
+pub fn field_of(path: &str, message: &str) -> String {
+    let parent = if path == "." { "" } else { path };
+    for marker in ["unknown field `", "missing field `"] {
+        if let Some(rest) = message.strip_prefix(marker) {
+            let name = rest.split('`').next().unwrap_or_default();
+            return if parent.is_empty() { name.to_string() } else { format!("{parent}.{name}") };
+        }
+    }
+    if parent.is_empty() { "body".into() } else { parent.to_string() }
+}
+
+fn clean_message(message: &str) -> String {
+    // serde_json appends " at line 1 column 42"; the field name already says where.
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+fn validation(field: String, message: String) -> Response {
+    let mut fields = BTreeMap::new();
+    fields.insert(field.clone(), message);
+    problem(StatusCode::UNPROCESSABLE_ENTITY, "validation", format!("invalid: {field}"), fields)
+}
+
+/// A JSON body: syntax errors are 400, type errors, unknown and missing fields are 422
+/// with the field named, bodies over the limit are 413.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Response> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !is_json {
+            return Err(problem(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "bad_request",
+                "send JSON with Content-Type: application/json",
+                BTreeMap::new(),
+            ));
+        }
+        let bytes = axum::body::to_bytes(req.into_body(), BODY_LIMIT).await.map_err(|_| {
+            let mut f = BTreeMap::new();
+            f.insert("body".into(), format!("must be at most {} KiB", BODY_LIMIT / 1024));
+            problem(StatusCode::PAYLOAD_TOO_LARGE, "bad_request", "request body too large", f)
+        })?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize(de) {
+            Ok(v) => Ok(ApiJson(v)),
+            Err(e) => {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                let message = clean_message(&inner.to_string());
+                if inner.is_syntax() || inner.is_eof() {
+                    let mut f = BTreeMap::new();
+                    f.insert("body".into(), message.clone());
+                    Err(problem(StatusCode::BAD_REQUEST, "bad_request", format!("malformed JSON: {message}"), f))
+                } else {
+                    Err(validation(field_of(&path, &message), message))
+                }
+            }
+        }
+    }
+}
+
+/// Query parameters, with the same field-naming answers as [`ApiJson`].
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
+        let q = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(q));
+        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
+            let path = e.path().to_string();
+            let message = e.into_inner().to_string();
+            validation(field_of(&path, &message), message)
+        })
+    }
+}
+
+fn form_urlencoded_parse(q: &str) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(q.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_of;
+
+    #[test]
+    fn serde_messages_name_the_field() {
+        assert_eq!(field_of(".", "unknown field `colour`, expected one of `name`"), "colour");
+        assert_eq!(field_of(".", "missing field `name`"), "name");
+        assert_eq!(field_of("contacts[0]", "unknown field `fax`"), "contacts[0].fax");
+        assert_eq!(field_of("received_at", "premature end of input"), "received_at");
+        assert_eq!(field_of(".", "invalid type: string"), "body");
+    }
+}

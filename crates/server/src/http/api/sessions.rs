@@ -1,0 +1,124 @@
+//! Signing in and out, and accounts.
+
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::extract::{ApiJson, ApiQuery, ApiUser};
+use super::ts;
+use crate::state::AppState;
+use crate::{app, auth};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use chrono::Utc;
+use sanbao_domain::user::{NewUser, User};
+use sanbao_domain::{Error, Role};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginIn {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenOut {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_at: String,
+    pub user: UserOut,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserOut {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    /// admin, service_manager, service_clerk, senior_engineer, technician, salesperson,
+    /// quality_engineer, customer
+    pub role: String,
+    pub active: bool,
+}
+
+impl From<&User> for UserOut {
+    fn from(u: &User) -> Self {
+        UserOut {
+            id: u.id.0,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role.as_str().into(),
+            active: u.active,
+        }
+    }
+}
+
+/// Sign in: a bearer token for the API.
+#[utoipa::path(post, path = "/api/v1/sessions", request_body = LoginIn, tag = "sessions",
+    responses((status = 201, body = TokenOut), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn create(State(state): State<AppState>, ApiJson(body): ApiJson<LoginIn>) -> ApiResult<(StatusCode, Json<TokenOut>)> {
+    let now = Utc::now();
+    let user = auth::login(&state, &body.username, &body.password, now).await?;
+    let (token, session) = auth::start_session(&state, &user, now).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenOut { token, expires_at: ts(session.expires_at), user: (&user).into() }),
+    ))
+}
+
+/// Sign out: the token stops working.
+#[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "sessions", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn delete(State(state): State<AppState>, _user: ApiUser, headers: HeaderMap) -> ApiResult<StatusCode> {
+    let token = crate::http::session::bearer(&headers)
+        .or_else(|| crate::http::session::cookie(&headers, crate::http::session::SESSION_COOKIE))
+        .ok_or(ApiError(Error::Unauthenticated))?;
+    state.db.delete_session(&auth::token_hash(token)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who am I.
+#[utoipa::path(get, path = "/api/v1/me", tag = "sessions", security(("bearer" = [])),
+    responses((status = 200, body = UserOut), (status = 401, body = ErrorBody)))]
+pub async fn me(ApiUser(user): ApiUser) -> Json<UserOut> {
+    Json((&user).into())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UsersQuery {
+    /// Only this role.
+    pub role: Option<String>,
+}
+
+/// Accounts, to pick a salesperson, an owner or a technician.
+#[utoipa::path(get, path = "/api/v1/users", params(UsersQuery), tag = "users", security(("bearer" = [])),
+    responses((status = 200, body = [UserOut]), (status = 403, body = ErrorBody)))]
+pub async fn list_users(State(state): State<AppState>, ApiUser(actor): ApiUser, ApiQuery(q): ApiQuery<UsersQuery>) -> ApiResult<Json<Vec<UserOut>>> {
+    let role = match q.role.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(r) => Some(Role::parse(r).ok_or_else(|| {
+            Error::field("role", sanbao_domain::Problem::invalid("not a known role"))
+        })?),
+    };
+    let users = app::users::users(&state, &actor, role).await?;
+    Ok(Json(users.iter().map(UserOut::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserIn {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub password: String,
+}
+
+/// Create an account (administrators).
+#[utoipa::path(post, path = "/api/v1/users", request_body = UserIn, tag = "users", security(("bearer" = [])),
+    responses((status = 201, body = UserOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_user(State(state): State<AppState>, ApiUser(actor): ApiUser, ApiJson(body): ApiJson<UserIn>) -> ApiResult<(StatusCode, Json<UserOut>)> {
+    app::require(&actor, sanbao_domain::Permission::ManageUsers)?;
+    let new = NewUser::parse(&body.username, &body.display_name, &body.role, &body.password)?;
+    let user = app::users::create_user(&state, &actor, &new, &body.password, Utc::now()).await?;
+    Ok((StatusCode::CREATED, Json((&user).into())))
+}

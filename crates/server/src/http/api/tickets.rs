@@ -1,0 +1,349 @@
+//! `/api/v1/tickets`: contacts, their deadlines and their workflow; the service desk.
+
+use super::customers::{AuditOut, parse_region_filter};
+use super::error::{ApiResult, ErrorBody};
+use super::extract::{ApiJson, ApiQuery, ApiUser};
+use super::{Page, cursor, ts, ts_ms};
+use crate::app::{self, clamp_limit};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, FixedOffset, Utc};
+use sanbao_domain::ticket::{
+    Channel, EventInput, EventType, Ticket, TicketInput, TicketKind, TicketStatus, ticket_number,
+};
+use sanbao_domain::{CustomerId, Error, Problem, TicketId, UserId};
+use sanbao_store::{Dashboard, TicketFilter, TicketRow};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketIn {
+    /// consultation, correspondence, complaint_quality, complaint_other, emergency, repair,
+    /// installation, technical_guidance, training, return_request
+    #[schema(value_type = String, example = "emergency")]
+    pub kind: TicketKind,
+    /// phone, email, letter, visit, portal, salesperson
+    #[schema(value_type = String, example = "phone")]
+    pub channel: Channel,
+    pub customer_id: i64,
+    /// An installed unit (units are recorded in a later release; give `unit_text` meanwhile).
+    pub unit_id: Option<i64>,
+    /// The unit as the customer describes it: model, serial number, cabinet.
+    pub unit_text: Option<String>,
+    /// When the contact was received, RFC 3339 with offset; now if omitted.
+    #[schema(value_type = Option<String>, example = "2026-11-27T09:30:00+08:00")]
+    pub received_at: Option<DateTime<FixedOffset>>,
+    pub summary: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeadlineOut {
+    /// handling_opinion, arrival, reply
+    pub kind: String,
+    pub due_at: String,
+    pub met_at: Option<String>,
+    pub breached: bool,
+    /// pending, due_soon, breached, met, met_late, void
+    pub state: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TicketOut {
+    pub id: i64,
+    /// The number people quote: SB00000042.
+    pub number: String,
+    pub kind: String,
+    pub channel: String,
+    pub customer_id: i64,
+    pub unit_text: Option<String>,
+    pub summary: String,
+    /// open, in_progress, dispatched, on_site, resolved, closed, cancelled
+    pub status: String,
+    pub received_at: String,
+    /// The site's region when the contact came in.
+    pub site_region: String,
+    pub assignee_id: Option<i64>,
+    pub technician_id: Option<i64>,
+    pub opinion: Option<String>,
+    pub reply: Option<String>,
+    pub resolution: Option<String>,
+    pub deadlines: Vec<DeadlineOut>,
+    pub created_by: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: i64,
+}
+
+impl TicketOut {
+    pub fn new(t: Ticket, now: DateTime<Utc>) -> Self {
+        TicketOut {
+            number: t.number(),
+            deadlines: t
+                .deadlines
+                .iter()
+                .map(|d| DeadlineOut {
+                    kind: d.kind.as_str().into(),
+                    due_at: ts(d.due_at),
+                    met_at: d.met_at.map(ts),
+                    breached: d.breached(now) && t.status != TicketStatus::Cancelled,
+                    state: serde_json::to_value(d.state(now, t.status))
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            id: t.id.0,
+            kind: t.kind.as_str().into(),
+            channel: t.channel.as_str().into(),
+            customer_id: t.customer_id.0,
+            unit_text: t.unit_text,
+            summary: t.summary,
+            status: t.status.as_str().into(),
+            received_at: ts(t.received_at),
+            site_region: t.site_region.as_str().into(),
+            assignee_id: t.assignee_id.map(|u| u.0),
+            technician_id: t.technician_id.map(|u| u.0),
+            opinion: t.opinion,
+            reply: t.reply,
+            resolution: t.resolution,
+            created_by: t.created_by.0,
+            created_at: ts(t.created_at),
+            updated_at: ts(t.updated_at),
+            version: t.version,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TicketListItem {
+    pub id: i64,
+    pub number: String,
+    pub kind: String,
+    pub channel: String,
+    pub status: String,
+    pub customer_id: i64,
+    pub customer_name: String,
+    pub summary: String,
+    pub site_region: String,
+    pub received_at: String,
+    /// The nearest unmet deadline while work goes on.
+    pub next_due_at: Option<String>,
+    pub next_due_kind: Option<String>,
+    /// The nearest deadline has passed unmet.
+    pub overdue: bool,
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
+    pub technician_name: Option<String>,
+}
+
+impl TicketListItem {
+    pub fn new(r: TicketRow, now: DateTime<Utc>) -> Self {
+        TicketListItem {
+            number: ticket_number(TicketId(r.id)),
+            overdue: r.next_due_at.is_some_and(|d| d < now.timestamp_millis()),
+            next_due_at: r.next_due_at.map(ts_ms),
+            id: r.id,
+            kind: r.kind,
+            channel: r.channel,
+            status: r.status,
+            customer_id: r.customer_id,
+            customer_name: r.customer_name,
+            summary: r.summary,
+            site_region: r.site_region,
+            received_at: ts_ms(r.received_at),
+            next_due_kind: r.next_due_kind,
+            assignee_id: r.assignee_id,
+            assignee_name: r.assignee_name,
+            technician_name: r.technician_name,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TicketQuery {
+    /// Number (SB00000042), summary, unit or customer name.
+    pub q: Option<String>,
+    pub kind: Option<String>,
+    /// A status, or `open` for everything still being worked on.
+    pub status: Option<String>,
+    pub region: Option<String>,
+    pub customer_id: Option<i64>,
+    /// Assigned to or sent to site: one person's work.
+    pub person_id: Option<i64>,
+    /// Only tickets whose nearest deadline has passed unmet.
+    pub overdue: Option<bool>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+impl TicketQuery {
+    pub fn filter(&self, now: DateTime<Utc>) -> Result<TicketFilter, Error> {
+        let kind = match self.kind.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(k) => Some(TicketKind::parse(k).ok_or_else(|| Error::field("kind", Problem::invalid("not a ticket kind")))?),
+        };
+        let (status, open) = match self.status.as_deref().filter(|s| !s.is_empty()) {
+            None => (None, false),
+            Some("open") => (None, true),
+            Some(s) => (
+                Some(TicketStatus::parse(s).ok_or_else(|| Error::field("status", Problem::invalid("not a ticket status")))?),
+                false,
+            ),
+        };
+        Ok(TicketFilter {
+            q: self.q.clone(),
+            kind,
+            status,
+            open,
+            overdue_at: self.overdue.unwrap_or(false).then_some(now),
+            region: parse_region_filter(self.region.as_deref())?,
+            customer_id: self.customer_id.map(CustomerId),
+            person_id: self.person_id.map(UserId),
+        })
+    }
+}
+
+/// Tickets, newest first, with filters.
+#[utoipa::path(get, path = "/api/v1/tickets", params(TicketQuery), tag = "tickets", security(("bearer" = [])),
+    responses((status = 200, body = Page<TicketListItem>), (status = 422, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, ApiUser(actor): ApiUser, ApiQuery(q): ApiQuery<TicketQuery>) -> ApiResult<Json<Page<TicketListItem>>> {
+    let now = Utc::now();
+    let limit = clamp_limit(q.limit);
+    let rows = app::tickets::tickets(&state, &actor, &q.filter(now)?, limit + 1, cursor(q.cursor.as_deref())?).await?;
+    let items = rows.into_iter().map(|r| TicketListItem::new(r, now)).collect();
+    Ok(Json(Page::from_rows(items, limit, |t| t.id)))
+}
+
+/// Record an incoming contact; its deadlines are computed from its kind and the site's region.
+#[utoipa::path(post, path = "/api/v1/tickets", request_body = TicketIn, tag = "tickets", security(("bearer" = [])),
+    responses((status = 201, body = TicketOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(State(state): State<AppState>, ApiUser(actor): ApiUser, ApiJson(b): ApiJson<TicketIn>) -> ApiResult<(StatusCode, Json<TicketOut>)> {
+    if b.unit_id.is_some() {
+        return Err(Error::field("unit_id", Problem::new("not_found", "no such unit; describe it in unit_text")).into());
+    }
+    let now = Utc::now();
+    let input = TicketInput {
+        kind: b.kind,
+        channel: b.channel,
+        customer_id: CustomerId(b.customer_id),
+        unit_text: b.unit_text,
+        summary: b.summary,
+        received_at: b.received_at.map_or(now, |r| r.with_timezone(&Utc)),
+    };
+    let t = app::tickets::open_ticket(&state, &actor, input, now).await?;
+    Ok((StatusCode::CREATED, Json(TicketOut::new(t, now))))
+}
+
+/// One ticket with its deadlines.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])),
+    responses((status = 200, body = TicketOut), (status = 404, body = ErrorBody)))]
+pub async fn get(State(state): State<AppState>, ApiUser(actor): ApiUser, Path(id): Path<i64>) -> ApiResult<Json<TicketOut>> {
+    let t = app::tickets::ticket(&state, &actor, TicketId(id)).await?;
+    Ok(Json(TicketOut::new(t, Utc::now())))
+}
+
+/// A ticket's timeline: every step, who, when, before and after (R1.4).
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/events", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])),
+    responses((status = 200, body = [AuditOut]), (status = 404, body = ErrorBody)))]
+pub async fn events(State(state): State<AppState>, ApiUser(actor): ApiUser, Path(id): Path<i64>) -> ApiResult<Json<Vec<AuditOut>>> {
+    app::tickets::ticket(&state, &actor, TicketId(id)).await?;
+    let trail = app::tickets::timeline(&state, &actor, TicketId(id)).await?;
+    Ok(Json(trail.into_iter().map(AuditOut::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventIn {
+    /// assign, give_opinion, reply, dispatch, check_in, note, resolve, close, reopen, cancel
+    #[serde(rename = "type")]
+    #[schema(value_type = String, example = "give_opinion")]
+    pub event_type: EventType,
+    /// The ticket version you read: a stale one is refused with 409.
+    pub version: i64,
+    /// `assign`: the owner (R3.10).
+    pub assignee_id: Option<i64>,
+    /// `dispatch`: who goes on site.
+    pub technician_id: Option<i64>,
+    /// `give_opinion`: the handling opinion (R3.3).
+    pub opinion: Option<String>,
+    /// `reply`: the answer sent (R3.5, R3.7).
+    pub reply: Option<String>,
+    /// `note`.
+    pub text: Option<String>,
+    /// `resolve`.
+    pub resolution: Option<String>,
+    /// `reopen`, `cancel`.
+    pub reason: Option<String>,
+    /// `check_in`: when the technician arrived, if reported later; now if omitted.
+    #[schema(value_type = Option<String>)]
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+/// One step of the workflow, recorded and audited.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/events", params(("id" = i64, Path)), request_body = EventIn, tag = "tickets", security(("bearer" = [])),
+    responses((status = 200, body = TicketOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn record_event(State(state): State<AppState>, ApiUser(actor): ApiUser, Path(id): Path<i64>, ApiJson(b): ApiJson<EventIn>) -> ApiResult<Json<TicketOut>> {
+    let input = EventInput {
+        event_type: Some(b.event_type),
+        assignee_id: b.assignee_id.map(UserId),
+        technician_id: b.technician_id.map(UserId),
+        opinion: b.opinion,
+        reply: b.reply,
+        text: b.text,
+        resolution: b.resolution,
+        reason: b.reason,
+        at: b.at.map(|a| a.with_timezone(&Utc)),
+    };
+    let now = Utc::now();
+    let t = app::tickets::record_event(&state, &actor, TicketId(id), b.version, &input, now).await?;
+    Ok(Json(TicketOut::new(t, now)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DashboardOut {
+    pub now: String,
+    /// Tickets still being worked on.
+    pub open: i64,
+    /// Open tickets whose nearest deadline has passed unmet.
+    pub breached: i64,
+    /// Due within the hour.
+    pub due_soon: i64,
+    /// Open work by nearest deadline (at most 50).
+    pub by_deadline: Vec<TicketListItem>,
+    /// Open work with no deadline, newest first (at most 50).
+    pub without_deadline: Vec<TicketListItem>,
+}
+
+impl DashboardOut {
+    pub fn new(d: Dashboard, now: DateTime<Utc>) -> Self {
+        DashboardOut {
+            now: ts(now),
+            open: d.open,
+            breached: d.breached,
+            due_soon: d.due_soon,
+            by_deadline: d.by_deadline.into_iter().map(|r| TicketListItem::new(r, now)).collect(),
+            without_deadline: d.without_deadline.into_iter().map(|r| TicketListItem::new(r, now)).collect(),
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardQuery {
+    /// One person's work (assigned or sent to site).
+    pub person_id: Option<i64>,
+}
+
+/// The service desk: breached, due within the hour, open work by nearest deadline (R6.1).
+#[utoipa::path(get, path = "/api/v1/dashboard", params(DashboardQuery), tag = "tickets", security(("bearer" = [])),
+    responses((status = 200, body = DashboardOut)))]
+pub async fn dashboard(State(state): State<AppState>, ApiUser(actor): ApiUser, ApiQuery(q): ApiQuery<DashboardQuery>) -> ApiResult<Json<DashboardOut>> {
+    let now = Utc::now();
+    let d = app::tickets::dashboard(&state, &actor, q.person_id.map(UserId), now).await?;
+    Ok(Json(DashboardOut::new(d, now)))
+}

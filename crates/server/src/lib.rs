@@ -1,0 +1,13 @@
+//! Sanbao's server: HTTP (JSON API and web pages), the use cases, configuration and the
+//! command line. Domain rules live in `sanbao-domain`; storage in `sanbao-store`.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod http;
+pub mod metrics;
+pub mod state;
+
+pub use http::app;
+pub use state::AppState;

@@ -3,9 +3,11 @@
 
 pub mod app;
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod http;
+pub mod i18n;
 pub mod metrics;
 pub mod state;
 

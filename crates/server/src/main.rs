@@ -1,1 +1,5 @@
-fn main() {}
+//! `sanbao`: the after-sales service system. See `sanbao --help`.
+
+fn main() -> std::process::ExitCode {
+    sanbao_server::cli::main()
+}

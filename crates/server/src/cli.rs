@@ -1,0 +1,275 @@
+//! The command line: `serve` (default), `migrate`, `user add`.
+
+use crate::app::users::add_user;
+use crate::auth::random_token;
+use crate::config::{Config, Secret};
+use crate::state::AppState;
+use chrono::Utc;
+use clap::{Args, Parser, Subcommand};
+use sanbao_domain::user::NewUser;
+use sanbao_store::Db;
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Sanbao (三包): after-sales service for power-distribution equipment — customers,
+/// tickets and the deadlines promised to them.
+#[derive(Parser, Debug)]
+#[command(name = "sanbao", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Settings: flag, else environment variable, else config file, else default.
+#[derive(Args, Debug, Default)]
+pub struct Settings {
+    /// TOML file with any of the settings below (keys: listen, database_url, admin_password,
+    /// max_connections, sqlite_synchronous, session_hours, secure_cookies, log).
+    #[arg(long, global = true, env = "SANBAO_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to serve on [default: 127.0.0.1:8080].
+    #[arg(long, global = true, env = "SANBAO_LISTEN")]
+    pub listen: Option<String>,
+    /// sqlite://PATH (embedded; the file is created) or postgres://USER:PASS@HOST/DB
+    /// [default: sqlite://data/sanbao.db].
+    #[arg(long, global = true, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Password for the `admin` account created on an empty database; without it a random
+    /// one is printed once.
+    #[arg(long, global = true, env = "SANBAO_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// PostgreSQL pool size, or SQLite's reader connections [default: 8].
+    #[arg(long, global = true, env = "SANBAO_MAX_CONNECTIONS")]
+    pub max_connections: Option<u32>,
+    /// SQLite durability: `normal` (survives a process crash) or `full` (also a power
+    /// loss) [default: normal].
+    #[arg(long, global = true, env = "SANBAO_SQLITE_SYNCHRONOUS")]
+    pub sqlite_synchronous: Option<String>,
+    /// How long a sign-in lasts, in hours [default: 12].
+    #[arg(long, global = true, env = "SANBAO_SESSION_HOURS")]
+    pub session_hours: Option<i64>,
+    /// Mark cookies Secure (when served behind HTTPS).
+    #[arg(long, global = true, env = "SANBAO_SECURE_COOKIES")]
+    pub secure_cookies: Option<bool>,
+    /// Log filter, e.g. `info` or `debug,sqlx=warn` [default: info].
+    #[arg(long, global = true, env = "SANBAO_LOG")]
+    pub log: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web pages and the API (the default).
+    Serve {
+        /// On an empty database, load a realistic demo data set first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Bring the database schema up to date, then exit.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add an account. The password is read from standard input (one line) with
+    /// --password-stdin, else a random one is printed.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// Name shown to colleagues, e.g. 王丽.
+        #[arg(long)]
+        display_name: String,
+        /// admin, service_manager, service_clerk, senior_engineer, technician, salesperson,
+        /// quality_engineer or customer.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+impl Settings {
+    /// The configuration: defaults < file < environment and flags.
+    pub fn resolve(&self) -> Result<Config, String> {
+        let mut c = Config::load(self.config.as_deref())?;
+        if let Some(v) = &self.listen {
+            c.listen.clone_from(v);
+        }
+        if let Some(v) = &self.database_url {
+            c.database_url.clone_from(v);
+        }
+        if let Some(v) = &self.admin_password {
+            c.admin_password = Some(Secret::new(v.clone()));
+        }
+        if let Some(v) = self.max_connections {
+            c.max_connections = v;
+        }
+        if let Some(v) = &self.sqlite_synchronous {
+            c.sqlite_synchronous = v.to_ascii_lowercase();
+        }
+        if let Some(v) = self.session_hours {
+            c.session_hours = v;
+        }
+        if let Some(v) = self.secure_cookies {
+            c.secure_cookies = v;
+        }
+        if let Some(v) = &self.log {
+            c.log.clone_from(v);
+        }
+        c.check()?;
+        Ok(c)
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match cli.settings.resolve() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("sanbao: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&config.log));
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("sanbao: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve { demo: false }), config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sanbao: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Open the database (creating `./data/` for the embedded default) and migrate it.
+pub async fn open_db(config: &Config) -> Result<Db, String> {
+    if let Some(path) = config.database_url.strip_prefix("sqlite://") {
+        let path = path.split('?').next().unwrap_or(path);
+        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+    }
+    let db = Db::connect(&config.database_url, &config.db_options())
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    db.migrate().await.map_err(|e| format!("migration failed: {e}"))?;
+    Ok(db)
+}
+
+async fn run(command: Command, config: Config) -> Result<(), String> {
+    let db = open_db(&config).await?;
+    let state = AppState::new(db.clone(), config);
+    match command {
+        Command::Migrate => {
+            println!("database is up to date ({})", db.backend());
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { username, display_name, role, password_stdin } } => {
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+                line.trim_end_matches(['\r', '\n']).to_string()
+            } else {
+                random_token()[..16].to_string()
+            };
+            let new = NewUser::parse(&username, &display_name, &role, &password).map_err(|e| e.to_string())?;
+            let user = add_user(&state, &new, &password, Utc::now()).await.map_err(|e| e.to_string())?;
+            println!("added {} ({}) as {}", user.username, user.display_name, user.role.as_str());
+            if !password_stdin {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+        Command::Serve { demo } => serve(state, demo).await,
+    }
+}
+
+/// Create `admin` on an empty database.
+pub async fn ensure_admin(state: &AppState) -> Result<(), String> {
+    if state.db.count_users().await.map_err(|e| e.to_string())? > 0 {
+        return Ok(());
+    }
+    let (password, shown) = match &state.config.admin_password {
+        Some(p) => (p.expose().to_string(), false),
+        None => (random_token()[..16].to_string(), true),
+    };
+    let admin = NewUser::parse("admin", "Administrator", "admin", &password).map_err(|e| format!("SANBAO_ADMIN_PASSWORD: {e}"))?;
+    add_user(state, &admin, &password, Utc::now()).await.map_err(|e| e.to_string())?;
+    if shown {
+        eprintln!("\n  Created user `admin` with password: {password}\n  (shown once; set SANBAO_ADMIN_PASSWORD to choose it)\n");
+    }
+    Ok(())
+}
+
+async fn serve(state: AppState, demo: bool) -> Result<(), String> {
+    ensure_admin(&state).await?;
+    if demo {
+        crate::demo::load_if_empty(&state).await.map_err(|e| format!("demo data: {e}"))?;
+    }
+    let listener = tokio::net::TcpListener::bind(&state.config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", state.config.listen))?;
+    tracing::info!(listen = %state.config.listen, backend = state.db.backend(), "sanbao is serving");
+    println!("Sanbao is serving on http://{}", state.config.listen);
+    let janitor = tokio::spawn(housekeeping(state.clone()));
+    let db = state.db.clone();
+    axum::serve(listener, crate::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
+    janitor.abort();
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Periodic chores: forget expired sessions.
+async fn housekeeping(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match state.db.delete_expired_sessions(Utc::now()).await {
+            Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "session cleanup failed"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,1 @@
+//! The translation catalogue: every string people read, in Simplified Chinese and English.

@@ -72,7 +72,12 @@ fn input(
         notes,
         contacts: contacts
             .into_iter()
-            .map(|c| ContactInput { name: c.name, phone: c.phone, email: c.email, position: c.position })
+            .map(|c| ContactInput {
+                name: c.name,
+                phone: c.phone,
+                email: c.email,
+                position: c.position,
+            })
             .collect(),
     }
 }
@@ -112,7 +117,12 @@ impl From<Customer> for CustomerOut {
         CustomerOut {
             id: c.id.0,
             region: c.region.as_str().into(),
-            region_source: if c.region_correction.is_some() { "corrected" } else { "derived" }.into(),
+            region_source: if c.region_correction.is_some() {
+                "corrected"
+            } else {
+                "derived"
+            }
+            .into(),
             region_reason: c.region_correction.map(|r| r.reason),
             derived_region: derived.as_str().into(),
             derived_from: from.map(str::to_string),
@@ -124,7 +134,12 @@ impl From<Customer> for CustomerOut {
                 .fields
                 .contacts
                 .into_iter()
-                .map(|k| ContactOut { name: k.name, phone: k.phone, email: k.email, position: k.position })
+                .map(|k| ContactOut {
+                    name: k.name,
+                    phone: k.phone,
+                    email: k.email,
+                    position: k.position,
+                })
                 .collect(),
             created_at: ts(c.created_at),
             updated_at: ts(c.updated_at),
@@ -188,14 +203,25 @@ pub fn parse_region_filter(r: Option<&str>) -> Result<Option<Region>, Error> {
 /// Find customers.
 #[utoipa::path(get, path = "/api/v1/customers", params(CustomerQuery), tag = "customers", security(("bearer" = [])),
     responses((status = 200, body = Page<CustomerListItem>), (status = 422, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, ApiUser(actor): ApiUser, ApiQuery(q): ApiQuery<CustomerQuery>) -> ApiResult<Json<Page<CustomerListItem>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<CustomerQuery>,
+) -> ApiResult<Json<Page<CustomerListItem>>> {
     let filter = CustomerFilter {
         q: q.q,
         region: parse_region_filter(q.region.as_deref())?,
         salesperson_id: q.salesperson_id.map(UserId),
     };
     let limit = clamp_limit(q.limit);
-    let rows = app::customers::customers(&state, &actor, &filter, limit + 1, cursor(q.cursor.as_deref())?).await?;
+    let rows = app::customers::customers(
+        &state,
+        &actor,
+        &filter,
+        limit + 1,
+        cursor(q.cursor.as_deref())?,
+    )
+    .await?;
     let items = rows.into_iter().map(CustomerListItem::from).collect();
     Ok(Json(Page::from_rows(items, limit, |c| c.id)))
 }
@@ -203,8 +229,15 @@ pub async fn list(State(state): State<AppState>, ApiUser(actor): ApiUser, ApiQue
 /// Add a customer; the region is derived from the address.
 #[utoipa::path(post, path = "/api/v1/customers", request_body = CustomerIn, tag = "customers", security(("bearer" = [])),
     responses((status = 201, body = CustomerOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, ApiUser(actor): ApiUser, ApiJson(b): ApiJson<CustomerIn>) -> ApiResult<(StatusCode, Json<CustomerOut>)> {
-    let correction = CorrectionInput { region: b.region, reason: b.region_reason };
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(b): ApiJson<CustomerIn>,
+) -> ApiResult<(StatusCode, Json<CustomerOut>)> {
+    let correction = CorrectionInput {
+        region: b.region,
+        reason: b.region_reason,
+    };
     let i = input(b.name, b.address, b.salesperson_id, b.notes, b.contacts);
     let c = app::customers::create_customer(&state, &actor, &i, &correction, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(c.into())))
@@ -213,17 +246,42 @@ pub async fn create(State(state): State<AppState>, ApiUser(actor): ApiUser, ApiJ
 /// One customer with contacts.
 #[utoipa::path(get, path = "/api/v1/customers/{id}", params(("id" = i64, Path)), tag = "customers", security(("bearer" = [])),
     responses((status = 200, body = CustomerOut), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, ApiUser(actor): ApiUser, Path(id): Path<i64>) -> ApiResult<Json<CustomerOut>> {
-    Ok(Json(app::customers::customer(&state, &actor, CustomerId(id)).await?.into()))
+pub async fn get(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<CustomerOut>> {
+    Ok(Json(
+        app::customers::customer(&state, &actor, CustomerId(id))
+            .await?
+            .into(),
+    ))
 }
 
 /// Replace a customer's record (and its contacts).
 #[utoipa::path(put, path = "/api/v1/customers/{id}", params(("id" = i64, Path)), request_body = CustomerUpdate, tag = "customers", security(("bearer" = [])),
     responses((status = 200, body = CustomerOut), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn update(State(state): State<AppState>, ApiUser(actor): ApiUser, Path(id): Path<i64>, ApiJson(b): ApiJson<CustomerUpdate>) -> ApiResult<Json<CustomerOut>> {
-    let correction = CorrectionInput { region: b.region, reason: b.region_reason };
+pub async fn update(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<CustomerUpdate>,
+) -> ApiResult<Json<CustomerOut>> {
+    let correction = CorrectionInput {
+        region: b.region,
+        reason: b.region_reason,
+    };
     let i = input(b.name, b.address, b.salesperson_id, b.notes, b.contacts);
-    let c = app::customers::update_customer(&state, &actor, CustomerId(id), b.version, &i, &correction, Utc::now()).await?;
+    let c = app::customers::update_customer(
+        &state,
+        &actor,
+        CustomerId(id),
+        b.version,
+        &i,
+        &correction,
+        Utc::now(),
+    )
+    .await?;
     Ok(Json(c.into()))
 }
 
@@ -257,7 +315,11 @@ impl From<sanbao_store::AuditEntry> for AuditOut {
 /// Every recorded change of a customer (R1.4).
 #[utoipa::path(get, path = "/api/v1/customers/{id}/history", params(("id" = i64, Path)), tag = "customers", security(("bearer" = [])),
     responses((status = 200, body = [AuditOut]), (status = 404, body = ErrorBody)))]
-pub async fn history(State(state): State<AppState>, ApiUser(actor): ApiUser, Path(id): Path<i64>) -> ApiResult<Json<Vec<AuditOut>>> {
+pub async fn history(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<AuditOut>>> {
     app::customers::customer(&state, &actor, CustomerId(id)).await?;
     let trail = state.db.audit_trail("customer", id).await?;
     Ok(Json(trail.into_iter().map(AuditOut::from).collect()))

@@ -34,7 +34,12 @@ impl From<Error> for ApiError {
     }
 }
 
-pub fn problem(status: StatusCode, code: &'static str, message: impl Into<String>, fields: BTreeMap<String, String>) -> Response {
+pub fn problem(
+    status: StatusCode,
+    code: &'static str,
+    message: impl Into<String>,
+    fields: BTreeMap<String, String>,
+) -> Response {
     (
         status,
         axum::Json(ErrorBody {
@@ -52,9 +57,19 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let none = BTreeMap::new;
         match self.0 {
-            Error::NotFound(what) => problem(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"), none()),
+            Error::NotFound(what) => problem(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{what} not found"),
+                none(),
+            ),
             Error::Conflict(why) => problem(StatusCode::CONFLICT, "conflict", why, none()),
-            Error::Forbidden => problem(StatusCode::FORBIDDEN, "forbidden", "your role may not do this", none()),
+            Error::Forbidden => problem(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "your role may not do this",
+                none(),
+            ),
             Error::Unauthenticated => {
                 let mut r = problem(
                     StatusCode::UNAUTHORIZED,
@@ -84,7 +99,12 @@ impl IntoResponse for ApiError {
                     fields.0.keys().cloned().collect::<Vec<_>>().join(", ")
                 );
                 let fields = fields.0.into_iter().map(|(k, p)| (k, p.message)).collect();
-                problem(StatusCode::UNPROCESSABLE_ENTITY, "validation", message, fields)
+                problem(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation",
+                    message,
+                    fields,
+                )
             }
             Error::Internal(cause) => {
                 tracing::error!(%cause, "internal error");

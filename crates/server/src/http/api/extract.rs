@@ -21,7 +21,12 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Some(Current { session, user, by_cookie }) = current(parts, state).await? else {
+        let Some(Current {
+            session,
+            user,
+            by_cookie,
+        }) = current(parts, state).await?
+        else {
             return Err(ApiError(Error::Unauthenticated));
         };
         if by_cookie && !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
@@ -45,10 +50,28 @@ pub fn field_of(path: &str, message: &str) -> String {
     for marker in ["unknown field `", "missing field `"] {
         if let Some(rest) = message.strip_prefix(marker) {
             let name = rest.split('`').next().unwrap_or_default();
-            return if parent.is_empty() { name.to_string() } else { format!("{parent}.{name}") };
+            // Unknown fields come with their own name as the path already.
+            let own = parent == name || parent.ends_with(&format!(".{name}"));
+            return if parent.is_empty() || own {
+                parent_or(name, parent)
+            } else {
+                format!("{parent}.{name}")
+            };
         }
     }
-    if parent.is_empty() { "body".into() } else { parent.to_string() }
+    if parent.is_empty() {
+        "body".into()
+    } else {
+        parent.to_string()
+    }
+}
+
+fn parent_or(name: &str, parent: &str) -> String {
+    if parent.is_empty() {
+        name.to_string()
+    } else {
+        parent.to_string()
+    }
 }
 
 fn clean_message(message: &str) -> String {
@@ -62,7 +85,12 @@ fn clean_message(message: &str) -> String {
 fn validation(field: String, message: String) -> Response {
     let mut fields = BTreeMap::new();
     fields.insert(field.clone(), message);
-    problem(StatusCode::UNPROCESSABLE_ENTITY, "validation", format!("invalid: {field}"), fields)
+    problem(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+        format!("invalid: {field}"),
+        fields,
+    )
 }
 
 /// A JSON body: syntax errors are 400, type errors, unknown and missing fields are 422
@@ -86,11 +114,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 BTreeMap::new(),
             ));
         }
-        let bytes = axum::body::to_bytes(req.into_body(), BODY_LIMIT).await.map_err(|_| {
-            let mut f = BTreeMap::new();
-            f.insert("body".into(), format!("must be at most {} KiB", BODY_LIMIT / 1024));
-            problem(StatusCode::PAYLOAD_TOO_LARGE, "bad_request", "request body too large", f)
-        })?;
+        let bytes = axum::body::to_bytes(req.into_body(), BODY_LIMIT)
+            .await
+            .map_err(|_| {
+                let mut f = BTreeMap::new();
+                f.insert(
+                    "body".into(),
+                    format!("must be at most {} KiB", BODY_LIMIT / 1024),
+                );
+                problem(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "bad_request",
+                    "request body too large",
+                    f,
+                )
+            })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize(de) {
             Ok(v) => Ok(ApiJson(v)),
@@ -101,7 +139,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 if inner.is_syntax() || inner.is_eof() {
                     let mut f = BTreeMap::new();
                     f.insert("body".into(), message.clone());
-                    Err(problem(StatusCode::BAD_REQUEST, "bad_request", format!("malformed JSON: {message}"), f))
+                    Err(problem(
+                        StatusCode::BAD_REQUEST,
+                        "bad_request",
+                        format!("malformed JSON: {message}"),
+                        f,
+                    ))
                 } else {
                     Err(validation(field_of(&path, &message), message))
                 }
@@ -119,11 +162,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
         let q = parts.uri.query().unwrap_or_default();
         let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(q));
-        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
-            let path = e.path().to_string();
-            let message = e.into_inner().to_string();
-            validation(field_of(&path, &message), message)
-        })
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let message = e.into_inner().to_string();
+                validation(field_of(&path, &message), message)
+            })
     }
 }
 
@@ -137,10 +182,24 @@ mod tests {
 
     #[test]
     fn serde_messages_name_the_field() {
-        assert_eq!(field_of(".", "unknown field `colour`, expected one of `name`"), "colour");
+        assert_eq!(
+            field_of(".", "unknown field `colour`, expected one of `name`"),
+            "colour"
+        );
         assert_eq!(field_of(".", "missing field `name`"), "name");
-        assert_eq!(field_of("contacts[0]", "unknown field `fax`"), "contacts[0].fax");
-        assert_eq!(field_of("received_at", "premature end of input"), "received_at");
+        assert_eq!(
+            field_of("contacts[0]", "unknown field `fax`"),
+            "contacts[0].fax"
+        );
+        assert_eq!(
+            field_of("contacts[0].fax", "unknown field `fax`"),
+            "contacts[0].fax"
+        );
+        assert_eq!(field_of("colour", "unknown field `colour`"), "colour");
+        assert_eq!(
+            field_of("received_at", "premature end of input"),
+            "received_at"
+        );
         assert_eq!(field_of(".", "invalid type: string"), "body");
     }
 }

@@ -17,22 +17,37 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/openapi.json", get(openapi))
         .route("/api/v1/sessions", post(sessions::create))
-        .route("/api/v1/sessions/current", axum::routing::delete(sessions::delete))
+        .route(
+            "/api/v1/sessions/current",
+            axum::routing::delete(sessions::delete),
+        )
         .route("/api/v1/me", get(sessions::me))
-        .route("/api/v1/users", get(sessions::list_users).post(sessions::create_user))
-        .route("/api/v1/customers", get(customers::list).post(customers::create))
-        .route("/api/v1/customers/{id}", get(customers::get).put(customers::update))
+        .route(
+            "/api/v1/users",
+            get(sessions::list_users).post(sessions::create_user),
+        )
+        .route(
+            "/api/v1/customers",
+            get(customers::list).post(customers::create),
+        )
+        .route(
+            "/api/v1/customers/{id}",
+            get(customers::get).put(customers::update),
+        )
         .route("/api/v1/customers/{id}/history", get(customers::history))
         .route("/api/v1/tickets", get(tickets::list).post(tickets::create))
         .route("/api/v1/tickets/{id}", get(tickets::get))
-        .route("/api/v1/tickets/{id}/events", get(tickets::events).post(tickets::record_event))
+        .route(
+            "/api/v1/tickets/{id}/events",
+            get(tickets::events).post(tickets::record_event),
+        )
         .route("/api/v1/dashboard", get(tickets::dashboard))
         .route("/api/v1/regions/derive", post(customers::derive_region))
 }
 
 /// An instant as the API writes it: RFC 3339 in the company's offset (+08:00).
 pub fn ts(at: DateTime<Utc>) -> String {
-    sanbao_domain::time::local(at).to_rfc3339_opts(SecondsFormat::Secs, false)
+    sanbao_domain::time::local(at).to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }
 
 pub fn ts_ms(ms: i64) -> String {
@@ -51,8 +66,15 @@ impl<T: ToSchema> Page<T> {
     pub fn from_rows(mut rows: Vec<T>, limit: i64, id: impl Fn(&T) -> i64) -> Self {
         let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
         rows.truncate(usize::try_from(limit).unwrap_or(0));
-        let next_cursor = if more { rows.last().map(|r| id(r).to_string()) } else { None };
-        Page { items: rows, next_cursor }
+        let next_cursor = if more {
+            rows.last().map(|r| id(r).to_string())
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            next_cursor,
+        }
     }
 }
 
@@ -61,7 +83,10 @@ pub fn cursor(c: Option<&str>) -> Result<Option<i64>, sanbao_domain::Error> {
     match c.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => s.parse::<i64>().map(Some).map_err(|_| {
-            sanbao_domain::Error::field("cursor", sanbao_domain::Problem::invalid("not a cursor from a previous page"))
+            sanbao_domain::Error::field(
+                "cursor",
+                sanbao_domain::Problem::invalid("not a cursor from a previous page"),
+            )
         }),
     }
 }

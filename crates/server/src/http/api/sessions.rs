@@ -55,20 +55,31 @@ impl From<&User> for UserOut {
 /// Sign in: a bearer token for the API.
 #[utoipa::path(post, path = "/api/v1/sessions", request_body = LoginIn, tag = "sessions",
     responses((status = 201, body = TokenOut), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, ApiJson(body): ApiJson<LoginIn>) -> ApiResult<(StatusCode, Json<TokenOut>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<LoginIn>,
+) -> ApiResult<(StatusCode, Json<TokenOut>)> {
     let now = Utc::now();
     let user = auth::login(&state, &body.username, &body.password, now).await?;
     let (token, session) = auth::start_session(&state, &user, now).await?;
     Ok((
         StatusCode::CREATED,
-        Json(TokenOut { token, expires_at: ts(session.expires_at), user: (&user).into() }),
+        Json(TokenOut {
+            token,
+            expires_at: ts(session.expires_at),
+            user: (&user).into(),
+        }),
     ))
 }
 
 /// Sign out: the token stops working.
 #[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "sessions", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, _user: ApiUser, headers: HeaderMap) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(state): State<AppState>,
+    _user: ApiUser,
+    headers: HeaderMap,
+) -> ApiResult<StatusCode> {
     let token = crate::http::session::bearer(&headers)
         .or_else(|| crate::http::session::cookie(&headers, crate::http::session::SESSION_COOKIE))
         .ok_or(ApiError(Error::Unauthenticated))?;
@@ -93,7 +104,11 @@ pub struct UsersQuery {
 /// Accounts, to pick a salesperson, an owner or a technician.
 #[utoipa::path(get, path = "/api/v1/users", params(UsersQuery), tag = "users", security(("bearer" = [])),
     responses((status = 200, body = [UserOut]), (status = 403, body = ErrorBody)))]
-pub async fn list_users(State(state): State<AppState>, ApiUser(actor): ApiUser, ApiQuery(q): ApiQuery<UsersQuery>) -> ApiResult<Json<Vec<UserOut>>> {
+pub async fn list_users(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<UsersQuery>,
+) -> ApiResult<Json<Vec<UserOut>>> {
     let role = match q.role.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(r) => Some(Role::parse(r).ok_or_else(|| {
@@ -116,9 +131,18 @@ pub struct UserIn {
 /// Create an account (administrators).
 #[utoipa::path(post, path = "/api/v1/users", request_body = UserIn, tag = "users", security(("bearer" = [])),
     responses((status = 201, body = UserOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_user(State(state): State<AppState>, ApiUser(actor): ApiUser, ApiJson(body): ApiJson<UserIn>) -> ApiResult<(StatusCode, Json<UserOut>)> {
+pub async fn create_user(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(body): ApiJson<UserIn>,
+) -> ApiResult<(StatusCode, Json<UserOut>)> {
     app::require(&actor, sanbao_domain::Permission::ManageUsers)?;
-    let new = NewUser::parse(&body.username, &body.display_name, &body.role, &body.password)?;
+    let new = NewUser::parse(
+        &body.username,
+        &body.display_name,
+        &body.role,
+        &body.password,
+    )?;
     let user = app::users::create_user(&state, &actor, &new, &body.password, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json((&user).into())))
 }

@@ -184,13 +184,18 @@ impl TicketQuery {
     pub fn filter(&self, now: DateTime<Utc>) -> Result<TicketFilter, Error> {
         let kind = match self.kind.as_deref().filter(|s| !s.is_empty()) {
             None => None,
-            Some(k) => Some(TicketKind::parse(k).ok_or_else(|| Error::field("kind", Problem::invalid("not a ticket kind")))?),
+            Some(k) => Some(
+                TicketKind::parse(k)
+                    .ok_or_else(|| Error::field("kind", Problem::invalid("not a ticket kind")))?,
+            ),
         };
         let (status, open) = match self.status.as_deref().filter(|s| !s.is_empty()) {
             None => (None, false),
             Some("open") => (None, true),
             Some(s) => (
-                Some(TicketStatus::parse(s).ok_or_else(|| Error::field("status", Problem::invalid("not a ticket status")))?),
+                Some(TicketStatus::parse(s).ok_or_else(|| {
+                    Error::field("status", Problem::invalid("not a ticket status"))
+                })?),
                 false,
             ),
         };
@@ -210,20 +215,42 @@ impl TicketQuery {
 /// Tickets, newest first, with filters.
 #[utoipa::path(get, path = "/api/v1/tickets", params(TicketQuery), tag = "tickets", security(("bearer" = [])),
     responses((status = 200, body = Page<TicketListItem>), (status = 422, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, ApiUser(actor): ApiUser, ApiQuery(q): ApiQuery<TicketQuery>) -> ApiResult<Json<Page<TicketListItem>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<TicketQuery>,
+) -> ApiResult<Json<Page<TicketListItem>>> {
     let now = Utc::now();
     let limit = clamp_limit(q.limit);
-    let rows = app::tickets::tickets(&state, &actor, &q.filter(now)?, limit + 1, cursor(q.cursor.as_deref())?).await?;
-    let items = rows.into_iter().map(|r| TicketListItem::new(r, now)).collect();
+    let rows = app::tickets::tickets(
+        &state,
+        &actor,
+        &q.filter(now)?,
+        limit + 1,
+        cursor(q.cursor.as_deref())?,
+    )
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| TicketListItem::new(r, now))
+        .collect();
     Ok(Json(Page::from_rows(items, limit, |t| t.id)))
 }
 
 /// Record an incoming contact; its deadlines are computed from its kind and the site's region.
 #[utoipa::path(post, path = "/api/v1/tickets", request_body = TicketIn, tag = "tickets", security(("bearer" = [])),
     responses((status = 201, body = TicketOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, ApiUser(actor): ApiUser, ApiJson(b): ApiJson<TicketIn>) -> ApiResult<(StatusCode, Json<TicketOut>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(b): ApiJson<TicketIn>,
+) -> ApiResult<(StatusCode, Json<TicketOut>)> {
     if b.unit_id.is_some() {
-        return Err(Error::field("unit_id", Problem::new("not_found", "no such unit; describe it in unit_text")).into());
+        return Err(Error::field(
+            "unit_id",
+            Problem::new("not_found", "no such unit; describe it in unit_text"),
+        )
+        .into());
     }
     let now = Utc::now();
     let input = TicketInput {
@@ -241,7 +268,11 @@ pub async fn create(State(state): State<AppState>, ApiUser(actor): ApiUser, ApiJ
 /// One ticket with its deadlines.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])),
     responses((status = 200, body = TicketOut), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, ApiUser(actor): ApiUser, Path(id): Path<i64>) -> ApiResult<Json<TicketOut>> {
+pub async fn get(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<TicketOut>> {
     let t = app::tickets::ticket(&state, &actor, TicketId(id)).await?;
     Ok(Json(TicketOut::new(t, Utc::now())))
 }
@@ -249,7 +280,11 @@ pub async fn get(State(state): State<AppState>, ApiUser(actor): ApiUser, Path(id
 /// A ticket's timeline: every step, who, when, before and after (R1.4).
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/events", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])),
     responses((status = 200, body = [AuditOut]), (status = 404, body = ErrorBody)))]
-pub async fn events(State(state): State<AppState>, ApiUser(actor): ApiUser, Path(id): Path<i64>) -> ApiResult<Json<Vec<AuditOut>>> {
+pub async fn events(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<AuditOut>>> {
     app::tickets::ticket(&state, &actor, TicketId(id)).await?;
     let trail = app::tickets::timeline(&state, &actor, TicketId(id)).await?;
     Ok(Json(trail.into_iter().map(AuditOut::from).collect()))
@@ -287,7 +322,12 @@ pub struct EventIn {
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/events", params(("id" = i64, Path)), request_body = EventIn, tag = "tickets", security(("bearer" = [])),
     responses((status = 200, body = TicketOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn record_event(State(state): State<AppState>, ApiUser(actor): ApiUser, Path(id): Path<i64>, ApiJson(b): ApiJson<EventIn>) -> ApiResult<Json<TicketOut>> {
+pub async fn record_event(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<EventIn>,
+) -> ApiResult<Json<TicketOut>> {
     let input = EventInput {
         event_type: Some(b.event_type),
         assignee_id: b.assignee_id.map(UserId),
@@ -300,7 +340,8 @@ pub async fn record_event(State(state): State<AppState>, ApiUser(actor): ApiUser
         at: b.at.map(|a| a.with_timezone(&Utc)),
     };
     let now = Utc::now();
-    let t = app::tickets::record_event(&state, &actor, TicketId(id), b.version, &input, now).await?;
+    let t =
+        app::tickets::record_event(&state, &actor, TicketId(id), b.version, &input, now).await?;
     Ok(Json(TicketOut::new(t, now)))
 }
 
@@ -326,8 +367,16 @@ impl DashboardOut {
             open: d.open,
             breached: d.breached,
             due_soon: d.due_soon,
-            by_deadline: d.by_deadline.into_iter().map(|r| TicketListItem::new(r, now)).collect(),
-            without_deadline: d.without_deadline.into_iter().map(|r| TicketListItem::new(r, now)).collect(),
+            by_deadline: d
+                .by_deadline
+                .into_iter()
+                .map(|r| TicketListItem::new(r, now))
+                .collect(),
+            without_deadline: d
+                .without_deadline
+                .into_iter()
+                .map(|r| TicketListItem::new(r, now))
+                .collect(),
         }
     }
 }
@@ -342,7 +391,11 @@ pub struct DashboardQuery {
 /// The service desk: breached, due within the hour, open work by nearest deadline (R6.1).
 #[utoipa::path(get, path = "/api/v1/dashboard", params(DashboardQuery), tag = "tickets", security(("bearer" = [])),
     responses((status = 200, body = DashboardOut)))]
-pub async fn dashboard(State(state): State<AppState>, ApiUser(actor): ApiUser, ApiQuery(q): ApiQuery<DashboardQuery>) -> ApiResult<Json<DashboardOut>> {
+pub async fn dashboard(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<DashboardQuery>,
+) -> ApiResult<Json<DashboardOut>> {
     let now = Utc::now();
     let d = app::tickets::dashboard(&state, &actor, q.person_id.map(UserId), now).await?;
     Ok(Json(DashboardOut::new(d, now)))

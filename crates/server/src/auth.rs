@@ -40,8 +40,7 @@ async fn verify_password(hash: String, password: &str) -> bool {
 }
 
 /// Verified against when the user name does not exist, so both answers take as long.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c2FuYmFvLWR1bW15LXNhbHQ$1gsnZ1kXUlW7vH9Qb6pbHnQb1pI3cYF1xW3n6FvH1kQ";
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FuYmFvLWR1bW15LXNhbHQ$1gsnZ1kXUlW7vH9Qb6pbHnQb1pI3cYF1xW3n6FvH1kQ";
 
 /// A random token, hex.
 pub fn random_token() -> String {
@@ -59,7 +58,12 @@ pub fn token_hash(token: &str) -> String {
 const FAILURE_WINDOW: Duration = Duration::minutes(15);
 
 /// Check a user name and password; repeated failures for a name are slowed down.
-pub async fn login(state: &AppState, username: &str, password: &str, now: DateTime<Utc>) -> Result<User, Error> {
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<User, Error> {
     let username = username.trim().to_ascii_lowercase();
     if username.is_empty() {
         return Err(Error::field("username", Problem::required()));
@@ -99,7 +103,11 @@ pub async fn login(state: &AppState, username: &str, password: &str, now: DateTi
 }
 
 /// Start a session for a signed-in user; returns the token (shown once) and the session.
-pub async fn start_session(state: &AppState, user: &User, now: DateTime<Utc>) -> Result<(String, Session), Error> {
+pub async fn start_session(
+    state: &AppState,
+    user: &User,
+    now: DateTime<Utc>,
+) -> Result<(String, Session), Error> {
     let token = random_token();
     let session = Session {
         token_hash: token_hash(&token),
@@ -114,7 +122,11 @@ pub async fn start_session(state: &AppState, user: &User, now: DateTime<Utc>) ->
 
 /// Constant-time comparison for CSRF tokens.
 pub fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 #[cfg(test)]

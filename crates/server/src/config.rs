@@ -105,7 +105,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("sanbao-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("sanbao.toml");
-        std::fs::write(&path, "listen = \"0.0.0.0:9000\"\nadmin_password = \"s3cret-pass\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\nadmin_password = \"s3cret-pass\"\n",
+        )
+        .unwrap();
         let c = Config::load(Some(&path)).unwrap();
         assert_eq!(c.listen, "0.0.0.0:9000");
         assert_eq!(c.database_url, Config::default().database_url);
@@ -117,7 +121,10 @@ mod tests {
 
     #[test]
     fn bad_settings_are_named() {
-        let c = Config { sqlite_synchronous: "off".into(), ..Config::default() };
+        let c = Config {
+            sqlite_synchronous: "off".into(),
+            ..Config::default()
+        };
         assert!(c.check().unwrap_err().contains("sqlite_synchronous"));
     }
 }

@@ -13,7 +13,8 @@ impl Metrics {
     pub fn record(&self, status: u16, micros: u64) {
         let class = usize::from((status / 100).clamp(1, 5)) - 1;
         self.requests[class].fetch_add(1, Ordering::Relaxed);
-        self.latency_micros_total.fetch_add(micros, Ordering::Relaxed);
+        self.latency_micros_total
+            .fetch_add(micros, Ordering::Relaxed);
     }
 
     pub fn render(&self) -> String {

@@ -23,7 +23,11 @@ async fn check(
     correction: &CorrectionInput,
 ) -> Result<(CustomerFields, Option<RegionCorrection>), Error> {
     let fields = CustomerFields::parse(input);
-    let region = correction.region.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let region = correction
+        .region
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     let corr = match (region, correction.reason.as_deref()) {
         (None, None) => Ok(None),
         (None, Some(r)) if r.trim().is_empty() => Ok(None),
@@ -82,7 +86,10 @@ pub async fn create_customer(
 ) -> Result<Customer, Error> {
     require(actor, Permission::EditCustomers)?;
     let (fields, corr) = check(state, actor, input, correction).await?;
-    state.db.create_customer(&fields, corr.as_ref(), actor.id, now).await
+    state
+        .db
+        .create_customer(&fields, corr.as_ref(), actor.id, now)
+        .await
 }
 
 /// Replace a customer's record; `version` is the one the editor read.
@@ -96,18 +103,32 @@ pub async fn update_customer(
     now: DateTime<Utc>,
 ) -> Result<Customer, Error> {
     require(actor, Permission::EditCustomers)?;
-    let current = state.db.customer(id).await?.ok_or(Error::NotFound("customer"))?;
+    let current = state
+        .db
+        .customer(id)
+        .await?
+        .ok_or(Error::NotFound("customer"))?;
     let (fields, corr) = check(state, actor, input, correction).await?;
     // Removing a correction is a correction too.
-    if current.region_correction.is_some() && corr.is_none() && !actor.role.may(Permission::CorrectRegion) {
+    if current.region_correction.is_some()
+        && corr.is_none()
+        && !actor.role.may(Permission::CorrectRegion)
+    {
         return Err(Error::Forbidden);
     }
-    state.db.update_customer(id, version, &fields, corr.as_ref(), actor.id, now).await
+    state
+        .db
+        .update_customer(id, version, &fields, corr.as_ref(), actor.id, now)
+        .await
 }
 
 pub async fn customer(state: &AppState, actor: &User, id: CustomerId) -> Result<Customer, Error> {
     require(actor, Permission::ViewServiceDesk)?;
-    state.db.customer(id).await?.ok_or(Error::NotFound("customer"))
+    state
+        .db
+        .customer(id)
+        .await?
+        .ok_or(Error::NotFound("customer"))
 }
 
 pub async fn customers(

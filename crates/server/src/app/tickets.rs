@@ -11,13 +11,20 @@ use sanbao_domain::{Error, Permission, Problem, TicketId, UserId};
 use sanbao_store::{AuditEntry, Dashboard, TicketFilter, TicketRow};
 
 /// Record an incoming contact (R1.4); its deadlines come from its kind and the site's region.
-pub async fn open_ticket(state: &AppState, actor: &User, input: TicketInput, now: DateTime<Utc>) -> Result<Ticket, Error> {
+pub async fn open_ticket(
+    state: &AppState,
+    actor: &User,
+    input: TicketInput,
+    now: DateTime<Utc>,
+) -> Result<Ticket, Error> {
     require(actor, Permission::OpenTickets)?;
     let region = state
         .db
         .customer_region(input.customer_id)
         .await?
-        .ok_or_else(|| Error::field("customer_id", Problem::new("not_found", "no such customer")))?;
+        .ok_or_else(|| {
+            Error::field("customer_id", Problem::new("not_found", "no such customer"))
+        })?;
     let new = NewTicket::parse(input, region, actor.id, now)?;
     state.db.create_ticket(&new).await
 }
@@ -38,7 +45,11 @@ pub async fn record_event(
 ) -> Result<Ticket, Error> {
     require(actor, Permission::ViewServiceDesk)?;
     let event = TicketEvent::parse(input, now)?;
-    let before = state.db.ticket(id).await?.ok_or(Error::NotFound("ticket"))?;
+    let before = state
+        .db
+        .ticket(id)
+        .await?
+        .ok_or(Error::NotFound("ticket"))?;
     if before.version != version {
         return Err(Error::Conflict(format!(
             "ticket {} is at version {}, not {version}: reload and try again",
@@ -47,7 +58,9 @@ pub async fn record_event(
         )));
     }
     match &event {
-        TicketEvent::Assign { assignee } => check_person(state, *assignee, "assignee_id", may_own).await?,
+        TicketEvent::Assign { assignee } => {
+            check_person(state, *assignee, "assignee_id", may_own).await?
+        }
         TicketEvent::Dispatch { technician } => {
             check_person(state, *technician, "technician_id", may_go_on_site).await?;
         }
@@ -56,7 +69,14 @@ pub async fn record_event(
     let after = before.apply(&event, actor.role, now)?;
     state
         .db
-        .save_ticket_event(&before, &after, event.event_type(), event.text(), actor.id, now)
+        .save_ticket_event(
+            &before,
+            &after,
+            event.event_type(),
+            event.text(),
+            actor.id,
+            now,
+        )
         .await?;
     Ok(after)
 }
@@ -69,8 +89,14 @@ async fn check_person(
 ) -> Result<(), Error> {
     match state.db.user(id).await? {
         Some(u) if u.active && allowed(u.role) => Ok(()),
-        Some(_) => Err(Error::field(field, Problem::invalid("this person cannot take this work"))),
-        None => Err(Error::field(field, Problem::new("not_found", "no such user"))),
+        Some(_) => Err(Error::field(
+            field,
+            Problem::invalid("this person cannot take this work"),
+        )),
+        None => Err(Error::field(
+            field,
+            Problem::new("not_found", "no such user"),
+        )),
     }
 }
 
@@ -86,7 +112,11 @@ pub async fn tickets(
 }
 
 /// The ticket's recorded history, oldest first (R1.4).
-pub async fn timeline(state: &AppState, actor: &User, id: TicketId) -> Result<Vec<AuditEntry>, Error> {
+pub async fn timeline(
+    state: &AppState,
+    actor: &User,
+    id: TicketId,
+) -> Result<Vec<AuditEntry>, Error> {
     require(actor, Permission::ViewServiceDesk)?;
     state.db.audit_trail("ticket", id.0).await
 }

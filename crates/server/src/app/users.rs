@@ -20,10 +20,19 @@ pub async fn create_user(
 }
 
 /// Create an account without an actor (command line, first start).
-pub async fn add_user(state: &AppState, user: &NewUser, password: &str, now: DateTime<Utc>) -> Result<User, Error> {
+pub async fn add_user(
+    state: &AppState,
+    user: &NewUser,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<User, Error> {
     let hash = hash_password(password).await?;
     let created = state.db.create_user(user, &hash, now).await?;
-    tracing::info!(user_id = created.id.0, role = created.role.as_str(), "user created");
+    tracing::info!(
+        user_id = created.id.0,
+        role = created.role.as_str(),
+        "user created"
+    );
     Ok(created)
 }
 

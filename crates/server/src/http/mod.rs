@@ -29,20 +29,18 @@ pub fn app(state: AppState) -> Router {
         .merge(web::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                let id = req
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default();
-                let route = req
-                    .extensions()
-                    .get::<axum::extract::MatchedPath>()
-                    .map_or(req.uri().path(), |m| m.as_str());
-                tracing::info_span!("request", method = %req.method(), route, request_id = id)
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let route = req
+                .extensions()
+                .get::<axum::extract::MatchedPath>()
+                .map_or(req.uri().path(), |m| m.as_str());
+            tracing::info_span!("request", method = %req.method(), route, request_id = id)
+        }))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
         .with_state(state)
@@ -55,9 +53,13 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
     let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
     state.metrics.record(res.status().as_u16(), micros);
     let h = res.headers_mut();
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
-    h.entry("x-frame-options").or_insert(HeaderValue::from_static("DENY"));
+    h.entry("x-frame-options")
+        .or_insert(HeaderValue::from_static("DENY"));
     res
 }
 

@@ -58,7 +58,11 @@ pub async fn current(parts: &mut Parts, state: &AppState) -> Result<Option<Curre
     }
     let found = state.db.session(&token_hash(&token), Utc::now()).await?;
     Ok(found.map(|(session, user)| {
-        let c = Current { session, user, by_cookie };
+        let c = Current {
+            session,
+            user,
+            by_cookie,
+        };
         parts.extensions.insert(c.clone());
         c
     }))

@@ -59,20 +59,31 @@ impl TestApp {
         let db = sanbao_server::cli::open_db(&config).await.unwrap();
         let state = AppState::new(db, config);
         let router = app(state.clone());
-        TestApp { state, router, path }
+        TestApp {
+            state,
+            router,
+            path,
+        }
     }
 
     /// An account with [`PASSWORD`].
     pub async fn user(&self, username: &str, role: &str) -> User {
         let u = NewUser::parse(username, &format!("{username}-name"), role, PASSWORD).unwrap();
-        sanbao_server::app::users::add_user(&self.state, &u, PASSWORD, Utc::now()).await.unwrap()
+        sanbao_server::app::users::add_user(&self.state, &u, PASSWORD, Utc::now())
+            .await
+            .unwrap()
     }
 
     /// An account and a bearer token for it.
     pub async fn token(&self, username: &str, role: &str) -> String {
         self.user(username, role).await;
         let r = self
-            .call("POST", "/api/v1/sessions", None, Some(serde_json::json!({"username": username, "password": PASSWORD})))
+            .call(
+                "POST",
+                "/api/v1/sessions",
+                None,
+                Some(serde_json::json!({"username": username, "password": PASSWORD})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         r.json()["token"].as_str().unwrap().to_string()
@@ -83,24 +94,43 @@ impl TestApp {
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        Response { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+        Response {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     /// A JSON API call.
-    pub async fn call(&self, method: &str, uri: &str, token: Option<&str>, body: Option<Value>) -> Response {
+    pub async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
         let mut b = Request::builder().method(method).uri(uri);
         if let Some(t) = token {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
         let req = match body {
-            Some(v) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())),
+            Some(v) => b
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(v.to_string())),
             None => b.body(Body::empty()),
         };
         self.send(req.unwrap()).await
     }
 
     /// A raw body, for malformed input.
-    pub async fn call_raw(&self, method: &str, uri: &str, token: &str, content_type: &str, body: impl Into<Body>) -> Response {
+    pub async fn call_raw(
+        &self,
+        method: &str,
+        uri: &str,
+        token: &str,
+        content_type: &str,
+        body: impl Into<Body>,
+    ) -> Response {
         let req = Request::builder()
             .method(method)
             .uri(uri)

@@ -6,6 +6,7 @@ use crate::ids::{CustomerId, TicketId, UserId};
 use crate::region::Region;
 use crate::role::{Permission, Role};
 use crate::text;
+use crate::time::to_store_precision;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -273,22 +274,26 @@ impl NewTicket {
         created_by: UserId,
         now: DateTime<Utc>,
     ) -> Result<NewTicket, Error> {
+        let (now, received_at) = (
+            to_store_precision(now),
+            to_store_precision(input.received_at),
+        );
         let mut errs = FieldErrors::new();
         let summary = errs.take("summary", text::required(&input.summary, SUMMARY_MAX));
         let unit_text = errs.take(
             "unit_text",
             text::optional(input.unit_text.as_deref(), UNIT_TEXT_MAX),
         );
-        errs.take("received_at", check_received_at(input.received_at, now));
+        errs.take("received_at", check_received_at(received_at, now));
         match (summary, unit_text) {
             (Some(summary), Some(unit_text)) if errs.is_empty() => Ok(NewTicket {
-                deadlines: deadlines_for(input.kind, site_region, input.received_at),
+                deadlines: deadlines_for(input.kind, site_region, received_at),
                 kind: input.kind,
                 channel: input.channel,
                 customer_id: input.customer_id,
                 unit_text,
                 summary,
-                received_at: input.received_at,
+                received_at,
                 site_region,
                 created_by,
                 created_at: now,
@@ -459,11 +464,13 @@ impl TicketEvent {
                 }
             },
             EventType::CheckIn => {
-                let at = input.at.unwrap_or(now);
+                let at = to_store_precision(input.at.unwrap_or(now));
                 if at > now + CLOCK_SKEW {
                     errs.add("at", Problem::new("in_future", "must not be in the future"));
                 }
-                Some(TicketEvent::CheckIn { at: at.min(now) })
+                Some(TicketEvent::CheckIn {
+                    at: at.min(to_store_precision(now)),
+                })
             }
         };
         match event {
@@ -578,6 +585,7 @@ impl Ticket {
         if !role.may(ty.permission()) {
             return Err(Error::Forbidden);
         }
+        let now = to_store_precision(now);
         let mut t = self.clone();
         let working = matches!(
             self.status,

@@ -20,6 +20,12 @@ pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
     local(at).date_naive()
 }
 
+/// The same instant at the store's precision (milliseconds), so what is answered right
+/// after a write equals what is read back later.
+pub fn to_store_precision(at: DateTime<Utc>) -> DateTime<Utc> {
+    from_millis(to_millis(at))
+}
+
 /// Epoch milliseconds, the store's representation of an instant.
 pub fn to_millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()

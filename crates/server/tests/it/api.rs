@@ -374,7 +374,18 @@ async fn bad_customers_are_refused_by_field_and_nothing_is_written() {
 
 #[tokio::test]
 async fn customer_roles_and_region_corrections() {
-    let app = TestApp::new().await;
+    customer_roles_and_region_corrections_on(&TestApp::new().await).await;
+}
+
+/// The same on PostgreSQL: the API end to end on the other backend.
+#[tokio::test]
+async fn customer_roles_and_region_corrections_on_postgres() {
+    if let Some(app) = TestApp::postgres().await {
+        customer_roles_and_region_corrections_on(&app).await;
+    }
+}
+
+async fn customer_roles_and_region_corrections_on(app: &TestApp) {
     let tech = app.token("tech", "technician").await;
     let sales = app.token("sales", "salesperson").await;
     let clerk = app.token("clerk", "service_clerk").await;
@@ -579,7 +590,18 @@ async fn tickets_get_their_deadlines_from_kind_and_region() {
 
 #[tokio::test]
 async fn bad_tickets_are_refused_by_field_and_nothing_is_written() {
-    let app = TestApp::new().await;
+    bad_tickets_are_refused_by_field_and_nothing_is_written_on(&TestApp::new().await).await;
+}
+
+/// The same on PostgreSQL: the API end to end on the other backend.
+#[tokio::test]
+async fn bad_tickets_are_refused_by_field_and_nothing_is_written_on_postgres() {
+    if let Some(app) = TestApp::postgres().await {
+        bad_tickets_are_refused_by_field_and_nothing_is_written_on(&app).await;
+    }
+}
+
+async fn bad_tickets_are_refused_by_field_and_nothing_is_written_on(app: &TestApp) {
     let token = app.token("clerk", "service_clerk").await;
     let tech = app.token("tech", "technician").await;
     let c = customer(&app, &token, "杭州市上城区").await;
@@ -660,7 +682,18 @@ async fn event(app: &TestApp, token: &str, t: &Value, body: Value) -> crate::sup
 
 #[tokio::test]
 async fn emergency_workflow_meets_the_arrival_deadline_at_check_in() {
-    let app = TestApp::new().await;
+    emergency_workflow_meets_the_arrival_deadline_at_check_in_on(&TestApp::new().await).await;
+}
+
+/// The same on PostgreSQL: the API end to end on the other backend.
+#[tokio::test]
+async fn emergency_workflow_meets_the_arrival_deadline_at_check_in_on_postgres() {
+    if let Some(app) = TestApp::postgres().await {
+        emergency_workflow_meets_the_arrival_deadline_at_check_in_on(&app).await;
+    }
+}
+
+async fn emergency_workflow_meets_the_arrival_deadline_at_check_in_on(app: &TestApp) {
     let clerk = app.token("clerk", "service_clerk").await;
     let tech_token = app.token("tech", "technician").await;
     let boss = app.token("boss", "service_manager").await;
@@ -829,7 +862,18 @@ async fn events_refuse_bad_input_by_field() {
 
 #[tokio::test]
 async fn ticket_list_filters_and_dashboard() {
-    let app = TestApp::new().await;
+    ticket_list_filters_and_dashboard_on(&TestApp::new().await).await;
+}
+
+/// The same on PostgreSQL: the API end to end on the other backend.
+#[tokio::test]
+async fn ticket_list_filters_and_dashboard_on_postgres() {
+    if let Some(app) = TestApp::postgres().await {
+        ticket_list_filters_and_dashboard_on(&app).await;
+    }
+}
+
+async fn ticket_list_filters_and_dashboard_on(app: &TestApp) {
     let clerk = app.token("clerk", "service_clerk").await;
     let hz = customer(&app, &clerk, "杭州市拱墅区").await;
     let far = customer(&app, &clerk, "广东省广州市天河区").await;

@@ -20,15 +20,53 @@ pub const PASSWORD: &str = "test-password-1";
 pub struct TestApp {
     pub state: AppState,
     pub router: Router,
-    path: std::path::PathBuf,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(std::path::PathBuf),
+    Postgres { admin_url: String, name: String },
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        for ext in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{ext}", self.path.display()));
+        match &self.cleanup {
+            Cleanup::Sqlite(path) => {
+                for ext in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+                }
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                let (url, sql) = (
+                    admin_url.clone(),
+                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                );
+                // Drop cannot await: drop the database from a thread with its own runtime.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    rt.block_on(async {
+                        if let Ok(admin) = sqlx::PgPool::connect(&url).await {
+                            let _ = sqlx::query(&sql).execute(&admin).await;
+                            admin.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
         }
     }
+}
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed),
+        Utc::now().timestamp_subsec_nanos()
+    )
 }
 
 pub struct Response {
@@ -44,15 +82,42 @@ impl Response {
 }
 
 impl TestApp {
+    /// The app on a fresh SQLite database.
     pub async fn new() -> TestApp {
-        let path = std::env::temp_dir().join(format!(
-            "sanbao_it_{}_{}_{}.db",
-            std::process::id(),
-            SEQ.fetch_add(1, Ordering::Relaxed),
-            Utc::now().timestamp_subsec_nanos()
-        ));
+        let path = std::env::temp_dir().join(format!("{}.db", unique("sanbao_it")));
+        Self::with_url(
+            format!("sqlite://{}", path.display()),
+            Cleanup::Sqlite(path),
+        )
+        .await
+    }
+
+    /// The app on a fresh PostgreSQL database, when `SANBAO_TEST_POSTGRES_URL` is set
+    /// (`SANBAO_REQUIRE_POSTGRES=1` makes its absence a failure, as in CI).
+    pub async fn postgres() -> Option<TestApp> {
+        let Ok(admin_url) = std::env::var("SANBAO_TEST_POSTGRES_URL") else {
+            assert!(
+                std::env::var("SANBAO_REQUIRE_POSTGRES").is_err(),
+                "SANBAO_REQUIRE_POSTGRES is set but SANBAO_TEST_POSTGRES_URL is not"
+            );
+            eprintln!("skipped on PostgreSQL: SANBAO_TEST_POSTGRES_URL is not set");
+            return None;
+        };
+        let name = unique("sanbao_it");
+        let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        admin.close().await;
+        let (base, _) = admin_url.rsplit_once('/').unwrap();
+        let url = format!("{base}/{name}");
+        Some(Self::with_url(url, Cleanup::Postgres { admin_url, name }).await)
+    }
+
+    async fn with_url(database_url: String, cleanup: Cleanup) -> TestApp {
         let config = Config {
-            database_url: format!("sqlite://{}", path.display()),
+            database_url,
             max_connections: 2,
             ..Config::default()
         };
@@ -62,7 +127,7 @@ impl TestApp {
         TestApp {
             state,
             router,
-            path,
+            cleanup,
         }
     }
 

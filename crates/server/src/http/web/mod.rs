@@ -1,8 +1,182 @@
-//! Web pages.
+//! Web pages: server-rendered HTML (askama templates compiled into the binary), working
+//! without JavaScript. Each feature has its own module; the shared frame, the HTML error
+//! adapter and the extractors live beside them.
 
+pub mod assets;
+pub mod customers;
+pub mod dashboard;
+pub mod error;
+pub mod extract;
+pub mod login;
+pub mod tickets;
+pub mod view;
+
+use crate::i18n::Lang;
 use crate::state::AppState;
+use askama::Template;
 use axum::Router;
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+pub use error::{WebError, WebResult};
+pub use extract::{QueryParams, WebForm, WebUser};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/lang", post(login::set_lang))
+        .route("/", get(dashboard::page))
+        .route("/customers", get(customers::list).post(customers::create))
+        .route("/customers/new", get(customers::new_form))
+        .route("/customers/{id}", get(customers::detail).post(customers::update))
+        .route("/customers/{id}/edit", get(customers::edit_form))
+        .route("/tickets", get(tickets::list).post(tickets::create))
+        .route("/tickets/new", get(tickets::new_form))
+        .route("/tickets/{id}", get(tickets::detail))
+        .route("/tickets/{id}/events", post(tickets::record_event))
+        .route("/static/{file}", get(assets::serve))
+        .layer(middleware::from_fn(error::pages))
+}
+
+/// The signed-in person as the page frame shows them.
+pub struct LayoutUser {
+    pub name: String,
+    pub role: String,
+    pub csrf: String,
+    pub may_open_tickets: bool,
+}
+
+/// What the frame of every page (`base.html`) needs: language, title, navigation.
+pub struct Layout {
+    pub lang: Lang,
+    pub title: String,
+    /// Which navigation entry is current: `dashboard`, `customers`, `tickets`, `new_ticket`.
+    pub nav: &'static str,
+    pub user: Option<LayoutUser>,
+    /// This page's address, for the language switch to come back to.
+    pub here: String,
+    pub css: &'static str,
+    pub js: &'static str,
+}
+
+impl Layout {
+    /// A frame without a signed-in person (sign-in page, error pages).
+    pub fn anonymous(lang: Lang, title: String, here: String) -> Layout {
+        Layout {
+            lang,
+            title,
+            nav: "",
+            user: None,
+            here,
+            css: assets::css_url(),
+            js: assets::js_url(),
+        }
+    }
+
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        self.lang.t(key)
+    }
+
+    /// `class` value of a navigation entry.
+    pub fn nav_class(&self, entry: &str) -> &'static str {
+        if self.nav == entry { "active" } else { "" }
+    }
+
+    /// `aria-current` value of a navigation entry.
+    pub fn nav_current(&self, entry: &str) -> &'static str {
+        if self.nav == entry { "page" } else { "false" }
+    }
+
+    /// The session's CSRF token, for the page's forms (empty before signing in).
+    pub fn csrf(&self) -> &str {
+        self.user.as_ref().map_or("", |u| u.csrf.as_str())
+    }
+
+    pub fn is_lang(&self, code: &str) -> bool {
+        self.lang.code() == code
+    }
+}
+
+/// Render a page with a status.
+pub fn render_with<T: Template>(status: StatusCode, page: &T) -> WebResult<Response> {
+    match page.render() {
+        Ok(html) => Ok((status, Html(html)).into_response()),
+        Err(e) => Err(WebError::internal(format!("template: {e}"))),
+    }
+}
+
+/// Render a page (200).
+pub fn render<T: Template>(page: &T) -> WebResult<Response> {
+    render_with(StatusCode::OK, page)
+}
+
+/// Render a partial to a string, to be placed in a page with `|safe` (it is escaped
+/// itself).
+pub fn render_partial<T: Template>(partial: &T) -> WebResult<String> {
+    partial
+        .render()
+        .map_err(|e| WebError::internal(format!("template: {e}")))
+}
+
+/// A 303 to `to`: after a POST, the browser loads the result with a GET.
+pub fn see_other(to: &str) -> Response {
+    (
+        StatusCode::SEE_OTHER,
+        [(axum::http::header::LOCATION, to.to_string())],
+    )
+        .into_response()
+}
+
+/// A local address to go back to: a path on this site, never another site (`//host`,
+/// `/\host`, `https://…`).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next.map(str::trim) {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.chars().any(char::is_control) =>
+        {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+/// `path?k=v&…` with the non-empty pairs, URL-encoded.
+pub fn url_with(path: &str, pairs: &[(&str, &str)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        if !v.is_empty() {
+            s.append_pair(k, v);
+        }
+    }
+    let q = s.finish();
+    if q.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{q}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/tickets/4?x=1")), "/tickets/4?x=1");
+        for bad in ["//evil.example", "/\\evil.example", "https://evil.example", "", "tickets"] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn urls_carry_only_given_filters() {
+        assert_eq!(url_with("/customers", &[("q", "王 工"), ("region", "")]), "/customers?q=%E7%8E%8B+%E5%B7%A5");
+        assert_eq!(url_with("/tickets", &[]), "/tickets");
+    }
 }

@@ -1,0 +1,167 @@
+//! Extractors of the pages: the signed-in staff member, a form checked against CSRF, and
+//! query parameters read leniently.
+
+use super::error::{WebError, lang_of};
+use super::{Layout, LayoutUser, assets};
+use crate::http::BODY_LIMIT;
+use crate::http::session::{Current, current};
+use crate::i18n::Lang;
+use crate::state::AppState;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use sanbao_domain::user::User;
+use sanbao_domain::{Permission, Role};
+use std::convert::Infallible;
+
+/// A signed-in member of staff. Not signed in: a 303 to `/login?next=…`. A customer
+/// account: 403 (the portal is elsewhere).
+pub struct WebUser {
+    pub user: User,
+    /// The session's CSRF token, which every form of the page carries as `_csrf`.
+    pub csrf: String,
+    pub lang: Lang,
+    /// This page's address.
+    pub here: String,
+}
+
+impl WebUser {
+    /// The frame of a page for this person.
+    pub fn layout(&self, nav: &'static str, title: impl Into<String>) -> Layout {
+        Layout {
+            lang: self.lang,
+            title: title.into(),
+            nav,
+            user: Some(LayoutUser {
+                name: self.user.display_name.clone(),
+                role: self.lang.t(&format!("role.{}", self.user.role.as_str())).to_string(),
+                csrf: self.csrf.clone(),
+                may_open_tickets: self.may(Permission::OpenTickets),
+            }),
+            here: self.here.clone(),
+            css: assets::css_url(),
+            js: assets::js_url(),
+        }
+    }
+
+    pub fn may(&self, p: Permission) -> bool {
+        self.user.role.may(p)
+    }
+
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        self.lang.t(key)
+    }
+}
+
+impl FromRequestParts<AppState> for WebUser {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let lang = lang_of(&parts.headers);
+        let here = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_string();
+        let Some(Current { session, user, .. }) = current(parts, state).await? else {
+            let next = if parts.method == Method::GET { here } else { "/".into() };
+            return Err(WebError::login(next));
+        };
+        if user.role == Role::Customer || !user.role.is_staff() {
+            return Err(sanbao_domain::Error::Forbidden.into());
+        }
+        Ok(WebUser {
+            user,
+            csrf: session.csrf_token,
+            lang,
+            here,
+        })
+    }
+}
+
+/// The language of a page seen before signing in.
+pub struct LangPref(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for LangPref {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        Ok(LangPref(lang_of(&parts.headers)))
+    }
+}
+
+/// Name/value pairs, in order, as a form or a query string sends them.
+#[derive(Debug, Clone, Default)]
+pub struct Pairs(pub Vec<(String, String)>);
+
+impl Pairs {
+    pub fn parse(bytes: &[u8]) -> Pairs {
+        Pairs(form_urlencoded::parse(bytes).into_owned().collect())
+    }
+
+    /// The first value of `name`, if sent.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of `name`, or empty.
+    pub fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or_default().to_string()
+    }
+
+    /// The value of `name` trimmed, if sent and not blank.
+    pub fn filled(&self, name: &str) -> Option<&str> {
+        self.get(name).map(str::trim).filter(|s| !s.is_empty())
+    }
+}
+
+/// Query parameters; anything unreadable is simply absent.
+pub struct QueryParams(pub Pairs);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        Ok(QueryParams(Pairs::parse(
+            parts.uri.query().unwrap_or_default().as_bytes(),
+        )))
+    }
+}
+
+/// A submitted form from a signed-in member of staff whose `_csrf` matches the session's;
+/// anything else is refused before the handler runs (403 page, nothing written).
+pub struct WebForm {
+    pub user: WebUser,
+    pub form: Pairs,
+}
+
+impl FromRequest<AppState> for WebForm {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, WebError> {
+        let (mut parts, body) = req.into_parts();
+        let user = WebUser::from_request_parts(&mut parts, state).await?;
+        let is_form = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        let bytes = axum::body::to_bytes(body, BODY_LIMIT)
+            .await
+            .map_err(|_| WebError::bad_request())?;
+        let form = if is_form {
+            Pairs::parse(&bytes)
+        } else {
+            Pairs::default()
+        };
+        let sent = form.get("_csrf").unwrap_or_default();
+        if !crate::auth::same_token(sent, &user.csrf) {
+            tracing::warn!(user_id = user.user.id.0, "form refused: CSRF token missing or wrong");
+            return Err(WebError::csrf());
+        }
+        Ok(WebForm { user, form })
+    }
+}

@@ -1,0 +1,831 @@
+//! Tickets: the list with filters, the intake form that records an incoming contact, and a
+//! ticket's page with its deadlines, the steps the person may take next and its timeline.
+
+use super::customers::customer_id;
+use super::extract::Pairs;
+use super::view::{
+    Choice, DeadlineView, Messages, RegionBadge, TicketLine, TicketTable, datetime_local, full_time,
+    parse_datetime_local, short_time,
+};
+use super::{
+    Layout, QueryParams, WebError, WebForm, WebResult, WebUser, render, render_partial, render_with,
+    see_other, url_with,
+};
+use crate::app;
+use crate::i18n::Lang;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use sanbao_domain::ticket::{
+    Channel, EventInput, EventType, NewTicket, Ticket, TicketEvent, TicketInput, TicketKind, TicketStatus,
+    arrival_hours, may_go_on_site, may_own,
+};
+use sanbao_domain::user::User;
+use sanbao_domain::{CustomerId, Error, FieldErrors, Permission, Problem, Region, TicketId, UserId};
+use sanbao_store::{AuditEntry, CustomerFilter, TicketFilter};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// Tickets per page.
+const PAGE: i64 = 25;
+
+fn ticket_id(s: &str) -> WebResult<TicketId> {
+    s.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .map(TicketId)
+        .ok_or_else(|| WebError::not_found("ticket"))
+}
+
+fn kind_choices(lang: Lang, current: &str, first: &str) -> Vec<Choice> {
+    let mut v = vec![Choice::new("", first, current)];
+    v.extend(
+        TicketKind::ALL
+            .iter()
+            .map(|k| Choice::new(k.as_str(), lang.t(&format!("kind.{k}")), current)),
+    );
+    v
+}
+
+// ---------------------------------------------------------------------------------------
+// The list.
+
+#[derive(Template)]
+#[template(path = "tickets_list.html")]
+struct ListPage {
+    l: Layout,
+    q: String,
+    kinds: Vec<Choice>,
+    statuses: Vec<Choice>,
+    regions: Vec<Choice>,
+    overdue: bool,
+    table: String,
+    next_href: Option<String>,
+    first_href: Option<String>,
+}
+
+/// `GET /tickets?q=&kind=&status=&region=&overdue=1&cursor=`: newest first.
+pub async fn list(State(state): State<AppState>, u: WebUser, QueryParams(p): QueryParams) -> WebResult<Response> {
+    let now = Utc::now();
+    let q = p.text("q");
+    let kind = p.filled("kind").and_then(TicketKind::parse);
+    let status_param = p.filled("status").unwrap_or_default().to_string();
+    let status = TicketStatus::parse(&status_param);
+    let open = status_param == "open";
+    let region = p.filled("region").and_then(Region::parse);
+    let overdue = p.filled("overdue").is_some_and(|v| v != "0");
+    let cursor = p.filled("cursor").and_then(|c| c.parse::<i64>().ok());
+    let filter = TicketFilter {
+        q: Some(q.clone()).filter(|s| !s.trim().is_empty()),
+        kind,
+        status: if open { None } else { status },
+        open,
+        overdue_at: overdue.then_some(now),
+        region,
+        ..TicketFilter::default()
+    };
+    let mut rows = app::tickets::tickets(&state, &u.user, &filter, PAGE + 1, cursor).await?;
+    let more = rows.len() > PAGE as usize;
+    rows.truncate(PAGE as usize);
+    let kind_code = kind.map_or("", TicketKind::as_str);
+    let status_code = if open { "open" } else { status.map_or("", TicketStatus::as_str) };
+    let region_code = region.map_or("", Region::as_str);
+    let overdue_code = if overdue { "1" } else { "" };
+    let base = [
+        ("q", q.as_str()),
+        ("kind", kind_code),
+        ("status", status_code),
+        ("region", region_code),
+        ("overdue", overdue_code),
+    ];
+    let next_href = more.then(|| rows.last().map(|r| r.id.to_string())).flatten().map(|c| {
+        let mut pairs = base.to_vec();
+        pairs.push(("cursor", &c));
+        url_with("/tickets", &pairs)
+    });
+    let first_href = cursor.map(|_| url_with("/tickets", &base));
+    let lines: Vec<TicketLine> = rows.into_iter().map(|r| TicketLine::new(u.lang, r, now)).collect();
+    let l = u.layout("tickets", u.t("tickets.title"));
+    let table = render_partial(&TicketTable {
+        l: &l,
+        rows: &lines,
+        by_deadline: false,
+        empty: u.t("tickets.none").to_string(),
+    })?;
+    let mut statuses = vec![
+        Choice::new("", u.t("tickets.status_any"), status_code),
+        Choice::new("open", u.t("status.all_open"), status_code),
+    ];
+    statuses.extend(
+        TicketStatus::ALL
+            .iter()
+            .map(|s| Choice::new(s.as_str(), u.t(&format!("status.{s}")), status_code)),
+    );
+    let mut regions = vec![Choice::new("", u.t("tickets.region_any"), region_code)];
+    regions.extend(
+        Region::ALL
+            .iter()
+            .map(|r| Choice::new(r.as_str(), u.t(&format!("region.{}", r.as_str())), region_code)),
+    );
+    render(&ListPage {
+        kinds: kind_choices(u.lang, kind_code, u.t("tickets.kind_any")),
+        statuses,
+        regions,
+        l,
+        q,
+        overdue,
+        table,
+        next_href,
+        first_href,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Recording a contact.
+
+/// The intake form as typed.
+#[derive(Default)]
+struct TicketForm {
+    customer_id: String,
+    kind: String,
+    channel: String,
+    received_at: String,
+    unit_text: String,
+    summary: String,
+}
+
+struct PickedCustomer {
+    name: String,
+    address: String,
+    badge: RegionBadge,
+    contact: String,
+    arrival_promise: String,
+}
+
+struct CustomerMatch {
+    name: String,
+    address: String,
+    badge: RegionBadge,
+    contact: String,
+    pick_href: String,
+}
+
+#[derive(Template)]
+#[template(path = "ticket_new.html")]
+struct NewPage {
+    l: Layout,
+    customer: Option<PickedCustomer>,
+    cq: String,
+    matches: Option<Vec<CustomerMatch>>,
+    f: TicketForm,
+    kinds: Vec<Choice>,
+    channels: Vec<Choice>,
+    errors: Messages,
+    may_add_customer: bool,
+}
+
+async fn new_page(
+    state: &AppState,
+    u: &WebUser,
+    f: TicketForm,
+    cq: String,
+    errors: &FieldErrors,
+) -> WebResult<NewPage> {
+    let mut errors = errors.clone();
+    let customer = match f.customer_id.trim() {
+        "" => None,
+        s => match customer_id(s) {
+            Ok(id) => match app::customers::customer(state, &u.user, id).await {
+                Ok(c) => Some(c),
+                Err(Error::NotFound(_)) => {
+                    errors.add("customer_id", Problem::new("not_found", "no such customer"));
+                    None
+                }
+                Err(e) => return Err(e.into()),
+            },
+            Err(_) => {
+                errors.add("customer_id", Problem::new("not_found", "no such customer"));
+                None
+            }
+        },
+    };
+    let contact_of = |name: Option<&str>, phone: Option<&str>| -> String {
+        [name, phone].into_iter().flatten().collect::<Vec<_>>().join(" · ")
+    };
+    let picked = customer.map(|c| {
+        let first = c.fields.contacts.first();
+        PickedCustomer {
+            badge: RegionBadge::new(u.lang, c.region, c.region_correction.is_some()),
+            contact: contact_of(first.map(|k| k.name.as_str()), first.and_then(|k| k.phone.as_deref())),
+            arrival_promise: u.lang.f("customer.arrival_promise", &[("h", &arrival_hours(c.region))]),
+            name: c.fields.name,
+            address: c.fields.address,
+        }
+    });
+    let matches = if cq.trim().is_empty() {
+        None
+    } else {
+        let filter = CustomerFilter {
+            q: Some(cq.clone()),
+            ..CustomerFilter::default()
+        };
+        let found = app::customers::customers(state, &u.user, &filter, 20, None).await?;
+        Some(
+            found
+                .into_iter()
+                .map(|c| CustomerMatch {
+                    pick_href: format!("/tickets/new?customer_id={}", c.id),
+                    badge: RegionBadge::new(u.lang, Region::parse(&c.region).unwrap_or(Region::Unknown), c.region_corrected),
+                    contact: contact_of(c.contact_name.as_deref(), c.contact_phone.as_deref()),
+                    name: c.name,
+                    address: c.address,
+                })
+                .collect(),
+        )
+    };
+    let mut channels = Vec::new();
+    channels.extend(
+        Channel::ALL
+            .iter()
+            .map(|c| Choice::new(c.as_str(), u.t(&format!("channel.{c}")), &f.channel)),
+    );
+    Ok(NewPage {
+        l: u.layout("new_ticket", u.t("ticket.new_title")),
+        customer: picked,
+        cq,
+        matches,
+        kinds: kind_choices(u.lang, &f.kind, u.t("action.pick_person")),
+        channels,
+        f,
+        errors: Messages::new(u.lang, &errors),
+        may_add_customer: u.may(Permission::EditCustomers),
+    })
+}
+
+/// `GET /tickets/new?customer_id=` or `?cq=` (find the customer first).
+pub async fn new_form(State(state): State<AppState>, u: WebUser, QueryParams(p): QueryParams) -> WebResult<Response> {
+    app::require(&u.user, Permission::OpenTickets)?;
+    let f = TicketForm {
+        customer_id: p.text("customer_id"),
+        channel: Channel::Phone.as_str().into(),
+        received_at: datetime_local(Utc::now()),
+        ..TicketForm::default()
+    };
+    render(&new_page(&state, &u, f, p.text("cq"), &FieldErrors::new()).await?)
+}
+
+/// `POST /tickets`: record the contact; on to its page, or back with every problem named.
+pub async fn create(State(state): State<AppState>, WebForm { user: u, form }: WebForm) -> WebResult<Response> {
+    let f = TicketForm {
+        customer_id: form.text("customer_id"),
+        kind: form.text("kind"),
+        channel: form.text("channel"),
+        received_at: form.text("received_at"),
+        unit_text: form.text("unit_text"),
+        summary: form.text("summary"),
+    };
+    let now = Utc::now();
+    let mut errs = FieldErrors::new();
+    let customer = match f.customer_id.trim() {
+        "" => {
+            errs.add("customer_id", Problem::required());
+            None
+        }
+        s => match s.parse::<i64>() {
+            Ok(n) => Some(CustomerId(n)),
+            Err(_) => {
+                errs.add("customer_id", Problem::new("not_found", "no such customer"));
+                None
+            }
+        },
+    };
+    let kind = match f.kind.trim() {
+        "" => {
+            errs.add("kind", Problem::required());
+            None
+        }
+        k => TicketKind::parse(k).or_else(|| {
+            errs.add("kind", Problem::invalid("not a ticket kind"));
+            None
+        }),
+    };
+    let channel = Channel::parse(f.channel.trim()).or_else(|| {
+        errs.add("channel", Problem::invalid("not a channel"));
+        None
+    });
+    let received_at = match f.received_at.trim() {
+        "" => {
+            errs.add("received_at", Problem::required());
+            None
+        }
+        s => parse_datetime_local(s).or_else(|| {
+            errs.add("received_at", Problem::invalid("not a date and time"));
+            None
+        }),
+    };
+    let opt = |s: &str| Some(s.to_string()).filter(|s| !s.trim().is_empty());
+    let result = match (customer, kind, channel, received_at) {
+        (Some(customer_id), Some(kind), Some(channel), Some(received_at)) if errs.is_empty() => {
+            let input = TicketInput {
+                kind,
+                channel,
+                customer_id,
+                unit_text: opt(&f.unit_text),
+                summary: f.summary.clone(),
+                received_at,
+            };
+            app::tickets::open_ticket(&state, &u.user, input, now).await
+        }
+        _ => {
+            // Name the text fields' problems too, in the same answer: the domain's check of
+            // a contact, given stand-ins for what could not be read.
+            let stand_in = TicketInput {
+                kind: kind.unwrap_or(TicketKind::Consultation),
+                channel: channel.unwrap_or(Channel::Phone),
+                customer_id: customer.unwrap_or(CustomerId(0)),
+                unit_text: opt(&f.unit_text),
+                summary: f.summary.clone(),
+                received_at: received_at.unwrap_or(now),
+            };
+            if let Err(Error::Validation(more)) = NewTicket::parse(stand_in, Region::Unknown, u.user.id, now) {
+                for (k, p) in more.0 {
+                    errs.add(k, p);
+                }
+            }
+            Err(Error::Validation(errs))
+        }
+    };
+    match result {
+        Ok(t) => Ok(see_other(&format!("/tickets/{}?created=1", t.id))),
+        Err(Error::Validation(errs)) => {
+            let page = new_page(&state, &u, f, String::new(), &errs).await?;
+            render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A ticket's page.
+
+/// A step the person may take now, as a small form.
+struct ActionForm {
+    ty: &'static str,
+    title: String,
+    submit: String,
+    /// `textarea`, `select`, `datetime` or `none`.
+    input: &'static str,
+    name: &'static str,
+    label: String,
+    options: Vec<Choice>,
+    value: String,
+    error: Option<String>,
+    hint: Option<String>,
+    /// `primary` for the step that meets a deadline, `danger` for cancelling.
+    style: &'static str,
+}
+
+struct Change {
+    label: String,
+    before: String,
+    after: String,
+}
+
+struct TimelineEntry {
+    at: String,
+    actor: String,
+    action: String,
+    action_class: String,
+    changes: Vec<Change>,
+    note: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "ticket_detail.html")]
+struct DetailPage {
+    l: Layout,
+    id: i64,
+    number: String,
+    kind: &'static str,
+    kind_label: String,
+    status: &'static str,
+    status_label: String,
+    channel_label: String,
+    received: String,
+    customer_name: String,
+    customer_href: String,
+    customer_contact: String,
+    customer_tel: String,
+    region: RegionBadge,
+    deadlines: Vec<DeadlineView>,
+    summary: String,
+    unit_text: Option<String>,
+    opinion: Option<String>,
+    reply: Option<String>,
+    resolution: Option<String>,
+    assignee: String,
+    technician: String,
+    created_by: String,
+    version: i64,
+    actions: Vec<ActionForm>,
+    timeline: Vec<TimelineEntry>,
+    notice: Option<String>,
+    problems: Vec<String>,
+}
+
+/// A submitted step that was refused for its input: the form shows it again.
+struct Refused {
+    ty: Option<EventType>,
+    form: Pairs,
+    errors: FieldErrors,
+}
+
+/// The steps shown, in the order a desk works through them.
+const STEPS: [EventType; 10] = [
+    EventType::GiveOpinion,
+    EventType::Reply,
+    EventType::Dispatch,
+    EventType::CheckIn,
+    EventType::Resolve,
+    EventType::Assign,
+    EventType::Note,
+    EventType::Close,
+    EventType::Reopen,
+    EventType::Cancel,
+];
+
+/// Whether the domain would accept this step from this person now: the workflow's own
+/// rule, asked with a stand-in event, so the page never offers what would be refused.
+fn step_fits(t: &Ticket, ty: EventType, actor: &User, now: DateTime<Utc>) -> bool {
+    let text = "-".to_string();
+    let probe = match ty {
+        EventType::Assign => TicketEvent::Assign { assignee: actor.id },
+        EventType::GiveOpinion => TicketEvent::GiveOpinion { opinion: text },
+        EventType::Reply => TicketEvent::Reply { reply: text },
+        EventType::Dispatch => TicketEvent::Dispatch { technician: actor.id },
+        EventType::CheckIn => TicketEvent::CheckIn { at: now },
+        EventType::Note => TicketEvent::Note { text },
+        EventType::Resolve => TicketEvent::Resolve { resolution: text },
+        EventType::Close => TicketEvent::Close,
+        EventType::Reopen => TicketEvent::Reopen { reason: text },
+        EventType::Cancel => TicketEvent::Cancel { reason: text },
+    };
+    actor.role.may(ty.permission()) && t.apply(&probe, actor.role, now).is_ok()
+}
+
+fn action_form(
+    lang: Lang,
+    ty: EventType,
+    t: &Ticket,
+    people: &[User],
+    refused: Option<&Refused>,
+    messages: &Messages,
+) -> ActionForm {
+    let (input, name): (&'static str, &'static str) = match ty {
+        EventType::Assign => ("select", "assignee_id"),
+        EventType::GiveOpinion => ("textarea", "opinion"),
+        EventType::Reply => ("textarea", "reply"),
+        EventType::Dispatch => ("select", "technician_id"),
+        EventType::CheckIn => ("datetime", "at"),
+        EventType::Note => ("textarea", "text"),
+        EventType::Resolve => ("textarea", "resolution"),
+        EventType::Close => ("none", ""),
+        EventType::Reopen | EventType::Cancel => ("textarea", "reason"),
+    };
+    let mine = refused.filter(|r| r.ty == Some(ty));
+    let current = match (mine, ty) {
+        (Some(r), _) => r.form.text(name),
+        (None, EventType::Assign) => t.assignee_id.map(|u| u.0.to_string()).unwrap_or_default(),
+        (None, EventType::Dispatch) => t.technician_id.map(|u| u.0.to_string()).unwrap_or_default(),
+        _ => String::new(),
+    };
+    let options = match ty {
+        EventType::Assign | EventType::Dispatch => {
+            let fits: fn(sanbao_domain::Role) -> bool = if ty == EventType::Assign { may_own } else { may_go_on_site };
+            let mut v = vec![Choice::new("", lang.t("action.pick_person"), &current)];
+            v.extend(people.iter().filter(|p| p.active && fits(p.role)).map(|p| {
+                let label = format!("{} · {}", p.display_name, lang.t(&format!("role.{}", p.role.as_str())));
+                Choice::new(p.id.0.to_string(), label, &current)
+            }));
+            v
+        }
+        _ => Vec::new(),
+    };
+    let error = mine.and_then(|_| {
+        let own = messages.get(name).map(str::to_string);
+        own.or_else(|| messages.0.values().next().cloned())
+    });
+    let label = match ty {
+        EventType::Assign => lang.t("ticket.assignee"),
+        EventType::Dispatch => lang.t("ticket.technician"),
+        EventType::CheckIn => lang.t("action.check_in.at"),
+        EventType::Reopen | EventType::Cancel => lang.t("action.reason"),
+        EventType::GiveOpinion => lang.t("ticket.opinion"),
+        EventType::Reply => lang.t("ticket.reply"),
+        EventType::Resolve => lang.t("ticket.resolution"),
+        _ => lang.t("action.text"),
+    };
+    let meets_deadline = matches!(ty, EventType::GiveOpinion | EventType::Reply | EventType::CheckIn)
+        || (ty == EventType::Dispatch && t.technician_id.is_none());
+    ActionForm {
+        ty: ty.as_str(),
+        title: lang.t(&format!("action.{ty}")).to_string(),
+        submit: lang.t(&format!("action.{ty}.submit")).to_string(),
+        input,
+        name,
+        label: label.to_string(),
+        options,
+        value: current,
+        error,
+        hint: (ty == EventType::Cancel).then(|| lang.t("action.cancel.hint").to_string()),
+        style: if ty == EventType::Cancel {
+            "danger"
+        } else if meets_deadline {
+            "primary"
+        } else {
+            ""
+        },
+    }
+}
+
+/// A value of the audit record in words.
+fn audit_value(lang: Lang, key: &str, v: &Value, names: &HashMap<i64, String>) -> String {
+    let none = || lang.t("common.none").to_string();
+    match (key, v) {
+        (_, Value::Null) => none(),
+        ("status", Value::String(s)) => lang.t(&format!("status.{s}")).to_string(),
+        ("kind", Value::String(s)) => lang.t(&format!("kind.{s}")).to_string(),
+        ("channel", Value::String(s)) => lang.t(&format!("channel.{s}")).to_string(),
+        ("site_region", Value::String(s)) => lang.t(&format!("region.{s}")).to_string(),
+        ("assignee_id" | "technician_id", Value::Number(n)) => {
+            n.as_i64().and_then(|id| names.get(&id).cloned()).unwrap_or_else(|| n.to_string())
+        }
+        ("received_at", Value::String(s)) => instant(s).map_or_else(|| s.clone(), full_time),
+        (_, Value::String(s)) => s.clone(),
+        (_, other) => other.to_string(),
+    }
+}
+
+fn instant(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc))
+}
+
+/// The deadlines part of an audit record: what was promised, or what was met.
+fn deadline_changes(lang: Lang, before: &Value, after: &Value) -> Vec<Change> {
+    let list = |v: &Value| -> Vec<(String, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|d| {
+                        let s = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+                        (s("kind"), instant(&s("due_at")), instant(&s("met_at")))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let was = list(before);
+    list(after)
+        .into_iter()
+        .filter_map(|(kind, due, met)| {
+            let label = lang.t(&format!("deadline.{kind}")).to_string();
+            let prior = was.iter().find(|(k, ..)| *k == kind);
+            match (prior, met) {
+                (None, _) => due.map(|d| Change {
+                    label,
+                    before: String::new(),
+                    after: lang.f("deadline.due_at", &[("t", &short_time(d))]),
+                }),
+                (Some((_, _, old)), Some(m)) if *old != Some(m) => Some(Change {
+                    label,
+                    before: String::new(),
+                    after: lang.f("deadline.met_at", &[("t", &short_time(m))]),
+                }),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+const SHOWN_ON_CREATE: [&str; 4] = ["kind", "channel", "received_at", "site_region"];
+const TEXT_FIELDS: [&str; 5] = ["opinion", "reply", "resolution", "summary", "unit_text"];
+
+fn timeline(lang: Lang, entries: Vec<AuditEntry>, names: &HashMap<i64, String>) -> Vec<TimelineEntry> {
+    entries
+        .into_iter()
+        .map(|e| {
+            let mut changes = Vec::new();
+            let empty = serde_json::Map::new();
+            let after = e.after.as_object().unwrap_or(&empty);
+            let before = e.before.as_object().unwrap_or(&empty);
+            let note = if e.action == "create" {
+                for key in SHOWN_ON_CREATE {
+                    if let Some(v) = after.get(key) {
+                        changes.push(Change {
+                            label: lang.t(&format!("field.{key}")).to_string(),
+                            before: String::new(),
+                            after: audit_value(lang, key, v, names),
+                        });
+                    }
+                }
+                after.get("summary").and_then(Value::as_str).map(str::to_string)
+            } else {
+                for (key, v) in after {
+                    if key == "deadlines" || (TEXT_FIELDS.contains(&key.as_str()) && e.note.is_some()) {
+                        continue;
+                    }
+                    changes.push(Change {
+                        label: lang.t(&format!("field.{key}")).to_string(),
+                        before: audit_value(lang, key, before.get(key).unwrap_or(&Value::Null), names),
+                        after: audit_value(lang, key, v, names),
+                    });
+                }
+                e.note.clone()
+            };
+            changes.extend(deadline_changes(
+                lang,
+                before.get("deadlines").unwrap_or(&Value::Null),
+                after.get("deadlines").unwrap_or(&Value::Null),
+            ));
+            TimelineEntry {
+                at: full_time(e.at),
+                actor: e.actor_name.unwrap_or_else(|| lang.t("common.none").to_string()),
+                action: lang.t(&format!("event.{}", e.action)).to_string(),
+                action_class: e.action,
+                changes,
+                note,
+            }
+        })
+        .collect()
+}
+
+async fn detail_page(
+    state: &AppState,
+    u: &WebUser,
+    id: TicketId,
+    notice: Option<String>,
+    refused: Option<&Refused>,
+) -> WebResult<DetailPage> {
+    let t = app::tickets::ticket(state, &u.user, id).await?;
+    let c = app::customers::customer(state, &u.user, t.customer_id).await?;
+    let people = app::users::users(state, &u.user, None).await?;
+    let trail = app::tickets::timeline(state, &u.user, id).await?;
+    let now = Utc::now();
+    let names: HashMap<i64, String> = people.iter().map(|p| (p.id.0, p.display_name.clone())).collect();
+    let name_of = |who: Option<UserId>| {
+        who.and_then(|w| names.get(&w.0).cloned())
+            .unwrap_or_else(|| u.t("common.none").to_string())
+    };
+    let messages = refused.map(|r| Messages::new(u.lang, &r.errors)).unwrap_or_default();
+    let actions: Vec<ActionForm> = STEPS
+        .iter()
+        .copied()
+        .filter(|ty| step_fits(&t, *ty, &u.user, now))
+        .map(|ty| action_form(u.lang, ty, &t, &people, refused, &messages))
+        .collect();
+    // Problems of a refused step whose form is not on the page (or that name no field).
+    let problems = match refused {
+        Some(r) if !actions.iter().any(|a| Some(a.ty) == r.ty.map(EventType::as_str)) => {
+            messages.0.iter().map(|(k, m)| format!("{k}: {m}")).collect()
+        }
+        _ => Vec::new(),
+    };
+    let first = c.fields.contacts.first();
+    Ok(DetailPage {
+        l: u.layout("tickets", t.number()),
+        id: t.id.0,
+        number: t.number(),
+        kind: t.kind.as_str(),
+        kind_label: u.t(&format!("kind.{}", t.kind)).to_string(),
+        status: t.status.as_str(),
+        status_label: u.t(&format!("status.{}", t.status)).to_string(),
+        channel_label: u.t(&format!("channel.{}", t.channel)).to_string(),
+        received: full_time(t.received_at),
+        customer_href: format!("/customers/{}", c.id.0),
+        customer_contact: first
+            .map(|k| [Some(k.name.as_str()), k.phone.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" · "))
+            .unwrap_or_default(),
+        customer_tel: first.and_then(|k| k.phone_digits.clone()).unwrap_or_default(),
+        customer_name: c.fields.name.clone(),
+        region: RegionBadge::new(u.lang, t.site_region, false),
+        deadlines: t.deadlines.iter().map(|d| DeadlineView::new(u.lang, d, t.status, now)).collect(),
+        summary: t.summary.clone(),
+        unit_text: t.unit_text.clone(),
+        opinion: t.opinion.clone(),
+        reply: t.reply.clone(),
+        resolution: t.resolution.clone(),
+        assignee: name_of(t.assignee_id),
+        technician: name_of(t.technician_id),
+        created_by: name_of(Some(t.created_by)),
+        version: t.version,
+        timeline: timeline(u.lang, trail, &names),
+        actions,
+        notice,
+        problems,
+    })
+}
+
+/// `GET /tickets/{id}`
+pub async fn detail(
+    State(state): State<AppState>,
+    u: WebUser,
+    Path(id): Path<String>,
+    QueryParams(p): QueryParams,
+) -> WebResult<Response> {
+    let id = ticket_id(&id)?;
+    let notice = if p.get("created").is_some() {
+        Some(u.lang.f("ticket.created", &[("number", &sanbao_domain::ticket::ticket_number(id))]))
+    } else {
+        p.filled("done")
+            .and_then(EventType::parse)
+            .map(|ty| u.lang.f("ticket.done", &[("event", &u.t(&format!("event.{ty}")))]))
+    };
+    render(&detail_page(&state, &u, id, notice, None).await?)
+}
+
+/// `POST /tickets/{id}/events`: one step of the workflow, with hidden `type` and `version`.
+pub async fn record_event(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    WebForm { user: u, form }: WebForm,
+) -> WebResult<Response> {
+    let id = ticket_id(&id)?;
+    let back = format!("/tickets/{}", id.0);
+    let Some(version) = form.filled("version").and_then(|v| v.parse::<i64>().ok()) else {
+        return Err(WebError::bad_request().back(back));
+    };
+    let ty = form.filled("type").and_then(EventType::parse);
+    let mut errs = FieldErrors::new();
+    let text = |name: &str| form.get(name).map(str::to_string);
+    let person = |name: &str, errs: &mut FieldErrors| match form.filled(name) {
+        None => None,
+        Some(s) => s.parse::<i64>().ok().map(UserId).or_else(|| {
+            errs.add(name, Problem::invalid("not a person"));
+            None
+        }),
+    };
+    let at = match form.filled("at") {
+        None => None,
+        Some(s) => parse_datetime_local(s).or_else(|| {
+            errs.add("at", Problem::invalid("not a date and time"));
+            None
+        }),
+    };
+    let input = EventInput {
+        event_type: ty,
+        assignee_id: person("assignee_id", &mut errs),
+        technician_id: person("technician_id", &mut errs),
+        opinion: text("opinion"),
+        reply: text("reply"),
+        text: text("text"),
+        resolution: text("resolution"),
+        reason: text("reason"),
+        at,
+    };
+    let result = if errs.is_empty() {
+        app::tickets::record_event(&state, &u.user, id, version, &input, Utc::now()).await
+    } else {
+        Err(Error::Validation(errs))
+    };
+    match result {
+        Ok(_) => {
+            let ty = ty.map_or("", EventType::as_str);
+            Ok(see_other(&url_with(&back, &[("done", ty)])))
+        }
+        Err(Error::Validation(errors)) => {
+            let refused = Refused { ty, form, errors };
+            let page = detail_page(&state, &u, id, None, Some(&refused)).await?;
+            render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(WebError::from(e).back(back)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn deadline_changes_say_what_was_promised_and_what_was_met() {
+        let due = "2026-11-27T07:30:00Z";
+        let before = json!([{"kind": "arrival", "due_at": due, "met_at": null}]);
+        let after = json!([{"kind": "arrival", "due_at": due, "met_at": "2026-11-27T07:10:00Z"}]);
+        let c = deadline_changes(Lang::Zh, &before, &after);
+        assert_eq!(c.len(), 1);
+        assert_eq!((c[0].label.as_str(), c[0].after.as_str()), ("到场时限", "11-27 15:10 完成"));
+        let c = deadline_changes(Lang::En, &Value::Null, &before);
+        assert_eq!(c[0].after, "due 11-27 15:30");
+    }
+
+    #[test]
+    fn audit_values_in_words() {
+        let names = HashMap::from([(7, "王工".to_string())]);
+        assert_eq!(audit_value(Lang::Zh, "status", &json!("on_site"), &names), "已到场");
+        assert_eq!(audit_value(Lang::Zh, "technician_id", &json!(7), &names), "王工");
+        assert_eq!(audit_value(Lang::En, "assignee_id", &Value::Null, &names), "—");
+    }
+}

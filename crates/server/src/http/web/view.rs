@@ -1,0 +1,301 @@
+//! What the pages show, prepared for the templates: times on the company's clock, deadline
+//! states in words and colours, ticket lines, field messages.
+
+use super::Layout;
+use crate::i18n::Lang;
+use askama::Template;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use sanbao_domain::ticket::{Deadline, DeadlineKind, DeadlineState, TicketStatus, ticket_number};
+use sanbao_domain::time::{company_offset, from_millis, local};
+use sanbao_domain::{FieldErrors, Region, TicketId};
+use sanbao_store::TicketRow;
+use std::collections::BTreeMap;
+
+/// `11-27 14:30`, Asia/Shanghai.
+pub fn short_time(at: DateTime<Utc>) -> String {
+    local(at).format("%m-%d %H:%M").to_string()
+}
+
+/// `2026-11-27 14:30`, Asia/Shanghai.
+pub fn full_time(at: DateTime<Utc>) -> String {
+    local(at).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// The value of a `datetime-local` input: `2026-11-27T14:30`, Asia/Shanghai.
+pub fn datetime_local(at: DateTime<Utc>) -> String {
+    local(at).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// A `datetime-local` value read as the company's wall clock (+08:00).
+pub fn parse_datetime_local(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M"))
+        .ok()?;
+    naive
+        .and_local_timezone(company_offset())
+        .single()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// Whole minutes from `a` to `b`, rounded up (30 s left reads "1 minute left").
+fn minutes_between(a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
+    let secs = (b - a).num_seconds().max(0);
+    (secs + 59) / 60
+}
+
+pub fn state_name(s: DeadlineState) -> &'static str {
+    match s {
+        DeadlineState::Pending => "pending",
+        DeadlineState::DueSoon => "due_soon",
+        DeadlineState::Breached => "breached",
+        DeadlineState::Met => "met",
+        DeadlineState::MetLate => "met_late",
+        DeadlineState::Void => "void",
+    }
+}
+
+/// A deadline as a page shows it.
+pub struct DeadlineView {
+    pub kind_label: String,
+    /// `pending`, `due_soon`, `breached`, `met`, `met_late`, `void`: also the CSS class.
+    pub state: &'static str,
+    pub state_label: String,
+    /// "还剩 35 分钟", "超时 1 小时 5 分", or how early/late it was met.
+    pub relative: String,
+    pub due_short: String,
+    pub due_full: String,
+    /// "11-27 14:30 到期".
+    pub due_text: String,
+    /// Epoch ms, for the script that keeps `relative` current.
+    pub due_ms: i64,
+    /// Still running: the script updates it.
+    pub live: bool,
+    pub met_full: Option<String>,
+}
+
+impl DeadlineView {
+    pub fn new(lang: Lang, d: &Deadline, status: TicketStatus, now: DateTime<Utc>) -> Self {
+        let state = d.state(now, status);
+        let relative = match (state, d.met_at) {
+            (DeadlineState::Breached, _) => {
+                lang.f("deadline.overdue", &[("d", &lang.duration(minutes_between(d.due_at, now)))])
+            }
+            (DeadlineState::Pending | DeadlineState::DueSoon, _) => {
+                lang.f("deadline.left", &[("d", &lang.duration(minutes_between(now, d.due_at)))])
+            }
+            (DeadlineState::MetLate, Some(met)) => lang.f(
+                "deadline.met_late_by",
+                &[("d", &lang.duration(minutes_between(d.due_at, met)))],
+            ),
+            (DeadlineState::Met, Some(met)) => lang.f(
+                "deadline.met_early_by",
+                &[("d", &lang.duration((d.due_at - met).num_minutes()))],
+            ),
+            _ => String::new(),
+        };
+        DeadlineView {
+            kind_label: lang.t(&format!("deadline.{}", d.kind.as_str())).to_string(),
+            state: state_name(state),
+            state_label: lang.t(&format!("deadline_state.{}", state_name(state))).to_string(),
+            relative,
+            due_short: short_time(d.due_at),
+            due_full: full_time(d.due_at),
+            due_text: lang.f("deadline.due_at", &[("t", &short_time(d.due_at))]),
+            due_ms: d.due_at.timestamp_millis(),
+            live: matches!(
+                state,
+                DeadlineState::Pending | DeadlineState::DueSoon | DeadlineState::Breached
+            ),
+            met_full: d.met_at.map(full_time),
+        }
+    }
+}
+
+/// A line of a ticket table (service desk, ticket list, a customer's tickets).
+pub struct TicketLine {
+    pub href: String,
+    pub number: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub status: String,
+    pub status_label: String,
+    pub customer_name: String,
+    pub customer_href: String,
+    pub region: String,
+    pub region_label: String,
+    pub summary: String,
+    pub received: String,
+    pub deadline: Option<DeadlineView>,
+    pub people: String,
+}
+
+impl TicketLine {
+    pub fn new(lang: Lang, r: TicketRow, now: DateTime<Utc>) -> Self {
+        let status = TicketStatus::parse(&r.status).unwrap_or(TicketStatus::Open);
+        let deadline = match (r.next_due_at, r.next_due_kind.as_deref().and_then(DeadlineKind::parse)) {
+            (Some(due), Some(kind)) if !status.is_finished() => Some(DeadlineView::new(
+                lang,
+                &Deadline {
+                    kind,
+                    due_at: from_millis(due),
+                    met_at: None,
+                },
+                status,
+                now,
+            )),
+            _ => None,
+        };
+        let people = match (r.assignee_name, r.technician_name) {
+            (Some(a), Some(t)) if a != t => format!("{a} / {t}"),
+            (Some(a), _) => a,
+            (None, Some(t)) => t,
+            (None, None) => lang.t("common.none").to_string(),
+        };
+        TicketLine {
+            href: format!("/tickets/{}", r.id),
+            number: ticket_number(TicketId(r.id)),
+            kind_label: lang.t(&format!("kind.{}", r.kind)).to_string(),
+            kind: r.kind,
+            status_label: lang.t(&format!("status.{}", r.status)).to_string(),
+            status: r.status,
+            customer_href: format!("/customers/{}", r.customer_id),
+            customer_name: r.customer_name,
+            region_label: lang.t(&format!("region.{}", r.site_region)).to_string(),
+            region: r.site_region,
+            summary: clip(&r.summary, 60),
+            received: short_time(from_millis(r.received_at)),
+            deadline,
+            people,
+        }
+    }
+}
+
+/// At most `n` characters, with "…" when cut.
+pub fn clip(s: &str, n: usize) -> String {
+    let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= n {
+        one_line
+    } else {
+        let mut t: String = one_line.chars().take(n).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// A table of tickets, shared by the service desk and the lists.
+#[derive(Template)]
+#[template(path = "ticket_table_partial.html")]
+pub struct TicketTable<'a> {
+    pub l: &'a Layout,
+    pub rows: &'a [TicketLine],
+    /// Show the deadline column first (the service desk).
+    pub by_deadline: bool,
+    pub empty: String,
+}
+
+/// A region as a badge: its words and CSS class.
+pub struct RegionBadge {
+    pub region: &'static str,
+    pub label: String,
+    pub corrected: bool,
+}
+
+impl RegionBadge {
+    pub fn new(lang: Lang, region: Region, corrected: bool) -> Self {
+        RegionBadge {
+            region: region.as_str(),
+            label: lang.t(&format!("region.{}", region.as_str())).to_string(),
+            corrected,
+        }
+    }
+}
+
+/// Field → message in the page's language.
+#[derive(Debug, Default, Clone)]
+pub struct Messages(pub BTreeMap<String, String>);
+
+impl Messages {
+    pub fn new(lang: Lang, errors: &FieldErrors) -> Self {
+        Messages(
+            errors
+                .0
+                .iter()
+                .map(|(field, p)| (field.clone(), lang.problem(p.code, field)))
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `class` of a field's wrapper.
+    pub fn class(&self, field: &str) -> &'static str {
+        if self.0.contains_key(field) { "field has-error" } else { "field" }
+    }
+}
+
+/// An option of a `<select>`.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl Choice {
+    pub fn new(value: impl Into<String>, label: impl Into<String>, current: &str) -> Self {
+        let value = value.into();
+        Choice {
+            selected: value == current,
+            value,
+            label: label.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).map(|d| d.with_timezone(&Utc)).unwrap()
+    }
+
+    #[test]
+    fn local_input_is_read_as_beijing_time() {
+        let t = parse_datetime_local("2026-11-27T14:30").unwrap();
+        assert_eq!(t, at("2026-11-27T06:30:00Z"));
+        assert_eq!(datetime_local(t), "2026-11-27T14:30");
+        assert_eq!(short_time(t), "11-27 14:30");
+        assert_eq!(full_time(t), "2026-11-27 14:30");
+        assert!(parse_datetime_local("yesterday").is_none());
+    }
+
+    #[test]
+    fn deadlines_read_as_the_desk_says_them() {
+        let now = at("2026-11-27T06:00:00Z");
+        let d = |due: &str| Deadline {
+            kind: DeadlineKind::Arrival,
+            due_at: at(due),
+            met_at: None,
+        };
+        let v = DeadlineView::new(Lang::Zh, &d("2026-11-27T06:35:00Z"), TicketStatus::Open, now);
+        assert_eq!((v.state, v.relative.as_str()), ("due_soon", "还剩 35 分钟"));
+        let v = DeadlineView::new(Lang::Zh, &d("2026-11-27T04:55:00Z"), TicketStatus::Open, now);
+        assert_eq!((v.state, v.relative.as_str()), ("breached", "超时 1 小时 5 分"));
+        let v = DeadlineView::new(Lang::En, &d("2026-11-27T09:00:00Z"), TicketStatus::Open, now);
+        assert_eq!((v.state, v.due_text.as_str()), ("pending", "due 11-27 17:00"));
+    }
+
+    #[test]
+    fn long_text_is_clipped_on_one_line() {
+        assert_eq!(clip("a\nb  c", 10), "a b c");
+        assert_eq!(clip("一二三四五", 3), "一二三…");
+    }
+}

@@ -40,7 +40,7 @@ impl Lang {
     }
 
     /// The text for `key`; the key itself when the catalogue lacks it.
-    pub fn t<'a>(self, key: &'a str) -> &'a str {
+    pub fn t(self, key: &str) -> &str {
         match CATALOGUE_INDEX.get(key) {
             Some((zh, en)) => match self {
                 Lang::Zh => zh,
@@ -129,7 +129,11 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("common.next_page", "下一页 →", "Next page →"),
     ("common.first_page", "← 第一页", "← First page"),
     ("common.optional", "选填", "optional"),
-    ("common.form_has_errors", "表单有误，请按红色提示修改后再提交。", "Please correct the fields marked in red and submit again."),
+    (
+        "common.form_has_errors",
+        "表单有误，请按红色提示修改后再提交。",
+        "Please correct the fields marked in red and submit again.",
+    ),
     // Roles.
     ("role.admin", "系统管理员", "Administrator"),
     ("role.service_manager", "服务部经理", "Service manager"),
@@ -145,7 +149,11 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("region.out_of_province", "浙江省外", "Outside Zhejiang"),
     ("region.unknown", "区域未知", "Region unknown"),
     ("region.corrected", "人工修正", "corrected"),
-    ("region.corrected_title", "区域已人工修正", "The region was corrected by hand"),
+    (
+        "region.corrected_title",
+        "区域已人工修正",
+        "The region was corrected by hand",
+    ),
     // Ticket kinds.
     ("kind.consultation", "技术咨询", "Consultation"),
     ("kind.correspondence", "来函来信", "Correspondence"),
@@ -172,9 +180,17 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("status.resolved", "已解决", "Resolved"),
     ("status.closed", "已关闭", "Closed"),
     ("status.cancelled", "已取消", "Cancelled"),
-    ("status.all_open", "未结（全部进行中）", "Open (all still being worked on)"),
+    (
+        "status.all_open",
+        "未结（全部进行中）",
+        "Open (all still being worked on)",
+    ),
     // Deadlines (R3.3–R3.7) and their states.
-    ("deadline.handling_opinion", "处理意见时限", "Handling opinion"),
+    (
+        "deadline.handling_opinion",
+        "处理意见时限",
+        "Handling opinion",
+    ),
     ("deadline.arrival", "到场时限", "Arrival on site"),
     ("deadline.reply", "答复时限", "Reply"),
     ("deadline_state.pending", "未到期", "Pending"),
@@ -189,36 +205,84 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("deadline.met_at", "{t} 完成", "met {t}"),
     ("deadline.met_late_by", "晚了 {d}", "{d} late"),
     ("deadline.met_early_by", "提前 {d}", "{d} early"),
-    ("deadline.promise", "承诺时间：{h} 小时", "Promised within {h} h"),
+    (
+        "deadline.promise",
+        "承诺时间：{h} 小时",
+        "Promised within {h} h",
+    ),
     ("dur.min", "{n} 分钟", "{n} min"),
     ("dur.h", "{h} 小时", "{h} h"),
     ("dur.h_min", "{h} 小时 {m} 分", "{h} h {m} min"),
     ("dur.d_h", "{d} 天 {h} 小时", "{d} d {h} h"),
     // Sign in.
     ("login.title", "登录", "Sign in"),
-    ("login.intro", "售后服务部工作系统", "For the after-sales service department"),
+    (
+        "login.intro",
+        "售后服务部工作系统",
+        "For the after-sales service department",
+    ),
     ("login.username", "用户名", "User name"),
     ("login.password", "密码", "Password"),
     ("login.submit", "登录", "Sign in"),
-    ("login.failed", "用户名或密码不正确。", "The user name or password is not correct."),
-    ("login.too_many", "登录失败次数过多，请 {n} 秒后再试。", "Too many failed sign-ins. Please wait {n} seconds and try again."),
-    ("login.expired", "登录页面已过期，请重新输入后登录。", "The sign-in page had expired. Please sign in again."),
+    (
+        "login.failed",
+        "用户名或密码不正确。",
+        "The user name or password is not correct.",
+    ),
+    (
+        "login.too_many",
+        "登录失败次数过多，请 {n} 秒后再试。",
+        "Too many failed sign-ins. Please wait {n} seconds and try again.",
+    ),
+    (
+        "login.expired",
+        "登录页面已过期，请重新输入后登录。",
+        "The sign-in page had expired. Please sign in again.",
+    ),
     ("login.signed_out", "您已退出。", "You have signed out."),
     // The service desk (R6.1).
     ("dashboard.title", "服务台", "Service desk"),
     ("dashboard.breached", "已超时", "Breached"),
-    ("dashboard.breached_hint", "时限已过仍未完成", "Past the deadline, not done"),
+    (
+        "dashboard.breached_hint",
+        "时限已过仍未完成",
+        "Past the deadline, not done",
+    ),
     ("dashboard.due_soon", "1 小时内到期", "Due within the hour"),
-    ("dashboard.due_soon_hint", "请优先处理", "Deal with these first"),
+    (
+        "dashboard.due_soon_hint",
+        "请优先处理",
+        "Deal with these first",
+    ),
     ("dashboard.open", "未结工单", "Open tickets"),
-    ("dashboard.open_hint", "全部进行中的工作", "All work still going on"),
-    ("dashboard.by_deadline", "按时限排列的待办", "Open work by nearest deadline"),
-    ("dashboard.without_deadline", "无承诺时限的待办", "Open work without a deadline"),
+    (
+        "dashboard.open_hint",
+        "全部进行中的工作",
+        "All work still going on",
+    ),
+    (
+        "dashboard.by_deadline",
+        "按时限排列的待办",
+        "Open work by nearest deadline",
+    ),
+    (
+        "dashboard.without_deadline",
+        "无承诺时限的待办",
+        "Open work without a deadline",
+    ),
     ("dashboard.scope", "范围", "Showing"),
     ("dashboard.mine_only", "只看我的", "Mine only"),
     ("dashboard.everyone", "全部门", "Whole department"),
-    ("dashboard.empty", "没有需要盯时限的工单。", "No open work with a deadline."),
-    ("dashboard.empty_without", "没有其他待办工作。", "No other open work."),
+    (
+        "dashboard.empty",
+        "没有需要盯时限的工单。",
+        "No open work with a deadline.",
+    ),
+    (
+        "dashboard.empty_without",
+        "没有其他待办工作。",
+        "No other open work.",
+    ),
     ("dashboard.as_of", "数据时间：{t}", "As of {t}"),
     // Columns.
     ("col.deadline", "时限", "Deadline"),
@@ -238,38 +302,106 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     // Customers (R5.2).
     ("customers.title", "客户档案", "Customers"),
     ("customers.q", "搜索客户", "Find a customer"),
-    ("customers.q_placeholder", "名称、电话、地址或联系人", "Name, phone, address or contact"),
+    (
+        "customers.q_placeholder",
+        "名称、电话、地址或联系人",
+        "Name, phone, address or contact",
+    ),
     ("customers.region_any", "全部区域", "All regions"),
     ("customers.new", "新建客户", "New customer"),
-    ("customers.none", "没有找到符合条件的客户。", "No customers match."),
-    ("customers.count_page", "本页 {n} 位客户", "{n} customers on this page"),
+    (
+        "customers.none",
+        "没有找到符合条件的客户。",
+        "No customers match.",
+    ),
+    (
+        "customers.count_page",
+        "本页 {n} 位客户",
+        "{n} customers on this page",
+    ),
     ("customer.new_title", "新建客户档案", "New customer"),
     ("customer.edit_title", "修改客户档案", "Edit customer"),
     ("customer.section_basic", "基本信息", "Customer"),
     ("customer.name", "客户名称", "Customer name"),
     ("customer.address", "现场地址", "Site address"),
-    ("customer.address_hint", "区域由地址自动判定（杭州市区 / 浙江省内 / 浙江省外），决定紧急抢修的到场时限。", "The region is derived from the address (Hangzhou urban / Zhejiang / outside Zhejiang); it sets an emergency's arrival deadline."),
+    (
+        "customer.address_hint",
+        "区域由地址自动判定（杭州市区 / 浙江省内 / 浙江省外），决定紧急抢修的到场时限。",
+        "The region is derived from the address (Hangzhou urban / Zhejiang / outside Zhejiang); it sets an emergency's arrival deadline.",
+    ),
     ("customer.salesperson", "业务员", "Salesperson"),
     ("customer.salesperson_none", "— 未指定 —", "— none —"),
     ("customer.notes", "备注", "Notes"),
     ("customer.contacts", "联系人", "Contacts"),
-    ("customer.contacts_hint", "第一位为主要联系人；空行不会保存。", "The first is the main contact; empty rows are not saved."),
+    (
+        "customer.contacts_hint",
+        "第一位为主要联系人；空行不会保存。",
+        "The first is the main contact; empty rows are not saved.",
+    ),
     ("customer.region_section", "区域修正", "Region correction"),
     ("customer.region_choice", "区域", "Region"),
-    ("customer.region_derived_default", "按地址自动判定（默认）", "Derived from the address (default)"),
-    ("customer.region_reason", "修正原因", "Reason for the correction"),
-    ("customer.region_hint", "仅在地址无法正确判定时修正，并写明原因。", "Correct it only when the address misleads, and say why."),
-    ("customer.conflict", "这份客户档案刚被其他人修改过，您的修改尚未保存。", "Someone else changed this customer meanwhile; your changes were not saved."),
-    ("customer.conflict_hint", "请重新加载最新内容，再做修改。", "Reload the latest version, then make your change again."),
+    (
+        "customer.region_derived_default",
+        "按地址自动判定（默认）",
+        "Derived from the address (default)",
+    ),
+    (
+        "customer.region_reason",
+        "修正原因",
+        "Reason for the correction",
+    ),
+    (
+        "customer.region_hint",
+        "仅在地址无法正确判定时修正，并写明原因。",
+        "Correct it only when the address misleads, and say why.",
+    ),
+    (
+        "customer.conflict",
+        "这份客户档案刚被其他人修改过，您的修改尚未保存。",
+        "Someone else changed this customer meanwhile; your changes were not saved.",
+    ),
+    (
+        "customer.conflict_hint",
+        "请重新加载最新内容，再做修改。",
+        "Reload the latest version, then make your change again.",
+    ),
     ("customer.reload", "重新加载", "Reload"),
     ("customer.region", "区域", "Region"),
-    ("customer.derived_from", "由地址中的“{place}”判定", "Derived from “{place}” in the address"),
-    ("customer.derived_none", "地址中没有可识别的地名，请核实或人工修正。", "The address names no place we recognise; check it or correct the region."),
-    ("customer.derived_would_be", "按地址判定为：{region}", "The address alone gives: {region}"),
-    ("customer.correction_reason", "修正原因：{reason}", "Reason: {reason}"),
-    ("customer.arrival_promise", "紧急抢修到场时限：{h} 小时", "Emergency arrival deadline: {h} h"),
-    ("customer.tickets", "该客户的工单", "This customer's tickets"),
-    ("customer.record_contact", "为该客户登记来电", "Record a contact for this customer"),
+    (
+        "customer.derived_from",
+        "由地址中的“{place}”判定",
+        "Derived from “{place}” in the address",
+    ),
+    (
+        "customer.derived_none",
+        "地址中没有可识别的地名，请核实或人工修正。",
+        "The address names no place we recognise; check it or correct the region.",
+    ),
+    (
+        "customer.derived_would_be",
+        "按地址判定为：{region}",
+        "The address alone gives: {region}",
+    ),
+    (
+        "customer.correction_reason",
+        "修正原因：{reason}",
+        "Reason: {reason}",
+    ),
+    (
+        "customer.arrival_promise",
+        "紧急抢修到场时限：{h} 小时",
+        "Emergency arrival deadline: {h} h",
+    ),
+    (
+        "customer.tickets",
+        "该客户的工单",
+        "This customer's tickets",
+    ),
+    (
+        "customer.record_contact",
+        "为该客户登记来电",
+        "Record a contact for this customer",
+    ),
     ("customer.edit", "修改档案", "Edit"),
     ("customer.no_contacts", "暂无联系人。", "No contacts yet."),
     ("customer.no_tickets", "暂无工单。", "No tickets yet."),
@@ -283,7 +415,11 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     // Tickets.
     ("tickets.title", "工单", "Tickets"),
     ("tickets.q", "搜索", "Search"),
-    ("tickets.q_placeholder", "工单号、客户、内容或设备", "Number, customer, summary or unit"),
+    (
+        "tickets.q_placeholder",
+        "工单号、客户、内容或设备",
+        "Number, customer, summary or unit",
+    ),
     ("tickets.kind_any", "全部类型", "All kinds"),
     ("tickets.status_any", "全部状态", "All statuses"),
     ("tickets.region_any", "全部区域", "All regions"),
@@ -293,24 +429,56 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("ticket.step_customer", "1. 客户", "1. Customer"),
     ("ticket.step_details", "2. 来电内容", "2. The contact"),
     ("ticket.customer", "客户", "Customer"),
-    ("ticket.find_customer", "查找客户（名称、电话、地址）", "Find the customer (name, phone, address)"),
+    (
+        "ticket.find_customer",
+        "查找客户（名称、电话、地址）",
+        "Find the customer (name, phone, address)",
+    ),
     ("ticket.pick", "选择", "Select"),
     ("ticket.change_customer", "更换客户", "Change customer"),
     ("ticket.no_match", "没有找到客户。", "No customer found."),
-    ("ticket.new_customer_hint", "新客户？先建立客户档案。", "A new customer? Add them first."),
-    ("ticket.pick_first", "请先选择客户。", "Select the customer first."),
+    (
+        "ticket.new_customer_hint",
+        "新客户？先建立客户档案。",
+        "A new customer? Add them first.",
+    ),
+    (
+        "ticket.pick_first",
+        "请先选择客户。",
+        "Select the customer first.",
+    ),
     ("ticket.kind", "类型", "Kind"),
     ("ticket.channel", "来源渠道", "Channel"),
     ("ticket.received_at", "接收时间", "Received at"),
-    ("ticket.received_hint", "北京时间；时限从此刻起算。", "China Standard Time; deadlines run from this moment."),
-    ("ticket.unit_text", "设备（型号、出厂编号、柜号）", "Unit (model, serial number, cabinet)"),
+    (
+        "ticket.received_hint",
+        "北京时间；时限从此刻起算。",
+        "China Standard Time; deadlines run from this moment.",
+    ),
+    (
+        "ticket.unit_text",
+        "设备（型号、出厂编号、柜号）",
+        "Unit (model, serial number, cabinet)",
+    ),
     ("ticket.summary", "内容摘要", "Summary"),
-    ("ticket.summary_hint", "客户说了什么、现场情况、是否停电。", "What the customer said, the situation on site, whether power is lost."),
+    (
+        "ticket.summary_hint",
+        "客户说了什么、现场情况、是否停电。",
+        "What the customer said, the situation on site, whether power is lost.",
+    ),
     ("ticket.submit", "登记", "Record"),
-    ("ticket.promise_hint", "时限：质量投诉 2 小时内给处理意见，其他投诉 12 小时；技术咨询 12 小时内答复，来函 24 小时；紧急抢修到场 杭州市区 1 小时、浙江省内 6 小时、省外 12 小时。", "Deadlines: a quality complaint's handling opinion within 2 h, other complaints 12 h; consultations answered within 12 h, letters 24 h; emergencies on site within 1 h in Hangzhou's urban districts, 6 h elsewhere in Zhejiang, 12 h outside the province."),
+    (
+        "ticket.promise_hint",
+        "时限：质量投诉 2 小时内给处理意见，其他投诉 12 小时；技术咨询 12 小时内答复，来函 24 小时；紧急抢修到场 杭州市区 1 小时、浙江省内 6 小时、省外 12 小时。",
+        "Deadlines: a quality complaint's handling opinion within 2 h, other complaints 12 h; consultations answered within 12 h, letters 24 h; emergencies on site within 1 h in Hangzhou's urban districts, 6 h elsewhere in Zhejiang, 12 h outside the province.",
+    ),
     ("ticket.number", "工单号", "Ticket number"),
     ("ticket.deadlines", "承诺时限", "Deadlines"),
-    ("ticket.no_deadlines", "此类工单没有承诺时限。", "This kind of ticket has no promised deadline."),
+    (
+        "ticket.no_deadlines",
+        "此类工单没有承诺时限。",
+        "This kind of ticket has no promised deadline.",
+    ),
     ("ticket.details", "详情", "Details"),
     ("ticket.unit", "设备", "Unit"),
     ("ticket.opinion", "处理意见", "Handling opinion"),
@@ -321,15 +489,27 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("ticket.site_region", "现场区域", "Site region"),
     ("ticket.created_by", "登记人", "Recorded by"),
     ("ticket.actions", "办理", "Next steps"),
-    ("ticket.no_actions", "您的角色在此状态下没有可办理的步骤。", "There is nothing your role can do at this stage."),
+    (
+        "ticket.no_actions",
+        "您的角色在此状态下没有可办理的步骤。",
+        "There is nothing your role can do at this stage.",
+    ),
     ("ticket.timeline", "处理记录", "Timeline"),
     ("ticket.done", "已记录：{event}", "Recorded: {event}"),
-    ("ticket.created", "来电已登记为工单 {number}。", "The contact was recorded as ticket {number}."),
+    (
+        "ticket.created",
+        "来电已登记为工单 {number}。",
+        "The contact was recorded as ticket {number}.",
+    ),
     ("ticket.print", "打印", "Print"),
     // Workflow steps: the timeline's words and the forms' buttons.
     ("event.create", "登记来电", "Contact recorded"),
     ("event.assign", "指派负责人", "Owner assigned"),
-    ("event.give_opinion", "给出处理意见", "Handling opinion given"),
+    (
+        "event.give_opinion",
+        "给出处理意见",
+        "Handling opinion given",
+    ),
     ("event.reply", "答复客户", "Reply sent"),
     ("event.dispatch", "派工", "Technician dispatched"),
     ("event.check_in", "到场签到", "Checked in on site"),
@@ -342,14 +522,26 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("action.assign", "指派负责人", "Assign an owner"),
     ("action.assign.submit", "指派", "Assign"),
     ("action.give_opinion", "处理意见", "Handling opinion"),
-    ("action.give_opinion.submit", "提交处理意见", "Give the opinion"),
+    (
+        "action.give_opinion.submit",
+        "提交处理意见",
+        "Give the opinion",
+    ),
     ("action.reply", "答复客户", "Reply to the customer"),
     ("action.reply.submit", "提交答复", "Send the reply"),
     ("action.dispatch", "派工", "Dispatch a technician"),
     ("action.dispatch.submit", "派工", "Dispatch"),
     ("action.check_in", "到场签到", "Check in on site"),
-    ("action.check_in.submit", "技术员已到场", "Technician is on site"),
-    ("action.check_in.at", "到场时间（不填为现在）", "Arrived at (blank: now)"),
+    (
+        "action.check_in.submit",
+        "技术员已到场",
+        "Technician is on site",
+    ),
+    (
+        "action.check_in.at",
+        "到场时间（不填为现在）",
+        "Arrived at (blank: now)",
+    ),
     ("action.note", "添加备注", "Add a note"),
     ("action.note.submit", "保存备注", "Save the note"),
     ("action.resolve", "解决", "Resolve"),
@@ -360,7 +552,11 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("action.reopen.submit", "重新打开", "Reopen"),
     ("action.cancel", "取消工单", "Cancel the ticket"),
     ("action.cancel.submit", "取消工单", "Cancel the ticket"),
-    ("action.cancel.hint", "仅用于误登记或重复登记。", "Only for a contact recorded by mistake or twice."),
+    (
+        "action.cancel.hint",
+        "仅用于误登记或重复登记。",
+        "Only for a contact recorded by mistake or twice.",
+    ),
     ("action.pick_person", "— 请选择 —", "— choose —"),
     ("action.reason", "原因", "Reason"),
     ("action.text", "内容", "Text"),
@@ -384,39 +580,123 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("err.too_long", "内容太长", "Too long"),
     ("err.too_short", "太短", "Too short"),
     ("err.invalid", "格式不正确", "Not valid"),
-    ("err.in_future", "不能晚于当前时间", "Must not be in the future"),
+    (
+        "err.in_future",
+        "不能晚于当前时间",
+        "Must not be in the future",
+    ),
     ("err.taken", "已被占用", "Already taken"),
     ("err.not_found", "找不到", "Not found"),
     ("err.not_allowed", "此处不适用", "Not allowed here"),
-    ("err.invalid.phone", "电话号码应为 5–20 位数字", "A phone number has 5 to 20 digits"),
-    ("err.invalid.email", "不是有效的电子邮箱", "Not an e-mail address"),
-    ("err.invalid.received_at", "请填写有效的日期和时间", "Enter a valid date and time"),
-    ("err.invalid.at", "请填写有效的日期和时间", "Enter a valid date and time"),
-    ("err.invalid.region", "请选择杭州市区、浙江省内或浙江省外", "Choose Hangzhou urban, Zhejiang or outside Zhejiang"),
-    ("err.invalid.salesperson_id", "不是在职的业务员", "Not an active salesperson"),
-    ("err.invalid.technician_id", "此人不能被派往现场", "This person cannot be sent on site"),
-    ("err.invalid.assignee_id", "此人不能负责工单", "This person cannot own tickets"),
-    ("err.invalid.contacts", "联系人太多（最多 20 位）", "Too many contacts (at most 20)"),
-    ("err.not_found.customer_id", "请先选择客户", "Select the customer first"),
-    ("err.required.customer_id", "请先选择客户", "Select the customer first"),
-    ("err.too_long.summary", "内容太长（最多 4000 字）", "Too long (at most 4000 characters)"),
+    (
+        "err.invalid.phone",
+        "电话号码应为 5–20 位数字",
+        "A phone number has 5 to 20 digits",
+    ),
+    (
+        "err.invalid.email",
+        "不是有效的电子邮箱",
+        "Not an e-mail address",
+    ),
+    (
+        "err.invalid.received_at",
+        "请填写有效的日期和时间",
+        "Enter a valid date and time",
+    ),
+    (
+        "err.invalid.at",
+        "请填写有效的日期和时间",
+        "Enter a valid date and time",
+    ),
+    (
+        "err.invalid.region",
+        "请选择杭州市区、浙江省内或浙江省外",
+        "Choose Hangzhou urban, Zhejiang or outside Zhejiang",
+    ),
+    (
+        "err.invalid.salesperson_id",
+        "不是在职的业务员",
+        "Not an active salesperson",
+    ),
+    (
+        "err.invalid.technician_id",
+        "此人不能被派往现场",
+        "This person cannot be sent on site",
+    ),
+    (
+        "err.invalid.assignee_id",
+        "此人不能负责工单",
+        "This person cannot own tickets",
+    ),
+    (
+        "err.invalid.contacts",
+        "联系人太多（最多 20 位）",
+        "Too many contacts (at most 20)",
+    ),
+    (
+        "err.not_found.customer_id",
+        "请先选择客户",
+        "Select the customer first",
+    ),
+    (
+        "err.required.customer_id",
+        "请先选择客户",
+        "Select the customer first",
+    ),
+    (
+        "err.too_long.summary",
+        "内容太长（最多 4000 字）",
+        "Too long (at most 4000 characters)",
+    ),
     ("err.invalid.kind", "请选择类型", "Choose a kind"),
     ("err.invalid.channel", "请选择来源渠道", "Choose a channel"),
     // Error pages.
     ("error.not_found.title", "找不到", "Not found"),
-    ("error.not_found.body", "您要找的记录不存在，或地址有误。", "What you are looking for does not exist, or the address is wrong."),
+    (
+        "error.not_found.body",
+        "您要找的记录不存在，或地址有误。",
+        "What you are looking for does not exist, or the address is wrong.",
+    ),
     ("error.forbidden.title", "无权访问", "Not allowed"),
-    ("error.forbidden.body", "您的角色不能查看或办理此项。如需权限，请联系服务部经理。", "Your role may not see or do this. Ask the service manager if you need it."),
+    (
+        "error.forbidden.body",
+        "您的角色不能查看或办理此项。如需权限，请联系服务部经理。",
+        "Your role may not see or do this. Ask the service manager if you need it.",
+    ),
     ("error.csrf.title", "表单已过期", "This form has expired"),
-    ("error.csrf.body", "为了安全，这次提交没有被接受，也没有保存任何内容。请返回，刷新页面后重新提交。", "For your safety this submission was refused and nothing was saved. Go back, reload the page and submit again."),
-    ("error.conflict.title", "记录已被他人修改", "Changed by someone else"),
-    ("error.conflict.body", "这一步与记录的当前状态不符，可能刚被其他人办理过。请重新加载，查看最新内容后再操作。", "This step does not fit the record as it is now; someone may have just changed it. Reload to see the latest, then try again."),
+    (
+        "error.csrf.body",
+        "为了安全，这次提交没有被接受，也没有保存任何内容。请返回，刷新页面后重新提交。",
+        "For your safety this submission was refused and nothing was saved. Go back, reload the page and submit again.",
+    ),
+    (
+        "error.conflict.title",
+        "记录已被他人修改",
+        "Changed by someone else",
+    ),
+    (
+        "error.conflict.body",
+        "这一步与记录的当前状态不符，可能刚被其他人办理过。请重新加载，查看最新内容后再操作。",
+        "This step does not fit the record as it is now; someone may have just changed it. Reload to see the latest, then try again.",
+    ),
     ("error.validation.title", "输入有误", "Invalid input"),
-    ("error.validation.body", "请求中的以下内容无效：", "These parts of the request are not valid:"),
+    (
+        "error.validation.body",
+        "请求中的以下内容无效：",
+        "These parts of the request are not valid:",
+    ),
     ("error.bad_request.title", "请求无效", "Bad request"),
-    ("error.bad_request.body", "无法读取这次提交的内容。", "The submitted data could not be read."),
+    (
+        "error.bad_request.body",
+        "无法读取这次提交的内容。",
+        "The submitted data could not be read.",
+    ),
     ("error.internal.title", "系统出错", "Something went wrong"),
-    ("error.internal.body", "出错了，原因已记录在系统日志中。请稍后再试；如仍出错，请联系管理员并告知时间。", "Something went wrong on our side; the cause has been logged. Please try again later, and tell the administrator the time if it happens again."),
+    (
+        "error.internal.body",
+        "出错了，原因已记录在系统日志中。请稍后再试；如仍出错，请联系管理员并告知时间。",
+        "Something went wrong on our side; the cause has been logged. Please try again later, and tell the administrator the time if it happens again.",
+    ),
     ("error.back_home", "返回服务台", "Back to the service desk"),
     ("error.back", "返回", "Go back"),
     ("error.reload", "重新加载", "Reload"),
@@ -431,7 +711,11 @@ mod tests {
 
     #[test]
     fn keys_are_unique_and_every_text_is_given() {
-        assert_eq!(CATALOGUE_INDEX.len(), CATALOGUE.len(), "a key appears twice");
+        assert_eq!(
+            CATALOGUE_INDEX.len(),
+            CATALOGUE.len(),
+            "a key appears twice"
+        );
         for (k, zh, en) in CATALOGUE {
             assert!(!zh.is_empty() && !en.is_empty(), "{k}");
         }
@@ -489,9 +773,9 @@ mod tests {
                     let rest = &text[i + marker.len()..];
                     let key = rest.split('"').next().unwrap_or_default();
                     let looks_like_key = key.contains('.')
-                        && key
-                            .bytes()
-                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._".contains(&b));
+                        && key.bytes().all(|b| {
+                            b.is_ascii_lowercase() || b.is_ascii_digit() || b"._".contains(&b)
+                        });
                     if looks_like_key && !Lang::has(key) {
                         missing.push(format!("{}: {key}", file.display()));
                     }
@@ -513,10 +797,16 @@ mod tests {
 
     #[test]
     fn problems_prefer_the_field_own_words() {
-        assert_eq!(Lang::Zh.problem("invalid", "contacts[2].phone"), "电话号码应为 5–20 位数字");
+        assert_eq!(
+            Lang::Zh.problem("invalid", "contacts[2].phone"),
+            "电话号码应为 5–20 位数字"
+        );
         assert_eq!(Lang::En.problem("required", "name"), "Required");
         assert_eq!(Lang::En.problem("weird", "name"), "Not valid");
         assert_eq!(Lang::Zh.t("no.such.key"), "no.such.key");
-        assert_eq!(Lang::En.f("login.too_many", &[("n", &30)]), "Too many failed sign-ins. Please wait 30 seconds and try again.");
+        assert_eq!(
+            Lang::En.f("login.too_many", &[("n", &30)]),
+            "Too many failed sign-ins. Please wait 30 seconds and try again."
+        );
     }
 }

@@ -1,1 +1,735 @@
-//! Web page tests.
+//! Web page tests: each page's main path, driven like a browser (cookies kept, forms
+//! posted with their CSRF token), in-process with `oneshot`.
+
+use crate::support::{PASSWORD, Response, TestApp};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use sanbao_domain::Role;
+use std::collections::BTreeMap;
+
+/// A browser of one person: keeps the cookies the server sets.
+struct Browser<'a> {
+    app: &'a TestApp,
+    cookies: BTreeMap<String, String>,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Browser {
+            app,
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    fn keep_cookies(&mut self, r: &Response) {
+        for v in r.headers.get_all(header::SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if attrs.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_string(), value.to_string());
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn get(&mut self, uri: &str) -> Response {
+        let req = Request::builder()
+            .uri(uri)
+            .header(header::COOKIE, self.cookie_header())
+            .body(Body::empty())
+            .unwrap();
+        let r = self.app.send(req).await;
+        self.keep_cookies(&r);
+        r
+    }
+
+    async fn post(&mut self, uri: &str, fields: &[(&str, &str)]) -> Response {
+        let mut body = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in fields {
+            body.append_pair(k, v);
+        }
+        let req = Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.finish()))
+            .unwrap();
+        let r = self.app.send(req).await;
+        self.keep_cookies(&r);
+        r
+    }
+
+    /// Load `page`, then post `fields` to `action` with the page's `_csrf`.
+    async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        let p = self.get(page).await;
+        assert_eq!(p.status, StatusCode::OK, "{page}: {}", p.text);
+        let token = csrf(&p.text);
+        let mut all = vec![("_csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post(action, &all).await
+    }
+}
+
+/// The `_csrf` value of the first form on a page.
+fn csrf(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let i = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no _csrf in page:\n{html}"))
+        + marker.len();
+    html[i..].split('"').next().unwrap().to_string()
+}
+
+fn location(r: &Response) -> String {
+    r.headers
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+/// A browser signed in as a new account of this role.
+async fn signed_in<'a>(app: &'a TestApp, username: &str, role: &str) -> Browser<'a> {
+    app.user(username, role).await;
+    sign_in(app, username).await
+}
+
+/// A browser signed in as an existing account.
+async fn sign_in<'a>(app: &'a TestApp, username: &str) -> Browser<'a> {
+    let mut b = Browser::new(app);
+    let r = b
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("username", username),
+                ("password", PASSWORD),
+                ("next", "/"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(b.cookies.contains_key("sanbao_session"));
+    b
+}
+
+/// Add a customer through the form; returns its page's address.
+async fn add_customer(b: &mut Browser<'_>, name: &str, address: &str, phone: &str) -> String {
+    let r = b
+        .submit(
+            "/customers/new",
+            "/customers",
+            &[
+                ("name", name),
+                ("address", address),
+                ("salesperson_id", ""),
+                ("notes", ""),
+                ("contacts[0].name", "王工"),
+                ("contacts[0].phone", phone),
+                ("contacts[0].email", ""),
+                ("contacts[0].position", "电工班长"),
+                ("contacts[1].name", ""),
+                ("contacts[1].phone", ""),
+                ("contacts[2].name", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let to = location(&r);
+    assert!(
+        to.starts_with("/customers/") && to.ends_with("?saved=1"),
+        "{to}"
+    );
+    to.trim_end_matches("?saved=1").to_string()
+}
+
+/// Record a contact through the intake form; returns the ticket page's address.
+async fn record(b: &mut Browser<'_>, customer_page: &str, kind: &str, summary: &str) -> String {
+    let customer_id = customer_page.trim_start_matches("/customers/");
+    let now = chrono::Utc::now().with_timezone(&sanbao_domain::time::company_offset());
+    let received = now.format("%Y-%m-%dT%H:%M").to_string();
+    let r = b
+        .submit(
+            &format!("/tickets/new?customer_id={customer_id}"),
+            "/tickets",
+            &[
+                ("customer_id", customer_id),
+                ("kind", kind),
+                ("channel", "phone"),
+                ("received_at", &received),
+                ("unit_text", "KYN28-12 #3"),
+                ("summary", summary),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let to = location(&r);
+    assert!(to.ends_with("?created=1"), "{to}");
+    to.trim_end_matches("?created=1").to_string()
+}
+
+async fn customers_in_archive(app: &TestApp) -> usize {
+    let admin = app.user("auditor", "admin").await;
+    sanbao_server::app::customers::customers(&app.state, &admin, &Default::default(), 100, None)
+        .await
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn login_page_signs_in_and_goes_where_the_person_was_going() {
+    let app = TestApp::new().await;
+    app.user("clerk", "service_clerk").await;
+    let mut b = Browser::new(&app);
+    let r = b.get("/customers?q=x").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/login?next=%2Fcustomers%3Fq%3Dx");
+    let page = b.get("/login?next=%2Fcustomers%3Fq%3Dx").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("用户名") && page.text.contains("name=\"password\""));
+    assert!(b.cookies.contains_key("sanbao_login_csrf"));
+    let token = csrf(&page.text);
+    let r = b
+        .post(
+            "/login",
+            &[
+                ("_csrf", &token),
+                ("next", "/customers?q=x"),
+                ("username", "clerk"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(location(&r), "/customers?q=x");
+    let cookie = r
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("sanbao_session="))
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let desk = b.get("/").await;
+    assert_eq!(desk.status, StatusCode::OK);
+    assert!(desk.text.contains("服务台") && desk.text.contains("clerk-name"));
+}
+
+#[tokio::test]
+async fn login_with_a_wrong_password_shows_the_form_again_with_a_message() {
+    let app = TestApp::new().await;
+    app.user("clerk", "service_clerk").await;
+    let mut b = Browser::new(&app);
+    let r = b
+        .submit(
+            "/login",
+            "/login",
+            &[("username", "clerk"), ("password", "wrong-password")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.text.contains("用户名或密码不正确"));
+    assert!(r.text.contains("value=\"clerk\""), "the name typed is kept");
+    assert!(!b.cookies.contains_key("sanbao_session"));
+}
+
+#[tokio::test]
+async fn login_after_too_many_failures_says_how_long_to_wait() {
+    let app = TestApp::new().await;
+    app.user("clerk", "service_clerk").await;
+    let mut b = Browser::new(&app);
+    let mut last = None;
+    for _ in 0..7 {
+        last = Some(
+            b.submit(
+                "/login",
+                "/login",
+                &[("username", "clerk"), ("password", "wrong-password")],
+            )
+            .await,
+        );
+    }
+    let r = last.unwrap();
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+    assert!(r.headers.contains_key(header::RETRY_AFTER));
+    assert!(r.text.contains("秒后再试"));
+}
+
+#[tokio::test]
+async fn login_without_its_csrf_cookie_is_refused() {
+    let app = TestApp::new().await;
+    app.user("clerk", "service_clerk").await;
+    let mut b = Browser::new(&app);
+    let r = b
+        .post(
+            "/login",
+            &[
+                ("_csrf", "forged"),
+                ("username", "clerk"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.text.contains("登录页面已过期"));
+    assert!(!b.cookies.contains_key("sanbao_session"));
+}
+
+#[tokio::test]
+async fn logout_ends_the_session() {
+    let app = TestApp::new().await;
+    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+    let r = b.submit("/", "/logout", &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(location(&r).starts_with("/login"));
+    assert!(!b.cookies.contains_key("sanbao_session"));
+    assert_eq!(b.get("/").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_customer_is_added_through_the_form_and_found_in_the_list() {
+    let app = TestApp::new().await;
+    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+    let form = b.get("/customers/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.text.contains("name=\"contacts[2].phone\""),
+        "three blank contact rows"
+    );
+    assert!(
+        form.text.contains("name=\"region_reason\""),
+        "a clerk may correct the region"
+    );
+    let page = add_customer(
+        &mut b,
+        "杭州滨江配电设备厂",
+        "浙江省杭州市西湖区文三路478号",
+        "0571-8888 6666",
+    )
+    .await;
+    let detail = b.get(&format!("{page}?saved=1")).await;
+    assert_eq!(detail.status, StatusCode::OK);
+    assert!(detail.text.contains("客户档案已保存"));
+    assert!(
+        detail.text.contains("杭州市区") && detail.text.contains("西湖区"),
+        "region and the place that decided it"
+    );
+    assert!(detail.text.contains("紧急抢修到场时限：1 小时"));
+    assert!(detail.text.contains("tel:057188886666"));
+    let list = b.get("/customers").await;
+    assert!(
+        list.text.contains("杭州滨江配电设备厂") && list.text.contains("region-hangzhou_urban")
+    );
+    let by_phone = b.get("/customers?q=88886666").await;
+    assert!(by_phone.text.contains("杭州滨江配电设备厂"));
+    let other_region = b.get("/customers?region=out_of_province").await;
+    assert!(!other_region.text.contains("杭州滨江配电设备厂"));
+}
+
+#[tokio::test]
+async fn a_customer_form_with_bad_input_names_each_field_and_writes_nothing() {
+    let app = TestApp::new().await;
+    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+    let r = b
+        .submit(
+            "/customers/new",
+            "/customers",
+            &[
+                ("name", "  "),
+                ("address", "宁波市北仑区"),
+                ("contacts[0].name", ""),
+                ("contacts[0].phone", ""),
+                ("contacts[1].name", "李工"),
+                ("contacts[1].phone", "call me"),
+                ("region", "zhejiang"),
+                ("region_reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("表单有误"));
+    assert!(
+        r.text.contains("必填"),
+        "name and region reason are required"
+    );
+    assert!(
+        r.text.contains("电话号码应为 5–20 位数字"),
+        "the phone's own message"
+    );
+    assert!(
+        r.text.contains("value=\"宁波市北仑区\""),
+        "what was typed is kept"
+    );
+    assert!(r.text.contains("value=\"call me\""));
+    // The message sits next to the row it belongs to (the second row, index 1).
+    let row = r.text.find("name=\"contacts[1].phone\"").unwrap();
+    let msg = r.text.find("电话号码应为").unwrap();
+    assert!(msg > row && msg - row < 400);
+    assert_eq!(customers_in_archive(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_salesperson_sees_no_region_correction_and_a_stale_edit_is_a_conflict() {
+    let app = TestApp::new().await;
+    let mut clerk = signed_in(&app, "clerk", "service_clerk").await;
+    let page = add_customer(&mut clerk, "温州电气", "浙江省温州市鹿城区", "0577-1234567").await;
+    let mut sales = signed_in(&app, "sales", "salesperson").await;
+    let form = sales.get(&format!("{page}/edit")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(!form.text.contains("name=\"region_reason\""));
+    // The clerk saves first; the salesperson's form still carries version 1.
+    let r = clerk
+        .submit(
+            &format!("{page}/edit"),
+            &page,
+            &[
+                ("version", "1"),
+                ("name", "温州电气有限公司"),
+                ("address", "浙江省温州市鹿城区"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let token = csrf(&form.text);
+    let r = sales
+        .post(
+            &page,
+            &[
+                ("_csrf", &token),
+                ("version", "1"),
+                ("name", "温州电气（新）"),
+                ("address", "浙江省温州市鹿城区"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.text.contains("刚被其他人修改过") && r.text.contains("重新加载"));
+    assert!(
+        r.text.contains("value=\"温州电气（新）\""),
+        "what was typed is kept"
+    );
+    assert!(clerk.get(&page).await.text.contains("温州电气有限公司"));
+}
+
+#[tokio::test]
+async fn an_emergency_recorded_on_the_intake_form_shows_its_arrival_deadline_on_the_desk() {
+    let app = TestApp::new().await;
+    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+    let customer = add_customer(&mut b, "萧山变电站", "杭州市萧山区市心北路", "13800000000").await;
+    let search = b.get("/tickets/new?cq=13800000000").await;
+    assert!(
+        search.text.contains("萧山变电站") && search.text.contains("/tickets/new?customer_id=")
+    );
+    let form = b
+        .get(&format!(
+            "/tickets/new?customer_id={}",
+            customer.trim_start_matches("/customers/")
+        ))
+        .await;
+    assert!(form.text.contains("type=\"datetime-local\""));
+    assert!(form.text.contains("紧急抢修到场时限：1 小时"));
+    let ticket = record(&mut b, &customer, "emergency", "10kV 开关柜跳闸，整厂停电").await;
+    let page = b.get(&format!("{ticket}?created=1")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("已登记为工单 SB"));
+    assert!(page.text.contains("到场时限") && page.text.contains("data-due="));
+    let desk = b.get("/").await;
+    assert!(desk.text.contains("萧山变电站"));
+    assert!(desk.text.contains("到场时限"));
+    assert!(
+        desk.text.contains("dl-due_soon") && desk.text.contains("还剩"),
+        "due within the hour"
+    );
+    assert!(desk.text.contains("id=\"fig-due-soon\">1<"));
+    let mine = b.get("/?mine=1").await;
+    assert!(!mine.text.contains("萧山变电站"), "nobody owns it yet");
+    let list = b.get("/tickets?kind=emergency&status=open").await;
+    assert!(list.text.contains("萧山变电站"));
+    let none = b.get("/tickets?kind=consultation").await;
+    assert!(!none.text.contains("萧山变电站"));
+}
+
+#[tokio::test]
+async fn an_intake_form_with_bad_input_names_each_field_and_records_nothing() {
+    let app = TestApp::new().await;
+    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+    let customer = add_customer(&mut b, "嘉兴客户", "浙江省嘉兴市南湖区", "0573-1234567").await;
+    let id = customer.trim_start_matches("/customers/");
+    let r = b
+        .submit(
+            &format!("/tickets/new?customer_id={id}"),
+            "/tickets",
+            &[
+                ("customer_id", id),
+                ("kind", ""),
+                ("channel", "phone"),
+                ("received_at", "2099-01-01T10:00"),
+                ("summary", " "),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("必填") && r.text.contains("不能晚于当前时间"));
+    assert!(r.text.contains("value=\"2099-01-01T10:00\""));
+    assert!(!b.get("/tickets").await.text.contains("嘉兴客户</a></td>"));
+}
+
+#[tokio::test]
+async fn a_post_without_or_with_a_wrong_csrf_token_is_refused() {
+    let app = TestApp::new().await;
+    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+    let fields = [("name", "无令牌客户"), ("address", "杭州市上城区")];
+    let r = b.post("/customers", &fields).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.text.contains("表单已过期") && r.text.contains("<html"));
+    let mut with_wrong = vec![("_csrf", "0000")];
+    with_wrong.extend_from_slice(&fields);
+    assert_eq!(
+        b.post("/customers", &with_wrong).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        b.post("/logout", &[("_csrf", "0000")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(customers_in_archive(&app).await, 0);
+}
+
+#[tokio::test]
+async fn the_ticket_page_offers_each_role_its_own_steps_and_records_them() {
+    let app = TestApp::new().await;
+    let tech = app.user("tech", "technician").await;
+    let mut clerk = signed_in(&app, "clerk", "service_clerk").await;
+    let customer = add_customer(
+        &mut clerk,
+        "临平开关厂",
+        "杭州市临平区南苑街道",
+        "0571-86001234",
+    )
+    .await;
+    let ticket = record(&mut clerk, &customer, "emergency", "母线失电").await;
+
+    let mut t = sign_in(&app, "tech").await;
+    let seen = t.get(&ticket).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert!(
+        !seen.text.contains("value=\"dispatch\""),
+        "a technician cannot dispatch"
+    );
+    assert!(seen.text.contains("value=\"note\""));
+
+    let page = clerk.get(&ticket).await;
+    assert!(page.text.contains("value=\"dispatch\""));
+    assert!(
+        !page.text.contains("value=\"give_opinion\""),
+        "no opinion on an emergency"
+    );
+    assert!(
+        page.text
+            .contains(&format!("<option value=\"{}\"", tech.id))
+    );
+    let events = format!("{ticket}/events");
+    let token = csrf(&page.text);
+    let tech_id = tech.id.to_string();
+    let r = clerk
+        .post(
+            &events,
+            &[
+                ("_csrf", &token),
+                ("type", "dispatch"),
+                ("version", "1"),
+                ("technician_id", &tech_id),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(location(&r), format!("{ticket}?done=dispatch"));
+
+    let seen = t.get(&ticket).await;
+    assert!(
+        seen.text.contains("value=\"check_in\""),
+        "the technician checks in once dispatched"
+    );
+    let r = t
+        .post(
+            &events,
+            &[
+                ("_csrf", &csrf(&seen.text)),
+                ("type", "check_in"),
+                ("version", "2"),
+                ("at", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let done = t.get(&format!("{ticket}?done=check_in")).await;
+    assert!(done.text.contains("已记录：到场签到"));
+    assert!(done.text.contains("dl-met") && done.text.contains("按时完成"));
+    assert!(
+        done.text.contains("已派工") && done.text.contains("已到场"),
+        "before → after in words"
+    );
+    assert!(done.text.contains("tech-name"));
+
+    // The same step again, on the version read before: the desk is told to reload.
+    let r = clerk
+        .post(
+            &events,
+            &[
+                ("_csrf", &token),
+                ("type", "dispatch"),
+                ("version", "1"),
+                ("technician_id", &tech_id),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.text.contains("重新加载") && r.text.contains(&format!("href=\"{ticket}\"")));
+}
+
+#[tokio::test]
+async fn an_empty_opinion_comes_back_with_its_message() {
+    let app = TestApp::new().await;
+    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+    let customer = add_customer(&mut b, "绍兴客户", "浙江省绍兴市越城区", "0575-1234567").await;
+    let ticket = record(&mut b, &customer, "complaint_quality", "断路器频繁跳闸").await;
+    let page = b.get(&ticket).await;
+    assert!(page.text.contains("value=\"give_opinion\"") && page.text.contains("处理意见时限"));
+    let r = b
+        .post(
+            &format!("{ticket}/events"),
+            &[
+                ("_csrf", &csrf(&page.text)),
+                ("type", "give_opinion"),
+                ("version", "1"),
+                ("opinion", "  "),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("field-error") && r.text.contains("必填"));
+    let r = b
+        .post(
+            &format!("{ticket}/events"),
+            &[
+                ("_csrf", &csrf(&page.text)),
+                ("type", "give_opinion"),
+                ("version", "1"),
+                ("opinion", "明日派技术员检查"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(b.get(&ticket).await.text.contains("明日派技术员检查"));
+}
+
+#[tokio::test]
+async fn a_customer_account_gets_403_pages() {
+    let app = TestApp::new().await;
+    let mut b = signed_in(&app, "buyer", Role::Customer.as_str()).await;
+    for page in ["/", "/customers", "/tickets", "/tickets/new"] {
+        let r = b.get(page).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{page}");
+        assert!(r.text.contains("无权访问"), "{page}");
+    }
+}
+
+#[tokio::test]
+async fn a_technician_gets_403_on_forms_of_others_and_404_for_what_does_not_exist() {
+    let app = TestApp::new().await;
+    let mut b = signed_in(&app, "tech", "technician").await;
+    assert_eq!(b.get("/customers/new").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(b.get("/tickets/new").await.status, StatusCode::FORBIDDEN);
+    assert!(
+        !b.get("/").await.text.contains("href=\"/tickets/new\""),
+        "no intake link for a technician"
+    );
+    let r = b.get("/tickets/999").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.text.contains("找不到") && r.text.contains("返回服务台"));
+    assert_eq!(b.get("/customers/abc").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_english_switch_renders_english() {
+    let app = TestApp::new().await;
+    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+    let r = b
+        .post("/lang", &[("lang", "en"), ("next", "/customers")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/customers");
+    assert_eq!(b.cookies.get("sanbao_lang").map(String::as_str), Some("en"));
+    let desk = b.get("/").await;
+    assert!(desk.text.contains("<html lang=\"en\">"));
+    assert!(desk.text.contains("Service desk") && desk.text.contains("Due within the hour"));
+    assert!(!desk.text.contains("服务台"));
+    let customer = add_customer(
+        &mut b,
+        "Hangzhou Works",
+        "杭州市滨江区江南大道3588号",
+        "0571-12345678",
+    )
+    .await;
+    assert!(b.get(&customer).await.text.contains("Hangzhou urban"));
+    let off_site = b
+        .post("/lang", &[("lang", "en"), ("next", "//evil.example")])
+        .await;
+    assert_eq!(location(&off_site), "/");
+}
+
+#[tokio::test]
+async fn the_stylesheet_and_script_are_embedded_and_cached_long() {
+    let app = TestApp::new().await;
+    let mut b = Browser::new(&app);
+    let login = b.get("/login").await;
+    let css = login
+        .text
+        .split("href=\"/static/app.css")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = b.get(&format!("/static/app.css{css}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.headers[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert!(r.text.contains("@media print"));
+    let js = b.get("/static/app.js").await;
+    assert!(
+        js.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert_eq!(
+        b.get("/static/other.js").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        login.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self'")
+    );
+}

@@ -5,8 +5,8 @@
 use super::extract::Pairs;
 use super::view::{Choice, Messages, RegionBadge, TicketLine, TicketTable, full_time};
 use super::{
-    Layout, QueryParams, WebError, WebForm, WebResult, WebUser, render, render_partial, render_with,
-    see_other, url_with,
+    Layout, QueryParams, WebError, WebForm, WebResult, WebUser, render, render_partial,
+    render_with, see_other, url_with,
 };
 use crate::app;
 use crate::app::customers::CorrectionInput;
@@ -36,11 +36,20 @@ pub fn customer_id(s: &str) -> WebResult<CustomerId> {
         .ok_or_else(|| WebError::not_found("customer"))
 }
 
-fn region_choices(lang: crate::i18n::Lang, current: &str, first_label: &str, with_unknown: bool) -> Vec<Choice> {
+fn region_choices(
+    lang: crate::i18n::Lang,
+    current: &str,
+    first_label: &str,
+    with_unknown: bool,
+) -> Vec<Choice> {
     let mut v = vec![Choice::new("", first_label, current)];
     for r in Region::ALL {
         if with_unknown || r != Region::Unknown {
-            v.push(Choice::new(r.as_str(), lang.t(&format!("region.{}", r.as_str())), current));
+            v.push(Choice::new(
+                r.as_str(),
+                lang.t(&format!("region.{}", r.as_str())),
+                current,
+            ));
         }
     }
     v
@@ -73,7 +82,11 @@ struct ListPage {
 }
 
 /// `GET /customers?q=&region=&cursor=`
-pub async fn list(State(state): State<AppState>, u: WebUser, QueryParams(p): QueryParams) -> WebResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    u: WebUser,
+    QueryParams(p): QueryParams,
+) -> WebResult<Response> {
     let q = p.text("q");
     let region = p.filled("region").and_then(Region::parse);
     let cursor = p.filled("cursor").and_then(|c| c.parse::<i64>().ok());
@@ -89,14 +102,23 @@ pub async fn list(State(state): State<AppState>, u: WebUser, QueryParams(p): Que
     let next_href = more
         .then(|| rows.last().map(|r| r.id.to_string()))
         .flatten()
-        .map(|c| url_with("/customers", &[("q", &q), ("region", region_code), ("cursor", &c)]));
+        .map(|c| {
+            url_with(
+                "/customers",
+                &[("q", &q), ("region", region_code), ("cursor", &c)],
+            )
+        });
     let first_href = cursor.map(|_| url_with("/customers", &[("q", &q), ("region", region_code)]));
     let none = u.t("common.none").to_string();
     let rows = rows
         .into_iter()
         .map(|c| CustomerLine {
             href: format!("/customers/{}", c.id),
-            badge: RegionBadge::new(u.lang, Region::parse(&c.region).unwrap_or(Region::Unknown), c.region_corrected),
+            badge: RegionBadge::new(
+                u.lang,
+                Region::parse(&c.region).unwrap_or(Region::Unknown),
+                c.region_corrected,
+            ),
             name: c.name,
             address: c.address,
             contact_name: c.contact_name.unwrap_or_else(|| none.clone()),
@@ -155,7 +177,10 @@ impl CustomerForm {
         let mut contacts = Vec::new();
         for i in 0..MAX_ROWS {
             let key = |f: &str| format!("contacts[{i}].{f}");
-            if ["name", "phone", "email", "position"].iter().all(|f| p.get(&key(f)).is_none()) {
+            if ["name", "phone", "email", "position"]
+                .iter()
+                .all(|f| p.get(&key(f)).is_none())
+            {
                 continue;
             }
             contacts.push(ContactRow {
@@ -182,7 +207,11 @@ impl CustomerForm {
         CustomerForm {
             name: c.fields.name.clone(),
             address: c.fields.address.clone(),
-            salesperson_id: c.fields.salesperson_id.map(|u| u.0.to_string()).unwrap_or_default(),
+            salesperson_id: c
+                .fields
+                .salesperson_id
+                .map(|u| u.0.to_string())
+                .unwrap_or_default(),
             notes: c.fields.notes.clone().unwrap_or_default(),
             contacts: c
                 .fields
@@ -197,8 +226,16 @@ impl CustomerForm {
                     position: k.position.clone().unwrap_or_default(),
                 })
                 .collect(),
-            region: c.region_correction.as_ref().map(|r| r.region.as_str().to_string()).unwrap_or_default(),
-            region_reason: c.region_correction.as_ref().map(|r| r.reason.clone()).unwrap_or_default(),
+            region: c
+                .region_correction
+                .as_ref()
+                .map(|r| r.region.as_str().to_string())
+                .unwrap_or_default(),
+            region_reason: c
+                .region_correction
+                .as_ref()
+                .map(|r| r.reason.clone())
+                .unwrap_or_default(),
             version: c.version.to_string(),
         }
     }
@@ -207,10 +244,13 @@ impl CustomerForm {
     /// two more than filled, and at least three in all.
     fn with_blank_rows(mut self) -> Self {
         let filled = self.contacts.iter().filter(|c| !c.is_blank()).count();
-        let want = (filled + 2).max(3).min(MAX_ROWS);
+        let want = (filled + 2).clamp(3, MAX_ROWS);
         let mut next = self.contacts.iter().map(|c| c.i + 1).max().unwrap_or(0);
         while self.contacts.len() < want {
-            self.contacts.push(ContactRow { i: next, ..ContactRow::default() });
+            self.contacts.push(ContactRow {
+                i: next,
+                ..ContactRow::default()
+            });
             next += 1;
         }
         self
@@ -317,15 +357,29 @@ async fn form_page(
         .into_iter()
         .filter(|s| s.active || s.id.0.to_string() == f.salesperson_id)
         .collect();
-    let mut choices = vec![Choice::new("", u.t("customer.salesperson_none"), &f.salesperson_id)];
-    choices.extend(salespeople.iter().map(|s| Choice::new(s.id.0.to_string(), s.display_name.clone(), &f.salesperson_id)));
+    let mut choices = vec![Choice::new(
+        "",
+        u.t("customer.salesperson_none"),
+        &f.salesperson_id,
+    )];
+    choices.extend(salespeople.iter().map(|s| {
+        Choice::new(
+            s.id.0.to_string(),
+            s.display_name.clone(),
+            &f.salesperson_id,
+        )
+    }));
     let messages = Messages::new(u.lang, errors);
     let contacts = f
         .contacts
         .iter()
         .enumerate()
         .map(|(n, c)| {
-            let e = |field: &str| messages.get(&format!("contacts[{}].{field}", c.i)).map(str::to_string);
+            let e = |field: &str| {
+                messages
+                    .get(&format!("contacts[{}].{field}", c.i))
+                    .map(str::to_string)
+            };
             ContactRowView {
                 n: n + 1,
                 err_name: e("name"),
@@ -337,16 +391,31 @@ async fn form_page(
         })
         .collect();
     let (heading, action, cancel_href) = match existing {
-        Some(id) => (u.t("customer.edit_title"), format!("/customers/{id}"), format!("/customers/{id}")),
-        None => (u.t("customer.new_title"), "/customers".to_string(), "/customers".to_string()),
+        Some(id) => (
+            u.t("customer.edit_title"),
+            format!("/customers/{id}"),
+            format!("/customers/{id}"),
+        ),
+        None => (
+            u.t("customer.new_title"),
+            "/customers".to_string(),
+            "/customers".to_string(),
+        ),
     };
     Ok(FormPage {
         l: u.layout("customers", heading),
         heading: heading.to_string(),
         action,
-        reload_href: existing.map(|id| format!("/customers/{id}/edit")).unwrap_or_default(),
+        reload_href: existing
+            .map(|id| format!("/customers/{id}/edit"))
+            .unwrap_or_default(),
         cancel_href,
-        regions: region_choices(u.lang, &f.region, u.t("customer.region_derived_default"), false),
+        regions: region_choices(
+            u.lang,
+            &f.region,
+            u.t("customer.region_derived_default"),
+            false,
+        ),
         f,
         contacts,
         salespeople: choices,
@@ -366,7 +435,10 @@ pub async fn new_form(State(state): State<AppState>, u: WebUser) -> WebResult<Re
 
 /// `POST /customers`: add; back to the form with every problem named, or on to the new
 /// customer's page.
-pub async fn create(State(state): State<AppState>, WebForm { user: u, form }: WebForm) -> WebResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    WebForm { user: u, form }: WebForm,
+) -> WebResult<Response> {
     let f = CustomerForm::read(&form);
     let (input, correction, web_errs, rows) = f.input();
     let result = if web_errs.is_empty() {
@@ -386,7 +458,11 @@ pub async fn create(State(state): State<AppState>, WebForm { user: u, form }: We
 }
 
 /// `GET /customers/{id}/edit`
-pub async fn edit_form(State(state): State<AppState>, u: WebUser, Path(id): Path<String>) -> WebResult<Response> {
+pub async fn edit_form(
+    State(state): State<AppState>,
+    u: WebUser,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
     let id = customer_id(&id)?;
     app::require(&u.user, Permission::EditCustomers)?;
     let c = app::customers::customer(&state, &u.user, id).await?;
@@ -396,7 +472,11 @@ pub async fn edit_form(State(state): State<AppState>, u: WebUser, Path(id): Path
 
 /// `POST /customers/{id}`: save an edit made on the version the form was loaded with; if
 /// someone else saved in between, the form comes back (409) with what was typed.
-pub async fn update(State(state): State<AppState>, Path(id): Path<String>, WebForm { user: u, form }: WebForm) -> WebResult<Response> {
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    WebForm { user: u, form }: WebForm,
+) -> WebResult<Response> {
     let id = customer_id(&id)?;
     let f = CustomerForm::read(&form);
     let Ok(version) = f.version.trim().parse::<i64>() else {
@@ -404,7 +484,16 @@ pub async fn update(State(state): State<AppState>, Path(id): Path<String>, WebFo
     };
     let (input, correction, web_errs, rows) = f.input();
     let result = if web_errs.is_empty() {
-        app::customers::update_customer(&state, &u.user, id, version, &input, &correction, Utc::now()).await
+        app::customers::update_customer(
+            &state,
+            &u.user,
+            id,
+            version,
+            &input,
+            &correction,
+            Utc::now(),
+        )
+        .await
     } else {
         Err(Error::Validation(web_errs))
     };
@@ -417,7 +506,15 @@ pub async fn update(State(state): State<AppState>, Path(id): Path<String>, WebFo
         }
         Err(Error::Conflict(why)) => {
             tracing::info!(customer_id = id.0, %why, "edit refused: stale version");
-            let page = form_page(&state, &u, Some(id), f.with_blank_rows(), &FieldErrors::new(), true).await?;
+            let page = form_page(
+                &state,
+                &u,
+                Some(id),
+                f.with_blank_rows(),
+                &FieldErrors::new(),
+                true,
+            )
+            .await?;
             render_with(StatusCode::CONFLICT, &page)
         }
         Err(e) => Err(WebError::from(e).back(format!("/customers/{}", id.0))),
@@ -472,7 +569,10 @@ pub async fn detail(
         ..TicketFilter::default()
     };
     let rows = app::tickets::tickets(&state, &u.user, &filter, 50, None).await?;
-    let lines: Vec<TicketLine> = rows.into_iter().map(|r| TicketLine::new(u.lang, r, now)).collect();
+    let lines: Vec<TicketLine> = rows
+        .into_iter()
+        .map(|r| TicketLine::new(u.lang, r, now))
+        .collect();
     let l = u.layout("customers", c.fields.name.clone());
     let tickets = render_partial(&TicketTable {
         l: &l,
@@ -499,15 +599,18 @@ pub async fn detail(
         id: c.id.0,
         badge: RegionBadge::new(u.lang, c.region, c.region_correction.is_some()),
         derived_text,
-        correction_text: c
-            .region_correction
-            .as_ref()
-            .map(|r| u.lang.f("customer.correction_reason", &[("reason", &r.reason)])),
-        derived_would_be: c
-            .region_correction
-            .as_ref()
-            .map(|_| u.lang.f("customer.derived_would_be", &[("region", &derived_label)])),
-        arrival_promise: u.lang.f("customer.arrival_promise", &[("h", &arrival_hours(c.region))]),
+        correction_text: c.region_correction.as_ref().map(|r| {
+            u.lang
+                .f("customer.correction_reason", &[("reason", &r.reason)])
+        }),
+        derived_would_be: c.region_correction.as_ref().map(|_| {
+            u.lang
+                .f("customer.derived_would_be", &[("region", &derived_label)])
+        }),
+        arrival_promise: u.lang.f(
+            "customer.arrival_promise",
+            &[("h", &arrival_hours(c.region))],
+        ),
         salesperson,
         notes: c.fields.notes.clone(),
         contacts: c
@@ -523,7 +626,9 @@ pub async fn detail(
             })
             .collect(),
         tickets,
-        updated: u.lang.f("customer.updated_at", &[("t", &full_time(c.updated_at))]),
+        updated: u
+            .lang
+            .f("customer.updated_at", &[("t", &full_time(c.updated_at))]),
         saved: p.get("saved").is_some(),
         may_edit: u.may(Permission::EditCustomers),
         may_open: u.may(Permission::OpenTickets),

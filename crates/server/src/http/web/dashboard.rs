@@ -25,13 +25,19 @@ struct DashboardPage {
     as_of: String,
 }
 
-pub async fn page(State(state): State<AppState>, u: WebUser, QueryParams(q): QueryParams) -> WebResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    u: WebUser,
+    QueryParams(q): QueryParams,
+) -> WebResult<Response> {
     let now = Utc::now();
     let mine = q.filled("mine").is_some_and(|v| v != "0");
     let d = app::tickets::dashboard(&state, &u.user, mine.then_some(u.user.id), now).await?;
     let l = u.layout("dashboard", u.t("dashboard.title"));
     let lines = |rows: Vec<sanbao_store::TicketRow>| -> Vec<TicketLine> {
-        rows.into_iter().map(|r| TicketLine::new(u.lang, r, now)).collect()
+        rows.into_iter()
+            .map(|r| TicketLine::new(u.lang, r, now))
+            .collect()
     };
     let by_deadline = lines(d.by_deadline);
     let without = lines(d.without_deadline);

@@ -29,7 +29,9 @@ enum Kind {
     /// The request could not be read (a body too large, a path that is no id).
     BadRequest,
     /// Not signed in: go to the sign-in page, then come back here.
-    Login { next: String },
+    Login {
+        next: String,
+    },
 }
 
 /// Anything a page handler can fail with.
@@ -157,7 +159,10 @@ pub async fn pages(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let here = if req.method() == axum::http::Method::GET {
-        req.uri().path_and_query().map_or("/", |p| p.as_str()).to_string()
+        req.uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_string()
     } else {
         "/".to_string()
     };
@@ -169,10 +174,7 @@ pub async fn pages(req: Request, next: Next) -> Response {
     }
     if !is_static {
         let h = res.headers_mut();
-        h.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        );
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         h.insert(
             "content-security-policy",
             HeaderValue::from_static(

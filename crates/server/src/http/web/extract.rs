@@ -34,7 +34,10 @@ impl WebUser {
             nav,
             user: Some(LayoutUser {
                 name: self.user.display_name.clone(),
-                role: self.lang.t(&format!("role.{}", self.user.role.as_str())).to_string(),
+                role: self
+                    .lang
+                    .t(&format!("role.{}", self.user.role.as_str()))
+                    .to_string(),
                 csrf: self.csrf.clone(),
                 may_open_tickets: self.may(Permission::OpenTickets),
             }),
@@ -64,7 +67,11 @@ impl FromRequestParts<AppState> for WebUser {
             .map_or("/", |p| p.as_str())
             .to_string();
         let Some(Current { session, user, .. }) = current(parts, state).await? else {
-            let next = if parts.method == Method::GET { here } else { "/".into() };
+            let next = if parts.method == Method::GET {
+                here
+            } else {
+                "/".into()
+            };
             return Err(WebError::login(next));
         };
         if user.role == Role::Customer || !user.role.is_staff() {
@@ -159,7 +166,10 @@ impl FromRequest<AppState> for WebForm {
         };
         let sent = form.get("_csrf").unwrap_or_default();
         if !crate::auth::same_token(sent, &user.csrf) {
-            tracing::warn!(user_id = user.user.id.0, "form refused: CSRF token missing or wrong");
+            tracing::warn!(
+                user_id = user.user.id.0,
+                "form refused: CSRF token missing or wrong"
+            );
             return Err(WebError::csrf());
         }
         Ok(WebForm { user, form })

@@ -51,7 +51,13 @@ struct Said {
 }
 
 /// The sign-in page, with a fresh token in its cookie and its form.
-fn login_page(state: &AppState, lang: Lang, status: StatusCode, next: &str, said: Said) -> WebResult<Response> {
+fn login_page(
+    state: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    next: &str,
+    said: Said,
+) -> WebResult<Response> {
     let token = auth::random_token();
     let here = super::url_with("/login", &[("next", next)]);
     let page = LoginPage {
@@ -79,15 +85,22 @@ pub async fn form(
 ) -> WebResult<Response> {
     let (mut parts, _) = req.into_parts();
     let next = safe_next(q.get("next"));
-    if let Some(c) = current(&mut parts, &state).await? {
-        if c.user.role.is_staff() {
-            return Ok(see_other(&next));
-        }
+    if let Some(c) = current(&mut parts, &state).await?
+        && c.user.role.is_staff()
+    {
+        return Ok(see_other(&next));
     }
-    let info = q
-        .get("bye")
-        .map(|_| lang.t("login.signed_out").to_string());
-    login_page(&state, lang, StatusCode::OK, &next, Said { info, ..Said::default() })
+    let info = q.get("bye").map(|_| lang.t("login.signed_out").to_string());
+    login_page(
+        &state,
+        lang,
+        StatusCode::OK,
+        &next,
+        Said {
+            info,
+            ..Said::default()
+        },
+    )
 }
 
 /// `POST /login`: check the name and password; start a session; go where the person
@@ -105,7 +118,11 @@ pub async fn submit(
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || !auth::same_token(sent, expected) {
         let msg = lang.t("login.expired").to_string();
-        let said = Said { username, message: Some(msg), ..Said::default() };
+        let said = Said {
+            username,
+            message: Some(msg),
+            ..Said::default()
+        };
         return login_page(&state, lang, StatusCode::FORBIDDEN, &next, said);
     }
     let now = Utc::now();
@@ -128,12 +145,20 @@ pub async fn submit(
         }
         Err(Error::Unauthenticated) => {
             let msg = lang.t("login.failed").to_string();
-            let said = Said { username, message: Some(msg), ..Said::default() };
+            let said = Said {
+                username,
+                message: Some(msg),
+                ..Said::default()
+            };
             login_page(&state, lang, StatusCode::UNAUTHORIZED, &next, said)
         }
         Err(Error::TooManyAttempts { retry_after_secs }) => {
             let msg = lang.f("login.too_many", &[("n", &retry_after_secs)]);
-            let said = Said { username, message: Some(msg), ..Said::default() };
+            let said = Said {
+                username,
+                message: Some(msg),
+                ..Said::default()
+            };
             let mut res = login_page(&state, lang, StatusCode::TOO_MANY_REQUESTS, &next, said)?;
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
@@ -143,7 +168,12 @@ pub async fn submit(
         Err(Error::Validation(f)) => {
             let errors = Messages::new(lang, &f);
             let msg = lang.t("common.form_has_errors").to_string();
-            let said = Said { username, message: Some(msg), info: None, errors };
+            let said = Said {
+                username,
+                message: Some(msg),
+                info: None,
+                errors,
+            };
             login_page(&state, lang, StatusCode::UNPROCESSABLE_ENTITY, &next, said)
         }
         Err(e) => Err(e.into()),
@@ -151,7 +181,11 @@ pub async fn submit(
 }
 
 /// `POST /logout`: the session ends here and in the browser.
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap, WebForm { user, .. }: WebForm) -> WebResult<Response> {
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebForm { user, .. }: WebForm,
+) -> WebResult<Response> {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         // Signing out has no use case of its own: it forgets the session, as the API does.
         state.db.delete_session(&auth::token_hash(token)).await?;
@@ -176,7 +210,10 @@ pub async fn set_lang(body: Bytes) -> Response {
         return see_other(&next);
     };
     let mut res = see_other(&next);
-    let c = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
+    let c = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        lang.code()
+    );
     if let Ok(v) = HeaderValue::from_str(&c) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -30,7 +30,10 @@ pub fn router() -> Router<AppState> {
         .route("/", get(dashboard::page))
         .route("/customers", get(customers::list).post(customers::create))
         .route("/customers/new", get(customers::new_form))
-        .route("/customers/{id}", get(customers::detail).post(customers::update))
+        .route(
+            "/customers/{id}",
+            get(customers::detail).post(customers::update),
+        )
         .route("/customers/{id}/edit", get(customers::edit_form))
         .route("/tickets", get(tickets::list).post(tickets::create))
         .route("/tickets/new", get(tickets::new_form))
@@ -168,7 +171,13 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(safe_next(Some("/tickets/4?x=1")), "/tickets/4?x=1");
-        for bad in ["//evil.example", "/\\evil.example", "https://evil.example", "", "tickets"] {
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "",
+            "tickets",
+        ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }
         assert_eq!(safe_next(None), "/");
@@ -176,7 +185,10 @@ mod tests {
 
     #[test]
     fn urls_carry_only_given_filters() {
-        assert_eq!(url_with("/customers", &[("q", "王 工"), ("region", "")]), "/customers?q=%E7%8E%8B+%E5%B7%A5");
+        assert_eq!(
+            url_with("/customers", &[("q", "王 工"), ("region", "")]),
+            "/customers?q=%E7%8E%8B+%E5%B7%A5"
+        );
         assert_eq!(url_with("/tickets", &[]), "/tickets");
     }
 }

@@ -4,12 +4,12 @@
 use super::customers::customer_id;
 use super::extract::Pairs;
 use super::view::{
-    Choice, DeadlineView, Messages, RegionBadge, TicketLine, TicketTable, datetime_local, full_time,
-    parse_datetime_local, short_time,
+    Choice, DeadlineView, Messages, RegionBadge, TicketLine, TicketTable, datetime_local,
+    full_time, parse_datetime_local, short_time,
 };
 use super::{
-    Layout, QueryParams, WebError, WebForm, WebResult, WebUser, render, render_partial, render_with,
-    see_other, url_with,
+    Layout, QueryParams, WebError, WebForm, WebResult, WebUser, render, render_partial,
+    render_with, see_other, url_with,
 };
 use crate::app;
 use crate::i18n::Lang;
@@ -20,11 +20,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use sanbao_domain::ticket::{
-    Channel, EventInput, EventType, NewTicket, Ticket, TicketEvent, TicketInput, TicketKind, TicketStatus,
-    arrival_hours, may_go_on_site, may_own,
+    Channel, EventInput, EventType, NewTicket, Ticket, TicketEvent, TicketInput, TicketKind,
+    TicketStatus, arrival_hours, may_go_on_site, may_own,
 };
 use sanbao_domain::user::User;
-use sanbao_domain::{CustomerId, Error, FieldErrors, Permission, Problem, Region, TicketId, UserId};
+use sanbao_domain::{
+    CustomerId, Error, FieldErrors, Permission, Problem, Region, TicketId, UserId,
+};
 use sanbao_store::{AuditEntry, CustomerFilter, TicketFilter};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -68,7 +70,11 @@ struct ListPage {
 }
 
 /// `GET /tickets?q=&kind=&status=&region=&overdue=1&cursor=`: newest first.
-pub async fn list(State(state): State<AppState>, u: WebUser, QueryParams(p): QueryParams) -> WebResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    u: WebUser,
+    QueryParams(p): QueryParams,
+) -> WebResult<Response> {
     let now = Utc::now();
     let q = p.text("q");
     let kind = p.filled("kind").and_then(TicketKind::parse);
@@ -91,7 +97,11 @@ pub async fn list(State(state): State<AppState>, u: WebUser, QueryParams(p): Que
     let more = rows.len() > PAGE as usize;
     rows.truncate(PAGE as usize);
     let kind_code = kind.map_or("", TicketKind::as_str);
-    let status_code = if open { "open" } else { status.map_or("", TicketStatus::as_str) };
+    let status_code = if open {
+        "open"
+    } else {
+        status.map_or("", TicketStatus::as_str)
+    };
     let region_code = region.map_or("", Region::as_str);
     let overdue_code = if overdue { "1" } else { "" };
     let base = [
@@ -101,13 +111,19 @@ pub async fn list(State(state): State<AppState>, u: WebUser, QueryParams(p): Que
         ("region", region_code),
         ("overdue", overdue_code),
     ];
-    let next_href = more.then(|| rows.last().map(|r| r.id.to_string())).flatten().map(|c| {
-        let mut pairs = base.to_vec();
-        pairs.push(("cursor", &c));
-        url_with("/tickets", &pairs)
-    });
+    let next_href = more
+        .then(|| rows.last().map(|r| r.id.to_string()))
+        .flatten()
+        .map(|c| {
+            let mut pairs = base.to_vec();
+            pairs.push(("cursor", &c));
+            url_with("/tickets", &pairs)
+        });
     let first_href = cursor.map(|_| url_with("/tickets", &base));
-    let lines: Vec<TicketLine> = rows.into_iter().map(|r| TicketLine::new(u.lang, r, now)).collect();
+    let lines: Vec<TicketLine> = rows
+        .into_iter()
+        .map(|r| TicketLine::new(u.lang, r, now))
+        .collect();
     let l = u.layout("tickets", u.t("tickets.title"));
     let table = render_partial(&TicketTable {
         l: &l,
@@ -125,11 +141,13 @@ pub async fn list(State(state): State<AppState>, u: WebUser, QueryParams(p): Que
             .map(|s| Choice::new(s.as_str(), u.t(&format!("status.{s}")), status_code)),
     );
     let mut regions = vec![Choice::new("", u.t("tickets.region_any"), region_code)];
-    regions.extend(
-        Region::ALL
-            .iter()
-            .map(|r| Choice::new(r.as_str(), u.t(&format!("region.{}", r.as_str())), region_code)),
-    );
+    regions.extend(Region::ALL.iter().map(|r| {
+        Choice::new(
+            r.as_str(),
+            u.t(&format!("region.{}", r.as_str())),
+            region_code,
+        )
+    }));
     render(&ListPage {
         kinds: kind_choices(u.lang, kind_code, u.t("tickets.kind_any")),
         statuses,
@@ -213,14 +231,24 @@ async fn new_page(
         },
     };
     let contact_of = |name: Option<&str>, phone: Option<&str>| -> String {
-        [name, phone].into_iter().flatten().collect::<Vec<_>>().join(" · ")
+        [name, phone]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ")
     };
     let picked = customer.map(|c| {
         let first = c.fields.contacts.first();
         PickedCustomer {
             badge: RegionBadge::new(u.lang, c.region, c.region_correction.is_some()),
-            contact: contact_of(first.map(|k| k.name.as_str()), first.and_then(|k| k.phone.as_deref())),
-            arrival_promise: u.lang.f("customer.arrival_promise", &[("h", &arrival_hours(c.region))]),
+            contact: contact_of(
+                first.map(|k| k.name.as_str()),
+                first.and_then(|k| k.phone.as_deref()),
+            ),
+            arrival_promise: u.lang.f(
+                "customer.arrival_promise",
+                &[("h", &arrival_hours(c.region))],
+            ),
             name: c.fields.name,
             address: c.fields.address,
         }
@@ -238,7 +266,11 @@ async fn new_page(
                 .into_iter()
                 .map(|c| CustomerMatch {
                     pick_href: format!("/tickets/new?customer_id={}", c.id),
-                    badge: RegionBadge::new(u.lang, Region::parse(&c.region).unwrap_or(Region::Unknown), c.region_corrected),
+                    badge: RegionBadge::new(
+                        u.lang,
+                        Region::parse(&c.region).unwrap_or(Region::Unknown),
+                        c.region_corrected,
+                    ),
                     contact: contact_of(c.contact_name.as_deref(), c.contact_phone.as_deref()),
                     name: c.name,
                     address: c.address,
@@ -266,7 +298,11 @@ async fn new_page(
 }
 
 /// `GET /tickets/new?customer_id=` or `?cq=` (find the customer first).
-pub async fn new_form(State(state): State<AppState>, u: WebUser, QueryParams(p): QueryParams) -> WebResult<Response> {
+pub async fn new_form(
+    State(state): State<AppState>,
+    u: WebUser,
+    QueryParams(p): QueryParams,
+) -> WebResult<Response> {
     app::require(&u.user, Permission::OpenTickets)?;
     let f = TicketForm {
         customer_id: p.text("customer_id"),
@@ -278,7 +314,10 @@ pub async fn new_form(State(state): State<AppState>, u: WebUser, QueryParams(p):
 }
 
 /// `POST /tickets`: record the contact; on to its page, or back with every problem named.
-pub async fn create(State(state): State<AppState>, WebForm { user: u, form }: WebForm) -> WebResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    WebForm { user: u, form }: WebForm,
+) -> WebResult<Response> {
     let f = TicketForm {
         customer_id: form.text("customer_id"),
         kind: form.text("kind"),
@@ -350,7 +389,9 @@ pub async fn create(State(state): State<AppState>, WebForm { user: u, form }: We
                 summary: f.summary.clone(),
                 received_at: received_at.unwrap_or(now),
             };
-            if let Err(Error::Validation(more)) = NewTicket::parse(stand_in, Region::Unknown, u.user.id, now) {
+            if let Err(Error::Validation(more)) =
+                NewTicket::parse(stand_in, Region::Unknown, u.user.id, now)
+            {
                 for (k, p) in more.0 {
                     errs.add(k, p);
                 }
@@ -465,7 +506,9 @@ fn step_fits(t: &Ticket, ty: EventType, actor: &User, now: DateTime<Utc>) -> boo
         EventType::Assign => TicketEvent::Assign { assignee: actor.id },
         EventType::GiveOpinion => TicketEvent::GiveOpinion { opinion: text },
         EventType::Reply => TicketEvent::Reply { reply: text },
-        EventType::Dispatch => TicketEvent::Dispatch { technician: actor.id },
+        EventType::Dispatch => TicketEvent::Dispatch {
+            technician: actor.id,
+        },
         EventType::CheckIn => TicketEvent::CheckIn { at: now },
         EventType::Note => TicketEvent::Note { text },
         EventType::Resolve => TicketEvent::Resolve { resolution: text },
@@ -504,10 +547,18 @@ fn action_form(
     };
     let options = match ty {
         EventType::Assign | EventType::Dispatch => {
-            let fits: fn(sanbao_domain::Role) -> bool = if ty == EventType::Assign { may_own } else { may_go_on_site };
+            let fits: fn(sanbao_domain::Role) -> bool = if ty == EventType::Assign {
+                may_own
+            } else {
+                may_go_on_site
+            };
             let mut v = vec![Choice::new("", lang.t("action.pick_person"), &current)];
             v.extend(people.iter().filter(|p| p.active && fits(p.role)).map(|p| {
-                let label = format!("{} · {}", p.display_name, lang.t(&format!("role.{}", p.role.as_str())));
+                let label = format!(
+                    "{} · {}",
+                    p.display_name,
+                    lang.t(&format!("role.{}", p.role.as_str()))
+                );
                 Choice::new(p.id.0.to_string(), label, &current)
             }));
             v
@@ -528,8 +579,10 @@ fn action_form(
         EventType::Resolve => lang.t("ticket.resolution"),
         _ => lang.t("action.text"),
     };
-    let meets_deadline = matches!(ty, EventType::GiveOpinion | EventType::Reply | EventType::CheckIn)
-        || (ty == EventType::Dispatch && t.technician_id.is_none());
+    let meets_deadline = matches!(
+        ty,
+        EventType::GiveOpinion | EventType::Reply | EventType::CheckIn
+    ) || (ty == EventType::Dispatch && t.technician_id.is_none());
     ActionForm {
         ty: ty.as_str(),
         title: lang.t(&format!("action.{ty}")).to_string(),
@@ -560,9 +613,10 @@ fn audit_value(lang: Lang, key: &str, v: &Value, names: &HashMap<i64, String>) -
         ("kind", Value::String(s)) => lang.t(&format!("kind.{s}")).to_string(),
         ("channel", Value::String(s)) => lang.t(&format!("channel.{s}")).to_string(),
         ("site_region", Value::String(s)) => lang.t(&format!("region.{s}")).to_string(),
-        ("assignee_id" | "technician_id", Value::Number(n)) => {
-            n.as_i64().and_then(|id| names.get(&id).cloned()).unwrap_or_else(|| n.to_string())
-        }
+        ("assignee_id" | "technician_id", Value::Number(n)) => n
+            .as_i64()
+            .and_then(|id| names.get(&id).cloned())
+            .unwrap_or_else(|| n.to_string()),
         ("received_at", Value::String(s)) => instant(s).map_or_else(|| s.clone(), full_time),
         (_, Value::String(s)) => s.clone(),
         (_, other) => other.to_string(),
@@ -570,17 +624,27 @@ fn audit_value(lang: Lang, key: &str, v: &Value, names: &HashMap<i64, String>) -
 }
 
 fn instant(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
 }
+
+/// A deadline as an audit record keeps it: kind, due, met.
+type AuditDeadline = (String, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
 /// The deadlines part of an audit record: what was promised, or what was met.
 fn deadline_changes(lang: Lang, before: &Value, after: &Value) -> Vec<Change> {
-    let list = |v: &Value| -> Vec<(String, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+    let list = |v: &Value| -> Vec<AuditDeadline> {
         v.as_array()
             .map(|a| {
                 a.iter()
                     .map(|d| {
-                        let s = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+                        let s = |k: &str| {
+                            d.get(k)
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_string()
+                        };
                         (s("kind"), instant(&s("due_at")), instant(&s("met_at")))
                     })
                     .collect()
@@ -613,7 +677,11 @@ fn deadline_changes(lang: Lang, before: &Value, after: &Value) -> Vec<Change> {
 const SHOWN_ON_CREATE: [&str; 4] = ["kind", "channel", "received_at", "site_region"];
 const TEXT_FIELDS: [&str; 5] = ["opinion", "reply", "resolution", "summary", "unit_text"];
 
-fn timeline(lang: Lang, entries: Vec<AuditEntry>, names: &HashMap<i64, String>) -> Vec<TimelineEntry> {
+fn timeline(
+    lang: Lang,
+    entries: Vec<AuditEntry>,
+    names: &HashMap<i64, String>,
+) -> Vec<TimelineEntry> {
     entries
         .into_iter()
         .map(|e| {
@@ -631,15 +699,25 @@ fn timeline(lang: Lang, entries: Vec<AuditEntry>, names: &HashMap<i64, String>) 
                         });
                     }
                 }
-                after.get("summary").and_then(Value::as_str).map(str::to_string)
+                after
+                    .get("summary")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
             } else {
                 for (key, v) in after {
-                    if key == "deadlines" || (TEXT_FIELDS.contains(&key.as_str()) && e.note.is_some()) {
+                    if key == "deadlines"
+                        || (TEXT_FIELDS.contains(&key.as_str()) && e.note.is_some())
+                    {
                         continue;
                     }
                     changes.push(Change {
                         label: lang.t(&format!("field.{key}")).to_string(),
-                        before: audit_value(lang, key, before.get(key).unwrap_or(&Value::Null), names),
+                        before: audit_value(
+                            lang,
+                            key,
+                            before.get(key).unwrap_or(&Value::Null),
+                            names,
+                        ),
                         after: audit_value(lang, key, v, names),
                     });
                 }
@@ -652,7 +730,9 @@ fn timeline(lang: Lang, entries: Vec<AuditEntry>, names: &HashMap<i64, String>) 
             ));
             TimelineEntry {
                 at: full_time(e.at),
-                actor: e.actor_name.unwrap_or_else(|| lang.t("common.none").to_string()),
+                actor: e
+                    .actor_name
+                    .unwrap_or_else(|| lang.t("common.none").to_string()),
                 action: lang.t(&format!("event.{}", e.action)).to_string(),
                 action_class: e.action,
                 changes,
@@ -674,12 +754,17 @@ async fn detail_page(
     let people = app::users::users(state, &u.user, None).await?;
     let trail = app::tickets::timeline(state, &u.user, id).await?;
     let now = Utc::now();
-    let names: HashMap<i64, String> = people.iter().map(|p| (p.id.0, p.display_name.clone())).collect();
+    let names: HashMap<i64, String> = people
+        .iter()
+        .map(|p| (p.id.0, p.display_name.clone()))
+        .collect();
     let name_of = |who: Option<UserId>| {
         who.and_then(|w| names.get(&w.0).cloned())
             .unwrap_or_else(|| u.t("common.none").to_string())
     };
-    let messages = refused.map(|r| Messages::new(u.lang, &r.errors)).unwrap_or_default();
+    let messages = refused
+        .map(|r| Messages::new(u.lang, &r.errors))
+        .unwrap_or_default();
     let actions: Vec<ActionForm> = STEPS
         .iter()
         .copied()
@@ -688,8 +773,16 @@ async fn detail_page(
         .collect();
     // Problems of a refused step whose form is not on the page (or that name no field).
     let problems = match refused {
-        Some(r) if !actions.iter().any(|a| Some(a.ty) == r.ty.map(EventType::as_str)) => {
-            messages.0.iter().map(|(k, m)| format!("{k}: {m}")).collect()
+        Some(r)
+            if !actions
+                .iter()
+                .any(|a| Some(a.ty) == r.ty.map(EventType::as_str)) =>
+        {
+            messages
+                .0
+                .iter()
+                .map(|(k, m)| format!("{k}: {m}"))
+                .collect()
         }
         _ => Vec::new(),
     };
@@ -706,12 +799,24 @@ async fn detail_page(
         received: full_time(t.received_at),
         customer_href: format!("/customers/{}", c.id.0),
         customer_contact: first
-            .map(|k| [Some(k.name.as_str()), k.phone.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" · "))
+            .map(|k| {
+                [Some(k.name.as_str()), k.phone.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            })
             .unwrap_or_default(),
-        customer_tel: first.and_then(|k| k.phone_digits.clone()).unwrap_or_default(),
+        customer_tel: first
+            .and_then(|k| k.phone_digits.clone())
+            .unwrap_or_default(),
         customer_name: c.fields.name.clone(),
         region: RegionBadge::new(u.lang, t.site_region, false),
-        deadlines: t.deadlines.iter().map(|d| DeadlineView::new(u.lang, d, t.status, now)).collect(),
+        deadlines: t
+            .deadlines
+            .iter()
+            .map(|d| DeadlineView::new(u.lang, d, t.status, now))
+            .collect(),
         summary: t.summary.clone(),
         unit_text: t.unit_text.clone(),
         opinion: t.opinion.clone(),
@@ -737,11 +842,15 @@ pub async fn detail(
 ) -> WebResult<Response> {
     let id = ticket_id(&id)?;
     let notice = if p.get("created").is_some() {
-        Some(u.lang.f("ticket.created", &[("number", &sanbao_domain::ticket::ticket_number(id))]))
+        Some(u.lang.f(
+            "ticket.created",
+            &[("number", &sanbao_domain::ticket::ticket_number(id))],
+        ))
     } else {
-        p.filled("done")
-            .and_then(EventType::parse)
-            .map(|ty| u.lang.f("ticket.done", &[("event", &u.t(&format!("event.{ty}")))]))
+        p.filled("done").and_then(EventType::parse).map(|ty| {
+            u.lang
+                .f("ticket.done", &[("event", &u.t(&format!("event.{ty}")))])
+        })
     };
     render(&detail_page(&state, &u, id, notice, None).await?)
 }
@@ -816,7 +925,10 @@ mod tests {
         let after = json!([{"kind": "arrival", "due_at": due, "met_at": "2026-11-27T07:10:00Z"}]);
         let c = deadline_changes(Lang::Zh, &before, &after);
         assert_eq!(c.len(), 1);
-        assert_eq!((c[0].label.as_str(), c[0].after.as_str()), ("到场时限", "11-27 15:10 完成"));
+        assert_eq!(
+            (c[0].label.as_str(), c[0].after.as_str()),
+            ("到场时限", "11-27 15:10 完成")
+        );
         let c = deadline_changes(Lang::En, &Value::Null, &before);
         assert_eq!(c[0].after, "due 11-27 15:30");
     }
@@ -824,8 +936,17 @@ mod tests {
     #[test]
     fn audit_values_in_words() {
         let names = HashMap::from([(7, "王工".to_string())]);
-        assert_eq!(audit_value(Lang::Zh, "status", &json!("on_site"), &names), "已到场");
-        assert_eq!(audit_value(Lang::Zh, "technician_id", &json!(7), &names), "王工");
-        assert_eq!(audit_value(Lang::En, "assignee_id", &Value::Null, &names), "—");
+        assert_eq!(
+            audit_value(Lang::Zh, "status", &json!("on_site"), &names),
+            "已到场"
+        );
+        assert_eq!(
+            audit_value(Lang::Zh, "technician_id", &json!(7), &names),
+            "王工"
+        );
+        assert_eq!(
+            audit_value(Lang::En, "assignee_id", &Value::Null, &names),
+            "—"
+        );
     }
 }

@@ -79,12 +79,14 @@ impl DeadlineView {
     pub fn new(lang: Lang, d: &Deadline, status: TicketStatus, now: DateTime<Utc>) -> Self {
         let state = d.state(now, status);
         let relative = match (state, d.met_at) {
-            (DeadlineState::Breached, _) => {
-                lang.f("deadline.overdue", &[("d", &lang.duration(minutes_between(d.due_at, now)))])
-            }
-            (DeadlineState::Pending | DeadlineState::DueSoon, _) => {
-                lang.f("deadline.left", &[("d", &lang.duration(minutes_between(now, d.due_at)))])
-            }
+            (DeadlineState::Breached, _) => lang.f(
+                "deadline.overdue",
+                &[("d", &lang.duration(minutes_between(d.due_at, now)))],
+            ),
+            (DeadlineState::Pending | DeadlineState::DueSoon, _) => lang.f(
+                "deadline.left",
+                &[("d", &lang.duration(minutes_between(now, d.due_at)))],
+            ),
             (DeadlineState::MetLate, Some(met)) => lang.f(
                 "deadline.met_late_by",
                 &[("d", &lang.duration(minutes_between(d.due_at, met)))],
@@ -98,7 +100,9 @@ impl DeadlineView {
         DeadlineView {
             kind_label: lang.t(&format!("deadline.{}", d.kind.as_str())).to_string(),
             state: state_name(state),
-            state_label: lang.t(&format!("deadline_state.{}", state_name(state))).to_string(),
+            state_label: lang
+                .t(&format!("deadline_state.{}", state_name(state)))
+                .to_string(),
             relative,
             due_short: short_time(d.due_at),
             due_full: full_time(d.due_at),
@@ -134,7 +138,10 @@ pub struct TicketLine {
 impl TicketLine {
     pub fn new(lang: Lang, r: TicketRow, now: DateTime<Utc>) -> Self {
         let status = TicketStatus::parse(&r.status).unwrap_or(TicketStatus::Open);
-        let deadline = match (r.next_due_at, r.next_due_kind.as_deref().and_then(DeadlineKind::parse)) {
+        let deadline = match (
+            r.next_due_at,
+            r.next_due_kind.as_deref().and_then(DeadlineKind::parse),
+        ) {
             (Some(due), Some(kind)) if !status.is_finished() => Some(DeadlineView::new(
                 lang,
                 &Deadline {
@@ -237,7 +244,11 @@ impl Messages {
 
     /// `class` of a field's wrapper.
     pub fn class(&self, field: &str) -> &'static str {
-        if self.0.contains_key(field) { "field has-error" } else { "field" }
+        if self.0.contains_key(field) {
+            "field has-error"
+        } else {
+            "field"
+        }
     }
 }
 
@@ -264,7 +275,9 @@ mod tests {
     use super::*;
 
     fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).map(|d| d.with_timezone(&Utc)).unwrap()
+        DateTime::parse_from_rfc3339(s)
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap()
     }
 
     #[test]
@@ -285,12 +298,33 @@ mod tests {
             due_at: at(due),
             met_at: None,
         };
-        let v = DeadlineView::new(Lang::Zh, &d("2026-11-27T06:35:00Z"), TicketStatus::Open, now);
+        let v = DeadlineView::new(
+            Lang::Zh,
+            &d("2026-11-27T06:35:00Z"),
+            TicketStatus::Open,
+            now,
+        );
         assert_eq!((v.state, v.relative.as_str()), ("due_soon", "还剩 35 分钟"));
-        let v = DeadlineView::new(Lang::Zh, &d("2026-11-27T04:55:00Z"), TicketStatus::Open, now);
-        assert_eq!((v.state, v.relative.as_str()), ("breached", "超时 1 小时 5 分"));
-        let v = DeadlineView::new(Lang::En, &d("2026-11-27T09:00:00Z"), TicketStatus::Open, now);
-        assert_eq!((v.state, v.due_text.as_str()), ("pending", "due 11-27 17:00"));
+        let v = DeadlineView::new(
+            Lang::Zh,
+            &d("2026-11-27T04:55:00Z"),
+            TicketStatus::Open,
+            now,
+        );
+        assert_eq!(
+            (v.state, v.relative.as_str()),
+            ("breached", "超时 1 小时 5 分")
+        );
+        let v = DeadlineView::new(
+            Lang::En,
+            &d("2026-11-27T09:00:00Z"),
+            TicketStatus::Open,
+            now,
+        );
+        assert_eq!(
+            (v.state, v.due_text.as_str()),
+            ("pending", "due 11-27 17:00")
+        );
     }
 
     #[test]

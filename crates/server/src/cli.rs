@@ -40,7 +40,12 @@ pub struct Settings {
     pub database_url: Option<String>,
     /// Password for the `admin` account created on an empty database; without it a random
     /// one is printed once.
-    #[arg(long, global = true, env = "SANBAO_ADMIN_PASSWORD", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "SANBAO_ADMIN_PASSWORD",
+        hide_env_values = true
+    )]
     pub admin_password: Option<String>,
     /// PostgreSQL pool size, or SQLite's reader connections [default: 8].
     #[arg(long, global = true, env = "SANBAO_MAX_CONNECTIONS")]
@@ -74,6 +79,18 @@ pub enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Fill an empty database with generated customers and tickets for load tests
+    /// (`bench/load.sh`); the `admin` account opens them.
+    #[command(hide = true)]
+    BenchSeed {
+        #[arg(long, default_value_t = 100_000)]
+        tickets: u64,
+        #[arg(long, default_value_t = 2_000)]
+        customers: u32,
+        /// Writers running at once.
+        #[arg(long, default_value_t = 4)]
+        tasks: u32,
     },
 }
 
@@ -140,15 +157,24 @@ pub fn main() -> ExitCode {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&config.log));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("sanbao: cannot start: {e}");
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve { demo: false }), config)) {
+    match runtime.block_on(run(
+        cli.command.unwrap_or(Command::Serve { demo: false }),
+        config,
+    )) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("sanbao: {e}");
@@ -161,14 +187,20 @@ pub fn main() -> ExitCode {
 pub async fn open_db(config: &Config) -> Result<Db, String> {
     if let Some(path) = config.database_url.strip_prefix("sqlite://") {
         let path = path.split('?').next().unwrap_or(path);
-        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        if let Some(dir) = std::path::Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
     }
     let db = Db::connect(&config.database_url, &config.db_options())
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
-    db.migrate().await.map_err(|e| format!("migration failed: {e}"))?;
+    db.migrate()
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
     Ok(db)
 }
 
@@ -180,24 +212,75 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             println!("database is up to date ({})", db.backend());
             Ok(())
         }
-        Command::User { command: UserCommand::Add { username, display_name, role, password_stdin } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    display_name,
+                    role,
+                    password_stdin,
+                },
+        } => {
             let password = if password_stdin {
                 let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .map_err(|e| e.to_string())?;
                 line.trim_end_matches(['\r', '\n']).to_string()
             } else {
                 random_token()[..16].to_string()
             };
-            let new = NewUser::parse(&username, &display_name, &role, &password).map_err(|e| e.to_string())?;
-            let user = add_user(&state, &new, &password, Utc::now()).await.map_err(|e| e.to_string())?;
-            println!("added {} ({}) as {}", user.username, user.display_name, user.role.as_str());
+            let new = NewUser::parse(&username, &display_name, &role, &password)
+                .map_err(|e| e.to_string())?;
+            let user = add_user(&state, &new, &password, Utc::now())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "added {} ({}) as {}",
+                user.username,
+                user.display_name,
+                user.role.as_str()
+            );
             if !password_stdin {
                 println!("password: {password}");
             }
             Ok(())
         }
         Command::Serve { demo } => serve(state, demo).await,
+        Command::BenchSeed {
+            tickets,
+            customers,
+            tasks,
+        } => bench_seed(&state, tickets, customers, tasks).await,
     }
+}
+
+async fn bench_seed(
+    state: &AppState,
+    tickets: u64,
+    customers: u32,
+    tasks: u32,
+) -> Result<(), String> {
+    ensure_admin(state).await?;
+    let admin = state
+        .db
+        .user_for_login("admin")
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("bench-seed needs the `admin` account")?
+        .0;
+    let done = crate::demo::bench_seed(state, &admin, customers.max(1), tickets, tasks)
+        .await
+        .map_err(|e| format!("bench-seed: {e}"))?;
+    println!(
+        "seeded {} tickets over {} customers in {:.1} s ({:.0} tickets/s)",
+        done.tickets,
+        done.customers,
+        done.seconds,
+        done.tickets as f64 / done.seconds.max(0.001)
+    );
+    Ok(())
 }
 
 /// Create `admin` on an empty database.
@@ -209,10 +292,15 @@ pub async fn ensure_admin(state: &AppState) -> Result<(), String> {
         Some(p) => (p.expose().to_string(), false),
         None => (random_token()[..16].to_string(), true),
     };
-    let admin = NewUser::parse("admin", "Administrator", "admin", &password).map_err(|e| format!("SANBAO_ADMIN_PASSWORD: {e}"))?;
-    add_user(state, &admin, &password, Utc::now()).await.map_err(|e| e.to_string())?;
+    let admin = NewUser::parse("admin", "Administrator", "admin", &password)
+        .map_err(|e| format!("SANBAO_ADMIN_PASSWORD: {e}"))?;
+    add_user(state, &admin, &password, Utc::now())
+        .await
+        .map_err(|e| e.to_string())?;
     if shown {
-        eprintln!("\n  Created user `admin` with password: {password}\n  (shown once; set SANBAO_ADMIN_PASSWORD to choose it)\n");
+        eprintln!(
+            "\n  Created user `admin` with password: {password}\n  (shown once; set SANBAO_ADMIN_PASSWORD to choose it)\n"
+        );
     }
     Ok(())
 }
@@ -220,7 +308,9 @@ pub async fn ensure_admin(state: &AppState) -> Result<(), String> {
 async fn serve(state: AppState, demo: bool) -> Result<(), String> {
     ensure_admin(&state).await?;
     if demo {
-        crate::demo::load_if_empty(&state).await.map_err(|e| format!("demo data: {e}"))?;
+        crate::demo::load_if_empty(&state)
+            .await
+            .map_err(|e| format!("demo data: {e}"))?;
     }
     let listener = tokio::net::TcpListener::bind(&state.config.listen)
         .await

@@ -129,6 +129,8 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("common.next_page", "下一页 →", "Next page →"),
     ("common.first_page", "← 第一页", "← First page"),
     ("common.optional", "选填", "optional"),
+    ("common.choose", "— 请选择 —", "— choose —"),
+    ("common.colon", "：", ": "),
     (
         "common.form_has_errors",
         "表单有误，请按红色提示修改后再提交。",
@@ -205,11 +207,8 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("deadline.met_at", "{t} 完成", "met {t}"),
     ("deadline.met_late_by", "晚了 {d}", "{d} late"),
     ("deadline.met_early_by", "提前 {d}", "{d} early"),
-    (
-        "deadline.promise",
-        "承诺时间：{h} 小时",
-        "Promised within {h} h",
-    ),
+    ("deadline.due_label", "截止时间", "Due"),
+    ("deadline.met_label", "完成时间", "Met at"),
     ("dur.min", "{n} 分钟", "{n} min"),
     ("dur.h", "{h} 小时", "{h} h"),
     ("dur.h_min", "{h} 小时 {m} 分", "{h} h {m} min"),

@@ -65,6 +65,8 @@ struct CustomerLine {
     badge: RegionBadge,
     contact_name: String,
     contact_phone: String,
+    /// The phone as a `tel:` link dials it: digits and a leading `+`.
+    contact_tel: String,
     salesperson: String,
     open_tickets: i64,
 }
@@ -122,6 +124,13 @@ pub async fn list(
             name: c.name,
             address: c.address,
             contact_name: c.contact_name.unwrap_or_else(|| none.clone()),
+            contact_tel: c
+                .contact_phone
+                .as_deref()
+                .unwrap_or_default()
+                .chars()
+                .filter(|ch| ch.is_ascii_digit() || *ch == '+')
+                .collect(),
             contact_phone: c.contact_phone.unwrap_or_default(),
             salesperson: c.salesperson_name.unwrap_or_else(|| none.clone()),
             open_tickets: c.open_tickets,
@@ -578,6 +587,7 @@ pub async fn detail(
         l: &l,
         rows: &lines,
         by_deadline: false,
+        deadline_column: true,
         empty: u.t("customer.no_tickets").to_string(),
     })?;
     let salesperson = match c.fields.salesperson_id {

@@ -45,6 +45,7 @@ pub async fn page(
         l: &l,
         rows: &by_deadline,
         by_deadline: true,
+        deadline_column: true,
         empty: u.t("dashboard.empty").to_string(),
     })?;
     let without_count = without.len();
@@ -52,6 +53,7 @@ pub async fn page(
         l: &l,
         rows: &without,
         by_deadline: false,
+        deadline_column: false,
         empty: u.t("dashboard.empty_without").to_string(),
     })?;
     render(&DashboardPage {

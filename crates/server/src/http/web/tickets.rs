@@ -129,6 +129,7 @@ pub async fn list(
         l: &l,
         rows: &lines,
         by_deadline: false,
+        deadline_column: true,
         empty: u.t("tickets.none").to_string(),
     })?;
     let mut statuses = vec![
@@ -289,7 +290,7 @@ async fn new_page(
         customer: picked,
         cq,
         matches,
-        kinds: kind_choices(u.lang, &f.kind, u.t("action.pick_person")),
+        kinds: kind_choices(u.lang, &f.kind, u.t("common.choose")),
         channels,
         f,
         errors: Messages::new(u.lang, &errors),

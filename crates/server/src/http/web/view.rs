@@ -133,6 +133,8 @@ pub struct TicketLine {
     pub received: String,
     pub deadline: Option<DeadlineView>,
     pub people: String,
+    /// Someone owns it or was sent: the phone layout hides the line otherwise.
+    pub has_people: bool,
 }
 
 impl TicketLine {
@@ -154,6 +156,7 @@ impl TicketLine {
             )),
             _ => None,
         };
+        let has_people = r.assignee_name.is_some() || r.technician_name.is_some();
         let people = match (r.assignee_name, r.technician_name) {
             (Some(a), Some(t)) if a != t => format!("{a} / {t}"),
             (Some(a), _) => a,
@@ -175,6 +178,7 @@ impl TicketLine {
             received: short_time(from_millis(r.received_at)),
             deadline,
             people,
+            has_people,
         }
     }
 }
@@ -199,6 +203,8 @@ pub struct TicketTable<'a> {
     pub rows: &'a [TicketLine],
     /// Show the deadline column first (the service desk).
     pub by_deadline: bool,
+    /// Show the deadline column at all (not for work that has none).
+    pub deadline_column: bool,
     pub empty: String,
 }
 

@@ -61,3 +61,23 @@ test("a Hangzhou customer's emergency shows its arrival deadline on the desk", a
   assert.equal(await row.locator(`a[href='${ticket}']`).count(), 1);
   await page.context().close();
 });
+
+test("a deadline counts down on the page without reloading", async () => {
+  const page = await newPage(browser, server.url);
+  await page.clock.install();
+  await login(page, "wangli");
+  const customer = await addCustomer(page, {
+    name: "拱墅区某商场配电房",
+    address: "杭州市拱墅区湖墅南路",
+    contact: "郑工",
+    phone: "0571-8502 0000",
+  });
+  const ticket = await recordContact(page, customer, { kind: "emergency", summary: "商场全部停电" });
+  await page.goto(ticket);
+  const card = page.locator(".deadline-card .dl");
+  assert.match(await card.textContent(), /即将到期/);
+  await page.clock.fastForward("01:02:00");
+  await page.waitForFunction(() => document.querySelector(".deadline-card .dl").classList.contains("dl-breached"));
+  assert.match(await card.textContent(), /已超时\s*超时 [123] 分钟/);
+  await page.context().close();
+});

@@ -44,11 +44,15 @@ async function seed() {
   ];
   const ids = [];
   for (const [name, address, contact, phone, position] of customers) {
+    const corrected = name.startsWith("桐庐")
+      ? { region: "hangzhou_urban", region_reason: "水厂取水泵站在富阳区境内，按市区承诺到场" }
+      : {};
     const c = await api("POST", "/api/v1/customers", token, {
       name,
       address,
       salesperson_id: sales,
       contacts: [{ name: contact, phone, position: position || undefined }],
+      ...corrected,
     });
     ids.push(c.id);
   }
@@ -74,6 +78,7 @@ async function seed() {
     first ??= t;
   }
   seeded.customer = ids[0];
+  seeded.corrected = ids[3];
   seeded.ticket = first.id;
 }
 
@@ -104,6 +109,7 @@ for (const [device, name] of [
         ["3-customers", "/customers"],
         ["4-customer-form", "/customers/new"],
         ["5-customer", `/customers/${seeded.customer}`],
+        ["5-customer-corrected", `/customers/${seeded.corrected}`],
         ["6-ticket-intake", `/tickets/new?customer_id=${seeded.customer}`],
         ["7-ticket", `/tickets/${seeded.ticket}`],
         ["8-tickets", "/tickets"],

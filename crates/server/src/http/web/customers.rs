@@ -588,6 +588,7 @@ pub async fn detail(
         rows: &lines,
         by_deadline: false,
         deadline_column: true,
+        customer_column: false,
         empty: u.t("customer.no_tickets").to_string(),
     })?;
     let salesperson = match c.fields.salesperson_id {

@@ -46,6 +46,7 @@ pub async fn page(
         rows: &by_deadline,
         by_deadline: true,
         deadline_column: true,
+        customer_column: true,
         empty: u.t("dashboard.empty").to_string(),
     })?;
     let without_count = without.len();
@@ -54,6 +55,7 @@ pub async fn page(
         rows: &without,
         by_deadline: false,
         deadline_column: false,
+        customer_column: true,
         empty: u.t("dashboard.empty_without").to_string(),
     })?;
     render(&DashboardPage {

@@ -9,7 +9,7 @@ use crate::i18n::Lang;
 use crate::state::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{Method, header};
+use axum::http::{HeaderMap, Method, header};
 use sanbao_domain::user::User;
 use sanbao_domain::{Permission, Role};
 use std::convert::Infallible;
@@ -61,18 +61,18 @@ impl FromRequestParts<AppState> for WebUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
         let lang = lang_of(&parts.headers);
-        let here = parts
-            .uri
-            .path_and_query()
-            .map_or("/", |p| p.as_str())
-            .to_string();
+        let here = if parts.method == Method::GET {
+            parts
+                .uri
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_string()
+        } else {
+            // A form sent back after a POST: the page it was sent from.
+            referring_page(&parts.headers).unwrap_or_else(|| "/".into())
+        };
         let Some(Current { session, user, .. }) = current(parts, state).await? else {
-            let next = if parts.method == Method::GET {
-                here
-            } else {
-                "/".into()
-            };
-            return Err(WebError::login(next));
+            return Err(WebError::login(here));
         };
         if user.role == Role::Customer || !user.role.is_staff() {
             return Err(sanbao_domain::Error::Forbidden.into());
@@ -84,6 +84,15 @@ impl FromRequestParts<AppState> for WebUser {
             here,
         })
     }
+}
+
+/// The path and query of the `Referer`, when it is a page of this site.
+fn referring_page(headers: &HeaderMap) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let rest = referer.split_once("://")?.1;
+    let (authority, path) = rest.split_at(rest.find('/')?);
+    (authority == host).then(|| super::safe_next(Some(path)))
 }
 
 /// The language of a page seen before signing in.
@@ -173,5 +182,29 @@ impl FromRequest<AppState> for WebForm {
             return Err(WebError::csrf());
         }
         Ok(WebForm { user, form })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(referer: &str, host: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::REFERER, referer.parse().unwrap());
+        h.insert(header::HOST, host.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn a_form_sent_back_remembers_the_page_of_this_site_it_came_from() {
+        let h = headers(
+            "http://desk.local:8080/tickets/7?done=note",
+            "desk.local:8080",
+        );
+        assert_eq!(referring_page(&h).as_deref(), Some("/tickets/7?done=note"));
+        let other = headers("https://evil.example/tickets/7", "desk.local:8080");
+        assert_eq!(referring_page(&other), None);
+        assert_eq!(referring_page(&HeaderMap::new()), None);
     }
 }

@@ -130,6 +130,7 @@ pub async fn list(
         rows: &lines,
         by_deadline: false,
         deadline_column: true,
+        customer_column: true,
         empty: u.t("tickets.none").to_string(),
     })?;
     let mut statuses = vec![

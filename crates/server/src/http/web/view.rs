@@ -205,6 +205,8 @@ pub struct TicketTable<'a> {
     pub by_deadline: bool,
     /// Show the deadline column at all (not for work that has none).
     pub deadline_column: bool,
+    /// Show the customer column (not on a customer's own page).
+    pub customer_column: bool,
     pub empty: String,
 }
 

@@ -416,8 +416,8 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("tickets.q", "搜索", "Search"),
     (
         "tickets.q_placeholder",
-        "工单号、客户、内容或设备",
-        "Number, customer, summary or unit",
+        "工单号、客户或内容",
+        "Number, customer or summary",
     ),
     ("tickets.kind_any", "全部类型", "All kinds"),
     ("tickets.status_any", "全部状态", "All statuses"),

@@ -604,7 +604,7 @@ async fn bad_tickets_are_refused_by_field_and_nothing_is_written_on_postgres() {
 async fn bad_tickets_are_refused_by_field_and_nothing_is_written_on(app: &TestApp) {
     let token = app.token("clerk", "service_clerk").await;
     let tech = app.token("tech", "technician").await;
-    let c = customer(&app, &token, "杭州市上城区").await;
+    let c = customer(app, &token, "杭州市上城区").await;
     let ok = json!({"kind": "emergency", "channel": "phone", "customer_id": c, "summary": "停电"});
     let with = |k: &str, v: Value| {
         let mut b = ok.clone();
@@ -702,15 +702,15 @@ async fn emergency_workflow_meets_the_arrival_deadline_at_check_in_on(app: &Test
         .await
         .json()["id"]
         .clone();
-    let c = customer(&app, &clerk, "杭州市余杭区仓前街道").await;
-    let t = ticket(&app, &clerk, c, "emergency").await;
+    let c = customer(app, &clerk, "杭州市余杭区仓前街道").await;
+    let t = ticket(app, &clerk, c, "emergency").await;
     // A technician may not dispatch; a clerk may.
     let dispatch = json!({"type": "dispatch", "technician_id": tech_id});
     assert_eq!(
-        event(&app, &tech_token, &t, dispatch.clone()).await.status,
+        event(app, &tech_token, &t, dispatch.clone()).await.status,
         StatusCode::FORBIDDEN
     );
-    let r = event(&app, &clerk, &t, dispatch.clone()).await;
+    let r = event(app, &clerk, &t, dispatch.clone()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let t2 = r.json();
     assert_eq!(
@@ -719,19 +719,19 @@ async fn emergency_workflow_meets_the_arrival_deadline_at_check_in_on(app: &Test
     );
     // The old version is stale now.
     assert_eq!(
-        event(&app, &clerk, &t, json!({"type": "note", "text": "x"}))
+        event(app, &clerk, &t, json!({"type": "note", "text": "x"}))
             .await
             .status,
         StatusCode::CONFLICT
     );
-    let r = event(&app, &tech_token, &t2, json!({"type": "check_in"})).await;
+    let r = event(app, &tech_token, &t2, json!({"type": "check_in"})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let t3 = r.json();
     assert_eq!(t3["status"], "on_site");
     assert_eq!(t3["deadlines"][0]["state"], "met");
     assert!(t3["deadlines"][0]["met_at"].is_string());
     let t4 = event(
-        &app,
+        app,
         &tech_token,
         &t3,
         json!({"type": "resolve", "resolution": "更换断路器，恢复送电"}),
@@ -740,12 +740,12 @@ async fn emergency_workflow_meets_the_arrival_deadline_at_check_in_on(app: &Test
     .json();
     assert_eq!(t4["status"], "resolved");
     assert_eq!(
-        event(&app, &clerk, &t4, json!({"type": "close"}))
+        event(app, &clerk, &t4, json!({"type": "close"}))
             .await
             .status,
         StatusCode::FORBIDDEN
     );
-    let t5 = event(&app, &boss, &t4, json!({"type": "close"}))
+    let t5 = event(app, &boss, &t4, json!({"type": "close"}))
         .await
         .json();
     assert_eq!(t5["status"], "closed");
@@ -875,16 +875,16 @@ async fn ticket_list_filters_and_dashboard_on_postgres() {
 
 async fn ticket_list_filters_and_dashboard_on(app: &TestApp) {
     let clerk = app.token("clerk", "service_clerk").await;
-    let hz = customer(&app, &clerk, "杭州市拱墅区").await;
-    let far = customer(&app, &clerk, "广东省广州市天河区").await;
+    let hz = customer(app, &clerk, "杭州市拱墅区").await;
+    let far = customer(app, &clerk, "广东省广州市天河区").await;
     // Breached: an emergency in Hangzhou received 2 h ago (due 1 h after).
     let old = (Utc::now() - Duration::hours(2)).to_rfc3339();
     let breached = app.call("POST", "/api/v1/tickets", Some(&clerk), Some(json!({"kind": "emergency", "channel": "phone", "customer_id": hz, "received_at": old, "summary": "全厂停电"}))).await.json();
     // Due soon: a quality complaint received 90 min ago (due 2 h after).
     let soon_at = (Utc::now() - Duration::minutes(90)).to_rfc3339();
     let soon = app.call("POST", "/api/v1/tickets", Some(&clerk), Some(json!({"kind": "complaint_quality", "channel": "phone", "customer_id": far, "received_at": soon_at, "summary": "柜体锈蚀"}))).await.json();
-    let pending = ticket(&app, &clerk, far, "emergency").await;
-    let repair = ticket(&app, &clerk, hz, "repair").await;
+    let pending = ticket(app, &clerk, far, "emergency").await;
+    let repair = ticket(app, &clerk, hz, "repair").await;
     let d = app
         .call("GET", "/api/v1/dashboard", Some(&clerk), None)
         .await

@@ -357,19 +357,22 @@ impl Db {
         person: Option<UserId>,
         limit: i64,
     ) -> Result<Dashboard, Error> {
-        let who = person.map_or(0, |u| u.0);
-        let mine = "($1 = 0 OR t.assignee_id = $1 OR t.technician_id = $1)";
+        // Only one person's work when asked: an always-present `OR` would make every
+        // count read the table instead of the index.
+        let (mine, who) = match person {
+            Some(u) => ("AND (t.assignee_id = $1 OR t.technician_id = $1)", u.0),
+            None => ("AND $1 = 0", 0),
+        };
         let counts_sql = format!(
             "SELECT COALESCE(SUM(CASE WHEN t.next_due_at < $2 THEN 1 ELSE 0 END), 0),
                     COALESCE(SUM(CASE WHEN t.next_due_at >= $2 AND t.next_due_at <= $3 THEN 1 ELSE 0 END), 0)
-             FROM tickets t WHERE t.next_due_at IS NOT NULL AND {mine}");
-        let open_sql =
-            format!("SELECT COUNT(*) FROM tickets t WHERE t.status IN {WORKING} AND {mine}");
+             FROM tickets t WHERE t.next_due_at IS NOT NULL {mine}");
+        let open_sql = format!("SELECT COUNT(*) FROM tickets t WHERE t.status IN {WORKING} {mine}");
         let by_deadline_sql = format!(
-            "SELECT {ROW_COLS} WHERE t.next_due_at IS NOT NULL AND {mine} ORDER BY t.next_due_at, t.id LIMIT $2"
+            "SELECT {ROW_COLS} WHERE t.next_due_at IS NOT NULL {mine} ORDER BY t.next_due_at, t.id LIMIT $2"
         );
         let without_sql = format!(
-            "SELECT {ROW_COLS} WHERE t.status IN {WORKING} AND t.next_due_at IS NULL AND {mine}
+            "SELECT {ROW_COLS} WHERE t.status IN {WORKING} AND t.next_due_at IS NULL {mine}
              ORDER BY t.id DESC LIMIT $2"
         );
         read!(self, p => {

@@ -113,13 +113,17 @@ impl Db {
                 .pragma("temp_store", "memory");
             // Page caches are per connection: 8 MiB for the writer, 4 MiB per reader keeps
             // the whole process well under 100 MB with the default pool.
+            // An embedded connection cannot go stale: skip sqlx's ping on every acquire,
+            // a round trip to the connection's thread that costs as much as a query.
             let write = SqlitePoolOptions::new()
+                .test_before_acquire(false)
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(base.clone().pragma("cache_size", "-8000"))
                 .await
                 .map_err(internal)?;
             let read = SqlitePoolOptions::new()
+                .test_before_acquire(false)
                 .max_connections(opts.max_connections.max(1))
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(base.read_only(true).pragma("cache_size", "-4000"))

@@ -41,11 +41,12 @@ struct DeadlineRow {
     met_at: Option<i64>,
 }
 
-const SELECT_TICKET: &str = "SELECT id, kind, channel, customer_id, unit_text, summary, status, \
-     received_at, site_region, assignee_id, technician_id, opinion, reply, resolution, created_by, \
-     created_at, updated_at, version FROM tickets WHERE id = $1";
-const SELECT_DEADLINES: &str =
-    "SELECT kind, due_at, met_at FROM ticket_deadlines WHERE ticket_id = $1 ORDER BY due_at";
+const SELECT_TICKET_WITH_DEADLINES: &str = "SELECT t.id, t.kind, t.channel, t.customer_id, \
+     t.unit_text, t.summary, t.status, t.received_at, t.site_region, t.assignee_id, t.technician_id, \
+     t.opinion, t.reply, t.resolution, t.created_by, t.created_at, t.updated_at, t.version, \
+     d.kind AS d_kind, d.due_at AS d_due_at, d.met_at AS d_met_at \
+     FROM tickets t LEFT JOIN ticket_deadlines d ON d.ticket_id = t.id \
+     WHERE t.id = $1 ORDER BY d.due_at";
 
 fn parse<T>(what: &str, s: &str, f: impl Fn(&str) -> Option<T>) -> Result<T, Error> {
     f(s).ok_or_else(|| crate::corrupt(what, s))
@@ -203,16 +204,35 @@ impl Db {
         Ok(t.clone().into_ticket(TicketId(id)))
     }
 
+    /// One ticket with its deadlines, in one query.
     #[instrument(skip_all, fields(%id))]
     pub async fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, Error> {
-        read!(self, p => {
-            let row: Option<TicketDbRow> = sqlx::query_as(SELECT_TICKET)
-                .bind(id.0).fetch_optional(p).await.map_err(internal)?;
-            let Some(row) = row else { return Ok(None) };
-            let deadlines: Vec<DeadlineRow> = sqlx::query_as(SELECT_DEADLINES)
-                .bind(id.0).fetch_all(p).await.map_err(internal)?;
-            to_ticket(row, deadlines).map(Some)
-        })
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            ticket: TicketDbRow,
+            d_kind: Option<String>,
+            d_due_at: Option<i64>,
+            d_met_at: Option<i64>,
+        }
+        let rows: Vec<Row> = read!(self, p => sqlx::query_as(SELECT_TICKET_WITH_DEADLINES)
+            .bind(id.0)
+            .fetch_all(p)
+            .await
+            .map_err(internal))?;
+        let mut deadlines = Vec::with_capacity(rows.len());
+        let mut ticket = None;
+        for r in rows {
+            if let (Some(kind), Some(due_at)) = (r.d_kind, r.d_due_at) {
+                deadlines.push(DeadlineRow {
+                    kind,
+                    due_at,
+                    met_at: r.d_met_at,
+                });
+            }
+            ticket.get_or_insert(r.ticket);
+        }
+        ticket.map(|t| to_ticket(t, deadlines)).transpose()
     }
 
     /// Write one workflow step: the ticket as it was read (`before`, whose version must
@@ -371,9 +391,13 @@ impl Db {
         let by_deadline_sql = format!(
             "SELECT {ROW_COLS} WHERE t.next_due_at IS NOT NULL {mine} ORDER BY t.next_due_at, t.id LIMIT $2"
         );
+        // Pick the ids first: otherwise the joins and the subquery run for every open
+        // ticket before the sort and the limit.
         let without_sql = format!(
-            "SELECT {ROW_COLS} WHERE t.status IN {WORKING} AND t.next_due_at IS NULL {mine}
-             ORDER BY t.id DESC LIMIT $2"
+            "SELECT {ROW_COLS} WHERE t.id IN (SELECT t.id FROM tickets t
+               WHERE t.status IN {WORKING} AND t.next_due_at IS NULL {mine}
+               ORDER BY t.id DESC LIMIT $2)
+             ORDER BY t.id DESC"
         );
         read!(self, p => {
             let (breached, due): (i64, i64) = sqlx::query_as(&counts_sql)

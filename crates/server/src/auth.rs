@@ -120,6 +120,13 @@ pub async fn start_session(
     Ok((token, session))
 }
 
+/// End the session this token opened (sign out), here and in the session cache.
+pub async fn end_session(state: &AppState, token: &str) -> Result<(), Error> {
+    let hash = token_hash(token);
+    state.sessions.forget(&hash);
+    state.db.delete_session(&hash).await
+}
+
 /// Constant-time comparison for CSRF tokens.
 pub fn same_token(a: &str, b: &str) -> bool {
     a.len() == b.len()

@@ -1,6 +1,8 @@
 //! What every request handler receives.
 
+use crate::app::tickets::DeskCache;
 use crate::config::Config;
+use crate::http::session::SessionCache;
 use crate::metrics::Metrics;
 use sanbao_store::Db;
 use std::sync::Arc;
@@ -10,6 +12,9 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
+    /// The whole department's service desk, shared for a moment between requests.
+    pub desk: Arc<DeskCache>,
+    pub sessions: Arc<SessionCache>,
 }
 
 impl AppState {
@@ -18,6 +23,8 @@ impl AppState {
             db,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
+            desk: Arc::new(DeskCache::default()),
+            sessions: Arc::new(SessionCache::default()),
         }
     }
 }

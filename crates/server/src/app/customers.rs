@@ -118,10 +118,13 @@ pub async fn update_customer(
     {
         return Err(Error::Forbidden);
     }
-    state
+    let updated = state
         .db
         .update_customer(id, version, &fields, corr.as_ref(), actor.id, now)
-        .await
+        .await?;
+    // The desk shows customers' names.
+    state.desk.changed();
+    Ok(updated)
 }
 
 pub async fn customer(state: &AppState, actor: &User, id: CustomerId) -> Result<Customer, Error> {

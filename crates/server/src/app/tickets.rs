@@ -9,6 +9,8 @@ use sanbao_domain::ticket::{
 use sanbao_domain::user::User;
 use sanbao_domain::{Error, Permission, Problem, TicketId, UserId};
 use sanbao_store::{AuditEntry, Dashboard, TicketFilter, TicketRow};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 /// Record an incoming contact (R1.4); its deadlines come from its kind and the site's region.
 pub async fn open_ticket(
@@ -26,7 +28,9 @@ pub async fn open_ticket(
             Error::field("customer_id", Problem::new("not_found", "no such customer"))
         })?;
     let new = NewTicket::parse(input, region, actor.id, now)?;
-    state.db.create_ticket(&new).await
+    let ticket = state.db.create_ticket(&new).await?;
+    state.desk.changed();
+    Ok(ticket)
 }
 
 pub async fn ticket(state: &AppState, actor: &User, id: TicketId) -> Result<Ticket, Error> {
@@ -78,6 +82,7 @@ pub async fn record_event(
             now,
         )
         .await?;
+    state.desk.changed();
     Ok(after)
 }
 
@@ -122,6 +127,10 @@ pub async fn timeline(
 }
 
 /// The service desk (R6.1); `person` narrows it to one person's work.
+///
+/// The whole department's desk is computed at most once a second and shared by everyone
+/// looking at it meanwhile; a ticket written through this instance makes the next look
+/// compute it afresh, and other instances' writes show within the second.
 pub async fn dashboard(
     state: &AppState,
     actor: &User,
@@ -129,5 +138,46 @@ pub async fn dashboard(
     now: DateTime<Utc>,
 ) -> Result<Dashboard, Error> {
     require(actor, Permission::ViewServiceDesk)?;
-    state.db.dashboard(now, DUE_SOON, person, 50).await
+    if person.is_some() {
+        return state.db.dashboard(now, DUE_SOON, person, DESK_ROWS).await;
+    }
+    let generation = state.desk.generation.load(Ordering::Acquire);
+    let mut cached = state.desk.last.lock().await;
+    if let Some(c) = cached.as_ref() {
+        if c.generation == generation && c.at.elapsed() < DESK_MAX_AGE {
+            return Ok(c.desk.clone());
+        }
+    }
+    let desk = state.db.dashboard(now, DUE_SOON, None, DESK_ROWS).await?;
+    *cached = Some(CachedDesk {
+        at: Instant::now(),
+        generation,
+        desk: desk.clone(),
+    });
+    Ok(desk)
+}
+
+/// Rows in each list of the service desk.
+const DESK_ROWS: i64 = 50;
+/// How long one computation of the department's desk is shared.
+const DESK_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The last computed desk, and a counter of ticket writes that outdates it.
+#[derive(Default)]
+pub struct DeskCache {
+    generation: AtomicU64,
+    last: tokio::sync::Mutex<Option<CachedDesk>>,
+}
+
+impl DeskCache {
+    /// A ticket or customer changed: the next look at the desk recomputes it.
+    pub fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+}
+
+struct CachedDesk {
+    at: Instant,
+    generation: u64,
+    desk: Dashboard,
 }

@@ -8,6 +8,9 @@ use chrono::Utc;
 use sanbao_domain::Error;
 use sanbao_domain::user::User;
 use sanbao_store::Session;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 pub const SESSION_COOKIE: &str = "sanbao_session";
 
@@ -56,7 +59,18 @@ pub async fn current(parts: &mut Parts, state: &AppState) -> Result<Option<Curre
     if token.is_empty() || token.len() > 128 {
         return Ok(None);
     }
-    let found = state.db.session(&token_hash(&token), Utc::now()).await?;
+    let hash = token_hash(&token);
+    let now = Utc::now();
+    let found = match state.sessions.get(&hash, now) {
+        Some(hit) => Some(hit),
+        None => {
+            let found = state.db.session(&hash, now).await?;
+            if let Some((s, u)) = &found {
+                state.sessions.put(s, u);
+            }
+            found
+        }
+    };
     Ok(found.map(|(session, user)| {
         let c = Current {
             session,
@@ -66,6 +80,43 @@ pub async fn current(parts: &mut Parts, state: &AppState) -> Result<Option<Curre
         parts.extensions.insert(c.clone());
         c
     }))
+}
+
+/// Sessions checked in the last few seconds, so a burst of requests does not ask the
+/// database each time. Signing out here forgets at once; a sign-out or a deactivated
+/// account on another instance takes effect within [`SessionCache::TTL`].
+#[derive(Default)]
+pub struct SessionCache {
+    entries: Mutex<HashMap<String, (Instant, Session, User)>>,
+}
+
+impl SessionCache {
+    pub const TTL: Duration = Duration::from_secs(5);
+    const MAX_ENTRIES: usize = 10_000;
+
+    fn get(&self, hash: &str, now: chrono::DateTime<Utc>) -> Option<(Session, User)> {
+        let entries = self.entries.lock().ok()?;
+        let (at, s, u) = entries.get(hash)?;
+        (at.elapsed() < Self::TTL && s.expires_at > now).then(|| (s.clone(), u.clone()))
+    }
+
+    fn put(&self, s: &Session, u: &User) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= Self::MAX_ENTRIES {
+                entries.retain(|_, (at, _, _)| at.elapsed() < Self::TTL);
+                if entries.len() >= Self::MAX_ENTRIES {
+                    entries.clear();
+                }
+            }
+            entries.insert(s.token_hash.clone(), (Instant::now(), s.clone(), u.clone()));
+        }
+    }
+
+    pub fn forget(&self, hash: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(hash);
+        }
+    }
 }
 
 /// `Set-Cookie` for the session cookie (HttpOnly, SameSite=Lax).

@@ -83,7 +83,7 @@ pub async fn delete(
     let token = crate::http::session::bearer(&headers)
         .or_else(|| crate::http::session::cookie(&headers, crate::http::session::SESSION_COOKIE))
         .ok_or(ApiError(Error::Unauthenticated))?;
-    state.db.delete_session(&auth::token_hash(token)).await?;
+    auth::end_session(&state, token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

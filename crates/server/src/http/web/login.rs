@@ -188,7 +188,7 @@ pub async fn logout(
 ) -> WebResult<Response> {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         // Signing out has no use case of its own: it forgets the session, as the API does.
-        state.db.delete_session(&auth::token_hash(token)).await?;
+        auth::end_session(&state, token).await?;
     }
     tracing::info!(user_id = user.user.id.0, "signed out");
     let mut res = see_other("/login?bye=1");

@@ -143,10 +143,11 @@ pub async fn dashboard(
     }
     let generation = state.desk.generation.load(Ordering::Acquire);
     let mut cached = state.desk.last.lock().await;
-    if let Some(c) = cached.as_ref() {
-        if c.generation == generation && c.at.elapsed() < DESK_MAX_AGE {
-            return Ok(c.desk.clone());
-        }
+    if let Some(c) = cached.as_ref()
+        && c.generation == generation
+        && c.at.elapsed() < DESK_MAX_AGE
+    {
+        return Ok(c.desk.clone());
     }
     let desk = state.db.dashboard(now, DUE_SOON, None, DESK_ROWS).await?;
     *cached = Some(CachedDesk {

@@ -14,6 +14,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 mod audit;
+mod batch;
 mod customers;
 mod tickets;
 mod users;
@@ -55,6 +56,7 @@ pub(crate) use {read, write};
 pub struct SqliteDb {
     read: SqlitePool,
     write: SqlitePool,
+    tickets: batch::TicketWriter,
 }
 
 /// The database, whichever backend the URL chose.
@@ -129,7 +131,12 @@ impl Db {
                 .connect_with(base.read_only(true).pragma("cache_size", "-4000"))
                 .await
                 .map_err(internal)?;
-            Ok(Db::Sqlite(SqliteDb { read, write }))
+            let tickets = batch::TicketWriter::start(write.clone());
+            Ok(Db::Sqlite(SqliteDb {
+                read,
+                write,
+                tickets,
+            }))
         } else {
             Err(Error::Internal(format!(
                 "DATABASE_URL must start with sqlite: or postgres://, not {:?}",

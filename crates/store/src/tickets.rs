@@ -161,9 +161,21 @@ macro_rules! bind_all {
 }
 
 impl Db {
-    /// Write a new ticket, its deadlines and its audit record in one transaction.
+    /// Write a new ticket, its deadlines and its audit record in one transaction (on
+    /// SQLite, batched with the tickets written at the same moment: see [`crate::batch`]).
+    /// Returns once the transaction is committed.
     #[instrument(skip_all, fields(kind = %t.kind, customer_id = %t.customer_id))]
     pub async fn create_ticket(&self, t: &NewTicket) -> Result<Ticket, Error> {
+        let id = match self {
+            Db::Sqlite(s) => s.tickets.create(t.clone()).await?,
+            Db::Postgres(_) => self.create_ticket_alone(t).await?,
+        };
+        tracing::info!(ticket_id = id, "ticket opened");
+        Ok(t.clone().into_ticket(TicketId(id)))
+    }
+
+    /// One ticket in a transaction of its own.
+    pub(crate) async fn create_ticket_alone(&self, t: &NewTicket) -> Result<i64, Error> {
         let next_due = t.deadlines.iter().map(|d| ms(d.due_at)).min();
         let id: i64 = write!(self, p => {
             let mut tx = p.begin().await.map_err(internal)?;
@@ -200,8 +212,7 @@ impl Db {
             tx.commit().await.map_err(internal)?;
             id
         });
-        tracing::info!(ticket_id = id, "ticket opened");
-        Ok(t.clone().into_ticket(TicketId(id)))
+        Ok(id)
     }
 
     /// One ticket with its deadlines, in one query.

@@ -136,6 +136,7 @@ store_tests!(
     ticket_events_are_saved_once_per_version,
     ticket_list_filters_and_pages,
     dashboard_counts_breached_and_due_soon,
+    tickets_written_at_once_are_all_kept_and_a_bad_one_fails_alone,
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -734,4 +735,67 @@ async fn dashboard_counts_breached_and_due_soon(db: &Db) {
         .await
         .unwrap();
     assert_eq!((nobody.open, nobody.by_deadline.len()), (0, 0));
+}
+
+async fn tickets_written_at_once_are_all_kept_and_a_bad_one_fails_alone(db: &Db) {
+    let actor = user(db, "clerk", Role::ServiceClerk).await;
+    let c = customer(db, actor, "杭州甲", "杭州市上城区解放路1号").await;
+    let new = |customer_id: CustomerId, i: usize| {
+        NewTicket::parse(
+            TicketInput {
+                kind: if i % 2 == 0 {
+                    TicketKind::Emergency
+                } else {
+                    TicketKind::Repair
+                },
+                channel: Channel::Phone,
+                customer_id,
+                unit_text: None,
+                summary: format!("第{i}号"),
+                received_at: t("2026-05-10T09:00:00+08:00"),
+            },
+            Region::HangzhouUrban,
+            actor,
+            t("2026-05-10T09:00:00+08:00"),
+        )
+        .unwrap()
+    };
+    let mut tickets: Vec<NewTicket> = (0..60).map(|i| new(c, i)).collect();
+    tickets.insert(30, new(CustomerId(999_999), 999));
+    let results = futures_join_all(db, &tickets).await;
+    let failed: Vec<usize> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.is_err())
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(failed, [30], "only the ticket of a missing customer fails");
+    let mut ids: Vec<i64> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|t| t.id.0)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 60, "every ticket has its own id");
+    for r in results.iter().filter_map(|r| r.as_ref().ok()) {
+        let stored = db.ticket(r.id).await.unwrap().unwrap();
+        assert_eq!(&stored, r, "what was answered is what was written");
+        assert_eq!(db.audit_trail("ticket", r.id.0).await.unwrap().len(), 1);
+    }
+}
+
+/// Write all tickets at the same moment, as concurrent requests would.
+async fn futures_join_all(
+    db: &Db,
+    tickets: &[NewTicket],
+) -> Vec<Result<sanbao_domain::ticket::Ticket, Error>> {
+    let mut set = tokio::task::JoinSet::new();
+    for (i, t) in tickets.iter().cloned().enumerate() {
+        let db = db.clone();
+        set.spawn(async move { (i, db.create_ticket(&t).await) });
+    }
+    let mut out: Vec<_> = set.join_all().await;
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, r)| r).collect()
 }

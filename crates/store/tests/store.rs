@@ -743,7 +743,7 @@ async fn tickets_written_at_once_are_all_kept_and_a_bad_one_fails_alone(db: &Db)
     let new = |customer_id: CustomerId, i: usize| {
         NewTicket::parse(
             TicketInput {
-                kind: if i % 2 == 0 {
+                kind: if i.is_multiple_of(2) {
                     TicketKind::Emergency
                 } else {
                     TicketKind::Repair

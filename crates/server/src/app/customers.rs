@@ -146,3 +146,13 @@ pub async fn customers(
     require(actor, Permission::ViewServiceDesk)?;
     state.db.customers(filter, limit, cursor).await
 }
+
+/// Every recorded change of a customer, oldest first (R1.4).
+pub async fn history(
+    state: &AppState,
+    actor: &User,
+    id: CustomerId,
+) -> Result<Vec<sanbao_store::AuditEntry>, Error> {
+    customer(state, actor, id).await?;
+    state.db.audit_trail("customer", id.0).await
+}

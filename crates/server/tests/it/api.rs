@@ -990,3 +990,16 @@ async fn ticket_list_filters_and_dashboard_on(app: &TestApp) {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn unknown_addresses_are_404_as_json_under_api_and_as_a_page_elsewhere() {
+    let app = TestApp::new().await;
+    let api = app.call("GET", "/api/v1/nothing-here", None, None).await;
+    assert_eq!(
+        (api.status, api.json()["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let page = app.call("GET", "/no/such/page", None, None).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.text.contains("<html"), "{}", page.text);
+}

@@ -320,8 +320,7 @@ pub async fn history(
     ApiUser(actor): ApiUser,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<AuditOut>>> {
-    app::customers::customer(&state, &actor, CustomerId(id)).await?;
-    let trail = state.db.audit_trail("customer", id).await?;
+    let trail = app::customers::history(&state, &actor, CustomerId(id)).await?;
     Ok(Json(trail.into_iter().map(AuditOut::from).collect()))
 }
 

@@ -40,7 +40,17 @@ pub fn router() -> Router<AppState> {
         .route("/tickets/{id}", get(tickets::detail))
         .route("/tickets/{id}/events", post(tickets::record_event))
         .route("/static/{file}", get(assets::serve))
+        .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
+}
+
+/// An address nothing answers: a 404 page, or the API's JSON problem under `/api/`.
+async fn unknown_address(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::http::api::error::ApiError(sanbao_domain::Error::NotFound("resource"))
+            .into_response();
+    }
+    WebError::not_found("page").into_response()
 }
 
 /// The signed-in person as the page frame shows them.

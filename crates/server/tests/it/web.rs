@@ -733,3 +733,40 @@ async fn the_stylesheet_and_script_are_embedded_and_cached_long() {
             .contains("script-src 'self'")
     );
 }
+
+#[tokio::test]
+async fn a_customer_page_shows_its_change_history_with_before_and_after() {
+    let app = TestApp::new().await;
+    let mut clerk = signed_in(&app, "clerk", "service_clerk").await;
+    let page = add_customer(
+        &mut clerk,
+        "桐庐水厂",
+        "浙江省杭州市桐庐县城南街道",
+        "0571-6460 1234",
+    )
+    .await;
+    let r = clerk
+        .submit(
+            &format!("{page}/edit"),
+            &page,
+            &[
+                ("version", "1"),
+                ("name", "桐庐水厂"),
+                ("address", "浙江省杭州市桐庐县城南街道"),
+                ("region", "hangzhou_urban"),
+                ("region_reason", "取水泵站在富阳区"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let text = clerk.get(&page).await.text;
+    for want in [
+        "档案变更记录",
+        "建档",
+        "修正区域",
+        "取水泵站在富阳区",
+        "区域: 浙江省内 → 杭州市区",
+    ] {
+        assert!(text.contains(want), "{want} missing");
+    }
+}

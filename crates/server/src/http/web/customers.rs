@@ -557,10 +557,74 @@ struct DetailPage {
     notes: Option<String>,
     contacts: Vec<ContactView>,
     tickets: String,
+    history: Vec<HistoryLine>,
     updated: String,
     saved: bool,
     may_edit: bool,
     may_open: bool,
+}
+
+/// One recorded change of the customer's record (R1.4), in words.
+struct HistoryLine {
+    at: String,
+    who: String,
+    action: String,
+    note: Option<String>,
+    changes: Vec<String>,
+}
+
+/// The customer's audit trail, newest first, with each changed field named and its
+/// before → after shown (regions in words; contacts only as "changed").
+fn history_lines(
+    lang: crate::i18n::Lang,
+    trail: Vec<sanbao_store::AuditEntry>,
+) -> Vec<HistoryLine> {
+    let value = |field: &str, v: &serde_json::Value| -> String {
+        match (field, v) {
+            (_, serde_json::Value::Null) => lang.t("common.none").to_string(),
+            ("region", serde_json::Value::String(r)) => lang.t(&format!("region.{r}")).to_string(),
+            (_, serde_json::Value::String(s)) => s.clone(),
+            (_, other) => other.to_string(),
+        }
+    };
+    trail
+        .into_iter()
+        .rev()
+        .map(|e| {
+            let changes = if e.action == "create" {
+                Vec::new()
+            } else {
+                e.after
+                    .as_object()
+                    .map(|after| {
+                        after
+                            .iter()
+                            .map(|(field, a)| {
+                                let label = lang
+                                    .t(&format!("customer.history_field.{field}"))
+                                    .to_string();
+                                if field == "contacts" || field == "region_correction" {
+                                    format!("{label}: {}", lang.t("customer.history_changed"))
+                                } else {
+                                    let b = e.before.get(field).unwrap_or(&serde_json::Value::Null);
+                                    format!("{label}: {} → {}", value(field, b), value(field, a))
+                                }
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            HistoryLine {
+                at: full_time(e.at),
+                who: e.actor_name.unwrap_or_default(),
+                action: lang
+                    .t(&format!("customer.history_action.{}", e.action))
+                    .to_string(),
+                note: e.note,
+                changes,
+            }
+        })
+        .collect()
 }
 
 /// `GET /customers/{id}`
@@ -599,6 +663,7 @@ pub async fn detail(
             .map_or_else(|| u.t("common.none").to_string(), |s| s.display_name),
         None => u.t("common.none").to_string(),
     };
+    let history = history_lines(u.lang, app::customers::history(&state, &u.user, id).await?);
     let (derived, place) = Region::explain_address(&c.fields.address);
     let derived_text = match place {
         Some(place) => u.lang.f("customer.derived_from", &[("place", &place)]),
@@ -637,6 +702,7 @@ pub async fn detail(
             })
             .collect(),
         tickets,
+        history,
         updated: u
             .lang
             .f("customer.updated_at", &[("t", &full_time(c.updated_at))]),

@@ -5,10 +5,11 @@
 //! `synchronous=FULL` one fsync each), one task takes every ticket waiting and writes them
 //! in one transaction with one multi-row INSERT per table. Each caller is answered after
 //! the COMMIT, so an acknowledged ticket is as durable as before. If the batch fails, each
-//! of its tickets is written again on its own, so one bad ticket only fails itself.
+//! of its tickets is written again in a batch of its own, so one bad ticket only fails
+//! itself.
 
 use crate::audit::json_text;
-use crate::{Db, SqliteDb, internal, ms};
+use crate::{db_err, internal, ms};
 use sanbao_domain::Error;
 use sanbao_domain::TicketId;
 use sanbao_domain::ticket::{NewTicket, TicketStatus};
@@ -68,15 +69,8 @@ async fn run(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
             }
             Err(e) => {
                 tracing::warn!(error = %e, size = jobs.len(), "ticket batch failed; writing one by one");
-                let db = Db::Sqlite(SqliteDb {
-                    read: pool.clone(),
-                    write: pool.clone(),
-                    tickets: TicketWriter {
-                        queue: mpsc::channel(1).0,
-                    },
-                });
                 for job in jobs {
-                    let r = db.create_ticket_alone(&job.ticket).await;
+                    let r = write_batch(&pool, &[&job.ticket]).await;
                     let _ = job.done.send(r);
                 }
             }
@@ -121,7 +115,7 @@ async fn write_batch(pool: &SqlitePool, tickets: &[&NewTicket]) -> Result<i64, E
                 .push_bind(ms(t.created_at))
                 .push_bind(ms(t.created_at));
         });
-        q.build().execute(&mut *conn).await.map_err(internal)?;
+        q.build().execute(&mut *conn).await.map_err(db_err)?;
 
         let deadlines: Vec<(i64, &sanbao_domain::ticket::Deadline)> = ids
             .clone()
@@ -136,7 +130,7 @@ async fn write_batch(pool: &SqlitePool, tickets: &[&NewTicket]) -> Result<i64, E
                     .push_bind(d.kind.as_str())
                     .push_bind(ms(d.due_at));
             });
-            q.build().execute(&mut *conn).await.map_err(internal)?;
+            q.build().execute(&mut *conn).await.map_err(db_err)?;
         }
 
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
@@ -153,7 +147,7 @@ async fn write_batch(pool: &SqlitePool, tickets: &[&NewTicket]) -> Result<i64, E
                 .push_bind(None::<String>)
                 .push_bind(json_text(&view));
         });
-        q.build().execute(&mut *conn).await.map_err(internal)?;
+        q.build().execute(&mut *conn).await.map_err(db_err)?;
         Ok(first)
     }
     .await;

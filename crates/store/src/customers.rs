@@ -130,8 +130,10 @@ impl Db {
         actor: UserId,
         now: DateTime<Utc>,
     ) -> Result<Customer, Error> {
+        // Answer with what a later read will return: the store keeps milliseconds.
+        let now = sanbao_domain::time::to_store_precision(now);
         let region = fields.region(correction);
-        let id: i64 = write!(self, p => {
+        let created = write!(self, p => {
             let mut tx = p.begin().await.map_err(internal)?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO customers (name, address, region, region_reason, salesperson_id, notes, created_at, updated_at)
@@ -171,16 +173,14 @@ impl Db {
             insert_audit!(tx, "customer", id, "create", actor.0, ms(now), None::<String>,
                 None::<String>, json_text(&audit_view(&created)))?;
             tx.commit().await.map_err(internal)?;
-            id
+            created
         });
         tracing::info!(
-            customer_id = id,
+            customer_id = created.id.0,
             region = region.as_str(),
             "customer created"
         );
-        self.customer(CustomerId(id))
-            .await?
-            .ok_or(Error::NotFound("customer"))
+        Ok(created)
     }
 
     /// Replace a customer's fields and contacts, if nobody changed it since `version`.
@@ -194,6 +194,8 @@ impl Db {
         actor: UserId,
         now: DateTime<Utc>,
     ) -> Result<Customer, Error> {
+        // Answer with what a later read will return: the store keeps milliseconds.
+        let now = sanbao_domain::time::to_store_precision(now);
         let region = fields.region(correction);
         write!(self, p => {
             let mut tx = p.begin().await.map_err(internal)?;
@@ -300,14 +302,14 @@ impl Db {
         } else {
             String::new()
         };
-        let sql =
+        let sql = format!(
             "SELECT c.id, c.name, c.address, c.region,
                     (c.region_reason IS NOT NULL) AS region_corrected,
                     c.salesperson_id, u.display_name AS salesperson_name,
                     (SELECT k.name FROM customer_contacts k WHERE k.customer_id = c.id ORDER BY k.ordinal LIMIT 1) AS contact_name,
                     (SELECT k.phone FROM customer_contacts k WHERE k.customer_id = c.id ORDER BY k.ordinal LIMIT 1) AS contact_phone,
                     (SELECT COUNT(*) FROM tickets t WHERE t.customer_id = c.id
-                       AND t.status NOT IN ('resolved', 'closed', 'cancelled')) AS open_tickets
+                       AND t.status IN {working}) AS open_tickets
              FROM customers c LEFT JOIN users u ON u.id = c.salesperson_id
              WHERE ($1 = '' OR LOWER(c.name) LIKE $1 ESCAPE '\\' OR LOWER(c.address) LIKE $1 ESCAPE '\\'
                     OR EXISTS (SELECT 1 FROM customer_contacts k WHERE k.customer_id = c.id
@@ -315,8 +317,10 @@ impl Db {
                AND ($3 = '' OR c.region = $3)
                AND ($4 = 0 OR c.salesperson_id = $4)
                AND ($5 = 0 OR c.id < $5)
-             ORDER BY c.id DESC LIMIT $6";
-        read!(self, p => sqlx::query_as(sql)
+             ORDER BY c.id DESC LIMIT $6",
+            working = crate::tickets::WORKING.as_str()
+        );
+        read!(self, p => sqlx::query_as(&sql)
             .bind(&pattern)
             .bind(&digits_pattern)
             .bind(filter.region.map_or("", Region::as_str))

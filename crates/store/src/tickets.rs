@@ -10,6 +10,7 @@ use sanbao_domain::ticket::{
 };
 use sanbao_domain::{CustomerId, Error, Region, TicketId, UserId};
 use serde::Serialize;
+use std::sync::LazyLock;
 use tracing::instrument;
 
 #[derive(sqlx::FromRow)]
@@ -113,7 +114,16 @@ const ROW_COLS: &str = "t.id, t.kind, t.channel, t.status, t.customer_id, c.name
      FROM tickets t JOIN customers c ON c.id = t.customer_id \
      LEFT JOIN users a ON a.id = t.assignee_id LEFT JOIN users te ON te.id = t.technician_id";
 
-const WORKING: &str = "('open', 'in_progress', 'dispatched', 'on_site')";
+/// `('open', 'in_progress', …)`: the statuses still being worked on, as the domain says
+/// (`TicketStatus::is_finished`), for SQL.
+pub(crate) static WORKING: LazyLock<String> = LazyLock::new(|| {
+    let list: Vec<String> = TicketStatus::ALL
+        .iter()
+        .filter(|s| !s.is_finished())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    format!("({})", list.join(", "))
+});
 
 /// Ticket list filters. `open` keeps tickets still being worked on; `overdue` those whose
 /// nearest deadline has passed unmet.
@@ -175,7 +185,7 @@ impl Db {
     }
 
     /// One ticket in a transaction of its own.
-    pub(crate) async fn create_ticket_alone(&self, t: &NewTicket) -> Result<i64, Error> {
+    async fn create_ticket_alone(&self, t: &NewTicket) -> Result<i64, Error> {
         let next_due = t.deadlines.iter().map(|d| ms(d.due_at)).min();
         let id: i64 = write!(self, p => {
             let mut tx = p.begin().await.map_err(internal)?;
@@ -363,7 +373,7 @@ impl Db {
             push("t.id < $?", Arg::I(b), &mut n);
         }
         if f.open {
-            cond.push(format!("t.status IN {WORKING}"));
+            cond.push(format!("t.status IN {}", *WORKING));
         }
         n += 1;
         args.push(Arg::I(limit));
@@ -394,11 +404,12 @@ impl Db {
             Some(u) => ("AND (t.assignee_id = $1 OR t.technician_id = $1)", u.0),
             None => ("AND $1 = 0", 0),
         };
+        let working = WORKING.as_str();
         let counts_sql = format!(
             "SELECT COALESCE(SUM(CASE WHEN t.next_due_at < $2 THEN 1 ELSE 0 END), 0),
                     COALESCE(SUM(CASE WHEN t.next_due_at >= $2 AND t.next_due_at <= $3 THEN 1 ELSE 0 END), 0)
              FROM tickets t WHERE t.next_due_at IS NOT NULL {mine}");
-        let open_sql = format!("SELECT COUNT(*) FROM tickets t WHERE t.status IN {WORKING} {mine}");
+        let open_sql = format!("SELECT COUNT(*) FROM tickets t WHERE t.status IN {working} {mine}");
         let by_deadline_sql = format!(
             "SELECT {ROW_COLS} WHERE t.next_due_at IS NOT NULL {mine} ORDER BY t.next_due_at, t.id LIMIT $2"
         );
@@ -406,7 +417,7 @@ impl Db {
         // ticket before the sort and the limit.
         let without_sql = format!(
             "SELECT {ROW_COLS} WHERE t.id IN (SELECT t.id FROM tickets t
-               WHERE t.status IN {WORKING} AND t.next_due_at IS NULL {mine}
+               WHERE t.status IN {working} AND t.next_due_at IS NULL {mine}
                ORDER BY t.id DESC LIMIT $2)
              ORDER BY t.id DESC"
         );

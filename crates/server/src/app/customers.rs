@@ -4,7 +4,6 @@ use super::require;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use sanbao_domain::customer::{Customer, CustomerFields, CustomerInput, RegionCorrection};
-use sanbao_domain::time::to_store_precision;
 use sanbao_domain::user::User;
 use sanbao_domain::{CustomerId, Error, FieldErrors, Permission, Problem, Role, UserId};
 use sanbao_store::{CustomerFilter, CustomerSummary};
@@ -104,7 +103,6 @@ pub async fn update_customer(
     now: DateTime<Utc>,
 ) -> Result<Customer, Error> {
     require(actor, Permission::EditCustomers)?;
-    let now = to_store_precision(now);
     let current = state
         .db
         .customer(id)

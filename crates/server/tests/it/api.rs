@@ -1003,3 +1003,40 @@ async fn unknown_addresses_are_404_as_json_under_api_and_as_a_page_elsewhere() {
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.text.contains("<html"), "{}", page.text);
 }
+
+#[tokio::test]
+async fn what_a_write_answers_is_what_a_later_read_returns() {
+    let app = TestApp::new().await;
+    let token = app.token("clerk", "service_clerk").await;
+    let created = app
+        .call(
+            "POST",
+            "/api/v1/customers",
+            Some(&token),
+            Some(customer_body("甲", "杭州市上城区")),
+        )
+        .await
+        .json();
+    let read = app
+        .call(
+            "GET",
+            &format!("/api/v1/customers/{}", created["id"]),
+            Some(&token),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(created, read);
+    let c = created["id"].as_i64().unwrap();
+    let t = ticket(&app, &token, c, "emergency").await;
+    let read = app
+        .call(
+            "GET",
+            &format!("/api/v1/tickets/{}", t["id"]),
+            Some(&token),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(t, read);
+}

@@ -44,11 +44,18 @@ impl Harness {
                 }
             }
             Cleanup::Postgres { admin_url, name } => {
+                // FORCE ends sessions left in the database; a server worker attached to it
+                // for a moment (autovacuum) cannot be ended by a role without superuser, so
+                // retry briefly, and rather leave the database than fail the test.
                 let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
-                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&admin)
-                    .await
-                    .unwrap();
+                let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                for attempt in 1..=5 {
+                    match sqlx::query(&drop).execute(&admin).await {
+                        Ok(_) => break,
+                        Err(e) if attempt == 5 => eprintln!("could not drop {name}: {e}"),
+                        Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+                    }
+                }
                 admin.close().await;
             }
         }

@@ -152,6 +152,93 @@ pub struct Customer {
     pub version: i64,
 }
 
+impl Customer {
+    /// The fields an audit record compares (R1.4).
+    pub fn audit_view(&self) -> serde_json::Value {
+        serde_json::to_value(self)
+            .map(|mut v| {
+                if let Some(o) = v.as_object_mut() {
+                    for k in ["id", "created_at", "updated_at", "version"] {
+                        o.remove(k);
+                    }
+                }
+                v
+            })
+            .unwrap_or_default()
+    }
+
+    /// The record after an edit: new fields and region, the next version. The region is
+    /// the correction if one is given, else derived from the new address.
+    pub fn edited(
+        &self,
+        fields: CustomerFields,
+        correction: Option<RegionCorrection>,
+        now: DateTime<Utc>,
+    ) -> Customer {
+        Customer {
+            region: fields.region(correction.as_ref()),
+            fields,
+            region_correction: correction,
+            updated_at: crate::time::to_store_precision(now),
+            version: self.version + 1,
+            ..self.clone()
+        }
+    }
+
+    /// The audit action of going from `self` to `after`: `update_region` when how the
+    /// region was set changes, `update` otherwise.
+    pub fn edit_action(&self, after: &Customer) -> &'static str {
+        if self.region_changes(after) {
+            "update_region"
+        } else {
+            "update"
+        }
+    }
+
+    /// Whether going from `self` to `after` changes how the region was set.
+    pub fn region_changes(&self, after: &Customer) -> bool {
+        self.region != after.region || self.region_correction != after.region_correction
+    }
+}
+
+/// A line of the customer list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CustomerSummary {
+    pub id: CustomerId,
+    pub name: String,
+    pub address: String,
+    pub region: Region,
+    pub region_corrected: bool,
+    pub salesperson_id: Option<UserId>,
+    pub salesperson_name: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    /// Tickets still being worked on.
+    pub open_tickets: i64,
+}
+
+/// Customer list filters: text (name, address, contact name or phone), region, salesperson.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFilter {
+    pub q: Option<String>,
+    pub region: Option<Region>,
+    pub salesperson_id: Option<UserId>,
+}
+
+impl CustomerFilter {
+    /// The digits of the search text, when there are enough of them to look for a phone
+    /// number however it was typed.
+    pub fn phone_digits(&self) -> Option<String> {
+        let digits: String = self
+            .q
+            .as_deref()?
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        (digits.len() >= 3).then_some(digits)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 //! ([`Region::of_address`]), who may do what ([`role::Role::may`]), the ticket workflow
 //! ([`ticket::Ticket::apply`]).
 
+pub mod audit;
 pub mod customer;
 pub mod error;
 pub mod ids;

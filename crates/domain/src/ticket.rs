@@ -9,7 +9,7 @@ use crate::text;
 use crate::time::to_store_precision;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::fmt;
 
 /// A string enum with `ALL`, `as_str`, `parse`, serde in snake_case.
@@ -550,14 +550,32 @@ impl Ticket {
 
     /// The nearest unmet deadline while work is still going on: what the desk watches.
     pub fn next_due_at(&self) -> Option<DateTime<Utc>> {
+        self.next_due().map(|d| d.due_at)
+    }
+
+    /// The deadline [`Ticket::next_due_at`] names: the nearest unmet one while work goes on.
+    pub fn next_due(&self) -> Option<&Deadline> {
         if self.status.is_finished() {
             return None;
         }
         self.deadlines
             .iter()
             .filter(|d| d.met_at.is_none())
-            .map(|d| d.due_at)
-            .min()
+            .min_by_key(|d| d.due_at)
+    }
+
+    /// Where the ticket stands on the service desk: what the store records beside it so
+    /// lists can filter without re-deriving the rule.
+    pub fn desk_lane(&self) -> DeskLane {
+        if self.status.is_finished() {
+            DeskLane::Finished
+        } else if self.next_due().is_some() {
+            DeskLane::Running
+        } else if self.deadlines.is_empty() {
+            DeskLane::NoDeadline
+        } else {
+            DeskLane::DeadlinesMet
+        }
     }
 
     pub fn deadline(&self, kind: DeadlineKind) -> Option<&Deadline> {
@@ -701,28 +719,8 @@ impl Ticket {
     }
 }
 
-/// Before and after, keeping only what changed: what an audit record stores (R1.4).
-pub fn changed_fields(before: &Value, after: &Value) -> (Value, Value) {
-    let (Some(b), Some(a)) = (before.as_object(), after.as_object()) else {
-        return (before.clone(), after.clone());
-    };
-    let mut out_b = Map::new();
-    let mut out_a = Map::new();
-    for (k, av) in a {
-        let bv = b.get(k).unwrap_or(&Value::Null);
-        if bv != av {
-            out_b.insert(k.clone(), bv.clone());
-            out_a.insert(k.clone(), av.clone());
-        }
-    }
-    for (k, bv) in b {
-        if !a.contains_key(k) {
-            out_b.insert(k.clone(), bv.clone());
-            out_a.insert(k.clone(), Value::Null);
-        }
-    }
-    (Value::Object(out_b), Value::Object(out_a))
-}
+mod list;
+pub use list::{Dashboard, DeskBounds, DeskLane, TicketFilter, TicketSummary};
 
 #[cfg(test)]
 mod tests;

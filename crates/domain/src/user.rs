@@ -18,6 +18,24 @@ pub struct User {
     pub version: i64,
 }
 
+/// A signed-in session: web (cookie + CSRF token) or API (bearer token). Only the token's
+/// hash is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token_hash: String,
+    pub user_id: UserId,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Failed sign-ins in a row for a user name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginFailure {
+    pub failures: i64,
+    pub last_failed_at: DateTime<Utc>,
+}
+
 pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 128;
 
@@ -101,9 +119,37 @@ pub fn login_lockout_secs(failures: i64) -> i64 {
     (2_i64 << steps).min(15 * 60)
 }
 
+/// Failed sign-ins older than this no longer count.
+pub const LOGIN_FAILURE_WINDOW: chrono::Duration = chrono::Duration::minutes(15);
+
+impl LoginFailure {
+    /// Seconds to wait before the next attempt may be checked, if the name is locked now.
+    pub fn retry_after_secs(&self, now: DateTime<Utc>) -> Option<i64> {
+        let until =
+            self.last_failed_at + chrono::Duration::seconds(login_lockout_secs(self.failures));
+        (self.last_failed_at > now - LOGIN_FAILURE_WINDOW && until > now)
+            .then(|| (until - now).num_seconds().max(1))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_is_locked_only_within_the_window_and_after_free_failures() {
+        let now = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        let f = |failures, secs_ago| LoginFailure {
+            failures,
+            last_failed_at: now - chrono::Duration::seconds(secs_ago),
+        };
+        assert_eq!(f(4, 0).retry_after_secs(now), None);
+        assert_eq!(f(5, 0).retry_after_secs(now), Some(2));
+        assert_eq!(f(5, 1).retry_after_secs(now), Some(1));
+        assert_eq!(f(5, 2).retry_after_secs(now), None);
+        assert_eq!(f(15, 60).retry_after_secs(now), Some(15 * 60 - 60));
+        assert_eq!(f(15, 16 * 60).retry_after_secs(now), None);
+    }
 
     #[test]
     fn usernames() {

@@ -1,9 +1,9 @@
 //! The command line: `serve` (default), `migrate`, `user add`.
 
+use crate::app::AppState;
+use crate::app::sessions::random_token;
 use crate::app::users::add_user;
-use crate::auth::random_token;
 use crate::config::{Config, Secret};
-use crate::state::AppState;
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
 use sanbao_domain::user::NewUser;
@@ -11,7 +11,6 @@ use sanbao_store::Db;
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 /// Sanbao (三包): after-sales service for power-distribution equipment — customers,
 /// tickets and the deadlines promised to them.
@@ -285,7 +284,10 @@ async fn bench_seed(
 
 /// Create `admin` on an empty database.
 pub async fn ensure_admin(state: &AppState) -> Result<(), String> {
-    if state.db.count_users().await.map_err(|e| e.to_string())? > 0 {
+    if crate::app::users::any_user(state)
+        .await
+        .map_err(|e| e.to_string())?
+    {
         return Ok(());
     }
     let (password, shown) = match &state.config.admin_password {
@@ -294,7 +296,7 @@ pub async fn ensure_admin(state: &AppState) -> Result<(), String> {
     };
     let admin = NewUser::parse("admin", "Administrator", "admin", &password)
         .map_err(|e| format!("SANBAO_ADMIN_PASSWORD: {e}"))?;
-    add_user(state, &admin, &password, Utc::now())
+    add_user(state, &admin, &password, state.now())
         .await
         .map_err(|e| e.to_string())?;
     if shown {
@@ -315,31 +317,22 @@ async fn serve(state: AppState, demo: bool) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(&state.config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", state.config.listen))?;
-    tracing::info!(listen = %state.config.listen, backend = state.db.backend(), "sanbao is serving");
+    tracing::info!(listen = %state.config.listen, backend = state.backend(), "sanbao is serving");
     println!("Sanbao is serving on http://{}", state.config.listen);
-    let janitor = tokio::spawn(housekeeping(state.clone()));
-    let db = state.db.clone();
+    let jobs = crate::jobs::Runner::start(
+        state.clone(),
+        crate::jobs::instance_name(),
+        &crate::jobs::Schedule::default(),
+    );
+    let app_state = state.clone();
     axum::serve(listener, crate::app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;
-    janitor.abort();
-    db.close().await;
+    jobs.stop().await;
+    app_state.close().await;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// Periodic chores: forget expired sessions.
-async fn housekeeping(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
-    loop {
-        tick.tick().await;
-        match state.db.delete_expired_sessions(Utc::now()).await {
-            Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "session cleanup failed"),
-        }
-    }
 }
 
 async fn shutdown_signal() {

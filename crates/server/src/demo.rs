@@ -8,14 +8,14 @@
 //! domain computes them from each ticket's kind, region and time of receipt.
 
 use crate::app;
+use crate::app::AppState;
 use crate::app::customers::CorrectionInput;
-use crate::state::AppState;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use sanbao_domain::customer::{ContactInput, CustomerFields, CustomerInput};
+use sanbao_domain::customer::CustomerFilter;
+use sanbao_domain::customer::{ContactInput, CustomerInput};
 use sanbao_domain::ticket::{Channel, EventInput, EventType, NewTicket, TicketInput, TicketKind};
 use sanbao_domain::user::{NewUser, User};
 use sanbao_domain::{CustomerId, Error, Region, Role, time};
-use sanbao_store::CustomerFilter;
 use std::sync::Arc;
 
 /// The password of every demo account.
@@ -1888,11 +1888,14 @@ pub async fn bench_seed(
             }],
             ..CustomerInput::default()
         };
-        let fields = CustomerFields::parse(&input)?;
-        let c = state
-            .db
-            .create_customer(&fields, None, creator.id, now - Duration::days(400))
-            .await?;
+        let c = app::customers::create_customer(
+            state,
+            creator,
+            &input,
+            &CorrectionInput::default(),
+            now - Duration::days(400),
+        )
+        .await?;
         made.push((c.id, c.region));
     }
     let made = Arc::new(made);

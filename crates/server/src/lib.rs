@@ -2,14 +2,13 @@
 //! command line. Domain rules live in `sanbao-domain`; storage in `sanbao-store`.
 
 pub mod app;
-pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod http;
 pub mod i18n;
+pub mod jobs;
 pub mod metrics;
-pub mod state;
 
+pub use app::AppState;
 pub use http::app;
-pub use state::AppState;

@@ -1,50 +1,13 @@
 //! The audit trail (R1.4): append-only, written in the same transaction as the change.
 
-use crate::{Db, at, internal, read};
-use chrono::{DateTime, Utc};
+use crate::{Db, Tx, at, db_err, internal, ms, on_tx, read};
+use sanbao_domain::audit::{AuditEntry, NewAuditEntry};
 use sanbao_domain::{Error, UserId};
 use serde_json::Value;
 use tracing::instrument;
 
-/// One recorded change: who, when, what before, what after.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct AuditEntry {
-    pub id: i64,
-    pub entity: String,
-    pub entity_id: i64,
-    pub action: String,
-    pub actor_id: Option<UserId>,
-    pub actor_name: Option<String>,
-    pub at: DateTime<Utc>,
-    pub note: Option<String>,
-    pub before: Value,
-    pub after: Value,
-}
-
-/// Insert one audit record inside the transaction `$tx`.
-macro_rules! insert_audit {
-    ($tx:expr, $entity:expr, $entity_id:expr, $action:expr, $actor:expr, $at:expr, $note:expr, $before:expr, $after:expr) => {
-        sqlx::query(
-            "INSERT INTO audit_log (entity, entity_id, action, actor_id, at, note, before, after)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind($entity)
-        .bind($entity_id)
-        .bind($action)
-        .bind($actor)
-        .bind($at)
-        .bind($note)
-        .bind($before)
-        .bind($after)
-        .execute(&mut *$tx)
-        .await
-        .map_err($crate::db_err)
-    };
-}
-pub(crate) use insert_audit;
-
 /// JSON text for the audit columns; `null` stays SQL NULL.
-pub(crate) fn json_text(v: &Value) -> Option<String> {
+fn json_text(v: &Value) -> Option<String> {
     (!v.is_null()).then(|| v.to_string())
 }
 
@@ -60,6 +23,37 @@ struct Row {
     note: Option<String>,
     before: Option<String>,
     after: Option<String>,
+}
+
+impl Tx {
+    /// Record changes, in this transaction.
+    pub async fn audit_many(&mut self, entries: &[NewAuditEntry]) -> Result<(), Error> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        on_tx!(self, c, B => {
+            let mut q = sqlx::QueryBuilder::<B>::new(
+                "INSERT INTO audit_log (entity, entity_id, action, actor_id, at, note, before, after) ",
+            );
+            q.push_values(entries, |mut b, e| {
+                b.push_bind(e.entity)
+                    .push_bind(e.entity_id)
+                    .push_bind(e.action.clone())
+                    .push_bind(e.actor_id.map(|u| u.0))
+                    .push_bind(ms(e.at))
+                    .push_bind(e.note.clone())
+                    .push_bind(json_text(&e.before))
+                    .push_bind(json_text(&e.after));
+            });
+            q.build().execute(c).await.map_err(db_err)?;
+        });
+        Ok(())
+    }
+
+    /// Record one change, in this transaction.
+    pub async fn audit(&mut self, entry: &NewAuditEntry) -> Result<(), Error> {
+        self.audit_many(std::slice::from_ref(entry)).await
+    }
 }
 
 impl Db {

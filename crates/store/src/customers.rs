@@ -1,12 +1,12 @@
 //! The customer archive (R5.2).
 
-use crate::audit::{insert_audit, json_text};
-use crate::{Db, at, db_err, internal, ms, read, write};
+use crate::sql::{WORKING_LANES, like_pattern};
+use crate::{Db, Tx, at, db_err, internal, ms, on_tx, parse, read};
 use chrono::{DateTime, Utc};
-use sanbao_domain::customer::{Contact, Customer, CustomerFields, RegionCorrection};
-use sanbao_domain::ticket::changed_fields;
+use sanbao_domain::customer::{
+    Contact, Customer, CustomerFields, CustomerFilter, CustomerSummary, RegionCorrection,
+};
 use sanbao_domain::{CustomerId, Error, Region, UserId};
-use serde::Serialize;
 use tracing::instrument;
 
 #[derive(sqlx::FromRow)]
@@ -41,7 +41,7 @@ const INSERT_CONTACT: &str = "INSERT INTO customer_contacts \
      VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 fn region_of(s: &str) -> Result<Region, Error> {
-    Region::parse(s).ok_or_else(|| crate::corrupt("region", s))
+    parse("region", s, Region::parse)
 }
 
 fn to_customer(r: CustomerRow, contacts: Vec<ContactRow>) -> Result<Customer, Error> {
@@ -74,197 +74,158 @@ fn to_customer(r: CustomerRow, contacts: Vec<ContactRow>) -> Result<Customer, Er
     })
 }
 
-fn audit_view(c: &Customer) -> serde_json::Value {
-    serde_json::to_value(c)
-        .map(|mut v| {
-            if let Some(o) = v.as_object_mut() {
-                for k in ["id", "created_at", "updated_at", "version"] {
-                    o.remove(k);
-                }
-            }
-            v
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: i64,
+    name: String,
+    address: String,
+    region: String,
+    region_corrected: bool,
+    salesperson_id: Option<i64>,
+    salesperson_name: Option<String>,
+    contact_name: Option<String>,
+    contact_phone: Option<String>,
+    open_tickets: i64,
+}
+
+impl TryFrom<SummaryRow> for CustomerSummary {
+    type Error = Error;
+    fn try_from(r: SummaryRow) -> Result<CustomerSummary, Error> {
+        Ok(CustomerSummary {
+            id: CustomerId(r.id),
+            name: r.name,
+            address: r.address,
+            region: region_of(&r.region)?,
+            region_corrected: r.region_corrected,
+            salesperson_id: r.salesperson_id.map(UserId),
+            salesperson_name: r.salesperson_name,
+            contact_name: r.contact_name,
+            contact_phone: r.contact_phone,
+            open_tickets: r.open_tickets,
         })
-        .unwrap_or_default()
+    }
 }
 
-/// A line of the customer list.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct CustomerSummary {
-    pub id: i64,
-    pub name: String,
-    pub address: String,
-    pub region: String,
-    pub region_corrected: bool,
-    pub salesperson_id: Option<i64>,
-    pub salesperson_name: Option<String>,
-    pub contact_name: Option<String>,
-    pub contact_phone: Option<String>,
-    pub open_tickets: i64,
-}
-
-/// Customer list filters: text (name, address, contact name or phone), region, salesperson.
-#[derive(Debug, Clone, Default)]
-pub struct CustomerFilter {
-    pub q: Option<String>,
-    pub region: Option<Region>,
-    pub salesperson_id: Option<UserId>,
-}
-
-/// `%text%` for LIKE, with LIKE's own wildcards taken literally.
-pub(crate) fn like_pattern(s: &str) -> String {
-    let escaped = s
-        .trim()
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
-impl Db {
+impl Tx {
+    /// Write a new customer with its contacts; answers with the record as a later read
+    /// returns it (instants at the store's millisecond precision).
     #[instrument(skip_all)]
-    pub async fn create_customer(
-        &self,
+    pub async fn insert_customer(
+        &mut self,
         fields: &CustomerFields,
         correction: Option<&RegionCorrection>,
-        actor: UserId,
         now: DateTime<Utc>,
     ) -> Result<Customer, Error> {
-        // Answer with what a later read will return: the store keeps milliseconds.
         let now = sanbao_domain::time::to_store_precision(now);
         let region = fields.region(correction);
-        let created = write!(self, p => {
-            let mut tx = p.begin().await.map_err(internal)?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO customers (name, address, region, region_reason, salesperson_id, notes, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id")
-                .bind(&fields.name)
-                .bind(&fields.address)
-                .bind(region.as_str())
-                .bind(correction.map(|c| c.reason.as_str()))
-                .bind(fields.salesperson_id.map(|u| u.0))
-                .bind(&fields.notes)
-                .bind(ms(now))
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            for (i, c) in fields.contacts.iter().enumerate() {
-                sqlx::query(INSERT_CONTACT)
-                    .bind(id)
-                    .bind(i64::try_from(i).unwrap_or_default())
-                    .bind(&c.name)
-                    .bind(&c.phone)
-                    .bind(&c.phone_digits)
-                    .bind(&c.email)
-                    .bind(&c.position)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            }
-            let created = Customer {
-                id: CustomerId(id),
-                fields: fields.clone(),
-                region,
-                region_correction: correction.cloned(),
-                created_at: now,
-                updated_at: now,
-                version: 1,
-            };
-            insert_audit!(tx, "customer", id, "create", actor.0, ms(now), None::<String>,
-                None::<String>, json_text(&audit_view(&created)))?;
-            tx.commit().await.map_err(internal)?;
-            created
-        });
+        let id: i64 = on_tx!(self, c => sqlx::query_scalar(
+            "INSERT INTO customers (name, address, region, region_reason, salesperson_id, notes, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id")
+            .bind(&fields.name)
+            .bind(&fields.address)
+            .bind(region.as_str())
+            .bind(correction.map(|c| c.reason.as_str()))
+            .bind(fields.salesperson_id.map(|u| u.0))
+            .bind(&fields.notes)
+            .bind(ms(now))
+            .fetch_one(c)
+            .await
+            .map_err(db_err))?;
+        self.insert_contacts(id, fields).await?;
         tracing::info!(
-            customer_id = created.id.0,
+            customer_id = id,
             region = region.as_str(),
             "customer created"
         );
-        Ok(created)
-    }
-
-    /// Replace a customer's fields and contacts, if nobody changed it since `version`.
-    #[instrument(skip_all, fields(%id))]
-    pub async fn update_customer(
-        &self,
-        id: CustomerId,
-        version: i64,
-        fields: &CustomerFields,
-        correction: Option<&RegionCorrection>,
-        actor: UserId,
-        now: DateTime<Utc>,
-    ) -> Result<Customer, Error> {
-        // Answer with what a later read will return: the store keeps milliseconds.
-        let now = sanbao_domain::time::to_store_precision(now);
-        let region = fields.region(correction);
-        write!(self, p => {
-            let mut tx = p.begin().await.map_err(internal)?;
-            let row: Option<CustomerRow> = sqlx::query_as(SELECT_CUSTOMER)
-                .bind(id.0).fetch_optional(&mut *tx).await.map_err(internal)?;
-            let Some(row) = row else { return Err(Error::NotFound("customer")) };
-            if row.version != version {
-                return Err(Error::Conflict(format!(
-                    "customer {id} was changed by someone else (version {} now, {version} given)", row.version)));
-            }
-            let contacts: Vec<ContactRow> = sqlx::query_as(SELECT_CONTACTS)
-                .bind(id.0).fetch_all(&mut *tx).await.map_err(internal)?;
-            let before = to_customer(row, contacts)?;
-            let after = Customer {
-                fields: fields.clone(),
-                region,
-                region_correction: correction.cloned(),
-                updated_at: now,
-                version: version + 1,
-                ..before.clone()
-            };
-            let (b, a) = changed_fields(&audit_view(&before), &audit_view(&after));
-            if a.as_object().is_none_or(serde_json::Map::is_empty) {
-                return Ok(before);
-            }
-            sqlx::query(
-                "UPDATE customers SET name = $1, address = $2, region = $3, region_reason = $4,
-                   salesperson_id = $5, notes = $6, updated_at = $7, version = version + 1
-                 WHERE id = $8 AND version = $9")
-                .bind(&fields.name)
-                .bind(&fields.address)
-                .bind(region.as_str())
-                .bind(correction.map(|c| c.reason.as_str()))
-                .bind(fields.salesperson_id.map(|u| u.0))
-                .bind(&fields.notes)
-                .bind(ms(now))
-                .bind(id.0)
-                .bind(version)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            sqlx::query("DELETE FROM customer_contacts WHERE customer_id = $1")
-                .bind(id.0).execute(&mut *tx).await.map_err(internal)?;
-            for (i, c) in fields.contacts.iter().enumerate() {
-                sqlx::query(INSERT_CONTACT)
-                    .bind(id.0)
-                    .bind(i64::try_from(i).unwrap_or_default())
-                    .bind(&c.name)
-                    .bind(&c.phone)
-                    .bind(&c.phone_digits)
-                    .bind(&c.email)
-                    .bind(&c.position)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            }
-            let action = if before.region != after.region || before.region_correction != after.region_correction {
-                "update_region"
-            } else {
-                "update"
-            };
-            insert_audit!(tx, "customer", id.0, action, actor.0, ms(now),
-                correction.map(|c| c.reason.clone()), json_text(&b), json_text(&a))?;
-            tx.commit().await.map_err(internal)?;
-            tracing::info!(customer_id = id.0, action, "customer updated");
-            Ok(after)
+        Ok(Customer {
+            id: CustomerId(id),
+            fields: fields.clone(),
+            region,
+            region_correction: correction.cloned(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
         })
     }
 
+    async fn insert_contacts(&mut self, id: i64, fields: &CustomerFields) -> Result<(), Error> {
+        for (i, k) in fields.contacts.iter().enumerate() {
+            on_tx!(self, c => sqlx::query(INSERT_CONTACT)
+                .bind(id)
+                .bind(i64::try_from(i).unwrap_or_default())
+                .bind(&k.name)
+                .bind(&k.phone)
+                .bind(&k.phone_digits)
+                .bind(&k.email)
+                .bind(&k.position)
+                .execute(c)
+                .await
+                .map(|_| ())
+                .map_err(db_err))?;
+        }
+        Ok(())
+    }
+
+    /// A customer as this transaction sees it.
+    pub async fn customer(&mut self, id: CustomerId) -> Result<Option<Customer>, Error> {
+        on_tx!(self, c => {
+            let row: Option<CustomerRow> = sqlx::query_as(SELECT_CUSTOMER)
+                .bind(id.0).fetch_optional(&mut *c).await.map_err(internal)?;
+            let Some(row) = row else { return Ok(None) };
+            let contacts: Vec<ContactRow> = sqlx::query_as(SELECT_CONTACTS)
+                .bind(id.0).fetch_all(&mut *c).await.map_err(internal)?;
+            to_customer(row, contacts).map(Some)
+        })
+    }
+
+    /// Write `after` over `before`, if nobody changed the record since `before` was read
+    /// (its `version`): otherwise a conflict, and nothing is written.
+    #[instrument(skip_all, fields(id = %before.id))]
+    pub async fn update_customer(
+        &mut self,
+        before: &Customer,
+        after: &Customer,
+    ) -> Result<(), Error> {
+        let f = &after.fields;
+        let n = on_tx!(self, c => sqlx::query(
+            "UPDATE customers SET name = $1, address = $2, region = $3, region_reason = $4,
+               salesperson_id = $5, notes = $6, updated_at = $7, version = $8
+             WHERE id = $9 AND version = $10")
+            .bind(&f.name)
+            .bind(&f.address)
+            .bind(after.region.as_str())
+            .bind(after.region_correction.as_ref().map(|c| c.reason.as_str()))
+            .bind(f.salesperson_id.map(|u| u.0))
+            .bind(&f.notes)
+            .bind(ms(after.updated_at))
+            .bind(after.version)
+            .bind(before.id.0)
+            .bind(before.version)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db_err))?;
+        if n == 0 {
+            return Err(Error::Conflict(format!(
+                "customer {} was changed by someone else since version {}",
+                before.id, before.version
+            )));
+        }
+        if before.fields.contacts != after.fields.contacts {
+            on_tx!(self, c => sqlx::query("DELETE FROM customer_contacts WHERE customer_id = $1")
+                .bind(before.id.0).execute(c).await.map(|_| ()).map_err(internal))?;
+            self.insert_contacts(before.id.0, f).await?;
+        }
+        tracing::info!(
+            customer_id = before.id.0,
+            version = after.version,
+            "customer updated"
+        );
+        Ok(())
+    }
+}
+
+impl Db {
     #[instrument(skip_all, fields(%id))]
     pub async fn customer(&self, id: CustomerId) -> Result<Option<Customer>, Error> {
         read!(self, p => {
@@ -294,14 +255,10 @@ impl Db {
     ) -> Result<Vec<CustomerSummary>, Error> {
         let q = filter.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let pattern = q.map(like_pattern).unwrap_or_default();
-        let digits: String = q
-            .map(|s| s.chars().filter(char::is_ascii_digit).collect())
+        let digits_pattern = filter
+            .phone_digits()
+            .map(|d| format!("%{d}%"))
             .unwrap_or_default();
-        let digits_pattern = if digits.len() >= 3 {
-            format!("%{digits}%")
-        } else {
-            String::new()
-        };
         let sql = format!(
             "SELECT c.id, c.name, c.address, c.region,
                     (c.region_reason IS NOT NULL) AS region_corrected,
@@ -309,7 +266,7 @@ impl Db {
                     (SELECT k.name FROM customer_contacts k WHERE k.customer_id = c.id ORDER BY k.ordinal LIMIT 1) AS contact_name,
                     (SELECT k.phone FROM customer_contacts k WHERE k.customer_id = c.id ORDER BY k.ordinal LIMIT 1) AS contact_phone,
                     (SELECT COUNT(*) FROM tickets t WHERE t.customer_id = c.id
-                       AND t.status IN {working}) AS open_tickets
+                       AND t.desk_lane IN {working}) AS open_tickets
              FROM customers c LEFT JOIN users u ON u.id = c.salesperson_id
              WHERE ($1 = '' OR LOWER(c.name) LIKE $1 ESCAPE '\\' OR LOWER(c.address) LIKE $1 ESCAPE '\\'
                     OR EXISTS (SELECT 1 FROM customer_contacts k WHERE k.customer_id = c.id
@@ -318,9 +275,9 @@ impl Db {
                AND ($4 = 0 OR c.salesperson_id = $4)
                AND ($5 = 0 OR c.id < $5)
              ORDER BY c.id DESC LIMIT $6",
-            working = crate::tickets::WORKING.as_str()
+            working = WORKING_LANES.as_str()
         );
-        read!(self, p => sqlx::query_as(&sql)
+        let rows: Vec<SummaryRow> = read!(self, p => sqlx::query_as(&sql)
             .bind(&pattern)
             .bind(&digits_pattern)
             .bind(filter.region.map_or("", Region::as_str))
@@ -329,6 +286,7 @@ impl Db {
             .bind(limit)
             .fetch_all(p)
             .await
-            .map_err(internal))
+            .map_err(internal))?;
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 }

@@ -16,13 +16,13 @@ use std::time::Duration;
 mod audit;
 mod batch;
 mod customers;
+mod leases;
+mod outbox;
+mod sql;
 mod tickets;
 mod users;
 
-pub use audit::AuditEntry;
-pub use customers::{CustomerFilter, CustomerSummary};
-pub use tickets::{Dashboard, TicketFilter, TicketRow};
-pub use users::{LoginFailure, Session};
+pub use outbox::{NewOutboxMessage, OutboxMessage, OutboxStats};
 
 /// Run `$body` with `$p` bound to the pool that reads.
 macro_rules! read {
@@ -50,7 +50,55 @@ macro_rules! write {
         }
     };
 }
-pub(crate) use {read, write};
+/// Run `$body` with `$c` bound to the transaction's connection (and, in the second form,
+/// `$db` to the backend's sqlx type, for `QueryBuilder::<$db>`).
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        $crate::on_tx!($tx, $c, _Backend => $body)
+    };
+    ($tx:expr, $c:ident, $db:ident => $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => {
+                #[allow(dead_code)]
+                type $db = sqlx::Sqlite;
+                let $c = &mut **t;
+                $body
+            }
+            $crate::Tx::Postgres(t) => {
+                #[allow(dead_code)]
+                type $db = sqlx::Postgres;
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use {on_tx, read, write};
+
+/// One transaction, whichever backend: a use case loads, decides, and writes its records,
+/// their audit entries and their outbox messages through it, then commits. Dropped without
+/// [`Tx::commit`], it rolls back.
+#[derive(Debug)]
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), Error> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await.map_err(internal),
+            Tx::Postgres(t) => t.commit().await.map_err(internal),
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Tx::Sqlite(_) => "sqlite",
+            Tx::Postgres(_) => "postgres",
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct SqliteDb {
@@ -153,6 +201,14 @@ impl Db {
         }
     }
 
+    /// Start a transaction for one use case (on SQLite, on the one writer connection).
+    pub async fn begin(&self) -> Result<Tx, Error> {
+        match self {
+            Db::Sqlite(s) => s.write.begin().await.map(Tx::Sqlite).map_err(internal),
+            Db::Postgres(p) => p.begin().await.map(Tx::Postgres).map_err(internal),
+        }
+    }
+
     pub fn backend(&self) -> &'static str {
         match self {
             Db::Sqlite(_) => "sqlite",
@@ -230,4 +286,9 @@ pub(crate) fn at(ms: i64) -> chrono::DateTime<chrono::Utc> {
 /// else. Internal, never the caller's fault.
 pub(crate) fn corrupt(what: &str, value: &str) -> Error {
     internal(format!("stored {what} {value:?} is not known"))
+}
+
+/// A stored name read back through the domain's `parse`.
+pub(crate) fn parse<T>(what: &str, s: &str, f: impl Fn(&str) -> Option<T>) -> Result<T, Error> {
+    f(s).ok_or_else(|| corrupt(what, s))
 }

@@ -1,16 +1,18 @@
 //! Tickets, their deadlines, and the service desk's view of them (R3.3–R3.7, R6.1).
+//!
+//! Beside each ticket the store keeps what the domain computed of it — `next_due_at`,
+//! `next_due_kind` and `desk_lane` — so lists and the desk filter by stored columns and
+//! never re-derive a rule in SQL.
 
-use crate::audit::{insert_audit, json_text};
-use crate::customers::like_pattern;
-use crate::{Db, at, db_err, internal, ms, read, write};
+use crate::sql::{Arg, WORKING_LANES, bind_all, like_pattern};
+use crate::{Db, Tx, at, db_err, internal, ms, on_tx, parse, read};
 use chrono::{DateTime, Utc};
+use sanbao_domain::audit::NewAuditEntry;
 use sanbao_domain::ticket::{
-    Channel, Deadline, DeadlineKind, EventType, NewTicket, Ticket, TicketKind, TicketStatus,
-    changed_fields,
+    Channel, Dashboard, Deadline, DeadlineKind, DeskBounds, DeskLane, NewTicket, Ticket,
+    TicketFilter, TicketKind, TicketStatus, TicketSummary,
 };
 use sanbao_domain::{CustomerId, Error, Region, TicketId, UserId};
-use serde::Serialize;
-use std::sync::LazyLock;
 use tracing::instrument;
 
 #[derive(sqlx::FromRow)]
@@ -35,11 +37,14 @@ struct TicketDbRow {
     version: i64,
 }
 
+/// A ticket joined with one of its deadlines (none for kinds without deadlines).
 #[derive(sqlx::FromRow)]
-struct DeadlineRow {
-    kind: String,
-    due_at: i64,
-    met_at: Option<i64>,
+struct TicketWithDeadline {
+    #[sqlx(flatten)]
+    ticket: TicketDbRow,
+    d_kind: Option<String>,
+    d_due_at: Option<i64>,
+    d_met_at: Option<i64>,
 }
 
 const SELECT_TICKET_WITH_DEADLINES: &str = "SELECT t.id, t.kind, t.channel, t.customer_id, \
@@ -49,12 +54,22 @@ const SELECT_TICKET_WITH_DEADLINES: &str = "SELECT t.id, t.kind, t.channel, t.cu
      FROM tickets t LEFT JOIN ticket_deadlines d ON d.ticket_id = t.id \
      WHERE t.id = $1 ORDER BY d.due_at";
 
-fn parse<T>(what: &str, s: &str, f: impl Fn(&str) -> Option<T>) -> Result<T, Error> {
-    f(s).ok_or_else(|| crate::corrupt(what, s))
-}
-
-fn to_ticket(r: TicketDbRow, deadlines: Vec<DeadlineRow>) -> Result<Ticket, Error> {
-    Ok(Ticket {
+/// The rows of [`SELECT_TICKET_WITH_DEADLINES`] as one ticket.
+fn to_ticket(rows: Vec<TicketWithDeadline>) -> Result<Option<Ticket>, Error> {
+    let mut deadlines = Vec::with_capacity(rows.len());
+    let mut ticket = None;
+    for r in rows {
+        if let (Some(kind), Some(due_at)) = (r.d_kind, r.d_due_at) {
+            deadlines.push(Deadline {
+                kind: parse("deadline kind", &kind, DeadlineKind::parse)?,
+                due_at: at(due_at),
+                met_at: r.d_met_at.map(at),
+            });
+        }
+        ticket.get_or_insert(r.ticket);
+    }
+    let Some(r) = ticket else { return Ok(None) };
+    Ok(Some(Ticket {
         id: TicketId(r.id),
         kind: parse("ticket kind", &r.kind, TicketKind::parse)?,
         channel: parse("channel", &r.channel, Channel::parse)?,
@@ -69,105 +84,219 @@ fn to_ticket(r: TicketDbRow, deadlines: Vec<DeadlineRow>) -> Result<Ticket, Erro
         opinion: r.opinion,
         reply: r.reply,
         resolution: r.resolution,
-        deadlines: deadlines
-            .into_iter()
-            .map(|d| {
-                Ok(Deadline {
-                    kind: parse("deadline kind", &d.kind, DeadlineKind::parse)?,
-                    due_at: at(d.due_at),
-                    met_at: d.met_at.map(at),
-                })
-            })
-            .collect::<Result<_, Error>>()?,
+        deadlines,
         created_by: UserId(r.created_by),
         created_at: at(r.created_at),
         updated_at: at(r.updated_at),
         version: r.version,
-    })
+    }))
 }
 
-/// A line of a ticket list or of the service desk.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct TicketRow {
-    pub id: i64,
-    pub kind: String,
-    pub channel: String,
-    pub status: String,
-    pub customer_id: i64,
-    pub customer_name: String,
-    pub summary: String,
-    pub site_region: String,
-    pub received_at: i64,
-    /// The nearest unmet deadline while work goes on (epoch ms).
-    pub next_due_at: Option<i64>,
-    pub next_due_kind: Option<String>,
-    pub assignee_id: Option<i64>,
-    pub assignee_name: Option<String>,
-    pub technician_name: Option<String>,
+/// A line of a list as read; [`TicketSummary`] once checked.
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: i64,
+    kind: String,
+    channel: String,
+    status: String,
+    customer_id: i64,
+    customer_name: String,
+    summary: String,
+    site_region: String,
+    received_at: i64,
+    next_due_at: Option<i64>,
+    next_due_kind: Option<String>,
+    desk_lane: String,
+    assignee_id: Option<i64>,
+    assignee_name: Option<String>,
+    technician_name: Option<String>,
 }
 
-const ROW_COLS: &str = "t.id, t.kind, t.channel, t.status, t.customer_id, c.name AS customer_name, \
-     t.summary, t.site_region, t.received_at, t.next_due_at, \
-     (SELECT d.kind FROM ticket_deadlines d WHERE d.ticket_id = t.id AND d.met_at IS NULL \
-        ORDER BY d.due_at LIMIT 1) AS next_due_kind, \
-     t.assignee_id, a.display_name AS assignee_name, te.display_name AS technician_name \
+impl TryFrom<SummaryRow> for TicketSummary {
+    type Error = Error;
+    fn try_from(r: SummaryRow) -> Result<TicketSummary, Error> {
+        Ok(TicketSummary {
+            id: TicketId(r.id),
+            kind: parse("ticket kind", &r.kind, TicketKind::parse)?,
+            channel: parse("channel", &r.channel, Channel::parse)?,
+            status: parse("ticket status", &r.status, TicketStatus::parse)?,
+            customer_id: CustomerId(r.customer_id),
+            customer_name: r.customer_name,
+            summary: r.summary,
+            site_region: parse("region", &r.site_region, Region::parse)?,
+            received_at: at(r.received_at),
+            next_due_at: r.next_due_at.map(at),
+            next_due_kind: r
+                .next_due_kind
+                .map(|k| parse("deadline kind", &k, DeadlineKind::parse))
+                .transpose()?,
+            desk_lane: parse("desk lane", &r.desk_lane, DeskLane::parse)?,
+            assignee_id: r.assignee_id.map(UserId),
+            assignee_name: r.assignee_name,
+            technician_name: r.technician_name,
+        })
+    }
+}
+
+fn summaries(rows: Vec<SummaryRow>) -> Result<Vec<TicketSummary>, Error> {
+    rows.into_iter().map(TryInto::try_into).collect()
+}
+
+const SUMMARY_COLS: &str = "t.id, t.kind, t.channel, t.status, t.customer_id, \
+     c.name AS customer_name, t.summary, t.site_region, t.received_at, t.next_due_at, \
+     t.next_due_kind, t.desk_lane, t.assignee_id, a.display_name AS assignee_name, \
+     te.display_name AS technician_name \
      FROM tickets t JOIN customers c ON c.id = t.customer_id \
      LEFT JOIN users a ON a.id = t.assignee_id LEFT JOIN users te ON te.id = t.technician_id";
 
-/// `('open', 'in_progress', …)`: the statuses still being worked on, as the domain says
-/// (`TicketStatus::is_finished`), for SQL.
-pub(crate) static WORKING: LazyLock<String> = LazyLock::new(|| {
-    let list: Vec<String> = TicketStatus::ALL
-        .iter()
-        .filter(|s| !s.is_finished())
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect();
-    format!("({})", list.join(", "))
-});
+const INSERT_TICKETS: &str = "INSERT INTO tickets (id, kind, channel, customer_id, unit_text, \
+     summary, status, received_at, site_region, next_due_at, next_due_kind, desk_lane, \
+     created_by, created_at, updated_at) ";
 
-/// Ticket list filters. `open` keeps tickets still being worked on; `overdue` those whose
-/// nearest deadline has passed unmet.
-#[derive(Debug, Clone, Default)]
-pub struct TicketFilter {
-    pub q: Option<String>,
-    pub kind: Option<TicketKind>,
-    pub status: Option<TicketStatus>,
-    pub open: bool,
-    pub overdue_at: Option<DateTime<Utc>>,
-    pub region: Option<Region>,
-    pub customer_id: Option<CustomerId>,
-    /// Assigned to, or sent to site: one person's work (R6.1).
-    pub person_id: Option<UserId>,
-}
+impl Tx {
+    /// Write new tickets, their deadlines and their audit records: the one INSERT of
+    /// tickets, used for a ticket alone and for a group commit alike. Ids are taken here,
+    /// in order, before the rows are written.
+    pub(crate) async fn insert_tickets(
+        &mut self,
+        new: &[&NewTicket],
+    ) -> Result<Vec<Ticket>, Error> {
+        let count = i64::try_from(new.len()).unwrap_or(i64::MAX);
+        let ids: Vec<i64> = match self {
+            // One writer: the ids after the largest are ours until COMMIT.
+            Tx::Sqlite(c) => {
+                let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM tickets")
+                    .fetch_one(&mut **c)
+                    .await
+                    .map_err(internal)?;
+                (last + 1..).take(new.len()).collect()
+            }
+            Tx::Postgres(c) => sqlx::query_scalar(
+                "SELECT nextval(pg_get_serial_sequence('tickets', 'id')) FROM generate_series(1, $1)",
+            )
+            .bind(count)
+            .fetch_all(&mut **c)
+            .await
+            .map_err(internal)?,
+        };
+        let tickets: Vec<Ticket> = ids
+            .iter()
+            .zip(new)
+            .map(|(id, t)| (*t).clone().into_ticket(TicketId(*id)))
+            .collect();
+        on_tx!(self, c, B => {
+            let mut q = sqlx::QueryBuilder::<B>::new(INSERT_TICKETS);
+            q.push_values(&tickets, |mut b, t| {
+                b.push_bind(t.id.0)
+                    .push_bind(t.kind.as_str())
+                    .push_bind(t.channel.as_str())
+                    .push_bind(t.customer_id.0)
+                    .push_bind(t.unit_text.clone())
+                    .push_bind(t.summary.clone())
+                    .push_bind(t.status.as_str())
+                    .push_bind(ms(t.received_at))
+                    .push_bind(t.site_region.as_str())
+                    .push_bind(t.next_due_at().map(ms))
+                    .push_bind(t.next_due().map(|d| d.kind.as_str()))
+                    .push_bind(t.desk_lane().as_str())
+                    .push_bind(t.created_by.0)
+                    .push_bind(ms(t.created_at))
+                    .push_bind(ms(t.updated_at));
+            });
+            q.build().execute(&mut *c).await.map_err(db_err)?;
+            let deadlines: Vec<(TicketId, &Deadline)> = tickets
+                .iter()
+                .flat_map(|t| t.deadlines.iter().map(move |d| (t.id, d)))
+                .collect();
+            if !deadlines.is_empty() {
+                let mut q = sqlx::QueryBuilder::<B>::new(
+                    "INSERT INTO ticket_deadlines (ticket_id, kind, due_at, met_at) ",
+                );
+                q.push_values(deadlines, |mut b, (id, d)| {
+                    b.push_bind(id.0)
+                        .push_bind(d.kind.as_str())
+                        .push_bind(ms(d.due_at))
+                        .push_bind(d.met_at.map(ms));
+                });
+                q.build().execute(&mut *c).await.map_err(db_err)?;
+            }
+        });
+        let entries: Vec<NewAuditEntry> = tickets
+            .iter()
+            .map(|t| {
+                NewAuditEntry::created("ticket", t.id.0, t.created_by, t.created_at, t.audit_view())
+            })
+            .collect();
+        self.audit_many(&entries).await?;
+        Ok(tickets)
+    }
 
-/// The service desk (R6.1): what breached, what is due within the hour, the open work by
-/// nearest deadline, and open work with no deadline.
-#[derive(Debug, Clone, Serialize)]
-pub struct Dashboard {
-    pub open: i64,
-    pub breached: i64,
-    pub due_soon: i64,
-    pub by_deadline: Vec<TicketRow>,
-    pub without_deadline: Vec<TicketRow>,
-}
+    /// A ticket with its deadlines as this transaction sees it.
+    pub async fn ticket(&mut self, id: TicketId) -> Result<Option<Ticket>, Error> {
+        let rows: Vec<TicketWithDeadline> = on_tx!(self, c => sqlx::query_as(SELECT_TICKET_WITH_DEADLINES)
+            .bind(id.0)
+            .fetch_all(c)
+            .await
+            .map_err(internal))?;
+        to_ticket(rows)
+    }
 
-enum Arg {
-    I(i64),
-    S(String),
-}
-
-/// Bind a list of dynamic arguments in order.
-macro_rules! bind_all {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for a in $args {
-            q = match a {
-                Arg::I(v) => q.bind(*v),
-                Arg::S(s) => q.bind(s.clone()),
-            };
+    /// Write `after` over `before` — the ticket as it was read, whose version must still
+    /// be current (otherwise a conflict, and nothing is written) — with the deadlines met
+    /// and what the domain says of it for the desk.
+    #[instrument(skip_all, fields(ticket_id = %before.id))]
+    pub async fn update_ticket(&mut self, before: &Ticket, after: &Ticket) -> Result<(), Error> {
+        let n = on_tx!(self, c => sqlx::query(
+            "UPDATE tickets SET status = $1, assignee_id = $2, technician_id = $3, opinion = $4,
+               reply = $5, resolution = $6, next_due_at = $7, next_due_kind = $8, desk_lane = $9,
+               updated_at = $10, version = $11
+             WHERE id = $12 AND version = $13")
+            .bind(after.status.as_str())
+            .bind(after.assignee_id.map(|u| u.0))
+            .bind(after.technician_id.map(|u| u.0))
+            .bind(&after.opinion)
+            .bind(&after.reply)
+            .bind(&after.resolution)
+            .bind(after.next_due_at().map(ms))
+            .bind(after.next_due().map(|d| d.kind.as_str()))
+            .bind(after.desk_lane().as_str())
+            .bind(ms(after.updated_at))
+            .bind(after.version)
+            .bind(before.id.0)
+            .bind(before.version)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db_err))?;
+        if n == 0 {
+            return Err(Error::Conflict(format!(
+                "ticket {} was changed by someone else since version {}",
+                before.number(),
+                before.version
+            )));
         }
-        q
-    }};
+        for d in &after.deadlines {
+            let was = before.deadline(d.kind).and_then(|x| x.met_at);
+            if d.met_at != was {
+                let n = on_tx!(self, c => sqlx::query(
+                    "UPDATE ticket_deadlines SET met_at = $1 WHERE ticket_id = $2 AND kind = $3")
+                    .bind(d.met_at.map(ms))
+                    .bind(before.id.0)
+                    .bind(d.kind.as_str())
+                    .execute(c)
+                    .await
+                    .map(|r| r.rows_affected())
+                    .map_err(internal))?;
+                if n != 1 {
+                    return Err(Error::Internal(format!(
+                        "ticket {} has no {} deadline to meet",
+                        before.id, d.kind
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Db {
@@ -176,147 +305,30 @@ impl Db {
     /// Returns once the transaction is committed.
     #[instrument(skip_all, fields(kind = %t.kind, customer_id = %t.customer_id))]
     pub async fn create_ticket(&self, t: &NewTicket) -> Result<Ticket, Error> {
-        let id = match self {
+        let ticket = match self {
             Db::Sqlite(s) => s.tickets.create(t.clone()).await?,
-            Db::Postgres(_) => self.create_ticket_alone(t).await?,
-        };
-        tracing::info!(ticket_id = id, "ticket opened");
-        Ok(t.clone().into_ticket(TicketId(id)))
-    }
-
-    /// One ticket in a transaction of its own.
-    async fn create_ticket_alone(&self, t: &NewTicket) -> Result<i64, Error> {
-        let next_due = t.deadlines.iter().map(|d| ms(d.due_at)).min();
-        let id: i64 = write!(self, p => {
-            let mut tx = p.begin().await.map_err(internal)?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO tickets (kind, channel, customer_id, unit_text, summary, status, received_at,
-                   site_region, next_due_at, created_by, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id")
-                .bind(t.kind.as_str())
-                .bind(t.channel.as_str())
-                .bind(t.customer_id.0)
-                .bind(&t.unit_text)
-                .bind(&t.summary)
-                .bind(TicketStatus::Open.as_str())
-                .bind(ms(t.received_at))
-                .bind(t.site_region.as_str())
-                .bind(next_due)
-                .bind(t.created_by.0)
-                .bind(ms(t.created_at))
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            for d in &t.deadlines {
-                sqlx::query("INSERT INTO ticket_deadlines (ticket_id, kind, due_at) VALUES ($1, $2, $3)")
-                    .bind(id)
-                    .bind(d.kind.as_str())
-                    .bind(ms(d.due_at))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+            Db::Postgres(_) => {
+                let mut tx = self.begin().await?;
+                let mut written = tx.insert_tickets(&[t]).await?;
+                tx.commit().await?;
+                written
+                    .pop()
+                    .ok_or_else(|| Error::Internal("no ticket written".into()))?
             }
-            let view = t.clone().into_ticket(TicketId(id)).audit_view();
-            insert_audit!(tx, "ticket", id, "create", t.created_by.0, ms(t.created_at),
-                None::<String>, None::<String>, json_text(&view))?;
-            tx.commit().await.map_err(internal)?;
-            id
-        });
-        Ok(id)
+        };
+        tracing::info!(ticket_id = ticket.id.0, "ticket opened");
+        Ok(ticket)
     }
 
     /// One ticket with its deadlines, in one query.
     #[instrument(skip_all, fields(%id))]
     pub async fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, Error> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            #[sqlx(flatten)]
-            ticket: TicketDbRow,
-            d_kind: Option<String>,
-            d_due_at: Option<i64>,
-            d_met_at: Option<i64>,
-        }
-        let rows: Vec<Row> = read!(self, p => sqlx::query_as(SELECT_TICKET_WITH_DEADLINES)
+        let rows: Vec<TicketWithDeadline> = read!(self, p => sqlx::query_as(SELECT_TICKET_WITH_DEADLINES)
             .bind(id.0)
             .fetch_all(p)
             .await
             .map_err(internal))?;
-        let mut deadlines = Vec::with_capacity(rows.len());
-        let mut ticket = None;
-        for r in rows {
-            if let (Some(kind), Some(due_at)) = (r.d_kind, r.d_due_at) {
-                deadlines.push(DeadlineRow {
-                    kind,
-                    due_at,
-                    met_at: r.d_met_at,
-                });
-            }
-            ticket.get_or_insert(r.ticket);
-        }
-        ticket.map(|t| to_ticket(t, deadlines)).transpose()
-    }
-
-    /// Write one workflow step: the ticket as it was read (`before`, whose version must
-    /// still be current) becomes `after`; deadlines met are stamped; the audit record keeps
-    /// what changed.
-    #[instrument(skip_all, fields(ticket_id = %before.id, event = %event))]
-    pub async fn save_ticket_event(
-        &self,
-        before: &Ticket,
-        after: &Ticket,
-        event: EventType,
-        note: Option<&str>,
-        actor: UserId,
-        now: DateTime<Utc>,
-    ) -> Result<(), Error> {
-        let (b, a) = changed_fields(&before.audit_view(), &after.audit_view());
-        write!(self, p => {
-            let mut tx = p.begin().await.map_err(internal)?;
-            let n = sqlx::query(
-                "UPDATE tickets SET status = $1, assignee_id = $2, technician_id = $3, opinion = $4,
-                   reply = $5, resolution = $6, next_due_at = $7, updated_at = $8, version = $9
-                 WHERE id = $10 AND version = $11")
-                .bind(after.status.as_str())
-                .bind(after.assignee_id.map(|u| u.0))
-                .bind(after.technician_id.map(|u| u.0))
-                .bind(&after.opinion)
-                .bind(&after.reply)
-                .bind(&after.resolution)
-                .bind(after.next_due_at().map(ms))
-                .bind(ms(after.updated_at))
-                .bind(after.version)
-                .bind(before.id.0)
-                .bind(before.version)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-            if n == 0 {
-                return Err(Error::Conflict(format!(
-                    "ticket {} was changed by someone else since version {}", before.id, before.version)));
-            }
-            for d in &after.deadlines {
-                let was = before.deadline(d.kind).and_then(|x| x.met_at);
-                if d.met_at != was {
-                    sqlx::query("UPDATE ticket_deadlines SET met_at = $1 WHERE ticket_id = $2 AND kind = $3")
-                        .bind(d.met_at.map(ms))
-                        .bind(before.id.0)
-                        .bind(d.kind.as_str())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(internal)?;
-                }
-            }
-            insert_audit!(tx, "ticket", before.id.0, event.as_str(), actor.0, ms(now),
-                note.map(str::to_string), json_text(&b), json_text(&a))?;
-            tx.commit().await.map_err(internal)?;
-        });
-        tracing::info!(
-            ticket_id = before.id.0,
-            event = event.as_str(),
-            "ticket event recorded"
-        );
-        Ok(())
+        to_ticket(rows)
     }
 
     /// Newest first (by id); `before` is the cursor: the last id of the previous page.
@@ -326,67 +338,66 @@ impl Db {
         f: &TicketFilter,
         limit: i64,
         before: Option<i64>,
-    ) -> Result<Vec<TicketRow>, Error> {
+    ) -> Result<Vec<TicketSummary>, Error> {
         let mut cond: Vec<String> = Vec::new();
         let mut args: Vec<Arg> = Vec::new();
-        let mut push = |sql: &str, arg: Arg, args_len: &mut usize| {
-            *args_len += 1;
-            cond.push(sql.replace("$?", &format!("${args_len}")));
+        let mut push = |sql: &str, arg: Arg| {
             args.push(arg);
+            cond.push(sql.replace("$?", &format!("${}", args.len())));
         };
-        let mut n = 0usize;
         if let Some(q) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             match sanbao_domain::ticket::parse_ticket_number(q) {
                 Some(id) if q.len() >= 3 || q.starts_with(['S', 's']) => {
-                    push("t.id = $?", Arg::I(id.0), &mut n);
+                    push("t.id = $?", Arg::I(id.0));
                 }
                 _ => push(
                     "(LOWER(t.summary) LIKE $? ESCAPE '\\' OR LOWER(c.name) LIKE $? ESCAPE '\\' OR LOWER(COALESCE(t.unit_text, '')) LIKE $? ESCAPE '\\')",
                     Arg::S(like_pattern(q)),
-                    &mut n,
                 ),
             }
         }
         if let Some(k) = f.kind {
-            push("t.kind = $?", Arg::S(k.as_str().into()), &mut n);
+            push("t.kind = $?", Arg::S(k.as_str().into()));
         }
         if let Some(s) = f.status {
-            push("t.status = $?", Arg::S(s.as_str().into()), &mut n);
+            push("t.status = $?", Arg::S(s.as_str().into()));
         }
         if let Some(r) = f.region {
-            push("t.site_region = $?", Arg::S(r.as_str().into()), &mut n);
+            push("t.site_region = $?", Arg::S(r.as_str().into()));
         }
         if let Some(c) = f.customer_id {
-            push("t.customer_id = $?", Arg::I(c.0), &mut n);
+            push("t.customer_id = $?", Arg::I(c.0));
         }
         if let Some(u) = f.person_id {
-            push(
-                "(t.assignee_id = $? OR t.technician_id = $?)",
-                Arg::I(u.0),
-                &mut n,
-            );
+            push("(t.assignee_id = $? OR t.technician_id = $?)", Arg::I(u.0));
         }
         if let Some(now) = f.overdue_at {
-            push("t.next_due_at < $?", Arg::I(ms(now)), &mut n);
+            push(
+                "t.next_due_at < $?",
+                Arg::I(ms(DeskBounds::at(now).breached_before)),
+            );
         }
         if let Some(b) = before {
-            push("t.id < $?", Arg::I(b), &mut n);
+            push("t.id < $?", Arg::I(b));
         }
         if f.open {
-            cond.push(format!("t.status IN {}", *WORKING));
+            cond.push(format!("t.desk_lane IN {}", *WORKING_LANES));
         }
-        n += 1;
         args.push(Arg::I(limit));
         let where_ = if cond.is_empty() {
             String::new()
         } else {
             format!("WHERE {}", cond.join(" AND "))
         };
-        let sql = format!("SELECT {ROW_COLS} {where_} ORDER BY t.id DESC LIMIT ${n}");
-        read!(self, p => bind_all!(sqlx::query_as(&sql), &args)
+        let sql = format!(
+            "SELECT {SUMMARY_COLS} {where_} ORDER BY t.id DESC LIMIT ${}",
+            args.len()
+        );
+        let rows: Vec<SummaryRow> = read!(self, p => bind_all!(sqlx::query_as(&sql), &args)
             .fetch_all(p)
             .await
-            .map_err(internal))
+            .map_err(internal))?;
+        summaries(rows)
     }
 
     /// The service desk at `now`; `person` narrows it to one person's work.
@@ -394,7 +405,6 @@ impl Db {
     pub async fn dashboard(
         &self,
         now: DateTime<Utc>,
-        due_soon: chrono::Duration,
         person: Option<UserId>,
         limit: i64,
     ) -> Result<Dashboard, Error> {
@@ -404,34 +414,51 @@ impl Db {
             Some(u) => ("AND (t.assignee_id = $1 OR t.technician_id = $1)", u.0),
             None => ("AND $1 = 0", 0),
         };
-        let working = WORKING.as_str();
+        let bounds = DeskBounds::at(now);
+        let working = WORKING_LANES.as_str();
+        let running = DeskLane::Running.as_str();
         let counts_sql = format!(
             "SELECT COALESCE(SUM(CASE WHEN t.next_due_at < $2 THEN 1 ELSE 0 END), 0),
                     COALESCE(SUM(CASE WHEN t.next_due_at >= $2 AND t.next_due_at <= $3 THEN 1 ELSE 0 END), 0)
-             FROM tickets t WHERE t.next_due_at IS NOT NULL {mine}");
-        let open_sql = format!("SELECT COUNT(*) FROM tickets t WHERE t.status IN {working} {mine}");
-        let by_deadline_sql = format!(
-            "SELECT {ROW_COLS} WHERE t.next_due_at IS NOT NULL {mine} ORDER BY t.next_due_at, t.id LIMIT $2"
+             FROM tickets t WHERE t.next_due_at IS NOT NULL {mine}"
         );
-        // Pick the ids first: otherwise the joins and the subquery run for every open
-        // ticket before the sort and the limit.
-        let without_sql = format!(
-            "SELECT {ROW_COLS} WHERE t.id IN (SELECT t.id FROM tickets t
-               WHERE t.status IN {working} AND t.next_due_at IS NULL {mine}
-               ORDER BY t.id DESC LIMIT $2)
+        let open_sql =
+            format!("SELECT COUNT(*) FROM tickets t WHERE t.desk_lane IN {working} {mine}");
+        let by_deadline_sql = format!(
+            "SELECT {SUMMARY_COLS} WHERE t.next_due_at IS NOT NULL AND t.desk_lane = '{running}' {mine}
+             ORDER BY t.next_due_at, t.id LIMIT $2"
+        );
+        // Pick the ids first: otherwise the joins run for every ticket of the lane before
+        // the sort and the limit.
+        let lane_sql = format!(
+            "SELECT {SUMMARY_COLS} WHERE t.id IN (SELECT t.id FROM tickets t
+               WHERE t.desk_lane = $3 {mine} ORDER BY t.id DESC LIMIT $2)
              ORDER BY t.id DESC"
         );
         read!(self, p => {
-            let (breached, due): (i64, i64) = sqlx::query_as(&counts_sql)
-                .bind(who).bind(ms(now)).bind(ms(now + due_soon))
+            let (breached, due_soon): (i64, i64) = sqlx::query_as(&counts_sql)
+                .bind(who)
+                .bind(ms(bounds.breached_before))
+                .bind(ms(bounds.due_soon_until))
                 .fetch_one(p).await.map_err(internal)?;
             let open: i64 = sqlx::query_scalar(&open_sql)
                 .bind(who).fetch_one(p).await.map_err(internal)?;
-            let by_deadline: Vec<TicketRow> = sqlx::query_as(&by_deadline_sql)
+            let by_deadline: Vec<SummaryRow> = sqlx::query_as(&by_deadline_sql)
                 .bind(who).bind(limit).fetch_all(p).await.map_err(internal)?;
-            let without_deadline: Vec<TicketRow> = sqlx::query_as(&without_sql)
-                .bind(who).bind(limit).fetch_all(p).await.map_err(internal)?;
-            Ok(Dashboard { open, breached, due_soon: due, by_deadline, without_deadline })
+            let without: Vec<SummaryRow> = sqlx::query_as(&lane_sql)
+                .bind(who).bind(limit).bind(DeskLane::NoDeadline.as_str())
+                .fetch_all(p).await.map_err(internal)?;
+            let met: Vec<SummaryRow> = sqlx::query_as(&lane_sql)
+                .bind(who).bind(limit).bind(DeskLane::DeadlinesMet.as_str())
+                .fetch_all(p).await.map_err(internal)?;
+            Ok(Dashboard {
+                open,
+                breached,
+                due_soon,
+                by_deadline: summaries(by_deadline)?,
+                without_deadline: summaries(without)?,
+                deadlines_met: summaries(met)?,
+            })
         })
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::{Db, at, db_err, internal, ms, read, write};
 use chrono::{DateTime, Utc};
-use sanbao_domain::user::{NewUser, User};
+use sanbao_domain::user::{LoginFailure, NewUser, Session, User};
 use sanbao_domain::{Error, Role, UserId};
 use tracing::instrument;
 
@@ -24,7 +24,7 @@ impl TryFrom<UserRow> for User {
     fn try_from(r: UserRow) -> Result<User, Error> {
         Ok(User {
             id: UserId(r.id),
-            role: Role::parse(&r.role).ok_or_else(|| crate::corrupt("role", &r.role))?,
+            role: crate::parse("role", &r.role, Role::parse)?,
             username: r.username,
             display_name: r.display_name,
             active: r.active,
@@ -32,23 +32,6 @@ impl TryFrom<UserRow> for User {
             version: r.version,
         })
     }
-}
-
-/// A signed-in session: web (cookie + CSRF token) or API (bearer token).
-#[derive(Debug, Clone)]
-pub struct Session {
-    pub token_hash: String,
-    pub user_id: UserId,
-    pub csrf_token: String,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-}
-
-/// Failed sign-ins in a row for a user name.
-#[derive(Debug, Clone, Copy)]
-pub struct LoginFailure {
-    pub failures: i64,
-    pub last_failed_at: DateTime<Utc>,
 }
 
 impl Db {

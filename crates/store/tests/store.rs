@@ -4,13 +4,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 use chrono::{DateTime, Duration, Utc};
+use sanbao_domain::audit::NewAuditEntry;
 use sanbao_domain::customer::{ContactInput, CustomerFields, CustomerInput, RegionCorrection};
+use sanbao_domain::customer::{Customer, CustomerFilter};
 use sanbao_domain::ticket::{
     Channel, EventInput, EventType, NewTicket, TicketEvent, TicketInput, TicketKind, TicketStatus,
 };
+use sanbao_domain::ticket::{Ticket, TicketFilter};
 use sanbao_domain::user::NewUser;
+use sanbao_domain::user::Session;
 use sanbao_domain::{CustomerId, Error, Region, Role, TicketId, UserId};
-use sanbao_store::{CustomerFilter, Db, DbOptions, Session, TicketFilter};
+use sanbao_store::{Db, DbOptions};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 static SEQ: AtomicU32 = AtomicU32::new(0);
@@ -172,8 +176,95 @@ fn customer_fields(name: &str, address: &str, phone: &str) -> CustomerFields {
     .unwrap()
 }
 
+/// A customer written as the use case writes it: the record and its audit entry in one
+/// transaction.
+async fn create_customer(
+    db: &Db,
+    f: &CustomerFields,
+    corr: Option<&RegionCorrection>,
+    actor: UserId,
+    now: DateTime<Utc>,
+) -> Result<Customer, Error> {
+    let mut tx = db.begin().await?;
+    let c = tx.insert_customer(f, corr, now).await?;
+    tx.audit(&NewAuditEntry::created(
+        "customer",
+        c.id.0,
+        actor,
+        c.created_at,
+        c.audit_view(),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(c)
+}
+
+/// An edit written as the use case writes it: read in the transaction, refused when the
+/// version is stale, nothing written when nothing changed.
+async fn update_customer(
+    db: &Db,
+    id: CustomerId,
+    version: i64,
+    f: &CustomerFields,
+    corr: Option<&RegionCorrection>,
+    actor: UserId,
+    now: DateTime<Utc>,
+) -> Result<Customer, Error> {
+    let mut tx = db.begin().await?;
+    let before = tx.customer(id).await?.ok_or(Error::NotFound("customer"))?;
+    if before.version != version {
+        return Err(Error::Conflict("stale".into()));
+    }
+    let after = before.edited(f.clone(), corr.cloned(), now);
+    let Some(entry) = NewAuditEntry::changed(
+        "customer",
+        id.0,
+        before.edit_action(&after),
+        actor,
+        after.updated_at,
+        corr.map(|c| c.reason.clone()),
+        &before.audit_view(),
+        &after.audit_view(),
+    )
+    .filter(|e| e.after.as_object().is_some_and(|o| !o.is_empty())) else {
+        return Ok(before);
+    };
+    tx.update_customer(&before, &after).await?;
+    tx.audit(&entry).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// A workflow step written as the use case writes it.
+async fn save_event(
+    db: &Db,
+    before: &Ticket,
+    after: &Ticket,
+    event: EventType,
+    note: Option<&str>,
+    actor: UserId,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    let mut tx = db.begin().await?;
+    tx.update_ticket(before, after).await?;
+    if let Some(e) = NewAuditEntry::changed(
+        "ticket",
+        before.id.0,
+        event.as_str(),
+        actor,
+        now,
+        note.map(str::to_string),
+        &before.audit_view(),
+        &after.audit_view(),
+    ) {
+        tx.audit(&e).await?;
+    }
+    tx.commit().await
+}
+
 async fn customer(db: &Db, actor: UserId, name: &str, address: &str) -> CustomerId {
-    db.create_customer(
+    create_customer(
+        db,
         &customer_fields(name, address, "0571-8888 6666"),
         None,
         actor,
@@ -290,8 +381,7 @@ async fn customers_round_trip_with_contacts_and_audit(db: &Db) {
         "0571-8888 6666",
     );
     f.salesperson_id = Some(sales);
-    let c = db
-        .create_customer(&f, None, actor, t("2026-01-02T00:00:00Z"))
+    let c = create_customer(db, &f, None, actor, t("2026-01-02T00:00:00Z"))
         .await
         .unwrap();
     assert_eq!(c.region, Region::HangzhouUrban);
@@ -302,10 +392,17 @@ async fn customers_round_trip_with_contacts_and_audit(db: &Db) {
         Some("057188886666")
     );
     let fix = RegionCorrection::parse("zhejiang", "现场实际在桐庐").unwrap();
-    let updated = db
-        .update_customer(c.id, 1, &f, Some(&fix), actor, t("2026-01-03T00:00:00Z"))
-        .await
-        .unwrap();
+    let updated = update_customer(
+        db,
+        c.id,
+        1,
+        &f,
+        Some(&fix),
+        actor,
+        t("2026-01-03T00:00:00Z"),
+    )
+    .await
+    .unwrap();
     assert_eq!((updated.region, updated.version), (Region::Zhejiang, 2));
     assert_eq!(db.customer(c.id).await.unwrap().unwrap(), updated);
     let trail = db.audit_trail("customer", c.id.0).await.unwrap();
@@ -317,9 +414,17 @@ async fn customers_round_trip_with_contacts_and_audit(db: &Db) {
     assert_eq!(trail[1].after["region"], "zhejiang");
     assert_eq!(trail[1].note.as_deref(), Some("现场实际在桐庐"));
     // Saving the same fields again changes nothing and records nothing.
-    db.update_customer(c.id, 2, &f, Some(&fix), actor, t("2026-01-04T00:00:00Z"))
-        .await
-        .unwrap();
+    update_customer(
+        db,
+        c.id,
+        2,
+        &f,
+        Some(&fix),
+        actor,
+        t("2026-01-04T00:00:00Z"),
+    )
+    .await
+    .unwrap();
     assert_eq!(db.audit_trail("customer", c.id.0).await.unwrap().len(), 2);
 }
 
@@ -327,14 +432,13 @@ async fn customer_update_refuses_a_stale_version(db: &Db) {
     let actor = user(db, "clerk", Role::ServiceClerk).await;
     let id = customer(db, actor, "甲", "杭州市西湖区文三路1号").await;
     let f = customer_fields("甲二", "杭州市西湖区文三路1号", "13800000000");
-    db.update_customer(id, 1, &f, None, actor, Utc::now())
+    update_customer(db, id, 1, &f, None, actor, Utc::now())
         .await
         .unwrap();
-    let stale = db.update_customer(id, 1, &f, None, actor, Utc::now()).await;
+    let stale = update_customer(db, id, 1, &f, None, actor, Utc::now()).await;
     assert!(matches!(stale, Err(Error::Conflict(_))), "{stale:?}");
     assert!(matches!(
-        db.update_customer(CustomerId(999), 1, &f, None, actor, Utc::now())
-            .await,
+        update_customer(db, CustomerId(999), 1, &f, None, actor, Utc::now()).await,
         Err(Error::NotFound(_))
     ));
 }
@@ -342,7 +446,8 @@ async fn customer_update_refuses_a_stale_version(db: &Db) {
 async fn customers_are_found_by_name_phone_address_and_region(db: &Db) {
     let actor = user(db, "clerk", Role::ServiceClerk).await;
     customer(db, actor, "杭州西湖电气", "浙江省杭州市西湖区文三路478号").await;
-    db.create_customer(
+    create_customer(
+        db,
         &customer_fields("宁波港务", "宁波市北仑区", "0574-1234 5678"),
         None,
         actor,
@@ -362,8 +467,9 @@ async fn customers_are_found_by_name_phone_address_and_region(db: &Db) {
         region,
         ..CustomerFilter::default()
     };
-    let names =
-        |v: Vec<sanbao_store::CustomerSummary>| v.into_iter().map(|c| c.name).collect::<Vec<_>>();
+    let names = |v: Vec<sanbao_domain::customer::CustomerSummary>| {
+        v.into_iter().map(|c| c.name).collect::<Vec<_>>()
+    };
     assert_eq!(
         names(db.customers(&find("西湖", None), 10, None).await.unwrap()),
         ["杭州西湖电气"]
@@ -422,7 +528,7 @@ async fn customers_are_found_by_name_phone_address_and_region(db: &Db) {
         .unwrap();
     assert_eq!(all.len(), 2);
     let rest = db
-        .customers(&CustomerFilter::default(), 2, Some(all[1].id))
+        .customers(&CustomerFilter::default(), 2, Some(all[1].id.0))
         .await
         .unwrap();
     assert_eq!(names(rest), ["杭州西湖电气"]);
@@ -432,7 +538,8 @@ async fn unknown_salesperson_is_a_field_error(db: &Db) {
     let actor = user(db, "clerk", Role::ServiceClerk).await;
     let mut f = customer_fields("甲", "杭州市", "13800000000");
     f.salesperson_id = Some(UserId(4242));
-    let Err(Error::Validation(errs)) = db.create_customer(&f, None, actor, Utc::now()).await else {
+    let Err(Error::Validation(errs)) = create_customer(db, &f, None, actor, Utc::now()).await
+    else {
         panic!()
     };
     assert!(
@@ -495,7 +602,8 @@ async fn ticket_events_are_saved_once_per_version(db: &Db) {
     )
     .unwrap();
     let after = before.apply(&e, Role::ServiceManager, now).unwrap();
-    db.save_ticket_event(
+    save_event(
+        db,
         &before,
         &after,
         EventType::GiveOpinion,
@@ -508,16 +616,16 @@ async fn ticket_events_are_saved_once_per_version(db: &Db) {
     let stored = db.ticket(id).await.unwrap().unwrap();
     assert_eq!(stored, after);
     assert_eq!(stored.deadlines[0].met_at, Some(now));
-    let again = db
-        .save_ticket_event(
-            &before,
-            &after,
-            EventType::GiveOpinion,
-            e.text(),
-            actor,
-            now,
-        )
-        .await;
+    let again = save_event(
+        db,
+        &before,
+        &after,
+        EventType::GiveOpinion,
+        e.text(),
+        actor,
+        now,
+    )
+    .await;
     assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
     let trail = db.audit_trail("ticket", id.0).await.unwrap();
     assert_eq!(trail.len(), 2);
@@ -556,7 +664,9 @@ async fn ticket_list_filters_and_pages(db: &Db) {
         "2026-05-10T11:00:00+08:00",
     )
     .await;
-    let ids = |v: Vec<sanbao_store::TicketRow>| v.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let ids = |v: Vec<sanbao_domain::ticket::TicketSummary>| {
+        v.into_iter().map(|r| r.id.0).collect::<Vec<_>>()
+    };
     let all = TicketFilter::default();
     assert_eq!(
         ids(db.tickets(&all, 10, None).await.unwrap()),
@@ -648,7 +758,7 @@ async fn ticket_list_filters_and_pages(db: &Db) {
     let now = t("2026-05-10T09:10:00+08:00");
     let e = TicketEvent::Dispatch { technician: tech };
     let after = before.apply(&e, Role::ServiceClerk, now).unwrap();
-    db.save_ticket_event(&before, &after, EventType::Dispatch, None, actor, now)
+    save_event(db, &before, &after, EventType::Dispatch, None, actor, now)
         .await
         .unwrap();
     let mine = TicketFilter {
@@ -719,26 +829,56 @@ async fn dashboard_counts_breached_and_due_soon(db: &Db) {
         "2026-05-10T11:00:00+08:00",
     )
     .await;
-    let d = db
-        .dashboard(t("2026-05-10T12:00:00+08:00"), Duration::hours(1), None, 50)
+    // A complaint whose handling opinion was given: its deadline is met, the work goes on.
+    let answered = ticket(
+        db,
+        actor,
+        far,
+        TicketKind::ComplaintOther,
+        "2026-05-10T10:00:00+08:00",
+    )
+    .await;
+    let before = db.ticket(answered).await.unwrap().unwrap();
+    let at = t("2026-05-10T10:30:00+08:00");
+    let e = TicketEvent::parse(
+        &EventInput {
+            event_type: Some(EventType::GiveOpinion),
+            opinion: Some("退换".into()),
+            ..EventInput::default()
+        },
+        at,
+    )
+    .unwrap();
+    let after = before.apply(&e, Role::ServiceManager, at).unwrap();
+    save_event(db, &before, &after, EventType::GiveOpinion, None, actor, at)
         .await
         .unwrap();
-    assert_eq!((d.open, d.breached, d.due_soon), (4, 1, 1));
-    let order: Vec<i64> = d.by_deadline.iter().map(|r| r.id).collect();
+    let d = db
+        .dashboard(t("2026-05-10T12:00:00+08:00"), None, 50)
+        .await
+        .unwrap();
+    assert_eq!((d.open, d.breached, d.due_soon), (5, 1, 1));
+    assert_eq!(
+        d.deadlines_met.iter().map(|r| r.id.0).collect::<Vec<_>>(),
+        [answered.0],
+        "a met deadline is not \"without deadline\""
+    );
+    let order: Vec<i64> = d.by_deadline.iter().map(|r| r.id.0).collect();
     assert_eq!(order, [breached.0, soon.0, later.0]);
-    assert_eq!(d.by_deadline[0].next_due_kind.as_deref(), Some("arrival"));
+    assert_eq!(
+        d.by_deadline[0].next_due_kind,
+        Some(sanbao_domain::ticket::DeadlineKind::Arrival)
+    );
     assert_eq!(d.by_deadline[0].customer_name, "杭州甲");
     assert_eq!(
-        d.without_deadline.iter().map(|r| r.id).collect::<Vec<_>>(),
+        d.without_deadline
+            .iter()
+            .map(|r| r.id.0)
+            .collect::<Vec<_>>(),
         [repair.0]
     );
     let nobody = db
-        .dashboard(
-            t("2026-05-10T12:00:00+08:00"),
-            Duration::hours(1),
-            Some(UserId(999)),
-            50,
-        )
+        .dashboard(t("2026-05-10T12:00:00+08:00"), Some(UserId(999)), 50)
         .await
         .unwrap();
     assert_eq!((nobody.open, nobody.by_deadline.len()), (0, 0));

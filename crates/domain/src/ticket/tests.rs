@@ -1,4 +1,5 @@
 use super::*;
+use crate::audit::changed_fields;
 use crate::time::local;
 
 fn at(s: &str) -> DateTime<Utc> {

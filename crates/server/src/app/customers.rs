@@ -1,12 +1,14 @@
 //! The customer archive (R5.2).
 
 use super::require;
-use crate::state::AppState;
+use super::state::AppState;
 use chrono::{DateTime, Utc};
-use sanbao_domain::customer::{Customer, CustomerFields, CustomerInput, RegionCorrection};
+use sanbao_domain::audit::{AuditEntry, NewAuditEntry};
+use sanbao_domain::customer::{
+    Customer, CustomerFields, CustomerFilter, CustomerInput, CustomerSummary, RegionCorrection,
+};
 use sanbao_domain::user::User;
 use sanbao_domain::{CustomerId, Error, FieldErrors, Permission, Problem, Role, UserId};
-use sanbao_store::{CustomerFilter, CustomerSummary};
 
 /// A hand correction of the region as submitted: both parts or none.
 #[derive(Debug, Clone, Default)]
@@ -86,13 +88,23 @@ pub async fn create_customer(
 ) -> Result<Customer, Error> {
     require(actor, Permission::EditCustomers)?;
     let (fields, corr) = check(state, actor, input, correction).await?;
-    state
-        .db
-        .create_customer(&fields, corr.as_ref(), actor.id, now)
-        .await
+    let mut tx = state.db.begin().await?;
+    let created = tx.insert_customer(&fields, corr.as_ref(), now).await?;
+    tx.audit(&NewAuditEntry::created(
+        "customer",
+        created.id.0,
+        actor.id,
+        created.created_at,
+        created.audit_view(),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(created)
 }
 
-/// Replace a customer's record; `version` is the one the editor read.
+/// Replace a customer's record; `version` is the one the editor read. Read, compared and
+/// written with its audit record in one transaction; saving what is already there changes
+/// nothing and records nothing.
 pub async fn update_customer(
     state: &AppState,
     actor: &User,
@@ -103,26 +115,44 @@ pub async fn update_customer(
     now: DateTime<Utc>,
 ) -> Result<Customer, Error> {
     require(actor, Permission::EditCustomers)?;
-    let current = state
-        .db
-        .customer(id)
-        .await?
-        .ok_or(Error::NotFound("customer"))?;
     let (fields, corr) = check(state, actor, input, correction).await?;
+    let mut tx = state.db.begin().await?;
+    let before = tx.customer(id).await?.ok_or(Error::NotFound("customer"))?;
     // Removing a correction is a correction too.
-    if current.region_correction.is_some()
+    if before.region_correction.is_some()
         && corr.is_none()
         && !actor.role.may(Permission::CorrectRegion)
     {
         return Err(Error::Forbidden);
     }
-    let updated = state
-        .db
-        .update_customer(id, version, &fields, corr.as_ref(), actor.id, now)
-        .await?;
+    if before.version != version {
+        return Err(Error::Conflict(format!(
+            "customer {id} was changed by someone else (version {} now, {version} given)",
+            before.version
+        )));
+    }
+    let note = corr.as_ref().map(|c| c.reason.clone());
+    let after = before.edited(fields, corr, now);
+    let entry = NewAuditEntry::changed(
+        "customer",
+        id.0,
+        before.edit_action(&after),
+        actor.id,
+        after.updated_at,
+        note,
+        &before.audit_view(),
+        &after.audit_view(),
+    );
+    // A correction's reason alone is not a change.
+    let Some(entry) = entry.filter(|e| e.after.as_object().is_some_and(|o| !o.is_empty())) else {
+        return Ok(before);
+    };
+    tx.update_customer(&before, &after).await?;
+    tx.audit(&entry).await?;
+    tx.commit().await?;
     // The desk shows customers' names.
     state.desk.changed();
-    Ok(updated)
+    Ok(after)
 }
 
 pub async fn customer(state: &AppState, actor: &User, id: CustomerId) -> Result<Customer, Error> {
@@ -150,7 +180,7 @@ pub async fn history(
     state: &AppState,
     actor: &User,
     id: CustomerId,
-) -> Result<Vec<sanbao_store::AuditEntry>, Error> {
+) -> Result<Vec<AuditEntry>, Error> {
     customer(state, actor, id).await?;
     state.db.audit_trail("customer", id.0).await
 }

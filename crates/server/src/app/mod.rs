@@ -1,9 +1,21 @@
 //! Use cases: one function per thing a person does. Each checks the permission, loads what
-//! it needs, applies the domain rule and writes the change with its audit record.
+//! it needs, applies the domain rule and writes the change with its audit record — and any
+//! message it causes — in one transaction. Pages, the API, the jobs and the command line
+//! all come in here; nothing outside `app` touches the store.
 
+pub mod clock;
 pub mod customers;
+pub mod desk;
+pub mod health;
+pub mod jobs;
+pub mod outbox;
+pub mod sessions;
+pub mod state;
 pub mod tickets;
 pub mod users;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use state::AppState;
 
 use sanbao_domain::user::User;
 use sanbao_domain::{Error, Permission};

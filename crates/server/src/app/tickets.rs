@@ -1,16 +1,15 @@
 //! Tickets: recording a contact, each workflow step, the lists and the service desk.
 
 use super::require;
-use crate::state::AppState;
+use super::state::AppState;
 use chrono::{DateTime, Utc};
+use sanbao_domain::audit::{AuditEntry, NewAuditEntry};
 use sanbao_domain::ticket::{
-    DUE_SOON, EventInput, NewTicket, Ticket, TicketEvent, TicketInput, may_go_on_site, may_own,
+    Dashboard, EventInput, NewTicket, Ticket, TicketEvent, TicketFilter, TicketInput,
+    TicketSummary, may_go_on_site, may_own,
 };
 use sanbao_domain::user::User;
 use sanbao_domain::{Error, Permission, Problem, TicketId, UserId};
-use sanbao_store::{AuditEntry, Dashboard, TicketFilter, TicketRow};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
 
 /// Record an incoming contact (R1.4); its deadlines come from its kind and the site's region.
 pub async fn open_ticket(
@@ -39,6 +38,7 @@ pub async fn ticket(state: &AppState, actor: &User, id: TicketId) -> Result<Tick
 }
 
 /// One step of the workflow. `version` is the one the actor saw: a stale one is refused.
+/// The ticket is read, changed and written with its audit record in one transaction.
 pub async fn record_event(
     state: &AppState,
     actor: &User,
@@ -49,18 +49,6 @@ pub async fn record_event(
 ) -> Result<Ticket, Error> {
     require(actor, Permission::ViewServiceDesk)?;
     let event = TicketEvent::parse(input, now)?;
-    let before = state
-        .db
-        .ticket(id)
-        .await?
-        .ok_or(Error::NotFound("ticket"))?;
-    if before.version != version {
-        return Err(Error::Conflict(format!(
-            "ticket {} is at version {}, not {version}: reload and try again",
-            before.number(),
-            before.version
-        )));
-    }
     match &event {
         TicketEvent::Assign { assignee } => {
             check_person(state, *assignee, "assignee_id", may_own).await?
@@ -70,18 +58,35 @@ pub async fn record_event(
         }
         _ => {}
     }
+    let mut tx = state.db.begin().await?;
+    let before = tx.ticket(id).await?.ok_or(Error::NotFound("ticket"))?;
+    if before.version != version {
+        return Err(Error::Conflict(format!(
+            "ticket {} is at version {}, not {version}: reload and try again",
+            before.number(),
+            before.version
+        )));
+    }
     let after = before.apply(&event, actor.role, now)?;
-    state
-        .db
-        .save_ticket_event(
-            &before,
-            &after,
-            event.event_type(),
-            event.text(),
-            actor.id,
-            now,
-        )
-        .await?;
+    tx.update_ticket(&before, &after).await?;
+    if let Some(entry) = NewAuditEntry::changed(
+        "ticket",
+        id.0,
+        event.event_type().as_str(),
+        actor.id,
+        now,
+        event.text().map(str::to_string),
+        &before.audit_view(),
+        &after.audit_view(),
+    ) {
+        tx.audit(&entry).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(
+        ticket_id = id.0,
+        event = event.event_type().as_str(),
+        "ticket event recorded"
+    );
     state.desk.changed();
     Ok(after)
 }
@@ -111,7 +116,7 @@ pub async fn tickets(
     filter: &TicketFilter,
     limit: i64,
     cursor: Option<i64>,
-) -> Result<Vec<TicketRow>, Error> {
+) -> Result<Vec<TicketSummary>, Error> {
     require(actor, Permission::ViewServiceDesk)?;
     state.db.tickets(filter, limit, cursor).await
 }
@@ -129,8 +134,7 @@ pub async fn timeline(
 /// The service desk (R6.1); `person` narrows it to one person's work.
 ///
 /// The whole department's desk is computed at most once a second and shared by everyone
-/// looking at it meanwhile; a ticket written through this instance makes the next look
-/// compute it afresh, and other instances' writes show within the second.
+/// looking at it meanwhile (see [`super::desk`]).
 pub async fn dashboard(
     state: &AppState,
     actor: &User,
@@ -139,46 +143,13 @@ pub async fn dashboard(
 ) -> Result<Dashboard, Error> {
     require(actor, Permission::ViewServiceDesk)?;
     if person.is_some() {
-        return state.db.dashboard(now, DUE_SOON, person, DESK_ROWS).await;
+        return state.db.dashboard(now, person, DESK_ROWS).await;
     }
-    let generation = state.desk.generation.load(Ordering::Acquire);
-    let mut cached = state.desk.last.lock().await;
-    if let Some(c) = cached.as_ref()
-        && c.generation == generation
-        && c.at.elapsed() < DESK_MAX_AGE
-    {
-        return Ok(c.desk.clone());
-    }
-    let desk = state.db.dashboard(now, DUE_SOON, None, DESK_ROWS).await?;
-    *cached = Some(CachedDesk {
-        at: Instant::now(),
-        generation,
-        desk: desk.clone(),
-    });
-    Ok(desk)
+    state
+        .desk
+        .get_or_compute(state.db.dashboard(now, None, DESK_ROWS))
+        .await
 }
 
 /// Rows in each list of the service desk.
 const DESK_ROWS: i64 = 50;
-/// How long one computation of the department's desk is shared.
-const DESK_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// The last computed desk, and a counter of ticket writes that outdates it.
-#[derive(Default)]
-pub struct DeskCache {
-    generation: AtomicU64,
-    last: tokio::sync::Mutex<Option<CachedDesk>>,
-}
-
-impl DeskCache {
-    /// A ticket or customer changed: the next look at the desk recomputes it.
-    pub fn changed(&self) {
-        self.generation.fetch_add(1, Ordering::Release);
-    }
-}
-
-struct CachedDesk {
-    at: Instant,
-    generation: u64,
-    desk: Dashboard,
-}

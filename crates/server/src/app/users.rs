@@ -1,8 +1,8 @@
 //! Accounts.
 
 use super::require;
-use crate::auth::hash_password;
-use crate::state::AppState;
+use super::sessions::hash_password;
+use super::state::AppState;
 use chrono::{DateTime, Utc};
 use sanbao_domain::user::{NewUser, User};
 use sanbao_domain::{Error, Permission, Role};
@@ -40,4 +40,9 @@ pub async fn add_user(
 pub async fn users(state: &AppState, actor: &User, role: Option<Role>) -> Result<Vec<User>, Error> {
     require(actor, Permission::ViewServiceDesk)?;
     state.db.users(role).await
+}
+
+/// Whether any account exists (the first start creates the administrator).
+pub async fn any_user(state: &AppState) -> Result<bool, Error> {
+    Ok(state.db.count_users().await? > 0)
 }

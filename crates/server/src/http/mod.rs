@@ -4,9 +4,9 @@ pub mod api;
 pub mod session;
 pub mod web;
 
-use crate::state::AppState;
+use crate::app::{self, AppState};
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -20,6 +20,7 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 
 /// The whole application: pages, API, health and metrics.
 pub fn app(state: AppState) -> Router {
+    crate::metrics::install();
     let x_request_id = header::HeaderName::from_static("x-request-id");
     Router::new()
         .route("/healthz", get(healthz))
@@ -28,7 +29,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api::router())
         .merge(web::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(middleware::from_fn(observe))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let id = req
                 .headers()
@@ -37,7 +38,7 @@ pub fn app(state: AppState) -> Router {
                 .unwrap_or_default();
             let route = req
                 .extensions()
-                .get::<axum::extract::MatchedPath>()
+                .get::<MatchedPath>()
                 .map_or(req.uri().path(), |m| m.as_str());
             tracing::info_span!("request", method = %req.method(), route, request_id = id)
         }))
@@ -46,12 +47,21 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Count and time every request; add the headers every answer carries.
-async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// Count and time every request by its route; add the headers every answer carries.
+async fn observe(req: Request, next: Next) -> Response {
     let start = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
     let mut res = next.run(req).await;
-    let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
-    state.metrics.record(res.status().as_u16(), micros);
+    crate::metrics::record_request(
+        method.as_str(),
+        &route,
+        res.status().as_u16(),
+        start.elapsed(),
+    );
     let h = res.headers_mut();
     h.insert(
         "x-content-type-options",
@@ -67,17 +77,17 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn readyz(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
+async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match app::health::ready(&state).await {
         Ok(()) => "ready".into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response(),
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+async fn metrics() -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
+        crate::metrics::render(),
     )
         .into_response()
 }

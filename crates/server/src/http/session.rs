@@ -1,16 +1,12 @@
-//! Who is calling: a bearer token (API) or the session cookie (pages).
+//! Who is calling: a bearer token (API) or the session cookie (pages). The check itself is
+//! the use case [`crate::app::sessions::current`].
 
-use crate::auth::token_hash;
-use crate::state::AppState;
+use crate::app::{self, AppState};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use chrono::Utc;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use sanbao_domain::Error;
-use sanbao_domain::user::User;
-use sanbao_store::Session;
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use sanbao_domain::user::{Session, User};
 
 pub const SESSION_COOKIE: &str = "sanbao_session";
 
@@ -33,15 +29,18 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The value of one cookie.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    CookieJar::from_headers(headers)
+        .get(name)
+        .map(|c| c.value().to_string())
+}
+
+/// The token the request carries: bearer first, else the session cookie.
+pub fn token(headers: &HeaderMap) -> Option<(String, bool)> {
+    match bearer(headers) {
+        Some(t) => Some((t.to_string(), false)),
+        None => cookie(headers, SESSION_COOKIE).map(|t| (t, true)),
+    }
 }
 
 /// Look up the caller's session (cached per request in the extensions).
@@ -49,28 +48,10 @@ pub async fn current(parts: &mut Parts, state: &AppState) -> Result<Option<Curre
     if let Some(c) = parts.extensions.get::<Current>() {
         return Ok(Some(c.clone()));
     }
-    let (token, by_cookie) = match bearer(&parts.headers) {
-        Some(t) => (t.to_string(), false),
-        None => match cookie(&parts.headers, SESSION_COOKIE) {
-            Some(t) => (t.to_string(), true),
-            None => return Ok(None),
-        },
-    };
-    if token.is_empty() || token.len() > 128 {
+    let Some((token, by_cookie)) = token(&parts.headers) else {
         return Ok(None);
-    }
-    let hash = token_hash(&token);
-    let now = Utc::now();
-    let found = match state.sessions.get(&hash, now) {
-        Some(hit) => Some(hit),
-        None => {
-            let found = state.db.session(&hash, now).await?;
-            if let Some((s, u)) = &found {
-                state.sessions.put(s, u);
-            }
-            found
-        }
     };
+    let found = app::sessions::current(state, &token).await?;
     Ok(found.map(|(session, user)| {
         let c = Current {
             session,
@@ -82,47 +63,18 @@ pub async fn current(parts: &mut Parts, state: &AppState) -> Result<Option<Curre
     }))
 }
 
-/// Sessions checked in the last few seconds, so a burst of requests does not ask the
-/// database each time. Signing out here forgets at once; a sign-out or a deactivated
-/// account on another instance takes effect within [`SessionCache::TTL`].
-#[derive(Default)]
-pub struct SessionCache {
-    entries: Mutex<HashMap<String, (Instant, Session, User)>>,
-}
-
-impl SessionCache {
-    pub const TTL: Duration = Duration::from_secs(5);
-    const MAX_ENTRIES: usize = 10_000;
-
-    fn get(&self, hash: &str, now: chrono::DateTime<Utc>) -> Option<(Session, User)> {
-        let entries = self.entries.lock().ok()?;
-        let (at, s, u) = entries.get(hash)?;
-        (at.elapsed() < Self::TTL && s.expires_at > now).then(|| (s.clone(), u.clone()))
-    }
-
-    fn put(&self, s: &Session, u: &User) {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= Self::MAX_ENTRIES {
-                entries.retain(|_, (at, _, _)| at.elapsed() < Self::TTL);
-                if entries.len() >= Self::MAX_ENTRIES {
-                    entries.clear();
-                }
-            }
-            entries.insert(s.token_hash.clone(), (Instant::now(), s.clone(), u.clone()));
-        }
-    }
-
-    pub fn forget(&self, hash: &str) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(hash);
-        }
-    }
-}
-
 /// `Set-Cookie` for the session cookie (HttpOnly, SameSite=Lax).
 pub fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> String {
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
-        if secure { "; Secure" } else { "" }
-    )
+    Cookie::build((SESSION_COOKIE, token.to_string()))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(time_secs(max_age_secs))
+        .secure(secure)
+        .build()
+        .to_string()
+}
+
+fn time_secs(secs: i64) -> cookie::time::Duration {
+    cookie::time::Duration::seconds(secs)
 }

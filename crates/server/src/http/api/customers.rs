@@ -3,18 +3,28 @@
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, ApiUser};
 use super::{Page, cursor, ts};
+use crate::app::AppState;
 use crate::app::customers::CorrectionInput;
 use crate::app::{self, clamp_limit};
-use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use chrono::Utc;
 use sanbao_domain::customer::{ContactInput, Customer, CustomerInput};
+use sanbao_domain::customer::{CustomerFilter, CustomerSummary};
 use sanbao_domain::{CustomerId, Error, Problem, Region, UserId};
-use sanbao_store::{CustomerFilter, CustomerSummary};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// `/api/v1/customers` and `/api/v1/regions/derive`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get, update))
+        .routes(routes!(history))
+        .routes(routes!(derive_region))
+}
 
 #[derive(Deserialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
@@ -166,12 +176,12 @@ pub struct CustomerListItem {
 impl From<CustomerSummary> for CustomerListItem {
     fn from(c: CustomerSummary) -> Self {
         CustomerListItem {
-            id: c.id,
+            id: c.id.0,
             name: c.name,
             address: c.address,
-            region: c.region,
+            region: c.region.as_str().into(),
             region_corrected: c.region_corrected,
-            salesperson_id: c.salesperson_id,
+            salesperson_id: c.salesperson_id.map(|u| u.0),
             salesperson_name: c.salesperson_name,
             contact_name: c.contact_name,
             contact_phone: c.contact_phone,
@@ -239,7 +249,7 @@ pub async fn create(
         reason: b.region_reason,
     };
     let i = input(b.name, b.address, b.salesperson_id, b.notes, b.contacts);
-    let c = app::customers::create_customer(&state, &actor, &i, &correction, Utc::now()).await?;
+    let c = app::customers::create_customer(&state, &actor, &i, &correction, state.now()).await?;
     Ok((StatusCode::CREATED, Json(c.into())))
 }
 
@@ -279,7 +289,7 @@ pub async fn update(
         b.version,
         &i,
         &correction,
-        Utc::now(),
+        state.now(),
     )
     .await?;
     Ok(Json(c.into()))
@@ -298,8 +308,8 @@ pub struct AuditOut {
     pub after: serde_json::Value,
 }
 
-impl From<sanbao_store::AuditEntry> for AuditOut {
-    fn from(a: sanbao_store::AuditEntry) -> Self {
+impl From<sanbao_domain::audit::AuditEntry> for AuditOut {
+    fn from(a: sanbao_domain::audit::AuditEntry) -> Self {
         AuditOut {
             action: a.action,
             actor_id: a.actor_id.map(|u| u.0),

@@ -1,9 +1,9 @@
 //! Extractors that answer bad input the API's way: the field named, nothing written.
 
 use super::error::{ApiError, problem};
+use crate::app::AppState;
 use crate::http::BODY_LIMIT;
 use crate::http::session::{Current, current};
-use crate::state::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
@@ -35,7 +35,7 @@ impl FromRequestParts<AppState> for ApiUser {
                 .get("x-csrf-token")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
-            if !crate::auth::same_token(sent, &session.csrf_token) {
+            if !crate::app::sessions::same_token(sent, &session.csrf_token) {
                 return Err(ApiError(Error::Forbidden));
             }
         }

@@ -6,43 +6,40 @@ pub mod extract;
 pub mod sessions;
 pub mod tickets;
 
-use crate::state::AppState;
-use axum::Router;
-use axum::routing::{get, post};
+use crate::app::AppState;
+use axum::routing::get;
+use axum::{Json, Router};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
+use std::sync::Arc;
 use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
 
+/// The API: every feature's routes, and the OpenAPI document built from the same
+/// definitions (a route cannot exist without its documentation, nor the other way round).
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/openapi.json", get(openapi))
-        .route("/api/v1/sessions", post(sessions::create))
-        .route(
-            "/api/v1/sessions/current",
-            axum::routing::delete(sessions::delete),
-        )
-        .route("/api/v1/me", get(sessions::me))
-        .route(
-            "/api/v1/users",
-            get(sessions::list_users).post(sessions::create_user),
-        )
-        .route(
-            "/api/v1/customers",
-            get(customers::list).post(customers::create),
-        )
-        .route(
-            "/api/v1/customers/{id}",
-            get(customers::get).put(customers::update),
-        )
-        .route("/api/v1/customers/{id}/history", get(customers::history))
-        .route("/api/v1/tickets", get(tickets::list).post(tickets::create))
-        .route("/api/v1/tickets/{id}", get(tickets::get))
-        .route(
-            "/api/v1/tickets/{id}/events",
-            get(tickets::events).post(tickets::record_event),
-        )
-        .route("/api/v1/dashboard", get(tickets::dashboard))
-        .route("/api/v1/regions/derive", post(customers::derive_region))
+    let (router, doc) = routes().split_for_parts();
+    let doc = Arc::new(doc);
+    router.route(
+        "/api/openapi.json",
+        get(move || {
+            let doc = Arc::clone(&doc);
+            async move { Json(doc) }
+        }),
+    )
+}
+
+/// The API's routes with their documentation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(sessions::router())
+        .merge(customers::router())
+        .merge(tickets::router())
+}
+
+/// The OpenAPI document, as served.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().split_for_parts().1
 }
 
 /// An instant as the API writes it: RFC 3339 in the company's offset (+08:00).
@@ -94,13 +91,6 @@ pub fn cursor(c: Option<&str>) -> Result<Option<i64>, sanbao_domain::Error> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Sanbao", description = "After-sales service: customers, tickets and their deadlines."),
-    paths(
-        sessions::create, sessions::delete, sessions::me, sessions::list_users, sessions::create_user,
-        customers::list, customers::create, customers::get, customers::update, customers::history,
-        customers::derive_region,
-        tickets::list, tickets::create, tickets::get, tickets::events, tickets::record_event,
-        tickets::dashboard,
-    ),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     modifiers(&BearerAuth),
 )]
@@ -118,8 +108,4 @@ impl utoipa::Modify for BearerAuth {
             );
         }
     }
-}
-
-async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
-    axum::Json(ApiDoc::openapi())
 }

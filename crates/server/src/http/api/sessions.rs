@@ -3,16 +3,27 @@
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, ApiUser};
 use super::ts;
-use crate::state::AppState;
-use crate::{app, auth};
+use crate::app;
+use crate::app::AppState;
+use crate::app::sessions as auth;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use chrono::Utc;
 use sanbao_domain::user::{NewUser, User};
 use sanbao_domain::{Error, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// `/api/v1/sessions`, `/api/v1/me`, `/api/v1/users`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(delete))
+        .routes(routes!(me))
+        .routes(routes!(list_users, create_user))
+}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -59,7 +70,7 @@ pub async fn create(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<LoginIn>,
 ) -> ApiResult<(StatusCode, Json<TokenOut>)> {
-    let now = Utc::now();
+    let now = state.now();
     let user = auth::login(&state, &body.username, &body.password, now).await?;
     let (token, session) = auth::start_session(&state, &user, now).await?;
     Ok((
@@ -80,10 +91,9 @@ pub async fn delete(
     _user: ApiUser,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
-    let token = crate::http::session::bearer(&headers)
-        .or_else(|| crate::http::session::cookie(&headers, crate::http::session::SESSION_COOKIE))
-        .ok_or(ApiError(Error::Unauthenticated))?;
-    auth::end_session(&state, token).await?;
+    let (token, _) =
+        crate::http::session::token(&headers).ok_or(ApiError(Error::Unauthenticated))?;
+    auth::end_session(&state, &token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -143,6 +153,6 @@ pub async fn create_user(
         &body.role,
         &body.password,
     )?;
-    let user = app::users::create_user(&state, &actor, &new, &body.password, Utc::now()).await?;
+    let user = app::users::create_user(&state, &actor, &new, &body.password, state.now()).await?;
     Ok((StatusCode::CREATED, Json((&user).into())))
 }

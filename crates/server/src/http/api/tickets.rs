@@ -3,20 +3,31 @@
 use super::customers::{AuditOut, parse_region_filter};
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, ApiUser};
-use super::{Page, cursor, ts, ts_ms};
+use super::{Page, cursor, ts};
+use crate::app::AppState;
 use crate::app::{self, clamp_limit};
-use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, FixedOffset, Utc};
 use sanbao_domain::ticket::{
-    Channel, EventInput, EventType, Ticket, TicketInput, TicketKind, TicketStatus, ticket_number,
+    Channel, EventInput, EventType, Ticket, TicketInput, TicketKind, TicketStatus,
 };
+use sanbao_domain::ticket::{Dashboard, TicketFilter, TicketSummary};
 use sanbao_domain::{CustomerId, Error, Problem, TicketId, UserId};
-use sanbao_store::{Dashboard, TicketFilter, TicketRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// `/api/v1/tickets` and the service desk, `/api/v1/dashboard`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get))
+        .routes(routes!(events, record_event))
+        .routes(routes!(dashboard))
+}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -140,22 +151,22 @@ pub struct TicketListItem {
 }
 
 impl TicketListItem {
-    pub fn new(r: TicketRow, now: DateTime<Utc>) -> Self {
+    pub fn new(r: TicketSummary, now: DateTime<Utc>) -> Self {
         TicketListItem {
-            number: ticket_number(TicketId(r.id)),
-            overdue: r.next_due_at.is_some_and(|d| d < now.timestamp_millis()),
-            next_due_at: r.next_due_at.map(ts_ms),
-            id: r.id,
-            kind: r.kind,
-            channel: r.channel,
-            status: r.status,
-            customer_id: r.customer_id,
+            number: r.number(),
+            overdue: r.overdue(now),
+            next_due_at: r.next_due_at.map(ts),
+            id: r.id.0,
+            kind: r.kind.as_str().into(),
+            channel: r.channel.as_str().into(),
+            status: r.status.as_str().into(),
+            customer_id: r.customer_id.0,
             customer_name: r.customer_name,
             summary: r.summary,
-            site_region: r.site_region,
-            received_at: ts_ms(r.received_at),
-            next_due_kind: r.next_due_kind,
-            assignee_id: r.assignee_id,
+            site_region: r.site_region.as_str().into(),
+            received_at: ts(r.received_at),
+            next_due_kind: r.next_due_kind.map(|k| k.as_str().into()),
+            assignee_id: r.assignee_id.map(|u| u.0),
             assignee_name: r.assignee_name,
             technician_name: r.technician_name,
         }
@@ -220,7 +231,7 @@ pub async fn list(
     ApiUser(actor): ApiUser,
     ApiQuery(q): ApiQuery<TicketQuery>,
 ) -> ApiResult<Json<Page<TicketListItem>>> {
-    let now = Utc::now();
+    let now = state.now();
     let limit = clamp_limit(q.limit);
     let rows = app::tickets::tickets(
         &state,
@@ -252,7 +263,7 @@ pub async fn create(
         )
         .into());
     }
-    let now = Utc::now();
+    let now = state.now();
     let input = TicketInput {
         kind: b.kind,
         channel: b.channel,
@@ -274,7 +285,7 @@ pub async fn get(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<TicketOut>> {
     let t = app::tickets::ticket(&state, &actor, TicketId(id)).await?;
-    Ok(Json(TicketOut::new(t, Utc::now())))
+    Ok(Json(TicketOut::new(t, state.now())))
 }
 
 /// A ticket's timeline: every step, who, when, before and after (R1.4).
@@ -339,7 +350,7 @@ pub async fn record_event(
         reason: b.reason,
         at: b.at.map(|a| a.with_timezone(&Utc)),
     };
-    let now = Utc::now();
+    let now = state.now();
     let t =
         app::tickets::record_event(&state, &actor, TicketId(id), b.version, &input, now).await?;
     Ok(Json(TicketOut::new(t, now)))
@@ -396,7 +407,7 @@ pub async fn dashboard(
     ApiUser(actor): ApiUser,
     ApiQuery(q): ApiQuery<DashboardQuery>,
 ) -> ApiResult<Json<DashboardOut>> {
-    let now = Utc::now();
+    let now = state.now();
     let d = app::tickets::dashboard(&state, &actor, q.person_id.map(UserId), now).await?;
     Ok(Json(DashboardOut::new(d, now)))
 }

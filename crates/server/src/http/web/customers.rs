@@ -9,18 +9,18 @@ use super::{
     render_with, see_other, url_with,
 };
 use crate::app;
+use crate::app::AppState;
 use crate::app::customers::CorrectionInput;
-use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
+use sanbao_domain::customer::CustomerFilter;
 use sanbao_domain::customer::{CONTACTS_MAX, ContactInput, Customer, CustomerInput};
+use sanbao_domain::ticket::TicketFilter;
 use sanbao_domain::ticket::arrival_hours;
 use sanbao_domain::user::User;
 use sanbao_domain::{CustomerId, Error, FieldErrors, Permission, Problem, Region, Role, UserId};
-use sanbao_store::{CustomerFilter, TicketFilter};
 
 /// Customers per page.
 const PAGE: i64 = 25;
@@ -116,11 +116,7 @@ pub async fn list(
         .into_iter()
         .map(|c| CustomerLine {
             href: format!("/customers/{}", c.id),
-            badge: RegionBadge::new(
-                u.lang,
-                Region::parse(&c.region).unwrap_or(Region::Unknown),
-                c.region_corrected,
-            ),
+            badge: RegionBadge::new(u.lang, c.region, c.region_corrected),
             name: c.name,
             address: c.address,
             contact_name: c.contact_name.unwrap_or_else(|| none.clone()),
@@ -451,7 +447,7 @@ pub async fn create(
     let f = CustomerForm::read(&form);
     let (input, correction, web_errs, rows) = f.input();
     let result = if web_errs.is_empty() {
-        app::customers::create_customer(&state, &u.user, &input, &correction, Utc::now()).await
+        app::customers::create_customer(&state, &u.user, &input, &correction, state.now()).await
     } else {
         Err(Error::Validation(web_errs))
     };
@@ -500,7 +496,7 @@ pub async fn update(
             version,
             &input,
             &correction,
-            Utc::now(),
+            state.now(),
         )
         .await
     } else {
@@ -577,7 +573,7 @@ struct HistoryLine {
 /// before → after shown (regions in words; contacts only as "changed").
 fn history_lines(
     lang: crate::i18n::Lang,
-    trail: Vec<sanbao_store::AuditEntry>,
+    trail: Vec<sanbao_domain::audit::AuditEntry>,
 ) -> Vec<HistoryLine> {
     let value = |field: &str, v: &serde_json::Value| -> String {
         match (field, v) {
@@ -636,7 +632,7 @@ pub async fn detail(
 ) -> WebResult<Response> {
     let id = customer_id(&id)?;
     let c = app::customers::customer(&state, &u.user, id).await?;
-    let now = Utc::now();
+    let now = state.now();
     let filter = TicketFilter {
         customer_id: Some(id),
         ..TicketFilter::default()

@@ -5,11 +5,11 @@
 use super::view::{TicketLine, TicketTable, full_time};
 use super::{QueryParams, WebResult, WebUser, render, render_partial};
 use crate::app;
-use crate::state::AppState;
+use crate::app::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use chrono::Utc;
+use sanbao_domain::ticket::TicketSummary;
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
@@ -30,11 +30,11 @@ pub async fn page(
     u: WebUser,
     QueryParams(q): QueryParams,
 ) -> WebResult<Response> {
-    let now = Utc::now();
+    let now = state.now();
     let mine = q.filled("mine").is_some_and(|v| v != "0");
     let d = app::tickets::dashboard(&state, &u.user, mine.then_some(u.user.id), now).await?;
     let l = u.layout("dashboard", u.t("dashboard.title"));
-    let lines = |rows: Vec<sanbao_store::TicketRow>| -> Vec<TicketLine> {
+    let lines = |rows: Vec<TicketSummary>| -> Vec<TicketLine> {
         rows.into_iter()
             .map(|r| TicketLine::new(u.lang, r, now))
             .collect()

@@ -17,7 +17,7 @@ pub const LANG_COOKIE: &str = "sanbao_lang";
 /// The language the request asks for: the `sanbao_lang` cookie, else Chinese.
 pub fn lang_of(headers: &axum::http::HeaderMap) -> Lang {
     cookie(headers, LANG_COOKIE)
-        .and_then(Lang::parse)
+        .and_then(|c| Lang::parse(&c))
         .unwrap_or_default()
 }
 

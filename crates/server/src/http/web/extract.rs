@@ -3,10 +3,10 @@
 
 use super::error::{WebError, lang_of};
 use super::{Layout, LayoutUser, assets};
+use crate::app::AppState;
 use crate::http::BODY_LIMIT;
 use crate::http::session::{Current, current};
 use crate::i18n::Lang;
-use crate::state::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
@@ -174,7 +174,7 @@ impl FromRequest<AppState> for WebForm {
             Pairs::default()
         };
         let sent = form.get("_csrf").unwrap_or_default();
-        if !crate::auth::same_token(sent, &user.csrf) {
+        if !crate::app::sessions::same_token(sent, &user.csrf) {
             tracing::warn!(
                 user_id = user.user.id.0,
                 "form refused: CSRF token missing or wrong"

@@ -8,16 +8,15 @@ use super::error::LANG_COOKIE;
 use super::extract::{LangPref, Pairs, QueryParams, WebForm};
 use super::view::Messages;
 use super::{Layout, WebResult, render_with, safe_next, see_other};
-use crate::auth;
+use crate::app::AppState;
+use crate::app::sessions as auth;
 use crate::http::session::{SESSION_COOKIE, cookie, current, session_cookie};
 use crate::i18n::Lang;
-use crate::state::AppState;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use sanbao_domain::Error;
 
 pub const LOGIN_CSRF_COOKIE: &str = "sanbao_login_csrf";
@@ -116,7 +115,7 @@ pub async fn submit(
     let username = form.text("username");
     let sent = form.get("_csrf").unwrap_or_default();
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !auth::same_token(sent, expected) {
+    if expected.is_empty() || !auth::same_token(sent, &expected) {
         let msg = lang.t("login.expired").to_string();
         let said = Said {
             username,
@@ -125,7 +124,7 @@ pub async fn submit(
         };
         return login_page(&state, lang, StatusCode::FORBIDDEN, &next, said);
     }
-    let now = Utc::now();
+    let now = state.now();
     match auth::login(&state, &username, &form.text("password"), now).await {
         Ok(user) => {
             let (token, _session) = auth::start_session(&state, &user, now).await?;
@@ -188,7 +187,7 @@ pub async fn logout(
 ) -> WebResult<Response> {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         // Signing out has no use case of its own: it forgets the session, as the API does.
-        auth::end_session(&state, token).await?;
+        auth::end_session(&state, &token).await?;
     }
     tracing::info!(user_id = user.user.id.0, "signed out");
     let mut res = see_other("/login?bye=1");

@@ -11,8 +11,8 @@ pub mod login;
 pub mod tickets;
 pub mod view;
 
+use crate::app::AppState;
 use crate::i18n::Lang;
-use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::http::StatusCode;

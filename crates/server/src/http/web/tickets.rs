@@ -12,13 +12,16 @@ use super::{
     render_with, see_other, url_with,
 };
 use crate::app;
+use crate::app::AppState;
 use crate::i18n::Lang;
-use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
+use sanbao_domain::audit::AuditEntry;
+use sanbao_domain::customer::CustomerFilter;
+use sanbao_domain::ticket::TicketFilter;
 use sanbao_domain::ticket::{
     Channel, EventInput, EventType, NewTicket, Ticket, TicketEvent, TicketInput, TicketKind,
     TicketStatus, arrival_hours, may_go_on_site, may_own,
@@ -27,7 +30,6 @@ use sanbao_domain::user::User;
 use sanbao_domain::{
     CustomerId, Error, FieldErrors, Permission, Problem, Region, TicketId, UserId,
 };
-use sanbao_store::{AuditEntry, CustomerFilter, TicketFilter};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -75,7 +77,7 @@ pub async fn list(
     u: WebUser,
     QueryParams(p): QueryParams,
 ) -> WebResult<Response> {
-    let now = Utc::now();
+    let now = state.now();
     let q = p.text("q");
     let kind = p.filled("kind").and_then(TicketKind::parse);
     let status_param = p.filled("status").unwrap_or_default().to_string();
@@ -268,11 +270,7 @@ async fn new_page(
                 .into_iter()
                 .map(|c| CustomerMatch {
                     pick_href: format!("/tickets/new?customer_id={}", c.id),
-                    badge: RegionBadge::new(
-                        u.lang,
-                        Region::parse(&c.region).unwrap_or(Region::Unknown),
-                        c.region_corrected,
-                    ),
+                    badge: RegionBadge::new(u.lang, c.region, c.region_corrected),
                     contact: contact_of(c.contact_name.as_deref(), c.contact_phone.as_deref()),
                     name: c.name,
                     address: c.address,
@@ -309,7 +307,7 @@ pub async fn new_form(
     let f = TicketForm {
         customer_id: p.text("customer_id"),
         channel: Channel::Phone.as_str().into(),
-        received_at: datetime_local(Utc::now()),
+        received_at: datetime_local(state.now()),
         ..TicketForm::default()
     };
     render(&new_page(&state, &u, f, p.text("cq"), &FieldErrors::new()).await?)
@@ -328,7 +326,7 @@ pub async fn create(
         unit_text: form.text("unit_text"),
         summary: form.text("summary"),
     };
-    let now = Utc::now();
+    let now = state.now();
     let mut errs = FieldErrors::new();
     let customer = match f.customer_id.trim() {
         "" => {
@@ -755,7 +753,7 @@ async fn detail_page(
     let c = app::customers::customer(state, &u.user, t.customer_id).await?;
     let people = app::users::users(state, &u.user, None).await?;
     let trail = app::tickets::timeline(state, &u.user, id).await?;
-    let now = Utc::now();
+    let now = state.now();
     let names: HashMap<i64, String> = people
         .iter()
         .map(|p| (p.id.0, p.display_name.clone()))
@@ -897,7 +895,7 @@ pub async fn record_event(
         at,
     };
     let result = if errs.is_empty() {
-        app::tickets::record_event(&state, &u.user, id, version, &input, Utc::now()).await
+        app::tickets::record_event(&state, &u.user, id, version, &input, state.now()).await
     } else {
         Err(Error::Validation(errs))
     };

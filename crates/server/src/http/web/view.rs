@@ -5,10 +5,10 @@ use super::Layout;
 use crate::i18n::Lang;
 use askama::Template;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use sanbao_domain::ticket::{Deadline, DeadlineKind, DeadlineState, TicketStatus, ticket_number};
-use sanbao_domain::time::{company_offset, from_millis, local};
-use sanbao_domain::{FieldErrors, Region, TicketId};
-use sanbao_store::TicketRow;
+use sanbao_domain::ticket::TicketSummary;
+use sanbao_domain::ticket::{Deadline, DeadlineState, TicketStatus};
+use sanbao_domain::time::{company_offset, local};
+use sanbao_domain::{FieldErrors, Region};
 use std::collections::BTreeMap;
 
 /// `11-27 14:30`, Asia/Shanghai.
@@ -138,25 +138,22 @@ pub struct TicketLine {
 }
 
 impl TicketLine {
-    pub fn new(lang: Lang, r: TicketRow, now: DateTime<Utc>) -> Self {
-        let status = TicketStatus::parse(&r.status).unwrap_or(TicketStatus::Open);
-        let deadline = match (
-            r.next_due_at,
-            r.next_due_kind.as_deref().and_then(DeadlineKind::parse),
-        ) {
-            (Some(due), Some(kind)) if !status.is_finished() => Some(DeadlineView::new(
+    pub fn new(lang: Lang, r: TicketSummary, now: DateTime<Utc>) -> Self {
+        let deadline = match (r.next_due_at, r.next_due_kind) {
+            (Some(due_at), Some(kind)) if r.desk_lane.is_work() => Some(DeadlineView::new(
                 lang,
                 &Deadline {
                     kind,
-                    due_at: from_millis(due),
+                    due_at,
                     met_at: None,
                 },
-                status,
+                r.status,
                 now,
             )),
             _ => None,
         };
         let has_people = r.assignee_name.is_some() || r.technician_name.is_some();
+        let number = r.number();
         let people = match (r.assignee_name, r.technician_name) {
             (Some(a), Some(t)) if a != t => format!("{a} / {t}"),
             (Some(a), _) => a,
@@ -165,17 +162,19 @@ impl TicketLine {
         };
         TicketLine {
             href: format!("/tickets/{}", r.id),
-            number: ticket_number(TicketId(r.id)),
+            number,
             kind_label: lang.t(&format!("kind.{}", r.kind)).to_string(),
-            kind: r.kind,
+            kind: r.kind.as_str().to_string(),
             status_label: lang.t(&format!("status.{}", r.status)).to_string(),
-            status: r.status,
+            status: r.status.as_str().to_string(),
             customer_href: format!("/customers/{}", r.customer_id),
             customer_name: r.customer_name,
-            region_label: lang.t(&format!("region.{}", r.site_region)).to_string(),
-            region: r.site_region,
+            region_label: lang
+                .t(&format!("region.{}", r.site_region.as_str()))
+                .to_string(),
+            region: r.site_region.as_str().to_string(),
             summary: clip(&r.summary, 60),
-            received: short_time(from_millis(r.received_at)),
+            received: short_time(r.received_at),
             deadline,
             people,
             has_people,

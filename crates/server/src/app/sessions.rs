@@ -1,14 +1,16 @@
-//! Passwords (Argon2id), session tokens, and signing in with failed attempts slowed.
+//! Signing in and out, and who a request's token belongs to: passwords (Argon2id),
+//! session tokens (only their SHA-256 is stored), failed sign-ins slowed down.
 
-use crate::state::AppState;
+use super::state::AppState;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Argon2, password_hash::rand_core::OsRng};
 use chrono::{DateTime, Duration, Utc};
+use moka::sync::Cache;
 use rand::RngCore;
-use sanbao_domain::user::{User, login_lockout_secs};
+use sanbao_domain::user::{LOGIN_FAILURE_WINDOW, Session, User};
 use sanbao_domain::{Error, Problem};
-use sanbao_store::Session;
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 /// Hash a password with Argon2id (off the async threads: it is slow on purpose).
 pub async fn hash_password(password: &str) -> Result<String, Error> {
@@ -54,8 +56,10 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Failed sign-ins older than this no longer count.
-const FAILURE_WINDOW: Duration = Duration::minutes(15);
+/// Constant-time comparison, for CSRF tokens.
+pub fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
 
 /// Check a user name and password; repeated failures for a name are slowed down.
 pub async fn login(
@@ -71,13 +75,10 @@ pub async fn login(
     if password.is_empty() {
         return Err(Error::field("password", Problem::required()));
     }
-    if let Some(f) = state.db.login_failure(&username).await? {
-        let until = f.last_failed_at + Duration::seconds(login_lockout_secs(f.failures));
-        if f.last_failed_at > now - FAILURE_WINDOW && until > now {
-            return Err(Error::TooManyAttempts {
-                retry_after_secs: (until - now).num_seconds().max(1),
-            });
-        }
+    if let Some(f) = state.db.login_failure(&username).await?
+        && let Some(retry_after_secs) = f.retry_after_secs(now)
+    {
+        return Err(Error::TooManyAttempts { retry_after_secs });
     }
     let found = state.db.user_for_login(&username).await?;
     let (user, hash) = match found {
@@ -94,7 +95,7 @@ pub async fn login(
         _ => {
             let n = state
                 .db
-                .record_login_failure(&username, now, now - FAILURE_WINDOW)
+                .record_login_failure(&username, now, now - LOGIN_FAILURE_WINDOW)
                 .await?;
             tracing::warn!(failures = n, "failed sign-in");
             Err(Error::Unauthenticated)
@@ -127,13 +128,63 @@ pub async fn end_session(state: &AppState, token: &str) -> Result<(), Error> {
     state.db.delete_session(&hash).await
 }
 
-/// Constant-time comparison for CSRF tokens.
-pub fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+/// The live session a token opened, and its user; `None` for an unknown, expired or
+/// malformed token, or a deactivated user.
+pub async fn current(state: &AppState, token: &str) -> Result<Option<(Session, User)>, Error> {
+    if token.is_empty() || token.len() > 128 {
+        return Ok(None);
+    }
+    let hash = token_hash(token);
+    let now = state.now();
+    if let Some(hit) = state.sessions.get(&hash, now) {
+        return Ok(Some(hit));
+    }
+    let found = state.db.session(&hash, now).await?;
+    if let Some((s, u)) = &found {
+        state.sessions.put(s, u);
+    }
+    Ok(found)
+}
+
+/// Remove sessions that have expired; returns how many.
+pub async fn remove_expired(state: &AppState, now: DateTime<Utc>) -> Result<u64, Error> {
+    state.db.delete_expired_sessions(now).await
+}
+
+/// Sessions checked in the last few seconds, so a burst of requests does not ask the
+/// database each time. Signing out here forgets at once; a sign-out or a deactivated
+/// account on another instance takes effect within [`SessionCache::TTL`].
+pub struct SessionCache {
+    entries: Cache<String, (Session, User)>,
+}
+
+impl Default for SessionCache {
+    fn default() -> Self {
+        SessionCache {
+            entries: Cache::builder()
+                .max_capacity(Self::MAX_ENTRIES)
+                .time_to_live(Self::TTL)
+                .build(),
+        }
+    }
+}
+
+impl SessionCache {
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(5);
+    const MAX_ENTRIES: u64 = 10_000;
+
+    fn get(&self, hash: &str, now: DateTime<Utc>) -> Option<(Session, User)> {
+        self.entries.get(hash).filter(|(s, _)| s.expires_at > now)
+    }
+
+    fn put(&self, s: &Session, u: &User) {
+        self.entries
+            .insert(s.token_hash.clone(), (s.clone(), u.clone()));
+    }
+
+    fn forget(&self, hash: &str) {
+        self.entries.invalidate(hash);
+    }
 }
 
 #[cfg(test)]
@@ -156,5 +207,6 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert_ne!(token_hash(&a), a);
         assert!(same_token(&a, &a.clone()) && !same_token(&a, &b));
+        assert!(!same_token(&a, &a[..10]));
     }
 }

@@ -1,0 +1,52 @@
+//! What every use case, handler and job receives: the database, the clock, the settings
+//! and the shared caches.
+
+use super::clock::{Clock, SystemClock};
+use super::desk::DeskCache;
+use super::sessions::SessionCache;
+use crate::config::Config;
+use chrono::{DateTime, Utc};
+use sanbao_store::Db;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) db: Db,
+    clock: Arc<dyn Clock>,
+    pub config: Arc<Config>,
+    /// The whole department's service desk, shared for a moment between requests.
+    pub(crate) desk: Arc<DeskCache>,
+    pub(crate) sessions: Arc<SessionCache>,
+}
+
+impl AppState {
+    /// The state on the system clock.
+    pub fn new(db: Db, config: Config) -> Self {
+        Self::with_clock(db, config, Arc::new(SystemClock))
+    }
+
+    pub fn with_clock(db: Db, config: Config, clock: Arc<dyn Clock>) -> Self {
+        AppState {
+            db,
+            clock,
+            config: Arc::new(config),
+            desk: Arc::new(DeskCache::default()),
+            sessions: Arc::new(SessionCache::default()),
+        }
+    }
+
+    /// Now, on the state's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        self.db.backend()
+    }
+
+    /// Close the database, letting running queries finish (graceful shutdown).
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+}

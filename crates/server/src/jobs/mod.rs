@@ -1,0 +1,119 @@
+//! Background jobs: started with `serve`, stopped cleanly on SIGTERM. Each job runs on its
+//! own interval; work that must happen once is claimed through the database (the outbox's
+//! leases, a lease per periodic job), so several instances on one PostgreSQL never do the
+//! same work twice. On SQLite the single process is the only runner.
+
+mod outbox;
+mod sessions;
+
+use crate::app::AppState;
+use chrono::Duration;
+use std::time::Duration as StdDuration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// A periodic job.
+struct Job {
+    name: &'static str,
+    every: StdDuration,
+    kind: Kind,
+}
+
+enum Kind {
+    /// Send what the outbox holds; every instance may run it (messages are claimed one
+    /// by one).
+    Outbox,
+    /// Remove expired sessions; one instance per interval (a lease).
+    Sessions,
+}
+
+/// How often each job runs.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub outbox_every: StdDuration,
+    pub sessions_every: StdDuration,
+}
+
+impl Default for Schedule {
+    fn default() -> Self {
+        Schedule {
+            outbox_every: StdDuration::from_secs(2),
+            sessions_every: StdDuration::from_secs(600),
+        }
+    }
+}
+
+/// The running jobs; [`Runner::stop`] lets the current round finish and waits for it.
+pub struct Runner {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// This instance's name in leases: host, process and a random part, so two instances on
+/// one machine differ.
+pub fn instance_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "sanbao".into());
+    let random = crate::app::sessions::random_token();
+    format!("{host}:{}:{}", std::process::id(), &random[..8])
+}
+
+impl Runner {
+    /// Start every job for `state`, holding leases as `holder`.
+    pub fn start(state: AppState, holder: String, schedule: &Schedule) -> Runner {
+        let (stop, _) = watch::channel(false);
+        let jobs = [
+            Job {
+                name: "outbox",
+                every: schedule.outbox_every,
+                kind: Kind::Outbox,
+            },
+            Job {
+                name: "sessions",
+                every: schedule.sessions_every,
+                kind: Kind::Sessions,
+            },
+        ];
+        let tasks = jobs
+            .into_iter()
+            .map(|job| {
+                let (state, holder, mut stopped) =
+                    (state.clone(), holder.clone(), stop.subscribe());
+                tokio::spawn(async move {
+                    let mut tick = tokio::time::interval(job.every);
+                    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                    loop {
+                        tokio::select! {
+                            _ = stopped.changed() => break,
+                            _ = tick.tick() => {}
+                        }
+                        if let Err(e) = run_once(&state, &holder, &job).await {
+                            tracing::warn!(job = job.name, error = ?e, "job failed; next round will try again");
+                        }
+                    }
+                    tracing::debug!(job = job.name, "job stopped");
+                })
+            })
+            .collect();
+        Runner { stop, tasks }
+    }
+
+    /// Stop: no new round starts; a round under way finishes.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+async fn run_once(state: &AppState, holder: &str, job: &Job) -> Result<(), sanbao_domain::Error> {
+    match job.kind {
+        Kind::Outbox => outbox::run(state, holder).await,
+        Kind::Sessions => {
+            let every = Duration::from_std(job.every).unwrap_or(Duration::minutes(10));
+            sessions::run(state, holder, every).await
+        }
+    }
+}
+
+pub use outbox::drain as drain_outbox;

@@ -96,7 +96,7 @@ enum P {
 
 /// (who, user name, name shown, role)
 const STAFF: [(P, &str, &str, &str); 10] = [
-    (P::Manager, "chen.jianguo", "陈经理", "service_manager"),
+    (P::Manager, "chen.jianguo", "陈建国", "service_manager"),
     (P::Clerk1, "wang.li", "王丽", "service_clerk"),
     (P::Clerk2, "zhao.min", "赵敏", "service_clerk"),
     (P::Engineer, "liu.zhiqiang", "刘志强", "senior_engineer"),

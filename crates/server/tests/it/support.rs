@@ -6,9 +6,11 @@ use axum::http::{Request, StatusCode, header};
 use chrono::Utc;
 use http_body_util::BodyExt;
 use sanbao_domain::user::{NewUser, User};
+use sanbao_server::app::ManualClock;
 use sanbao_server::config::Config;
 use sanbao_server::{AppState, app};
 use serde_json::Value;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use tower::ServiceExt;
 
@@ -19,6 +21,10 @@ pub const PASSWORD: &str = "test-password-1";
 /// The app on a fresh SQLite database of its own.
 pub struct TestApp {
     pub state: AppState,
+    /// The store under the app, for tests that check what was written.
+    pub db: sanbao_store::Db,
+    /// The app's clock: tests move it to make deadlines fall due.
+    pub clock: Arc<ManualClock>,
     pub router: Router,
     cleanup: Cleanup,
 }
@@ -122,10 +128,13 @@ impl TestApp {
             ..Config::default()
         };
         let db = sanbao_server::cli::open_db(&config).await.unwrap();
-        let state = AppState::new(db, config);
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let state = AppState::with_clock(db.clone(), config, clock.clone());
         let router = app(state.clone());
         TestApp {
             state,
+            db,
+            clock,
             router,
             cleanup,
         }
@@ -134,7 +143,7 @@ impl TestApp {
     /// An account with [`PASSWORD`].
     pub async fn user(&self, username: &str, role: &str) -> User {
         let u = NewUser::parse(username, &format!("{username}-name"), role, PASSWORD).unwrap();
-        sanbao_server::app::users::add_user(&self.state, &u, PASSWORD, Utc::now())
+        sanbao_server::app::users::add_user(&self.state, &u, PASSWORD, self.state.now())
             .await
             .unwrap()
     }

@@ -280,6 +280,7 @@ impl Choice {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sanbao_domain::ticket::DeadlineKind;
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s)

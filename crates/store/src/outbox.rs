@@ -221,7 +221,8 @@ impl Db {
         user: UserId,
         limit: i64,
     ) -> Result<Vec<(i64, String, Option<String>, Option<String>, DateTime<Utc>)>, Error> {
-        let rows: Vec<(i64, String, Option<String>, Option<String>, i64)> = read!(self, p => sqlx::query_as(
+        type Row = (i64, String, Option<String>, Option<String>, i64);
+        let rows: Vec<Row> = read!(self, p => sqlx::query_as(
             "SELECT outbox_id, subject, body, link, created_at FROM inbox_messages
              WHERE user_id = $1 ORDER BY id DESC LIMIT $2")
             .bind(user.0)

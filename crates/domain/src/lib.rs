@@ -6,6 +6,7 @@
 //! ([`ticket::Ticket::apply`]).
 
 pub mod customer;
+pub mod people;
 pub mod error;
 pub mod ids;
 pub mod region;

@@ -4,7 +4,8 @@ use super::require;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use sanbao_domain::ticket::{
-    DUE_SOON, EventInput, NewTicket, Ticket, TicketEvent, TicketInput, may_go_on_site, may_own,
+    DUE_SOON, EventInput, NewTicket, Ticket, TicketEvent, TicketInput, may_go_on_site,
+    may_own_kind,
 };
 use sanbao_domain::user::User;
 use sanbao_domain::{Error, Permission, Problem, TicketId, UserId};
@@ -63,7 +64,8 @@ pub async fn record_event(
     }
     match &event {
         TicketEvent::Assign { assignee } => {
-            check_person(state, *assignee, "assignee_id", may_own).await?
+            check_person(state, *assignee, "assignee_id", |r| may_own_kind(r, before.kind))
+                .await?
         }
         TicketEvent::Dispatch { technician } => {
             check_person(state, *technician, "technician_id", may_go_on_site).await?;
@@ -90,7 +92,7 @@ async fn check_person(
     state: &AppState,
     id: UserId,
     field: &str,
-    allowed: fn(sanbao_domain::Role) -> bool,
+    allowed: impl Fn(sanbao_domain::Role) -> bool,
 ) -> Result<(), Error> {
     match state.db.user(id).await? {
         Some(u) if u.active && allowed(u.role) => Ok(()),

@@ -27,4 +27,8 @@ impl AppState {
             sessions: Arc::new(SessionCache::default()),
         }
     }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+    }
 }

@@ -2,6 +2,8 @@
 //! it needs, applies the domain rule and writes the change with its audit record.
 
 pub mod customers;
+pub mod intake;
+pub mod people;
 pub mod tickets;
 pub mod users;
 

@@ -6,9 +6,9 @@
 //! ([`ticket::Ticket::apply`]).
 
 pub mod customer;
-pub mod people;
 pub mod error;
 pub mod ids;
+pub mod people;
 pub mod region;
 pub mod role;
 pub mod text;

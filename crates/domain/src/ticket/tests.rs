@@ -557,7 +557,11 @@ fn r3_10_owners_are_staff_who_work_no_admin_and_no_salesperson_for_a_complaint()
         (TicketKind::Training, ".mcetsq."),
         (TicketKind::ReturnRequest, ".mcetsq."),
     ];
-    assert_eq!(table.len(), TicketKind::ALL.len(), "every kind is in the table");
+    assert_eq!(
+        table.len(),
+        TicketKind::ALL.len(),
+        "every kind is in the table"
+    );
     for (kind, row) in table {
         for (role, mark) in Role::ALL.iter().zip(row.chars()) {
             assert_eq!(may_own_kind(*role, *kind), mark != '.', "{role:?} {kind:?}");

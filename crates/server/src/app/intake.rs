@@ -57,7 +57,10 @@ pub async fn open_ticket_for_new_customer(
             }
             other => other,
         })?;
-    tracing::info!(customer_id = created.id.0, "customer added while recording a contact");
+    tracing::info!(
+        customer_id = created.id.0,
+        "customer added while recording a contact"
+    );
     let ticket = TicketInput {
         customer_id: created.id,
         ..ticket

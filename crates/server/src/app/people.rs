@@ -9,7 +9,11 @@ use sanbao_domain::user::User;
 use sanbao_domain::{Error, Permission};
 
 /// Everyone who may own a ticket of this kind (R3.10).
-pub async fn owners_for(state: &AppState, actor: &User, kind: TicketKind) -> Result<Vec<User>, Error> {
+pub async fn owners_for(
+    state: &AppState,
+    actor: &User,
+    kind: TicketKind,
+) -> Result<Vec<User>, Error> {
     people(state, actor, |u| may_own_kind(u.role, kind)).await
 }
 

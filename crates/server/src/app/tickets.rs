@@ -4,8 +4,7 @@ use super::require;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use sanbao_domain::ticket::{
-    DUE_SOON, EventInput, NewTicket, Ticket, TicketEvent, TicketInput, may_go_on_site,
-    may_own_kind,
+    DUE_SOON, EventInput, NewTicket, Ticket, TicketEvent, TicketInput, may_go_on_site, may_own_kind,
 };
 use sanbao_domain::user::User;
 use sanbao_domain::{Error, Permission, Problem, TicketId, UserId};
@@ -64,8 +63,10 @@ pub async fn record_event(
     }
     match &event {
         TicketEvent::Assign { assignee } => {
-            check_person(state, *assignee, "assignee_id", |r| may_own_kind(r, before.kind))
-                .await?
+            check_person(state, *assignee, "assignee_id", |r| {
+                may_own_kind(r, before.kind)
+            })
+            .await?
         }
         TicketEvent::Dispatch { technician } => {
             check_person(state, *technician, "technician_id", may_go_on_site).await?;

@@ -324,7 +324,8 @@ impl TicketForm {
         }
         // Name the text fields' problems too, in the same answer: the domain's check of a
         // contact, given stand-ins for what could not be read.
-        if let Err(Error::Validation(more)) = NewTicket::parse(input, Region::Unknown, UserId(0), now)
+        if let Err(Error::Validation(more)) =
+            NewTicket::parse(input, Region::Unknown, UserId(0), now)
         {
             for (k, p) in more.0 {
                 if errs.get(&k).is_none() {

@@ -281,6 +281,7 @@
     var busy = false;
     var stopped = false;
     var last = null;
+    var done = 0;
 
     function interval() {
       var ms = parseInt(box.getAttribute("data-poll-ms"), 10);
@@ -329,6 +330,8 @@
         )
         .then(function () {
           busy = false;
+          done += 1;
+          box.setAttribute("data-polls", String(done));
           schedule();
         });
     }

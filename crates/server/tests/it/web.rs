@@ -667,7 +667,8 @@ async fn the_customer_search_fragment_escapes_html_and_caps_what_it_reads() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text.contains("role=\"listbox\"") && r.text.contains("role=\"option\""));
     assert!(
-        r.text.contains("&#60;script&#62;alert(1)&#60;/script&#62;公司"),
+        r.text
+            .contains("&#60;script&#62;alert(1)&#60;/script&#62;公司"),
         "{}",
         r.text
     );

@@ -654,8 +654,19 @@ async fn intake_with_a_new_customer_and_a_bad_phone_keeps_everything_and_writes_
 
 #[tokio::test]
 async fn the_customer_search_fragment_escapes_html_and_caps_what_it_reads() {
-    let app = TestApp::new().await;
-    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+    search_fragment_story(&TestApp::new().await).await;
+}
+
+/// The same on PostgreSQL, which refuses a NUL byte in text outright.
+#[tokio::test]
+async fn the_customer_search_fragment_escapes_html_and_caps_what_it_reads_on_postgres() {
+    if let Some(app) = TestApp::postgres().await {
+        search_fragment_story(&app).await;
+    }
+}
+
+async fn search_fragment_story(app: &TestApp) {
+    let mut b = signed_in(app, "clerk", "service_clerk").await;
     add_customer(
         &mut b,
         "<script>alert(1)</script>公司",
@@ -703,7 +714,7 @@ async fn the_customer_search_fragment_escapes_html_and_caps_what_it_reads() {
         .await;
     assert!(region.text.contains("region-zhejiang") && region.text.contains("6 小时"));
     // Someone who may not record contacts gets nothing.
-    let mut t = signed_in(&app, "tech", "technician").await;
+    let mut t = signed_in(app, "tech", "technician").await;
     assert_eq!(
         t.get("/tickets/new/customers?q=%3C").await.status,
         StatusCode::FORBIDDEN

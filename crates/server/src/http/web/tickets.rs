@@ -1,5 +1,7 @@
-//! Tickets: the list with filters, the intake form that records an incoming contact, and a
-//! ticket's page with its deadlines, the steps the person may take next and its timeline.
+//! Tickets: the list with filters, the intake form that records an incoming contact (with
+//! the two fragments its script fetches: the customers matching what is typed, and the
+//! region of a new customer's address), and a ticket's page with its deadlines, the steps
+//! the person may take next and its timeline.
 
 use super::customers::customer_id;
 use super::extract::Pairs;
@@ -339,7 +341,7 @@ impl TicketForm {
 
 /// The chosen customer, or a match of the search: what the clerk needs to tell customers
 /// apart and to promise an arrival time.
-pub struct CustomerCard {
+struct CustomerCard {
     id: i64,
     name: String,
     address: String,

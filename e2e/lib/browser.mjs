@@ -71,7 +71,7 @@ export async function recordContact(page, customerPath, { kind, summary, unit })
   await page.selectOption("#kind", kind);
   if (unit) await page.fill("#unit_text", unit);
   await page.fill("#summary", summary);
-  await Promise.all([page.waitForURL(/\/tickets\/\d+\?created=1$/), page.click("form.form button[type=submit]")]);
+  await Promise.all([page.waitForURL(/\/tickets\/\d+\?created=1$/), page.click("#save-ticket")]);
   return new URL(page.url()).pathname;
 }
 

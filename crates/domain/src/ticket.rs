@@ -524,9 +524,16 @@ impl EventType {
     }
 }
 
-/// Who may own a ticket (R3.10: the manager or someone the manager appoints): any staff.
+/// Who may own work at all (R3.10: the manager or someone the manager appoints): staff who
+/// do the department's work. The administrator keeps the system, not tickets.
 pub fn may_own(role: Role) -> bool {
-    role.is_staff()
+    role.is_staff() && role != Role::Admin
+}
+
+/// Who may own a ticket of this kind: someone who may own work, except that a salesperson
+/// does not own a complaint (the customer complains about what the salesperson sold).
+pub fn may_own_kind(role: Role, kind: TicketKind) -> bool {
+    may_own(role) && !(role == Role::Salesperson && kind.is_complaint())
 }
 
 /// Who may be sent to site: technicians and senior engineers.

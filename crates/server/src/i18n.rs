@@ -269,6 +269,16 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "无承诺时限的待办",
         "Open work without a deadline",
     ),
+    (
+        "dashboard.deadlines_met",
+        "时限已达成、仍在处理",
+        "Deadline met, still open",
+    ),
+    (
+        "dashboard.empty_met",
+        "没有已达成时限仍在处理的工单。",
+        "No open work whose deadlines were all met.",
+    ),
     ("dashboard.scope", "范围", "Showing"),
     ("dashboard.mine_only", "只看我的", "Mine only"),
     ("dashboard.everyone", "全部门", "Whole department"),
@@ -724,6 +734,35 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("error.back", "返回", "Go back"),
     ("error.reload", "重新加载", "Reload"),
     ("error.reference", "请求编号：{id}", "Request id: {id}"),
+    // --- intake and live desk ---
+    (
+        "ticket.new.search_hint",
+        "输入客户名称、电话、地址或联系人，边输入边查找；用 ↑ ↓ 选择，回车确定。",
+        "Type the customer's name, phone, address or contact; matches show as you type. Use ↑ ↓ to choose and Enter to pick.",
+    ),
+    ("ticket.new.matches", "找到的客户", "Matching customers"),
+    ("ticket.new.customer_add", "+ 新客户", "+ New customer"),
+    ("ticket.new.customer_title", "新客户", "New customer"),
+    (
+        "ticket.new.customer_hint",
+        "客户与工单一起保存。联系人不填时，以客户名称作为联系人。",
+        "The customer is saved together with the ticket. Without a contact name, the customer's name is used.",
+    ),
+    ("ticket.new.customer_name", "客户名称", "Customer name"),
+    ("ticket.new.customer_address", "现场地址", "Site address"),
+    ("ticket.new.contact_name", "联系人", "Contact name"),
+    ("ticket.new.contact_phone", "联系电话", "Contact phone"),
+    (
+        "ticket.new.customer_existing",
+        "改为查找已有客户",
+        "Find an existing customer instead",
+    ),
+    (
+        "dashboard.live_hint",
+        "服务台每隔几秒自动更新。",
+        "The desk updates itself every few seconds.",
+    ),
+    ("dashboard.refresh", "立即刷新", "Refresh now"),
 ];
 
 #[cfg(test)]

@@ -2,6 +2,9 @@
 // - Deadlines marked with data-due (epoch ms) keep their "35 min left" / "1 h 5 min overdue"
 //   current, every 30 seconds, and change colour when they become due soon or breached.
 // - Buttons marked data-print print the page.
+// - The intake form finds the customer as the clerk types, picks one with the keyboard or
+//   the mouse, opens the new-customer part in place and shows the region of its address.
+// - The service desk fetches its changing part every few seconds and puts it in place.
 (function () {
   "use strict";
 
@@ -64,6 +67,284 @@
     }
   }
 
+  function debounce(fn, ms) {
+    var t = null;
+    return function () {
+      window.clearTimeout(t);
+      t = window.setTimeout(fn, ms);
+    };
+  }
+
+  function fetchHtml(url) {
+    return fetch(url, {
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { Accept: "text/html" },
+    }).then(function (r) {
+      // Signed out meanwhile (sent to the sign-in page) or refused: no fragment.
+      if (!r.ok || r.redirected) throw new Error("no fragment");
+      return r.text();
+    });
+  }
+
+  // A phone number as the server reads one: digits and separators, 5 to 20 digits.
+  function looksLikePhone(s) {
+    var t = s.trim();
+    if (!/^[0-9０-９+＋\-－—()（）\s转xX]+$/.test(t)) return false;
+    var n = t.replace(/[^0-9０-９]/g, "").length;
+    return n >= 5 && n <= 20;
+  }
+
+  function intake(form) {
+    var cq = document.getElementById("cq");
+    var results = document.getElementById("customer-results");
+    var idField = document.getElementById("customer_id");
+    var mode = document.getElementById("customer_mode");
+    var picked = document.getElementById("picked");
+    var finder = document.getElementById("customer-finder");
+    var fresh = document.getElementById("new-customer");
+    var address = document.getElementById("nc-address");
+    var regionBox = document.getElementById("nc-region");
+    if (!cq || !results || !idField || !picked || !finder) return;
+    var active = -1;
+    var asked = "";
+
+    function options() {
+      return results.querySelectorAll("[role=option]");
+    }
+
+    function setActive(i) {
+      var opts = options();
+      if (!opts.length) {
+        active = -1;
+        cq.removeAttribute("aria-activedescendant");
+        return;
+      }
+      active = (i + opts.length) % opts.length;
+      for (var k = 0; k < opts.length; k++) {
+        opts[k].setAttribute("aria-selected", k === active ? "true" : "false");
+        opts[k].classList.toggle("active", k === active);
+      }
+      cq.setAttribute("aria-activedescendant", opts[active].id);
+      opts[active].scrollIntoView({ block: "nearest" });
+    }
+
+    function showResults(html) {
+      results.innerHTML = html;
+      active = -1;
+      cq.removeAttribute("aria-activedescendant");
+      cq.setAttribute("aria-expanded", options().length ? "true" : "false");
+    }
+
+    function search() {
+      var q = cq.value.trim();
+      if (q === asked) return;
+      asked = q;
+      if (!q) {
+        showResults("");
+        return;
+      }
+      var url = form.getAttribute("data-matches-url") + "?q=" + encodeURIComponent(q);
+      fetchHtml(url).then(
+        function (html) {
+          // An older answer arriving after a newer question is dropped.
+          if (asked === q) showResults(html);
+        },
+        function () {}
+      );
+    }
+
+    function text(id, value) {
+      var el = document.getElementById(id);
+      if (el) el.textContent = value;
+    }
+
+    function pick(opt) {
+      idField.value = opt.getAttribute("data-id");
+      if (mode) mode.value = "";
+      text("picked-name", opt.getAttribute("data-name"));
+      text("picked-address", opt.getAttribute("data-address"));
+      text("picked-contact", opt.getAttribute("data-contact"));
+      text("picked-promise", opt.getAttribute("data-promise"));
+      var badge = document.getElementById("picked-region");
+      if (badge) {
+        badge.textContent = opt.getAttribute("data-region-label");
+        badge.className = "badge region-" + opt.getAttribute("data-region");
+      }
+      picked.hidden = false;
+      finder.hidden = true;
+      if (fresh) fresh.hidden = true;
+      cq.setAttribute("aria-expanded", "false");
+      var next = document.getElementById("kind");
+      if (next) next.focus();
+    }
+
+    function findAgain() {
+      idField.value = "";
+      if (mode) mode.value = "";
+      picked.hidden = true;
+      if (fresh) fresh.hidden = true;
+      finder.hidden = false;
+      cq.focus();
+    }
+
+    cq.addEventListener("input", debounce(search, 200));
+    cq.addEventListener("keydown", function (e) {
+      var opts = options();
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        if (!opts.length) return;
+        e.preventDefault();
+        setActive(active < 0 && e.key === "ArrowUp" ? -1 : active + (e.key === "ArrowDown" ? 1 : -1));
+      } else if (e.key === "Enter") {
+        e.preventDefault();
+        if (active >= 0 && opts[active]) pick(opts[active]);
+        else if (opts.length === 1) pick(opts[0]);
+        else search();
+      } else if (e.key === "Escape") {
+        showResults("");
+        asked = "";
+      }
+    });
+    results.addEventListener("mousedown", function (e) {
+      // Keep the focus in the search box until the choice is made.
+      if (e.target.closest("[role=option]")) e.preventDefault();
+    });
+    results.addEventListener("click", function (e) {
+      var opt = e.target.closest("[role=option]");
+      if (opt) pick(opt);
+    });
+
+    var change = document.getElementById("change-customer");
+    if (change) {
+      change.addEventListener("click", function (e) {
+        e.preventDefault();
+        findAgain();
+      });
+    }
+    var open = document.getElementById("new-customer-open");
+    if (open && fresh) {
+      open.addEventListener("click", function (e) {
+        e.preventDefault();
+        idField.value = "";
+        mode.value = "new";
+        var typed = cq.value.trim();
+        var phone = document.getElementById("nc-phone");
+        var name = document.getElementById("nc-name");
+        if (typed && looksLikePhone(typed)) {
+          if (!phone.value.trim()) phone.value = typed;
+        } else if (typed && !name.value.trim()) {
+          name.value = typed;
+        }
+        finder.hidden = true;
+        picked.hidden = true;
+        fresh.hidden = false;
+        (name.value.trim() ? address : name).focus();
+      });
+    }
+    var close = document.getElementById("new-customer-close");
+    if (close && fresh) {
+      close.addEventListener("click", function (e) {
+        e.preventDefault();
+        findAgain();
+      });
+    }
+    if (address && regionBox) {
+      var lastAddress = address.value.trim();
+      address.addEventListener(
+        "input",
+        debounce(function () {
+          var a = address.value.trim();
+          if (a === lastAddress) return;
+          lastAddress = a;
+          if (!a) {
+            regionBox.innerHTML = "";
+            return;
+          }
+          var url = form.getAttribute("data-region-url") + "?address=" + encodeURIComponent(a);
+          fetchHtml(url).then(
+            function (html) {
+              if (lastAddress === a) regionBox.innerHTML = html;
+            },
+            function () {}
+          );
+        }, 250)
+      );
+    }
+  }
+
+  // The desk's changing part, fetched again every data-poll-ms and put in place whole: a
+  // row can be neither doubled nor lost. Paused while the tab is hidden; the focused link
+  // and the scroll position stay where they were.
+  function liveDesk(box) {
+    var src = box.getAttribute("data-src");
+    var timer = null;
+    var busy = false;
+    var stopped = false;
+    var last = null;
+    var done = 0;
+
+    function interval() {
+      var ms = parseInt(box.getAttribute("data-poll-ms"), 10);
+      return isFinite(ms) && ms >= 200 ? ms : 5000;
+    }
+
+    function schedule() {
+      window.clearTimeout(timer);
+      if (!stopped && !document.hidden) timer = window.setTimeout(poll, interval());
+    }
+
+    function swap(html) {
+      var focused = document.activeElement;
+      var key = focused && box.contains(focused) ? focused.getAttribute("href") : null;
+      var x = window.scrollX;
+      var y = window.scrollY;
+      box.innerHTML = html;
+      if (key) {
+        var links = box.querySelectorAll("a[href]");
+        for (var i = 0; i < links.length; i++) {
+          if (links[i].getAttribute("href") === key) {
+            links[i].focus({ preventScroll: true });
+            break;
+          }
+        }
+      }
+      window.scrollTo(x, y);
+      tick();
+    }
+
+    function poll() {
+      if (busy || stopped) return;
+      if (document.hidden) return;
+      busy = true;
+      fetchHtml(src)
+        .then(
+          function (html) {
+            if (html !== last) swap(html);
+            last = html;
+          },
+          function (err) {
+            // Signed out or refused: stop; the refresh link still works. A network blip
+            // is tried again at the next turn.
+            if (err && err.message === "no fragment") stopped = true;
+          }
+        )
+        .then(function () {
+          busy = false;
+          done += 1;
+          box.setAttribute("data-polls", String(done));
+          schedule();
+        });
+    }
+
+    document.addEventListener("visibilitychange", function () {
+      if (document.hidden) window.clearTimeout(timer);
+      else poll();
+    });
+    var note = document.querySelector(".desk-live-note");
+    if (note) note.hidden = false;
+    schedule();
+  }
+
   function ready() {
     var printers = document.querySelectorAll("[data-print]");
     for (var i = 0; i < printers.length; i++) {
@@ -71,10 +352,14 @@
         window.print();
       });
     }
-    if (document.querySelector("[data-due]")) {
+    var desk = document.getElementById("desk-live");
+    if (document.querySelector("[data-due]") || desk) {
       tick();
       window.setInterval(tick, 30000);
     }
+    var form = document.getElementById("intake");
+    if (form) intake(form);
+    if (desk) liveDesk(desk);
   }
 
   if (document.readyState === "loading") {

@@ -157,10 +157,7 @@ impl Tx {
     /// Write new tickets, their deadlines and their audit records: the one INSERT of
     /// tickets, used for a ticket alone and for a group commit alike. Ids are taken here,
     /// in order, before the rows are written.
-    pub(crate) async fn insert_tickets(
-        &mut self,
-        new: &[&NewTicket],
-    ) -> Result<Vec<Ticket>, Error> {
+    pub async fn insert_tickets(&mut self, new: &[&NewTicket]) -> Result<Vec<Ticket>, Error> {
         let count = i64::try_from(new.len()).unwrap_or(i64::MAX);
         let ids: Vec<i64> = match self {
             // One writer: the ids after the largest are ours until COMMIT.

@@ -541,6 +541,42 @@ fn r3_10_assign_makes_an_owner_and_starts_work() {
     assert!(may_go_on_site(Role::Technician) && !may_go_on_site(Role::Salesperson));
 }
 
+/// Who may own which kind of ticket, role by role: a = admin, m = service manager,
+/// c = service clerk, e = senior engineer, t = technician, s = salesperson,
+/// q = quality engineer, u = customer. A letter means allowed, '.' means refused.
+#[test]
+fn r3_10_owners_are_staff_who_work_no_admin_and_no_salesperson_for_a_complaint() {
+    let table: &[(TicketKind, &str)] = &[
+        (TicketKind::Consultation, ".mcetsq."),
+        (TicketKind::Correspondence, ".mcetsq."),
+        (TicketKind::ComplaintQuality, ".mcet.q."),
+        (TicketKind::ComplaintOther, ".mcet.q."),
+        (TicketKind::Emergency, ".mcetsq."),
+        (TicketKind::Repair, ".mcetsq."),
+        (TicketKind::Installation, ".mcetsq."),
+        (TicketKind::TechnicalGuidance, ".mcetsq."),
+        (TicketKind::Training, ".mcetsq."),
+        (TicketKind::ReturnRequest, ".mcetsq."),
+    ];
+    assert_eq!(
+        table.len(),
+        TicketKind::ALL.len(),
+        "every kind is in the table"
+    );
+    for (kind, row) in table {
+        for (role, mark) in Role::ALL.iter().zip(row.chars()) {
+            assert_eq!(may_own_kind(*role, *kind), mark != '.', "{role:?} {kind:?}");
+        }
+    }
+    for role in Role::ALL {
+        assert_eq!(
+            may_go_on_site(role),
+            matches!(role, Role::Technician | Role::SeniorEngineer),
+            "{role:?}"
+        );
+    }
+}
+
 #[test]
 fn events_name_missing_and_stray_fields() {
     let now = at("2026-05-10T10:00:00Z");

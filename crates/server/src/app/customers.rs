@@ -9,6 +9,7 @@ use sanbao_domain::customer::{
 };
 use sanbao_domain::user::User;
 use sanbao_domain::{CustomerId, Error, FieldErrors, Permission, Problem, Role, UserId};
+use sanbao_store::Tx;
 
 /// A hand correction of the region as submitted: both parts or none.
 #[derive(Debug, Clone, Default)]
@@ -18,7 +19,7 @@ pub struct CorrectionInput {
 }
 
 /// Validate the fields and the correction together, so every problem is named at once.
-async fn check(
+pub(super) async fn check(
     state: &AppState,
     actor: &User,
     input: &CustomerInput,
@@ -89,7 +90,20 @@ pub async fn create_customer(
     require(actor, Permission::EditCustomers)?;
     let (fields, corr) = check(state, actor, input, correction).await?;
     let mut tx = state.db.begin().await?;
-    let created = tx.insert_customer(&fields, corr.as_ref(), now).await?;
+    let created = write_new(&mut tx, actor, &fields, corr.as_ref(), now).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// Write a checked new customer and its audit record in the caller's transaction.
+pub(super) async fn write_new(
+    tx: &mut Tx,
+    actor: &User,
+    fields: &CustomerFields,
+    corr: Option<&RegionCorrection>,
+    now: DateTime<Utc>,
+) -> Result<Customer, Error> {
+    let created = tx.insert_customer(fields, corr, now).await?;
     tx.audit(&NewAuditEntry::created(
         "customer",
         created.id.0,
@@ -98,7 +112,6 @@ pub async fn create_customer(
         created.audit_view(),
     ))
     .await?;
-    tx.commit().await?;
     Ok(created)
 }
 

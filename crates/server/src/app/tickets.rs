@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sanbao_domain::audit::{AuditEntry, NewAuditEntry};
 use sanbao_domain::ticket::{
     Dashboard, EventInput, NewTicket, Ticket, TicketEvent, TicketFilter, TicketInput,
-    TicketSummary, may_go_on_site, may_own,
+    TicketSummary, may_go_on_site, may_own_kind,
 };
 use sanbao_domain::user::User;
 use sanbao_domain::{Error, Permission, Problem, TicketId, UserId};
@@ -49,15 +49,6 @@ pub async fn record_event(
 ) -> Result<Ticket, Error> {
     require(actor, Permission::ViewServiceDesk)?;
     let event = TicketEvent::parse(input, now)?;
-    match &event {
-        TicketEvent::Assign { assignee } => {
-            check_person(state, *assignee, "assignee_id", may_own).await?
-        }
-        TicketEvent::Dispatch { technician } => {
-            check_person(state, *technician, "technician_id", may_go_on_site).await?;
-        }
-        _ => {}
-    }
     let mut tx = state.db.begin().await?;
     let before = tx.ticket(id).await?.ok_or(Error::NotFound("ticket"))?;
     if before.version != version {
@@ -66,6 +57,18 @@ pub async fn record_event(
             before.number(),
             before.version
         )));
+    }
+    match &event {
+        TicketEvent::Assign { assignee } => {
+            check_person(state, *assignee, "assignee_id", |r| {
+                may_own_kind(r, before.kind)
+            })
+            .await?;
+        }
+        TicketEvent::Dispatch { technician } => {
+            check_person(state, *technician, "technician_id", may_go_on_site).await?;
+        }
+        _ => {}
     }
     let after = before.apply(&event, actor.role, now)?;
     tx.update_ticket(&before, &after).await?;
@@ -95,7 +98,7 @@ async fn check_person(
     state: &AppState,
     id: UserId,
     field: &str,
-    allowed: fn(sanbao_domain::Role) -> bool,
+    allowed: impl Fn(sanbao_domain::Role) -> bool,
 ) -> Result<(), Error> {
     match state.db.user(id).await? {
         Some(u) if u.active && allowed(u.role) => Ok(()),

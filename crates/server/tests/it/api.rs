@@ -783,6 +783,7 @@ async fn events_refuse_bad_input_by_field() {
         .await
         .json()["id"]
         .clone();
+    let admin_id = app.user("boss", "admin").await.id.0;
     let c = customer(&app, &clerk, "杭州市西湖区").await;
     let t = ticket(&app, &clerk, c, "complaint_quality").await;
     let cases = [
@@ -797,6 +798,15 @@ async fn events_refuse_bad_input_by_field() {
             "technician_id",
         ),
         (json!({"type": "assign", "assignee_id": 777}), "assignee_id"),
+        // A salesperson does not own a complaint; the administrator owns no work.
+        (
+            json!({"type": "assign", "assignee_id": sales_id}),
+            "assignee_id",
+        ),
+        (
+            json!({"type": "assign", "assignee_id": admin_id}),
+            "assignee_id",
+        ),
         (json!({"type": "note", "text": "x", "mood": "calm"}), "mood"),
     ];
     for (body, field) in cases {

@@ -2,10 +2,10 @@
 
 use crate::support::TestApp;
 use chrono::Utc;
+use sanbao_domain::Region;
 use sanbao_domain::customer::CustomerFilter;
 use sanbao_domain::ticket::TicketFilter;
 use sanbao_domain::ticket::{DeadlineState, TicketKind, TicketStatus};
-use sanbao_domain::Region;
 use sanbao_server::demo;
 use std::collections::HashSet;
 

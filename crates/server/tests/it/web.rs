@@ -179,7 +179,9 @@ async fn record(b: &mut Browser<'_>, customer_page: &str, kind: &str, summary: &
 }
 
 async fn customers_in_archive(app: &TestApp) -> usize {
-    let admin = app.user("auditor", "admin").await;
+    static AUDITORS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = AUDITORS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let admin = app.user(&format!("auditor{n}"), "admin").await;
     sanbao_server::app::customers::customers(&app.state, &admin, &Default::default(), 100, None)
         .await
         .unwrap()
@@ -432,7 +434,11 @@ async fn an_emergency_recorded_on_the_intake_form_shows_its_arrival_deadline_on_
     let customer = add_customer(&mut b, "萧山变电站", "杭州市萧山区市心北路", "13800000000").await;
     let search = b.get("/tickets/new?cq=13800000000").await;
     assert!(
-        search.text.contains("萧山变电站") && search.text.contains("/tickets/new?customer_id=")
+        search.text.contains("萧山变电站")
+            && search.text.contains(&format!(
+                "name=\"pick\" value=\"{}\"",
+                customer.trim_start_matches("/customers/")
+            ))
     );
     let form = b
         .get(&format!(
@@ -486,6 +492,301 @@ async fn an_intake_form_with_bad_input_names_each_field_and_records_nothing() {
     assert!(r.text.contains("必填") && r.text.contains("不能晚于当前时间"));
     assert!(r.text.contains("value=\"2099-01-01T10:00\""));
     assert!(!b.get("/tickets").await.text.contains("嘉兴客户</a></td>"));
+}
+
+/// Now, as the intake form's `received_at` takes it.
+fn received_now() -> String {
+    chrono::Utc::now()
+        .with_timezone(&sanbao_domain::time::company_offset())
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+#[tokio::test]
+async fn intake_without_script_finds_an_existing_customer_and_keeps_what_was_typed() {
+    let app = TestApp::new().await;
+    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+    let customer = add_customer(&mut b, "富阳水厂", "杭州市富阳区富春街道", "0571-6333 1234").await;
+    let id = customer.trim_start_matches("/customers/");
+    let received = received_now();
+    let form = b.get("/tickets/new").await;
+    let token = csrf(&form.text);
+    let typed = [
+        ("_csrf", token.as_str()),
+        ("customer_id", ""),
+        ("customer_mode", ""),
+        ("kind", "repair"),
+        ("channel", "phone"),
+        ("received_at", received.as_str()),
+        ("unit_text", "KYN28 #7"),
+        ("summary", "二号泵房开关柜有异响"),
+    ];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut v: Vec<(&str, &str)> = typed.to_vec();
+        v.extend_from_slice(extra);
+        v
+    };
+    // The search button, and Enter in the search box (which sends the form's save).
+    for intent in ["search", "save"] {
+        let r = b
+            .post("/tickets", &with(&[("cq", "6333"), ("intent", intent)]))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{intent}: {}", r.text);
+        assert!(r.text.contains("富阳水厂"), "{intent}");
+        assert!(r.text.contains(&format!("name=\"pick\" value=\"{id}\"")));
+        assert!(r.text.contains("二号泵房开关柜有异响") && r.text.contains("value=\"KYN28 #7\""));
+        assert!(r.text.contains(&format!("value=\"{received}\"")));
+        assert!(r.text.contains("<option value=\"repair\" selected>"));
+    }
+    // Picking a match shows the customer with everything typed still there.
+    let mut picking = with(&[("cq", "6333")]);
+    picking.push(("pick", id));
+    let r = b.post("/tickets", &picking).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("id=\"picked-name\">富阳水厂<"));
+    assert!(r.text.contains(&format!(
+        "name=\"customer_id\" id=\"customer_id\" value=\"{id}\""
+    )));
+    assert!(r.text.contains("二号泵房开关柜有异响") && r.text.contains("紧急抢修到场时限：1 小时"));
+    // Saved: one ticket, for that customer.
+    let mut saving = typed.to_vec();
+    saving.retain(|(k, _)| *k != "customer_id");
+    saving.extend_from_slice(&[("customer_id", id), ("cq", ""), ("intent", "save")]);
+    let r = b.post("/tickets", &saving).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let ticket = location(&r);
+    let page = b.get(&ticket).await;
+    assert!(page.text.contains("富阳水厂") && page.text.contains("二号泵房开关柜有异响"));
+    // Without a customer and without a search, the form says which is missing.
+    let r = b
+        .post("/tickets", &with(&[("cq", ""), ("intent", "save")]))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("请先选择客户"));
+}
+
+#[tokio::test]
+async fn intake_with_a_new_customer_and_a_bad_phone_keeps_everything_and_writes_nothing() {
+    let app = TestApp::new().await;
+    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+    let form = b.get("/tickets/new").await;
+    let token = csrf(&form.text);
+    let received = received_now();
+    let ticket_fields = [
+        ("_csrf", token.as_str()),
+        ("customer_id", ""),
+        ("kind", "emergency"),
+        ("channel", "phone"),
+        ("received_at", received.as_str()),
+        ("unit_text", ""),
+        ("summary", "配电房冒烟，已拉闸"),
+    ];
+    // The searched phone number goes to the new customer's phone.
+    let mut opening = ticket_fields.to_vec();
+    opening.extend_from_slice(&[("cq", "0571-8765 4321"), ("intent", "new_customer")]);
+    let r = b.post("/tickets", &opening).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.text
+            .contains("name=\"customer.contacts[0].phone\" type=\"tel\" value=\"0571-8765 4321\"")
+    );
+    assert!(r.text.contains("id=\"customer_mode\" value=\"new\""));
+    assert!(r.text.contains("配电房冒烟，已拉闸"));
+
+    let mut bad = ticket_fields.to_vec();
+    bad.extend_from_slice(&[
+        ("customer_mode", "new"),
+        ("cq", ""),
+        ("customer.name", "滨江某数据中心"),
+        ("customer.address", "杭州市滨江区网商路"),
+        ("customer.contacts[0].name", "周工"),
+        ("customer.contacts[0].phone", "call me"),
+        ("intent", "save"),
+    ]);
+    let r = b.post("/tickets", &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("电话号码应为"), "the phone is named");
+    for kept in [
+        "滨江某数据中心",
+        "杭州市滨江区网商路",
+        "周工",
+        "call me",
+        "配电房冒烟，已拉闸",
+    ] {
+        assert!(r.text.contains(kept), "{kept} kept");
+    }
+    assert!(r.text.contains("<option value=\"emergency\" selected>"));
+    assert!(
+        r.text.contains("杭州市区"),
+        "the region of the typed address is shown"
+    );
+    assert_eq!(customers_in_archive(&app).await, 0, "nothing written");
+
+    // Put right: the customer and the ticket in one submission.
+    let good: Vec<(&str, &str)> = bad
+        .iter()
+        .map(|(k, v)| {
+            if *k == "customer.contacts[0].phone" {
+                (*k, "0571-8765 4321")
+            } else {
+                (*k, *v)
+            }
+        })
+        .collect();
+    let r = b.post("/tickets", &good).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = b.get(&location(&r)).await;
+    assert!(page.text.contains("滨江某数据中心") && page.text.contains("到场时限"));
+    assert!(page.text.contains("0571-8765 4321"));
+    assert_eq!(customers_in_archive(&app).await, 1);
+
+    // Bad ticket fields with a good new customer: nothing written either.
+    let mut half = good.clone();
+    half.retain(|(k, _)| *k != "summary");
+    half.push(("summary", " "));
+    half.retain(|(k, _)| *k != "customer.name");
+    half.push(("customer.name", "另一家客户"));
+    let r = b.post("/tickets", &half).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("另一家客户") && r.text.contains("必填"));
+    assert_eq!(customers_in_archive(&app).await, 1);
+}
+
+#[tokio::test]
+async fn the_customer_search_fragment_escapes_html_and_caps_what_it_reads() {
+    search_fragment_story(&TestApp::new().await).await;
+}
+
+/// The same on PostgreSQL, which refuses a NUL byte in text outright.
+#[tokio::test]
+async fn the_customer_search_fragment_escapes_html_and_caps_what_it_reads_on_postgres() {
+    if let Some(app) = TestApp::postgres().await {
+        search_fragment_story(&app).await;
+    }
+}
+
+async fn search_fragment_story(app: &TestApp) {
+    let mut b = signed_in(app, "clerk", "service_clerk").await;
+    add_customer(
+        &mut b,
+        "<script>alert(1)</script>公司",
+        "杭州市上城区",
+        "0571-1111 2222",
+    )
+    .await;
+    let r = b.get("/tickets/new/customers?q=%3Cscript").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("role=\"listbox\"") && r.text.contains("role=\"option\""));
+    assert!(
+        r.text
+            .contains("&#60;script&#62;alert(1)&#60;/script&#62;公司"),
+        "{}",
+        r.text
+    );
+    assert!(!r.text.contains("<script>"), "{}", r.text);
+    assert!(!r.text.contains("<html"), "a fragment, not a page");
+    assert_eq!(r.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+    let by_phone = b.get("/tickets/new/customers?q=1111").await;
+    assert!(by_phone.text.contains("公司"));
+    // Very long text, a NUL byte, nothing: an answer, never an error.
+    let long = format!("/tickets/new/customers?q={}", "x".repeat(50_000));
+    for uri in [
+        long.as_str(),
+        "/tickets/new/customers?q=a%00b",
+        "/tickets/new/customers?q=%00",
+    ] {
+        let r = b.get(uri).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", &uri[..40.min(uri.len())]);
+        assert!(!r.text.contains("<html"));
+    }
+    let empty = b.get("/tickets/new/customers?q=").await;
+    assert_eq!((empty.status, empty.text.trim()), (StatusCode::OK, ""));
+    let none = b.get("/tickets/new/customers?q=zzzz").await;
+    assert!(none.text.contains("没有找到客户"));
+    // The form's own search reads the same capped text.
+    let page = b
+        .get(&format!("/tickets/new?cq={}", "x%00".repeat(12_000)))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    // The region of an address being typed.
+    let region = b
+        .get("/tickets/new/region?address=%E6%B5%99%E6%B1%9F%E7%9C%81%E6%A1%90%E5%BA%90%E5%8E%BF")
+        .await;
+    assert!(region.text.contains("region-zhejiang") && region.text.contains("6 小时"));
+    // Someone who may not record contacts gets nothing.
+    let mut t = signed_in(app, "tech", "technician").await;
+    assert_eq!(
+        t.get("/tickets/new/customers?q=%3C").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_desk_fragment_is_the_desk_without_the_page_and_follows_mine_only() {
+    let app = TestApp::new().await;
+    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+    let desk = b.get("/?poll_ms=10").await;
+    assert!(
+        desk.text.contains("data-src=\"/desk/fragment\"")
+            && desk.text.contains("data-poll-ms=\"500\"")
+    );
+    let mine = b.get("/?mine=1").await;
+    assert!(
+        mine.text.contains("data-src=\"/desk/fragment?mine=1\"")
+            && mine.text.contains("data-poll-ms=\"5000\"")
+    );
+    let customer = add_customer(&mut b, "海宁客户", "浙江省嘉兴市海宁市", "0573-8888 1234").await;
+    record(&mut b, &customer, "consultation", "询问保修期").await;
+    let f = b.get("/desk/fragment").await;
+    assert_eq!(f.status, StatusCode::OK);
+    assert!(f.text.contains("id=\"fig-open\">1<") && f.text.contains("海宁客户"));
+    assert!(!f.text.contains("<html"));
+    let f = b.get("/desk/fragment?mine=1").await;
+    assert!(f.text.contains("id=\"fig-open\">0<") && !f.text.contains("海宁客户"));
+    let stranger = Browser::new(&app).get("/desk/fragment").await;
+    assert_eq!(stranger.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn owner_lists_offer_only_people_who_can_own_the_work_sorted_by_pinyin() {
+    let app = TestApp::new().await;
+    for (username, name, role) in [
+        ("zhou", "周涛", "technician"),
+        ("an", "安然", "service_manager"),
+        ("boss", "系统管理员", "admin"),
+        ("zhao", "赵敏", "salesperson"),
+        ("li", "李军", "technician"),
+    ] {
+        let u = sanbao_domain::user::NewUser::parse(username, name, role, PASSWORD).unwrap();
+        sanbao_server::app::users::add_user(&app.state, &u, PASSWORD, chrono::Utc::now())
+            .await
+            .unwrap();
+    }
+    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+    let customer = add_customer(&mut b, "余杭客户", "杭州市余杭区", "0571-2222 3333").await;
+    let complaint = record(&mut b, &customer, "complaint_quality", "断路器频繁跳闸").await;
+    let page = b.get(&complaint).await.text;
+    let assign = &page[page.find("name=\"assignee_id\"").unwrap()..];
+    let assign = &assign[..assign.find("</select>").unwrap()];
+    assert!(
+        !assign.contains("系统管理员") && !assign.contains("赵敏"),
+        "{assign}"
+    );
+    let order: Vec<usize> = ["安然", "李军", "周涛"]
+        .iter()
+        .map(|n| assign.find(n).unwrap_or_else(|| panic!("{n} in {assign}")))
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "by pinyin: {assign}");
+
+    let repair = record(&mut b, &customer, "repair", "更换电容").await;
+    let page = b.get(&repair).await.text;
+    let assign = &page[page.find("name=\"assignee_id\"").unwrap()..];
+    let assign = &assign[..assign.find("</select>").unwrap()];
+    assert!(assign.contains("赵敏") && !assign.contains("系统管理员"));
+    let dispatch = &page[page.find("name=\"technician_id\"").unwrap()..];
+    let dispatch = &dispatch[..dispatch.find("</select>").unwrap()];
+    assert!(dispatch.find("李军").unwrap() < dispatch.find("周涛").unwrap());
+    assert!(!dispatch.contains("安然") && !dispatch.contains("赵敏"));
 }
 
 #[tokio::test]

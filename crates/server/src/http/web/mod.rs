@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(login::logout))
         .route("/lang", post(login::set_lang))
         .route("/", get(dashboard::page))
+        .route("/desk/fragment", get(dashboard::fragment))
         .route("/customers", get(customers::list).post(customers::create))
         .route("/customers/new", get(customers::new_form))
         .route(
@@ -37,6 +38,8 @@ pub fn router() -> Router<AppState> {
         .route("/customers/{id}/edit", get(customers::edit_form))
         .route("/tickets", get(tickets::list).post(tickets::create))
         .route("/tickets/new", get(tickets::new_form))
+        .route("/tickets/new/customers", get(tickets::customer_matches))
+        .route("/tickets/new/region", get(tickets::address_region))
         .route("/tickets/{id}", get(tickets::detail))
         .route("/tickets/{id}/events", post(tickets::record_event))
         .route("/static/{file}", get(assets::serve))

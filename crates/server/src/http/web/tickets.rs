@@ -1,5 +1,7 @@
-//! Tickets: the list with filters, the intake form that records an incoming contact, and a
-//! ticket's page with its deadlines, the steps the person may take next and its timeline.
+//! Tickets: the list with filters, the intake form that records an incoming contact (with
+//! the two fragments its script fetches: the customers matching what is typed, and the
+//! region of a new customer's address), and a ticket's page with its deadlines, the steps
+//! the person may take next and its timeline.
 
 use super::customers::customer_id;
 use super::extract::Pairs;
@@ -17,14 +19,16 @@ use crate::i18n::Lang;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use sanbao_domain::audit::AuditEntry;
 use sanbao_domain::customer::CustomerFilter;
+use sanbao_domain::customer::{ADDRESS_MAX, ContactInput, CustomerInput};
+use sanbao_domain::text::Phone;
 use sanbao_domain::ticket::TicketFilter;
 use sanbao_domain::ticket::{
     Channel, EventInput, EventType, NewTicket, Ticket, TicketEvent, TicketInput, TicketKind,
-    TicketStatus, arrival_hours, may_go_on_site, may_own,
+    TicketStatus, arrival_hours,
 };
 use sanbao_domain::user::User;
 use sanbao_domain::{
@@ -166,12 +170,47 @@ pub async fn list(
 }
 
 // ---------------------------------------------------------------------------------------
-// Recording a contact.
+// Recording a contact: one form finds the customer as the clerk types (or adds a new one)
+// and takes the contact; nothing typed is lost on the way.
+
+/// The longest customer search text read; the rest is ignored.
+const SEARCH_MAX: usize = 64;
+/// Customers offered for a search.
+const MATCHES: i64 = 8;
+
+/// Search text as the store is asked for it: no control characters (a NUL byte cannot go
+/// to PostgreSQL), trimmed, at most [`SEARCH_MAX`] characters.
+fn search_text(q: &str) -> String {
+    q.chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim()
+        .chars()
+        .take(SEARCH_MAX)
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// A new customer's fields on the intake form, named as the use case names their problems
+/// (`customer.name`, `customer.contacts[0].phone`).
+#[derive(Default)]
+struct NewCustomerForm {
+    name: String,
+    address: String,
+    contact: String,
+    phone: String,
+}
 
 /// The intake form as typed.
 #[derive(Default)]
 struct TicketForm {
     customer_id: String,
+    /// The customer search as typed.
+    cq: String,
+    /// The new-customer part is open: the customer is added with the ticket.
+    new_customer: bool,
+    nc: NewCustomerForm,
     kind: String,
     channel: String,
     received_at: String,
@@ -179,7 +218,133 @@ struct TicketForm {
     summary: String,
 }
 
-struct PickedCustomer {
+impl TicketForm {
+    fn read(p: &Pairs) -> Self {
+        TicketForm {
+            customer_id: p.text("customer_id"),
+            cq: p.text("cq"),
+            new_customer: p.get("customer_mode") == Some("new"),
+            nc: NewCustomerForm {
+                name: p.text("customer.name"),
+                address: p.text("customer.address"),
+                contact: p.text("customer.contacts[0].name"),
+                phone: p.text("customer.contacts[0].phone"),
+            },
+            kind: p.text("kind"),
+            channel: p.text("channel"),
+            received_at: p.text("received_at"),
+            unit_text: p.text("unit_text"),
+            summary: p.text("summary"),
+        }
+    }
+
+    /// Open the new-customer part with what was searched for: a phone number goes to the
+    /// phone, anything else to the name.
+    fn start_new_customer(&mut self) {
+        self.new_customer = true;
+        self.customer_id.clear();
+        let typed = search_text(&self.cq);
+        if typed.is_empty() {
+            return;
+        }
+        if Phone::parse(&typed).is_ok() {
+            if self.nc.phone.trim().is_empty() {
+                self.nc.phone = typed;
+            }
+        } else if self.nc.name.trim().is_empty() {
+            self.nc.name = typed;
+        }
+    }
+
+    /// The new customer as the use case takes it. A phone without a contact name is the
+    /// customer's own: the contact is named after the customer.
+    fn customer_input(&self) -> CustomerInput {
+        let nc = &self.nc;
+        let (contact, phone) = (nc.contact.trim(), nc.phone.trim());
+        let contacts = match (contact, phone) {
+            ("", "") => Vec::new(),
+            (name, phone) => vec![ContactInput {
+                name: if name.is_empty() {
+                    nc.name.clone()
+                } else {
+                    name.to_string()
+                },
+                phone: Some(phone.to_string()).filter(|p| !p.is_empty()),
+                email: None,
+                position: None,
+            }],
+        };
+        CustomerInput {
+            name: nc.name.clone(),
+            address: nc.address.clone(),
+            salesperson_id: None,
+            notes: None,
+            contacts,
+        }
+    }
+
+    /// The contact as the use case takes it (with `customer` as its customer), or every
+    /// problem of the ticket's own fields.
+    fn ticket_input(
+        &self,
+        customer: Option<CustomerId>,
+        now: DateTime<Utc>,
+    ) -> Result<TicketInput, FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let kind = match self.kind.trim() {
+            "" => {
+                errs.add("kind", Problem::required());
+                None
+            }
+            k => TicketKind::parse(k).or_else(|| {
+                errs.add("kind", Problem::invalid("not a ticket kind"));
+                None
+            }),
+        };
+        let channel = Channel::parse(self.channel.trim()).or_else(|| {
+            errs.add("channel", Problem::invalid("not a channel"));
+            None
+        });
+        let received_at = match self.received_at.trim() {
+            "" => {
+                errs.add("received_at", Problem::required());
+                None
+            }
+            s => parse_datetime_local(s).or_else(|| {
+                errs.add("received_at", Problem::invalid("not a date and time"));
+                None
+            }),
+        };
+        let input = TicketInput {
+            kind: kind.unwrap_or(TicketKind::Consultation),
+            channel: channel.unwrap_or(Channel::Phone),
+            customer_id: customer.unwrap_or(CustomerId(0)),
+            unit_text: Some(self.unit_text.clone()).filter(|s| !s.trim().is_empty()),
+            summary: self.summary.clone(),
+            received_at: received_at.unwrap_or(now),
+        };
+        if errs.is_empty() {
+            return Ok(input);
+        }
+        // Name the text fields' problems too, in the same answer: the domain's check of a
+        // contact, given stand-ins for what could not be read.
+        if let Err(Error::Validation(more)) =
+            NewTicket::parse(input, Region::Unknown, UserId(0), now)
+        {
+            for (k, p) in more.0 {
+                if errs.get(&k).is_none() {
+                    errs.add(k, p);
+                }
+            }
+        }
+        Err(errs)
+    }
+}
+
+/// The chosen customer, or a match of the search: what the clerk needs to tell customers
+/// apart and to promise an arrival time.
+struct CustomerCard {
+    id: i64,
     name: String,
     address: String,
     badge: RegionBadge,
@@ -187,21 +352,98 @@ struct PickedCustomer {
     arrival_promise: String,
 }
 
-struct CustomerMatch {
-    name: String,
-    address: String,
+impl CustomerCard {
+    fn new(
+        lang: Lang,
+        id: i64,
+        name: String,
+        address: String,
+        region: Region,
+        corrected: bool,
+        contact: [Option<&str>; 2],
+    ) -> Self {
+        CustomerCard {
+            id,
+            name,
+            address,
+            badge: RegionBadge::new(lang, region, corrected),
+            contact: contact
+                .into_iter()
+                .flatten()
+                .filter(|s| !s.trim().is_empty())
+                .collect::<Vec<_>>()
+                .join(" · "),
+            arrival_promise: lang.f("customer.arrival_promise", &[("h", &arrival_hours(region))]),
+        }
+    }
+}
+
+/// The customers found for a search: a list of buttons in the form, or (for the script) a
+/// listbox whose options carry what the chosen customer's card shows.
+#[derive(Template)]
+#[template(path = "ticket_new_customers_partial.html")]
+struct CustomerMatches<'a> {
+    l: &'a Layout,
+    rows: &'a [CustomerCard],
+    listbox: bool,
+}
+
+/// The region an address gives and the arrival it promises, shown as the address is typed.
+#[derive(Template)]
+#[template(path = "ticket_new_region_partial.html")]
+struct RegionHint {
     badge: RegionBadge,
-    contact: String,
-    pick_href: String,
+    derived_from: String,
+    arrival_promise: String,
+}
+
+fn region_hint(l: &Layout, address: &str) -> WebResult<String> {
+    if address.trim().is_empty() {
+        return Ok(String::new());
+    }
+    let (region, place) = Region::explain_address(address);
+    render_partial(&RegionHint {
+        badge: RegionBadge::new(l.lang, region, false),
+        derived_from: place.map_or_else(
+            || l.t("customer.derived_none").to_string(),
+            |p| l.lang.f("customer.derived_from", &[("place", &p)]),
+        ),
+        arrival_promise: l
+            .lang
+            .f("customer.arrival_promise", &[("h", &arrival_hours(region))]),
+    })
+}
+
+async fn find_customers(state: &AppState, u: &WebUser, q: &str) -> WebResult<Vec<CustomerCard>> {
+    let filter = CustomerFilter {
+        q: Some(q.to_string()),
+        ..CustomerFilter::default()
+    };
+    let found = app::customers::customers(state, &u.user, &filter, MATCHES, None).await?;
+    Ok(found
+        .into_iter()
+        .map(|c| {
+            CustomerCard::new(
+                u.lang,
+                c.id.0,
+                c.name,
+                c.address,
+                c.region,
+                c.region_corrected,
+                [c.contact_name.as_deref(), c.contact_phone.as_deref()],
+            )
+        })
+        .collect())
 }
 
 #[derive(Template)]
 #[template(path = "ticket_new.html")]
 struct NewPage {
     l: Layout,
-    customer: Option<PickedCustomer>,
-    cq: String,
-    matches: Option<Vec<CustomerMatch>>,
+    customer: Option<CustomerCard>,
+    /// The results of the search made (none shown when no search was made).
+    matches: String,
+    nc_region: String,
     f: TicketForm,
     kinds: Vec<Choice>,
     channels: Vec<Choice>,
@@ -213,11 +455,11 @@ async fn new_page(
     state: &AppState,
     u: &WebUser,
     f: TicketForm,
-    cq: String,
     errors: &FieldErrors,
 ) -> WebResult<NewPage> {
     let mut errors = errors.clone();
     let customer = match f.customer_id.trim() {
+        _ if f.new_customer => None,
         "" => None,
         s => match customer_id(s) {
             Ok(id) => match app::customers::customer(state, &u.user, id).await {
@@ -234,61 +476,48 @@ async fn new_page(
             }
         },
     };
-    let contact_of = |name: Option<&str>, phone: Option<&str>| -> String {
-        [name, phone]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" · ")
-    };
     let picked = customer.map(|c| {
         let first = c.fields.contacts.first();
-        PickedCustomer {
-            badge: RegionBadge::new(u.lang, c.region, c.region_correction.is_some()),
-            contact: contact_of(
+        CustomerCard::new(
+            u.lang,
+            c.id.0,
+            c.fields.name,
+            c.fields.address,
+            c.region,
+            c.region_correction.is_some(),
+            [
                 first.map(|k| k.name.as_str()),
                 first.and_then(|k| k.phone.as_deref()),
-            ),
-            arrival_promise: u.lang.f(
-                "customer.arrival_promise",
-                &[("h", &arrival_hours(c.region))],
-            ),
-            name: c.fields.name,
-            address: c.fields.address,
-        }
-    });
-    let matches = if cq.trim().is_empty() {
-        None
-    } else {
-        let filter = CustomerFilter {
-            q: Some(cq.clone()),
-            ..CustomerFilter::default()
-        };
-        let found = app::customers::customers(state, &u.user, &filter, 20, None).await?;
-        Some(
-            found
-                .into_iter()
-                .map(|c| CustomerMatch {
-                    pick_href: format!("/tickets/new?customer_id={}", c.id),
-                    badge: RegionBadge::new(u.lang, c.region, c.region_corrected),
-                    contact: contact_of(c.contact_name.as_deref(), c.contact_phone.as_deref()),
-                    name: c.name,
-                    address: c.address,
-                })
-                .collect(),
+            ],
         )
+    });
+    let l = u.layout("new_ticket", u.t("ticket.new_title"));
+    let q = search_text(&f.cq);
+    let searched = picked.is_none() && !f.new_customer && !q.is_empty();
+    let matches = if searched {
+        let rows = find_customers(state, u, &q).await?;
+        render_partial(&CustomerMatches {
+            l: &l,
+            rows: &rows,
+            listbox: false,
+        })?
+    } else {
+        String::new()
     };
-    let mut channels = Vec::new();
-    channels.extend(
-        Channel::ALL
-            .iter()
-            .map(|c| Choice::new(c.as_str(), u.t(&format!("channel.{c}")), &f.channel)),
-    );
+    let nc_region = if f.new_customer {
+        region_hint(&l, &f.nc.address)?
+    } else {
+        String::new()
+    };
+    let channels = Channel::ALL
+        .iter()
+        .map(|c| Choice::new(c.as_str(), u.t(&format!("channel.{c}")), &f.channel))
+        .collect();
     Ok(NewPage {
-        l: u.layout("new_ticket", u.t("ticket.new_title")),
+        l,
         customer: picked,
-        cq,
         matches,
+        nc_region,
         kinds: kind_choices(u.lang, &f.kind, u.t("common.choose")),
         channels,
         f,
@@ -297,7 +526,7 @@ async fn new_page(
     })
 }
 
-/// `GET /tickets/new?customer_id=` or `?cq=` (find the customer first).
+/// `GET /tickets/new?customer_id=` or `?cq=` (a search made before the form was open).
 pub async fn new_form(
     State(state): State<AppState>,
     u: WebUser,
@@ -306,103 +535,132 @@ pub async fn new_form(
     app::require(&u.user, Permission::OpenTickets)?;
     let f = TicketForm {
         customer_id: p.text("customer_id"),
+        cq: p.text("cq"),
         channel: Channel::Phone.as_str().into(),
         received_at: datetime_local(state.now()),
         ..TicketForm::default()
     };
-    render(&new_page(&state, &u, f, p.text("cq"), &FieldErrors::new()).await?)
+    render(&new_page(&state, &u, f, &FieldErrors::new()).await?)
 }
 
-/// `POST /tickets`: record the contact; on to its page, or back with every problem named.
+/// `GET /tickets/new/customers?q=`: the customers matching what is typed, as the listbox
+/// the intake form's script places under the search box.
+pub async fn customer_matches(
+    State(state): State<AppState>,
+    u: WebUser,
+    QueryParams(p): QueryParams,
+) -> WebResult<Response> {
+    app::require(&u.user, Permission::OpenTickets)?;
+    let q = search_text(&p.text("q"));
+    let l = u.layout("new_ticket", u.t("ticket.new_title"));
+    let rows = if q.is_empty() {
+        Vec::new()
+    } else {
+        find_customers(&state, &u, &q).await?
+    };
+    let html = if q.is_empty() {
+        String::new()
+    } else {
+        render_partial(&CustomerMatches {
+            l: &l,
+            rows: &rows,
+            listbox: true,
+        })?
+    };
+    Ok(fragment(html))
+}
+
+/// `GET /tickets/new/region?address=`: the region of a new customer's address and the
+/// arrival it promises, as the clerk types it.
+pub async fn address_region(u: WebUser, QueryParams(p): QueryParams) -> WebResult<Response> {
+    let l = u.layout("new_ticket", u.t("ticket.new_title"));
+    let address: String = p.text("address").chars().take(ADDRESS_MAX).collect();
+    Ok(fragment(region_hint(&l, &address)?))
+}
+
+/// A piece of a page for a script to place: never cached.
+fn fragment(html: String) -> Response {
+    (
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        axum::response::Html(html),
+    )
+        .into_response()
+}
+
+/// `POST /tickets`: record the contact and go on to its page; or come back with what was
+/// typed and every problem named. The form's other buttons come here too, to work without
+/// script: `intent=search`, `pick=ID`, `intent=change_customer`, `intent=new_customer`,
+/// `intent=existing_customer` each show the form again, everything typed kept.
 pub async fn create(
     State(state): State<AppState>,
     WebForm { user: u, form }: WebForm,
 ) -> WebResult<Response> {
-    let f = TicketForm {
-        customer_id: form.text("customer_id"),
-        kind: form.text("kind"),
-        channel: form.text("channel"),
-        received_at: form.text("received_at"),
-        unit_text: form.text("unit_text"),
-        summary: form.text("summary"),
-    };
+    let mut f = TicketForm::read(&form);
     let now = state.now();
-    let mut errs = FieldErrors::new();
-    let customer = match f.customer_id.trim() {
-        "" => {
-            errs.add("customer_id", Problem::required());
-            None
+    if let Some(id) = form.filled("pick") {
+        f.customer_id = id.to_string();
+        f.cq.clear();
+        f.new_customer = false;
+        return render(&new_page(&state, &u, f, &FieldErrors::new()).await?);
+    }
+    let intent = form.filled("intent").unwrap_or("save");
+    match intent {
+        "search" => {
+            f.customer_id.clear();
+            f.new_customer = false;
         }
-        s => match s.parse::<i64>() {
-            Ok(n) => Some(CustomerId(n)),
-            Err(_) => {
-                errs.add("customer_id", Problem::new("not_found", "no such customer"));
-                None
+        "change_customer" => f.customer_id.clear(),
+        "new_customer" => f.start_new_customer(),
+        "existing_customer" => f.new_customer = false,
+        _ => {}
+    }
+    // Enter in the search box sends the form: without a customer, that is a search.
+    let searching = !f.new_customer && f.customer_id.trim().is_empty() && !f.cq.trim().is_empty();
+    if intent != "save" || searching {
+        return render(&new_page(&state, &u, f, &FieldErrors::new()).await?);
+    }
+    let result = if f.new_customer {
+        let customer = f.customer_input();
+        match f.ticket_input(None, now) {
+            Ok(input) => {
+                app::intake::open_ticket_for_new_customer(&state, &u.user, &customer, input, now)
+                    .await
+                    .map(|(_, t)| t)
             }
-        },
-    };
-    let kind = match f.kind.trim() {
-        "" => {
-            errs.add("kind", Problem::required());
-            None
+            Err(mut errs) => {
+                errs.0.extend(app::intake::customer_problems(&customer).0);
+                Err(Error::Validation(errs))
+            }
         }
-        k => TicketKind::parse(k).or_else(|| {
-            errs.add("kind", Problem::invalid("not a ticket kind"));
-            None
-        }),
-    };
-    let channel = Channel::parse(f.channel.trim()).or_else(|| {
-        errs.add("channel", Problem::invalid("not a channel"));
-        None
-    });
-    let received_at = match f.received_at.trim() {
-        "" => {
-            errs.add("received_at", Problem::required());
-            None
-        }
-        s => parse_datetime_local(s).or_else(|| {
-            errs.add("received_at", Problem::invalid("not a date and time"));
-            None
-        }),
-    };
-    let opt = |s: &str| Some(s.to_string()).filter(|s| !s.trim().is_empty());
-    let result = match (customer, kind, channel, received_at) {
-        (Some(customer_id), Some(kind), Some(channel), Some(received_at)) if errs.is_empty() => {
-            let input = TicketInput {
-                kind,
-                channel,
-                customer_id,
-                unit_text: opt(&f.unit_text),
-                summary: f.summary.clone(),
-                received_at,
-            };
-            app::tickets::open_ticket(&state, &u.user, input, now).await
-        }
-        _ => {
-            // Name the text fields' problems too, in the same answer: the domain's check of
-            // a contact, given stand-ins for what could not be read.
-            let stand_in = TicketInput {
-                kind: kind.unwrap_or(TicketKind::Consultation),
-                channel: channel.unwrap_or(Channel::Phone),
-                customer_id: customer.unwrap_or(CustomerId(0)),
-                unit_text: opt(&f.unit_text),
-                summary: f.summary.clone(),
-                received_at: received_at.unwrap_or(now),
-            };
-            if let Err(Error::Validation(more)) =
-                NewTicket::parse(stand_in, Region::Unknown, u.user.id, now)
-            {
-                for (k, p) in more.0 {
-                    errs.add(k, p);
+    } else {
+        let customer = match f.customer_id.trim() {
+            "" => Err(Problem::required()),
+            s => s
+                .parse::<i64>()
+                .map(CustomerId)
+                .map_err(|_| Problem::new("not_found", "no such customer")),
+        };
+        match (customer, f.ticket_input(None, now)) {
+            (Ok(id), Ok(input)) => {
+                let input = TicketInput {
+                    customer_id: id,
+                    ..input
+                };
+                app::tickets::open_ticket(&state, &u.user, input, now).await
+            }
+            (customer, input) => {
+                let mut errs = input.err().unwrap_or_default();
+                if let Err(p) = customer {
+                    errs.add("customer_id", p);
                 }
+                Err(Error::Validation(errs))
             }
-            Err(Error::Validation(errs))
         }
     };
     match result {
         Ok(t) => Ok(see_other(&format!("/tickets/{}?created=1", t.id))),
         Err(Error::Validation(errs)) => {
-            let page = new_page(&state, &u, f, String::new(), &errs).await?;
+            let page = new_page(&state, &u, f, &errs).await?;
             render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => Err(e.into()),
@@ -484,6 +742,12 @@ struct Refused {
     errors: FieldErrors,
 }
 
+/// Whom the assign and dispatch forms offer: only people who can take that work.
+struct Candidates {
+    owners: Vec<User>,
+    technicians: Vec<User>,
+}
+
 /// The steps shown, in the order a desk works through them.
 const STEPS: [EventType; 10] = [
     EventType::GiveOpinion,
@@ -523,7 +787,7 @@ fn action_form(
     lang: Lang,
     ty: EventType,
     t: &Ticket,
-    people: &[User],
+    candidates: &Candidates,
     refused: Option<&Refused>,
     messages: &Messages,
 ) -> ActionForm {
@@ -547,13 +811,13 @@ fn action_form(
     };
     let options = match ty {
         EventType::Assign | EventType::Dispatch => {
-            let fits: fn(sanbao_domain::Role) -> bool = if ty == EventType::Assign {
-                may_own
+            let people = if ty == EventType::Assign {
+                &candidates.owners
             } else {
-                may_go_on_site
+                &candidates.technicians
             };
             let mut v = vec![Choice::new("", lang.t("action.pick_person"), &current)];
-            v.extend(people.iter().filter(|p| p.active && fits(p.role)).map(|p| {
+            v.extend(people.iter().map(|p| {
                 let label = format!(
                     "{} · {}",
                     p.display_name,
@@ -753,6 +1017,10 @@ async fn detail_page(
     let c = app::customers::customer(state, &u.user, t.customer_id).await?;
     let people = app::users::users(state, &u.user, None).await?;
     let trail = app::tickets::timeline(state, &u.user, id).await?;
+    let candidates = Candidates {
+        owners: app::people::owners_for(state, &u.user, t.kind).await?,
+        technicians: app::people::technicians(state, &u.user).await?,
+    };
     let now = state.now();
     let names: HashMap<i64, String> = people
         .iter()
@@ -769,7 +1037,7 @@ async fn detail_page(
         .iter()
         .copied()
         .filter(|ty| step_fits(&t, *ty, &u.user, now))
-        .map(|ty| action_form(u.lang, ty, &t, &people, refused, &messages))
+        .map(|ty| action_form(u.lang, ty, &t, &candidates, refused, &messages))
         .collect();
     // Problems of a refused step whose form is not on the page (or that name no field).
     let problems = match refused {

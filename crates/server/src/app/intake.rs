@@ -1,0 +1,81 @@
+//! Recording a contact from a customer who is not in the archive yet: the customer and the
+//! ticket in one submission, both checked before either is written.
+
+use super::customers::{self, CorrectionInput};
+use super::require;
+use crate::app::AppState;
+use chrono::{DateTime, Utc};
+use sanbao_domain::customer::{Customer, CustomerFields, CustomerInput};
+use sanbao_domain::ticket::{NewTicket, Ticket, TicketInput};
+use sanbao_domain::user::User;
+use sanbao_domain::{Error, FieldErrors, Permission, Region};
+
+/// Prefix of the new customer's fields in the problems this answers with
+/// (`customer.name`, `customer.contacts[0].phone`); the ticket's keep their own names.
+pub const CUSTOMER_PREFIX: &str = "customer.";
+
+/// The new customer's problems, named `customer.…`: none when it may be written.
+pub fn customer_problems(input: &CustomerInput) -> FieldErrors {
+    let mut out = FieldErrors::new();
+    if let Err(Error::Validation(errs)) = CustomerFields::parse(input) {
+        for (field, problem) in errs.0 {
+            out.add(format!("{CUSTOMER_PREFIX}{field}"), problem);
+        }
+    }
+    out
+}
+
+/// Add the customer, then record the contact for it. `ticket.customer_id` is ignored. Bad
+/// input anywhere writes nothing and names every problem, the customer's and the ticket's.
+pub async fn open_ticket_for_new_customer(
+    state: &AppState,
+    actor: &User,
+    customer: &CustomerInput,
+    ticket: TicketInput,
+    now: DateTime<Utc>,
+) -> Result<(Customer, Ticket), Error> {
+    require(actor, Permission::EditCustomers)?;
+    require(actor, Permission::OpenTickets)?;
+    let mut errs = customer_problems(customer);
+    let region = Region::of_address(&customer.address);
+    if let Err(Error::Validation(more)) = NewTicket::parse(ticket.clone(), region, actor.id, now) {
+        errs.0.extend(more.0);
+    }
+    if !errs.is_empty() {
+        return Err(Error::Validation(errs));
+    }
+    let prefixed = |e: Error| match e {
+        Error::Validation(f) => {
+            let mut out = FieldErrors::new();
+            for (field, problem) in f.0 {
+                out.add(format!("{CUSTOMER_PREFIX}{field}"), problem);
+            }
+            Error::Validation(out)
+        }
+        other => other,
+    };
+    let (fields, corr) = customers::check(state, actor, customer, &CorrectionInput::default())
+        .await
+        .map_err(prefixed)?;
+    // One transaction: the customer, the ticket and both audit records, or nothing.
+    let mut tx = state.db.begin().await?;
+    let created = customers::write_new(&mut tx, actor, &fields, corr.as_ref(), now).await?;
+    let ticket = TicketInput {
+        customer_id: created.id,
+        ..ticket
+    };
+    let new = NewTicket::parse(ticket, created.region, actor.id, now)?;
+    let opened = tx
+        .insert_tickets(&[&new])
+        .await?
+        .pop()
+        .ok_or_else(|| Error::Internal("no ticket written".into()))?;
+    tx.commit().await?;
+    state.desk.changed();
+    tracing::info!(
+        customer_id = created.id.0,
+        ticket_id = opened.id.0,
+        "customer added while recording a contact"
+    );
+    Ok((created, opened))
+}

@@ -1,11 +1,11 @@
 //! Signing in and out, and who a request's token belongs to: passwords (Argon2id),
 //! session tokens (only their SHA-256 is stored), failed sign-ins slowed down.
 
+pub use super::session_cache::SessionCache;
 use super::state::AppState;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Argon2, password_hash::rand_core::OsRng};
 use chrono::{DateTime, Duration, Utc};
-use moka::sync::Cache;
 use rand::RngCore;
 use sanbao_domain::user::{LOGIN_FAILURE_WINDOW, Session, User};
 use sanbao_domain::{Error, Problem};
@@ -149,42 +149,6 @@ pub async fn current(state: &AppState, token: &str) -> Result<Option<(Session, U
 /// Remove sessions that have expired; returns how many.
 pub async fn remove_expired(state: &AppState, now: DateTime<Utc>) -> Result<u64, Error> {
     state.db.delete_expired_sessions(now).await
-}
-
-/// Sessions checked in the last few seconds, so a burst of requests does not ask the
-/// database each time. Signing out here forgets at once; a sign-out or a deactivated
-/// account on another instance takes effect within [`SessionCache::TTL`].
-pub struct SessionCache {
-    entries: Cache<String, (Session, User)>,
-}
-
-impl Default for SessionCache {
-    fn default() -> Self {
-        SessionCache {
-            entries: Cache::builder()
-                .max_capacity(Self::MAX_ENTRIES)
-                .time_to_live(Self::TTL)
-                .build(),
-        }
-    }
-}
-
-impl SessionCache {
-    pub const TTL: std::time::Duration = std::time::Duration::from_secs(5);
-    const MAX_ENTRIES: u64 = 10_000;
-
-    fn get(&self, hash: &str, now: DateTime<Utc>) -> Option<(Session, User)> {
-        self.entries.get(hash).filter(|(s, _)| s.expires_at > now)
-    }
-
-    fn put(&self, s: &Session, u: &User) {
-        self.entries
-            .insert(s.token_hash.clone(), (s.clone(), u.clone()));
-    }
-
-    fn forget(&self, hash: &str) {
-        self.entries.invalidate(hash);
-    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use super::clock::{Clock, SystemClock};
 use super::desk::DeskCache;
-use super::sessions::SessionCache;
+use super::session_cache::SessionCache;
 use crate::config::Config;
 use chrono::{DateTime, Utc};
 use sanbao_store::Db;

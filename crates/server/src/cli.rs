@@ -4,7 +4,6 @@ use crate::app::AppState;
 use crate::app::sessions::random_token;
 use crate::app::users::add_user;
 use crate::config::{Config, Secret};
-use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
 use sanbao_domain::user::NewUser;
 use sanbao_store::Db;
@@ -232,7 +231,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             };
             let new = NewUser::parse(&username, &display_name, &role, &password)
                 .map_err(|e| e.to_string())?;
-            let user = add_user(&state, &new, &password, Utc::now())
+            let user = add_user(&state, &new, &password, state.now())
                 .await
                 .map_err(|e| e.to_string())?;
             println!(

@@ -33,7 +33,7 @@ const DATA: &str = include_str!("../demo/demo.toml");
 
 /// Load the demo data unless the database already has customers.
 pub async fn load_if_empty(state: &AppState) -> Result<(), String> {
-    match load(state, Utc::now()).await {
+    match load(state, state.now()).await {
         Ok(Some(summary)) => {
             println!("{summary}");
             Ok(())

@@ -137,6 +137,9 @@ macro_rules! store_tests {
 
 store_tests!(
     migrations_run_twice,
+    outbox_messages_are_claimed_once_and_sent_once,
+    job_leases_are_held_until_they_run_out,
+    an_update_from_a_stale_read_changes_nothing,
     users_are_unique_and_sessions_expire,
     failed_logins_are_counted_and_reset,
     customers_round_trip_with_contacts_and_audit,
@@ -945,4 +948,147 @@ async fn futures_join_all(
     let mut out: Vec<_> = set.join_all().await;
     out.sort_by_key(|(i, _)| *i);
     out.into_iter().map(|(_, r)| r).collect()
+}
+
+async fn outbox_messages_are_claimed_once_and_sent_once(db: &Db) {
+    use sanbao_store::NewOutboxMessage;
+    let boss = user(db, "boss", Role::ServiceManager).await;
+    let now = t("2026-06-01T08:00:00+08:00");
+    let mut tx = db.begin().await.unwrap();
+    for i in 0..5 {
+        let m = NewOutboxMessage {
+            kind: "inbox".into(),
+            payload: serde_json::json!({"i": i}),
+            dedupe_key: Some(format!("k{i}")),
+            not_before: now,
+        };
+        assert!(tx.enqueue(&m, now).await.unwrap().is_some());
+    }
+    let again = NewOutboxMessage {
+        kind: "inbox".into(),
+        payload: serde_json::json!({}),
+        dedupe_key: Some("k0".into()),
+        not_before: now,
+    };
+    assert_eq!(
+        tx.enqueue(&again, now).await.unwrap(),
+        None,
+        "same key, same message"
+    );
+    tx.commit().await.unwrap();
+    // A rolled-back transaction enqueues nothing.
+    let mut tx = db.begin().await.unwrap();
+    let lost = NewOutboxMessage {
+        dedupe_key: Some("rolled-back".into()),
+        ..again.clone()
+    };
+    tx.enqueue(&lost, now).await.unwrap();
+    drop(tx);
+
+    let lease = now + Duration::seconds(60);
+    let a = db.claim_outbox("a", now, lease, 3).await.unwrap();
+    let b = db.claim_outbox("b", now, lease, 10).await.unwrap();
+    assert_eq!((a.len(), b.len()), (3, 2));
+    assert!(a.iter().all(|m| b.iter().all(|n| n.id != m.id)));
+    assert!(
+        db.claim_outbox("c", now, lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Sending needs the lease: b cannot mark a's message.
+    let mut tx = db.begin().await.unwrap();
+    assert!(!tx.outbox_sent(a[0].id, "b", now).await.unwrap());
+    drop(tx);
+    let mut tx = db.begin().await.unwrap();
+    tx.deliver_to_inbox(a[0].id, boss, "主题", None, None, now)
+        .await
+        .unwrap();
+    assert!(tx.outbox_sent(a[0].id, "a", now).await.unwrap());
+    tx.commit().await.unwrap();
+    // A failure waits for its retry time; the lease is released.
+    db.outbox_failed(
+        a[1].id,
+        "a",
+        "smtp down",
+        Some(now + Duration::seconds(30)),
+        now,
+    )
+    .await
+    .unwrap();
+    let later = now + Duration::seconds(61);
+    let retaken = db
+        .claim_outbox("c", later, later + Duration::seconds(60), 10)
+        .await
+        .unwrap();
+    // a[1] after its retry time, and the three whose lease ran out (a[2], b's two).
+    assert_eq!(retaken.len(), 4);
+    assert!(retaken.iter().all(|m| m.attempts == 2));
+    let stats = db.outbox_stats().await.unwrap();
+    assert_eq!((stats.sent, stats.pending, stats.failed), (1, 4, 0));
+    assert_eq!(db.inbox(boss, 10).await.unwrap().len(), 1);
+}
+
+async fn job_leases_are_held_until_they_run_out(db: &Db) {
+    let now = t("2026-06-01T08:00:00+08:00");
+    let until = now + Duration::minutes(10);
+    assert!(db.try_lease("sessions", "a", now, until).await.unwrap());
+    assert!(
+        !db.try_lease("sessions", "b", now + Duration::minutes(5), until)
+            .await
+            .unwrap()
+    );
+    assert!(
+        db.try_lease("other", "b", now, until).await.unwrap(),
+        "one lease per job"
+    );
+    assert!(
+        db.try_lease("sessions", "b", until, until + Duration::minutes(10))
+            .await
+            .unwrap()
+    );
+}
+
+async fn an_update_from_a_stale_read_changes_nothing(db: &Db) {
+    let actor = user(db, "boss", Role::ServiceManager).await;
+    let c = customer(db, actor, "甲", "杭州市滨江区江南大道1号").await;
+    let id = ticket(
+        db,
+        actor,
+        c,
+        TicketKind::ComplaintOther,
+        "2026-05-10T09:00:00+08:00",
+    )
+    .await;
+    let before = db.ticket(id).await.unwrap().unwrap();
+    let now = t("2026-05-10T10:00:00+08:00");
+    let e = TicketEvent::parse(
+        &EventInput {
+            event_type: Some(EventType::GiveOpinion),
+            opinion: Some("退换".into()),
+            ..EventInput::default()
+        },
+        now,
+    )
+    .unwrap();
+    let after = before.apply(&e, Role::ServiceManager, now).unwrap();
+    // Two transactions read version 1; the first to write wins.
+    let mut first = db.begin().await.unwrap();
+    first.update_ticket(&before, &after).await.unwrap();
+    first.commit().await.unwrap();
+    let mut second = db.begin().await.unwrap();
+    let stale = second.update_ticket(&before, &after).await;
+    assert!(matches!(stale, Err(Error::Conflict(_))), "{stale:?}");
+    drop(second);
+    assert_eq!(db.ticket(id).await.unwrap().unwrap().version, after.version);
+    // Customers too.
+    let cust = db.customer(c).await.unwrap().unwrap();
+    let edited = cust.edited(cust.fields.clone(), None, now);
+    let mut tx = db.begin().await.unwrap();
+    tx.update_customer(&cust, &edited).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let stale = tx.update_customer(&cust, &edited).await;
+    assert!(matches!(stale, Err(Error::Conflict(_))), "{stale:?}");
 }

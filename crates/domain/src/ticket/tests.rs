@@ -668,3 +668,38 @@ fn r1_4_audit_keeps_only_what_changed() {
     assert_eq!(b["status"], "open");
     assert_eq!(a["status"], "in_progress");
 }
+
+#[test]
+fn r6_1_desk_lane_says_running_no_deadline_met_or_finished() {
+    let now = at("2026-05-10T10:00:00+08:00");
+    let opinion = ev(EventInput {
+        event_type: Some(EventType::GiveOpinion),
+        opinion: Some("更换".into()),
+        ..EventInput::default()
+    });
+    let complaint = ticket(TicketKind::ComplaintOther);
+    let answered = complaint
+        .apply(&opinion, Role::ServiceManager, now)
+        .unwrap();
+    let cancel = ev(EventInput {
+        event_type: Some(EventType::Cancel),
+        reason: Some("重复登记".into()),
+        ..EventInput::default()
+    });
+    let cancelled = complaint.apply(&cancel, Role::ServiceManager, now).unwrap();
+    let cases = [
+        (
+            &complaint,
+            DeskLane::Running,
+            Some(DeadlineKind::HandlingOpinion),
+        ),
+        (&answered, DeskLane::DeadlinesMet, None),
+        (&ticket(TicketKind::Repair), DeskLane::NoDeadline, None),
+        (&cancelled, DeskLane::Finished, None),
+    ];
+    for (t, lane, next) in cases {
+        assert_eq!(t.desk_lane(), lane, "{:?} {:?}", t.kind, t.status);
+        assert_eq!(t.next_due().map(|d| d.kind), next);
+        assert_eq!(t.next_due_at().is_some(), lane == DeskLane::Running);
+    }
+}

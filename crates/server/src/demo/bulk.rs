@@ -4,7 +4,7 @@
 
 use super::has_customers;
 use crate::app::AppState;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use sanbao_domain::customer::{ContactInput, CustomerInput};
 use sanbao_domain::ticket::{Channel, NewTicket, TicketInput, TicketKind};
 use sanbao_domain::user::User;
@@ -74,7 +74,7 @@ pub async fn bench_seed(
         ));
     }
     let started = std::time::Instant::now();
-    let now = Utc::now();
+    let now = state.now();
     let mut made: Vec<(CustomerId, Region)> = Vec::with_capacity(customers as usize);
     for i in 0..customers as usize {
         let place = BULK_PLACES[i % BULK_PLACES.len()];

@@ -3,6 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api;
+mod concurrency;
+mod contract;
 mod demo;
+mod jobs;
 mod support;
 mod web;

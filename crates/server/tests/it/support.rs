@@ -25,6 +25,7 @@ pub struct TestApp {
     pub db: sanbao_store::Db,
     /// The app's clock: tests move it to make deadlines fall due.
     pub clock: Arc<ManualClock>,
+    pub database_url: String,
     pub router: Router,
     cleanup: Cleanup,
 }
@@ -94,6 +95,7 @@ impl TestApp {
         Self::with_url(
             format!("sqlite://{}", path.display()),
             Cleanup::Sqlite(path),
+            2,
         )
         .await
     }
@@ -101,6 +103,11 @@ impl TestApp {
     /// The app on a fresh PostgreSQL database, when `SANBAO_TEST_POSTGRES_URL` is set
     /// (`SANBAO_REQUIRE_POSTGRES=1` makes its absence a failure, as in CI).
     pub async fn postgres() -> Option<TestApp> {
+        Self::postgres_with_pool(2).await
+    }
+
+    /// On PostgreSQL with a pool of `connections`, so that writes really run at once.
+    pub async fn postgres_with_pool(connections: u32) -> Option<TestApp> {
         let Ok(admin_url) = std::env::var("SANBAO_TEST_POSTGRES_URL") else {
             assert!(
                 std::env::var("SANBAO_REQUIRE_POSTGRES").is_err(),
@@ -118,13 +125,13 @@ impl TestApp {
         admin.close().await;
         let (base, _) = admin_url.rsplit_once('/').unwrap();
         let url = format!("{base}/{name}");
-        Some(Self::with_url(url, Cleanup::Postgres { admin_url, name }).await)
+        Some(Self::with_url(url, Cleanup::Postgres { admin_url, name }, connections).await)
     }
 
-    async fn with_url(database_url: String, cleanup: Cleanup) -> TestApp {
+    async fn with_url(database_url: String, cleanup: Cleanup, connections: u32) -> TestApp {
         let config = Config {
-            database_url,
-            max_connections: 2,
+            database_url: database_url.clone(),
+            max_connections: connections,
             ..Config::default()
         };
         let db = sanbao_server::cli::open_db(&config).await.unwrap();
@@ -135,9 +142,33 @@ impl TestApp {
             state,
             db,
             clock,
+            database_url,
             router,
             cleanup,
         }
+    }
+
+    /// A second instance on the same database (PostgreSQL: as behind a load balancer),
+    /// with its own pool and caches, on the same clock.
+    pub async fn another_instance(&self) -> AppState {
+        let config = Config {
+            database_url: self.database_url.clone(),
+            max_connections: 4,
+            ..Config::default()
+        };
+        let db = sanbao_server::cli::open_db(&config).await.unwrap();
+        AppState::with_clock(db, config, self.clock.clone())
+    }
+
+    /// The app served on a real socket (port 0), as `sanbao serve` serves it.
+    pub async fn serve(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = self.router.clone();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        addr
     }
 
     /// An account with [`PASSWORD`].
@@ -214,4 +245,36 @@ impl TestApp {
             .unwrap();
         self.send(req).await
     }
+}
+
+/// One HTTP/1.1 request over a fresh connection to a served app: (status, body).
+pub async fn http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<&Value>,
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
 }

@@ -35,6 +35,32 @@ impl Lang {
         Lang::ALL.into_iter().find(|l| l.code() == s.trim())
     }
 
+    /// The language an `Accept-Language` header prefers: the supported language with the
+    /// highest `q` (the first listed on a tie), Chinese when it names neither.
+    pub fn from_accept_language(header: &str) -> Lang {
+        let mut best: Option<(f32, Lang)> = None;
+        for item in header.split(',') {
+            let mut parts = item.split(';');
+            let tag = parts.next().unwrap_or_default().trim();
+            let primary = tag.split('-').next().unwrap_or_default();
+            let lang = if primary.eq_ignore_ascii_case("zh") {
+                Lang::Zh
+            } else if primary.eq_ignore_ascii_case("en") {
+                Lang::En
+            } else {
+                continue;
+            };
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|v| v.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
+                best = Some((q, lang));
+            }
+        }
+        best.map_or_else(Lang::default, |(_, lang)| lang)
+    }
+
     /// The value of `<html lang>`.
     pub fn html_lang(self) -> &'static str {
         match self {
@@ -372,6 +398,24 @@ mod tests {
             })
             .collect();
         assert!(unused.is_empty(), "keys nothing asks for: {unused:?}");
+    }
+
+    #[test]
+    fn accept_language_chooses_by_quality() {
+        for (header, want) in [
+            ("en-US,en;q=0.9", Lang::En),
+            ("zh-CN,zh;q=0.9,en;q=0.8", Lang::Zh),
+            ("en;q=0.5, zh-TW;q=0.8", Lang::Zh),
+            ("fr-FR, en-GB;q=0.7", Lang::En),
+            ("EN", Lang::En),
+            ("en;q=0, zh;q=0.1", Lang::Zh),
+            ("en;q=0", Lang::Zh),
+            ("de, *;q=0.5", Lang::Zh),
+            ("", Lang::Zh),
+            ("en;q=oops", Lang::En),
+        ] {
+            assert_eq!(Lang::from_accept_language(header), want, "{header}");
+        }
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/dashboard", get(tickets::dashboard))
         .route("/api/v1/regions/derive", post(customers::derive_region))
+        .layer(axum::middleware::from_fn(error::language))
 }
 
 /// An instant as the API writes it: RFC 3339 in the company's offset (+08:00).

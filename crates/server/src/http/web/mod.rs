@@ -45,10 +45,10 @@ pub fn router() -> Router<AppState> {
 }
 
 /// An address nothing answers: a 404 page, or the API's JSON problem under `/api/`.
-async fn unknown_address(uri: axum::http::Uri) -> Response {
+async fn unknown_address(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
     if uri.path().starts_with("/api/") {
-        return crate::http::api::error::ApiError(sanbao_domain::Error::NotFound("resource"))
-            .into_response();
+        use crate::http::api::error::{ApiError, lang_of};
+        return ApiError(sanbao_domain::Error::NotFound("resource")).response_in(lang_of(&headers));
     }
     WebError::not_found("page").into_response()
 }

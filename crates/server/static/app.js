@@ -2,6 +2,8 @@
 // - Deadlines marked with data-due (epoch ms) keep their "35 min left" / "1 h 5 min overdue"
 //   current, every 30 seconds, and change colour when they become due soon or breached.
 // - Buttons marked data-print print the page.
+// - A form sent back with problems: its summary takes the focus (a screen reader reads it,
+//   the keyboard starts there), and its links move the focus to their field.
 (function () {
   "use strict";
 
@@ -64,7 +66,27 @@
     }
   }
 
+  function errorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (!summary) return;
+    summary.focus();
+    summary.addEventListener("click", function (e) {
+      var link = e.target.closest && e.target.closest("a[href^='#']");
+      if (!link) return;
+      var target = document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) return;
+      var field = target.matches("input, select, textarea")
+        ? target
+        : target.querySelector("input, select, textarea");
+      if (!field) return;
+      e.preventDefault();
+      field.scrollIntoView({ block: "center" });
+      field.focus({ preventScroll: true });
+    });
+  }
+
   function ready() {
+    errorSummary();
     var printers = document.querySelectorAll("[data-print]");
     for (var i = 0; i < printers.length; i++) {
       printers[i].addEventListener("click", function () {

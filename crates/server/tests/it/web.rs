@@ -891,12 +891,82 @@ async fn the_stylesheet_and_script_are_embedded_and_cached_long() {
         b.get("/static/other.js").await.status,
         StatusCode::NOT_FOUND
     );
+    let icon = attr_values(&login.text, "href")
+        .into_iter()
+        .find(|h| h.starts_with("/static/favicon.svg?v="))
+        .expect("the page links its icon")
+        .to_string();
+    for (path, cache) in [
+        (icon.as_str(), "immutable"),
+        ("/favicon.ico", "max-age=86400"),
+    ] {
+        let r = b.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert_eq!(r.headers[header::CONTENT_TYPE], "image/svg+xml", "{path}");
+        assert!(
+            r.headers[header::CACHE_CONTROL]
+                .to_str()
+                .unwrap()
+                .contains(cache),
+            "{path}"
+        );
+        assert!(r.text.starts_with("<svg"), "{path}");
+    }
+    assert!(css_has_a_visible_focus_ring(
+        &b.get(&format!("/static/app.css{css}")).await.text
+    ));
     assert!(
         login.headers["content-security-policy"]
             .to_str()
             .unwrap()
             .contains("script-src 'self'")
     );
+}
+
+/// The value of a CSS colour variable (`--name: #rrggbb;`) as linear-light luminance.
+fn luminance(css: &str, var: &str) -> f64 {
+    let marker = format!("--{var}: #");
+    let i = css
+        .find(&marker)
+        .unwrap_or_else(|| panic!("--{var} missing"))
+        + marker.len();
+    let hex = &css[i..i + 6];
+    let channel = |k: usize| {
+        let c = f64::from(u8::from_str_radix(&hex[k..k + 2], 16).unwrap()) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4)
+}
+
+fn contrast(a: f64, b: f64) -> f64 {
+    (a.max(b) + 0.05) / (a.min(b) + 0.05)
+}
+
+/// Every focusable thing gets a 3px ring when the keyboard is on it, in a colour of at
+/// least 3:1 against each background it can sit on (WCAG 2.2, 1.4.11 and 2.4.13).
+fn css_has_a_visible_focus_ring(css: &str) -> bool {
+    assert!(
+        css.contains(":focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }")
+    );
+    let focus = luminance(css, "focus");
+    for bg in [
+        "bg",
+        "panel",
+        "accent-weak",
+        "red-bg",
+        "amber-bg",
+        "green-bg",
+    ] {
+        let c = contrast(focus, luminance(css, bg));
+        assert!(c >= 3.0, "focus ring on --{bg}: {c:.2}:1");
+    }
+    // Inside the blue "on" segment the ring is white.
+    assert!(css.contains(".segmented a.on:focus-visible { outline-color: #fff; }"));
+    contrast(1.0, luminance(css, "accent")) >= 3.0
 }
 
 #[tokio::test]

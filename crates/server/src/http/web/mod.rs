@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/tickets/{id}", get(tickets::detail))
         .route("/tickets/{id}/events", post(tickets::record_event))
         .route("/static/{file}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
 }
@@ -72,6 +73,7 @@ pub struct Layout {
     pub here: String,
     pub css: &'static str,
     pub js: &'static str,
+    pub icon: &'static str,
 }
 
 impl Layout {
@@ -85,6 +87,7 @@ impl Layout {
             here,
             css: assets::css_url(),
             js: assets::js_url(),
+            icon: assets::favicon_url(),
         }
     }
 

@@ -607,6 +607,10 @@ async fn an_emergency_recorded_on_the_intake_form_shows_its_arrival_deadline_on_
         .await;
     assert!(form.text.contains("type=\"datetime-local\""));
     assert!(form.text.contains("紧急抢修到场时限：1 小时"));
+    assert!(
+        form.text.contains("<h1>登记工单</h1>") && !form.text.contains("来电"),
+        "a letter, an e-mail or a visit is recorded too, not only a call"
+    );
     let ticket = record(&mut b, &customer, "emergency", "10kV 开关柜跳闸，整厂停电").await;
     let page = b.get(&format!("{ticket}?created=1")).await;
     assert_eq!(page.status, StatusCode::OK);

@@ -93,6 +93,18 @@ after(async () => {
   await server?.stop();
 });
 
+test("the icon answers at its own address and at /favicon.ico", async () => {
+  const page = await newPage(browser, server.url);
+  await page.goto("/login");
+  const href = await page.getAttribute("link[rel=icon]", "href");
+  for (const path of [href, "/favicon.ico"]) {
+    const r = await page.goto(path);
+    assert.equal(r.status(), 200, path);
+    assert.equal(r.headers()["content-type"], "image/svg+xml", path);
+  }
+  await page.context().close();
+});
+
 for (const [device, name] of [
   [DESKTOP, "desktop"],
   [PHONE, "phone"],
@@ -123,8 +135,28 @@ for (const [device, name] of [
       await page.goto("/customers/new");
       await page.fill("[name='contacts[0].phone']", "call me");
       await page.click("form.form button[type=submit]");
-      await page.waitForSelector(".field-error");
+      await page.waitForSelector(".error-summary");
+      // The summary has the focus (and its ring), the fields say they are invalid.
+      assert.equal(await page.evaluate(() => document.activeElement?.id), "error-summary");
+      assert.equal(await page.getAttribute("#name", "aria-invalid"), "true");
+      assert.equal(await page.getAttribute("#name", "aria-describedby"), "name-error");
       await screenshot(page, `${name}-${lang}-9-customer-form-errors`);
+      // The keyboard goes on into the summary; its first link wears the focus ring, and
+      // following it puts the focus on the field.
+      await page.keyboard.press("Tab");
+      const ring = await page.evaluate(() => {
+        const s = getComputedStyle(document.activeElement);
+        return [document.activeElement.getAttribute("href"), s.outlineStyle, s.outlineWidth, s.outlineColor];
+      });
+      assert.deepEqual(ring, ["#name", "solid", "3px", "rgb(26, 86, 219)"]);
+      await screenshot(page, `${name}-${lang}-9b-customer-form-errors-keyboard`);
+      await page.keyboard.press("Enter");
+      assert.equal(await page.evaluate(() => document.activeElement?.id), "name");
+      // The primary button, reached by the keyboard, shows the ring outside its blue.
+      await page.focus("form.form button[type=submit]");
+      await page.keyboard.press("Shift+Tab");
+      await page.keyboard.press("Tab");
+      await screenshot(page, `${name}-${lang}-9c-customer-form-button-focus`);
       await page.context().close();
     });
   }

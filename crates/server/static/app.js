@@ -5,6 +5,8 @@
 // - The intake form finds the customer as the clerk types, picks one with the keyboard or
 //   the mouse, opens the new-customer part in place and shows the region of its address.
 // - The service desk fetches its changing part every few seconds and puts it in place.
+// - A form sent back with problems: its summary takes the focus (a screen reader reads it,
+//   the keyboard starts there), and its links move the focus to their field.
 (function () {
   "use strict";
 
@@ -345,7 +347,27 @@
     schedule();
   }
 
+  function errorSummary() {
+    var summary = document.querySelector("[data-error-summary]");
+    if (!summary) return;
+    summary.focus();
+    summary.addEventListener("click", function (e) {
+      var link = e.target.closest && e.target.closest("a[href^='#']");
+      if (!link) return;
+      var target = document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) return;
+      var field = target.matches("input, select, textarea")
+        ? target
+        : target.querySelector("input, select, textarea");
+      if (!field) return;
+      e.preventDefault();
+      field.scrollIntoView({ block: "center" });
+      field.focus({ preventScroll: true });
+    });
+  }
+
   function ready() {
+    errorSummary();
     var printers = document.querySelectorAll("[data-print]");
     for (var i = 0; i < printers.length; i++) {
       printers[i].addEventListener("click", function () {

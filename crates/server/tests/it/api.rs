@@ -1001,6 +1001,100 @@ async fn ticket_list_filters_and_dashboard_on(app: &TestApp) {
     );
 }
 
+/// A customer with no name and a phone that is no number, sent with `Accept-Language`.
+async fn bad_customer_in(app: &TestApp, token: &str, accept_language: Option<&str>) -> Value {
+    let mut req = axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/v1/customers")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json");
+    if let Some(l) = accept_language {
+        req = req.header("accept-language", l);
+    }
+    let body =
+        json!({"name": " ", "address": "杭州市", "contacts": [{"name": "x", "phone": "call me"}]});
+    let r = app
+        .send(req.body(axum::body::Body::from(body.to_string())).unwrap())
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    r.json()
+}
+
+#[tokio::test]
+async fn problems_are_told_in_the_language_the_request_prefers() {
+    let app = TestApp::new().await;
+    let token = app.token("clerk", "service_clerk").await;
+    let zh = bad_customer_in(&app, &token, None).await;
+    assert_eq!(zh["error"]["code"], "validation");
+    assert_eq!(zh["error"]["fields"]["name"], "必填");
+    assert_eq!(
+        zh["error"]["fields"]["contacts[0].phone"],
+        "电话号码应为 5–20 位数字"
+    );
+    let message = zh["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("以下字段有误") && message.contains("contacts[0].phone"),
+        "{message}"
+    );
+    for chinese_first in ["zh-CN,zh;q=0.9,en;q=0.8", "fr, en;q=0.3, zh;q=0.5"] {
+        let again = bad_customer_in(&app, &token, Some(chinese_first)).await;
+        assert_eq!(again, zh, "{chinese_first}");
+    }
+    let en = bad_customer_in(&app, &token, Some("en-US,en;q=0.9")).await;
+    assert_eq!(en["error"]["code"], "validation");
+    let keys = |v: &Value| -> Vec<String> {
+        v["error"]["fields"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    assert_eq!(keys(&en), keys(&zh), "the same fields, by the same names");
+    assert_eq!(en["error"]["fields"]["name"], "Required");
+    assert_eq!(
+        en["error"]["fields"]["contacts[0].phone"],
+        "A phone number has 5 to 20 digits"
+    );
+    assert!(
+        en["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Not valid: ")
+    );
+    // What serde refuses, and what is not there, too.
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/v1/customers")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("accept-language", "en");
+    let r = app
+        .send(
+            req.body(axum::body::Body::from(r#"{"name": 5, "address": "b"}"#))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.json()["error"]["fields"]["name"], "Not valid");
+    let r = app
+        .send(
+            axum::http::Request::builder()
+                .uri("/api/v1/nothing-here")
+                .header("accept-language", "en-GB")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.json()["error"]["message"], "Not found: resource.");
+    let r = app.call("GET", "/api/v1/me", None, None).await;
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("请先登录")
+    );
+}
+
 #[tokio::test]
 async fn unknown_addresses_are_404_as_json_under_api_and_as_a_page_elsewhere() {
     let app = TestApp::new().await;

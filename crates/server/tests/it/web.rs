@@ -363,7 +363,7 @@ async fn a_customer_form_with_bad_input_names_each_field_and_writes_nothing() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text.contains("表单有误"));
+    assert!(r.text.contains("请更正以下"));
     assert!(
         r.text.contains("必填"),
         "name and region reason are required"
@@ -379,9 +379,174 @@ async fn a_customer_form_with_bad_input_names_each_field_and_writes_nothing() {
     assert!(r.text.contains("value=\"call me\""));
     // The message sits next to the row it belongs to (the second row, index 1).
     let row = r.text.find("name=\"contacts[1].phone\"").unwrap();
-    let msg = r.text.find("电话号码应为").unwrap();
-    assert!(msg > row && msg - row < 400);
+    let msg = r.text[row..].find("电话号码应为").unwrap();
+    assert!(msg < 400);
     assert_eq!(customers_in_archive(&app).await, 0);
+}
+
+/// The values of `attr="…"` on a page.
+fn attr_values<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
+    let marker = format!(" {attr}=\"");
+    html.match_indices(&marker)
+        .map(|(i, _)| html[i + marker.len()..].split('"').next().unwrap())
+        .collect()
+}
+
+/// The error summary atop a form: its heading and its lines.
+fn error_summary(html: &str) -> (String, Vec<String>) {
+    let start = html
+        .find("class=\"error-summary\"")
+        .unwrap_or_else(|| panic!("no error summary:\n{html}"));
+    let block = &html[start..start + html[start..].find("</div>").unwrap()];
+    assert!(block.contains("role=\"alert\""), "{block}");
+    let heading = block.split("<h2").nth(1).unwrap();
+    let heading =
+        heading[heading.find('>').unwrap() + 1..heading.find("</h2>").unwrap()].to_string();
+    let lines = block
+        .split("<li>")
+        .skip(1)
+        .map(|li| li.split("</li>").next().unwrap().trim().to_string())
+        .collect();
+    (heading, lines)
+}
+
+/// Each field marked invalid is described by a message that is on the page, and each
+/// description points at an element that exists.
+fn assert_invalid_fields_are_described(html: &str, want: &[&str]) {
+    let ids = attr_values(html, "id");
+    for described in attr_values(html, "aria-describedby") {
+        assert!(
+            ids.contains(&described),
+            "aria-describedby=\"{described}\" has no element"
+        );
+    }
+    let invalid: Vec<&str> = html
+        .match_indices("aria-invalid=\"true\"")
+        .map(|(i, _)| {
+            let tag_start = html[..i].rfind('<').unwrap();
+            let tag = &html[tag_start..i + html[i..].find('>').unwrap()];
+            let id = attr_values(tag, "id")[0];
+            assert_eq!(
+                attr_values(tag, "aria-describedby"),
+                vec![format!("{id}-error").as_str()],
+                "{tag}"
+            );
+            id
+        })
+        .collect();
+    assert_eq!(invalid, want);
+}
+
+#[tokio::test]
+async fn a_form_sent_back_sums_up_its_problems_linked_to_fields_that_say_they_are_invalid() {
+    let app = TestApp::new().await;
+    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+    let r = b
+        .submit(
+            "/customers/new",
+            "/customers",
+            &[
+                ("name", " "),
+                ("address", "宁波市北仑区"),
+                ("contacts[0].name", ""),
+                ("contacts[1].name", "李工"),
+                ("contacts[1].phone", "call me"),
+                ("region", "zhejiang"),
+                ("region_reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (heading, lines) = error_summary(&r.text);
+    assert_eq!(heading, "请更正以下 3 处");
+    assert_eq!(
+        lines,
+        [
+            "<a href=\"#name\">客户名称：必填</a>",
+            "<a href=\"#c1-phone\">联系人 2 · 电话：电话号码应为 5–20 位数字</a>",
+            "<a href=\"#region_reason\">修正原因：必填</a>",
+        ]
+    );
+    assert!(
+        r.text.find("error-summary").unwrap()
+            < r.text
+                .find("<form method=\"post\" action=\"/customers\"")
+                .unwrap(),
+        "the summary comes before the form"
+    );
+    assert_invalid_fields_are_described(&r.text, &["name", "c1-phone", "region_reason"]);
+    assert!(
+        !r.text.contains(" autofocus"),
+        "nothing takes the focus from the summary"
+    );
+    // A form without problems has no summary and no field marked invalid.
+    let fresh = b.get("/customers/new").await;
+    assert!(!fresh.text.contains("error-summary") && !fresh.text.contains("aria-invalid"));
+}
+
+#[tokio::test]
+async fn the_sign_in_and_intake_forms_sum_up_their_problems_too() {
+    let app = TestApp::new().await;
+    app.user("clerk", "service_clerk").await;
+    let mut b = Browser::new(&app);
+    b.post("/lang", &[("lang", "en"), ("next", "/login")]).await;
+    let r = b
+        .submit("/login", "/login", &[("username", " "), ("password", "x")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let (heading, lines) = error_summary(&r.text);
+    assert_eq!(heading, "Please correct 1 field");
+    assert_eq!(lines, ["<a href=\"#username\">User name: Required</a>"]);
+    assert_invalid_fields_are_described(&r.text, &["username"]);
+
+    let mut b = sign_in(&app, "clerk").await;
+    let customer = add_customer(&mut b, "湖州客户", "浙江省湖州市吴兴区", "0572-1234567").await;
+    let id = customer.trim_start_matches("/customers/");
+    let r = b
+        .submit(
+            &format!("/tickets/new?customer_id={id}"),
+            "/tickets",
+            &[
+                ("customer_id", id),
+                ("kind", ""),
+                ("channel", "phone"),
+                ("received_at", "2099-01-01T10:00"),
+                ("summary", " "),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (heading, lines) = error_summary(&r.text);
+    assert_eq!(heading, "请更正以下 3 处");
+    assert_eq!(
+        lines,
+        [
+            "<a href=\"#kind\">类型：必填</a>",
+            "<a href=\"#received_at\">接收时间：不能晚于当前时间</a>",
+            "<a href=\"#summary\">内容摘要：必填</a>",
+        ]
+    );
+    assert_invalid_fields_are_described(&r.text, &["kind", "received_at", "summary"]);
+
+    // A step of the workflow refused for its input.
+    let ticket = record(&mut b, &customer, "complaint_quality", "断路器频繁跳闸").await;
+    let page = b.get(&ticket).await;
+    let r = b
+        .post(
+            &format!("{ticket}/events"),
+            &[
+                ("_csrf", &csrf(&page.text)),
+                ("type", "give_opinion"),
+                ("version", "1"),
+                ("opinion", " "),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (heading, lines) = error_summary(&r.text);
+    assert_eq!(heading, "请更正以下 1 处");
+    assert_eq!(lines, ["<a href=\"#f-give_opinion\">处理意见：必填</a>"]);
+    assert_invalid_fields_are_described(&r.text, &["f-give_opinion"]);
 }
 
 #[tokio::test]
@@ -448,6 +613,10 @@ async fn an_emergency_recorded_on_the_intake_form_shows_its_arrival_deadline_on_
         .await;
     assert!(form.text.contains("type=\"datetime-local\""));
     assert!(form.text.contains("紧急抢修到场时限：1 小时"));
+    assert!(
+        form.text.contains("<h1>登记工单</h1>") && !form.text.contains("来电"),
+        "a letter, an e-mail or a visit is recorded too, not only a call"
+    );
     let ticket = record(&mut b, &customer, "emergency", "10kV 开关柜跳闸，整厂停电").await;
     let page = b.get(&format!("{ticket}?created=1")).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -1027,12 +1196,82 @@ async fn the_stylesheet_and_script_are_embedded_and_cached_long() {
         b.get("/static/other.js").await.status,
         StatusCode::NOT_FOUND
     );
+    let icon = attr_values(&login.text, "href")
+        .into_iter()
+        .find(|h| h.starts_with("/static/favicon.svg?v="))
+        .expect("the page links its icon")
+        .to_string();
+    for (path, cache) in [
+        (icon.as_str(), "immutable"),
+        ("/favicon.ico", "max-age=86400"),
+    ] {
+        let r = b.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert_eq!(r.headers[header::CONTENT_TYPE], "image/svg+xml", "{path}");
+        assert!(
+            r.headers[header::CACHE_CONTROL]
+                .to_str()
+                .unwrap()
+                .contains(cache),
+            "{path}"
+        );
+        assert!(r.text.starts_with("<svg"), "{path}");
+    }
+    assert!(css_has_a_visible_focus_ring(
+        &b.get(&format!("/static/app.css{css}")).await.text
+    ));
     assert!(
         login.headers["content-security-policy"]
             .to_str()
             .unwrap()
             .contains("script-src 'self'")
     );
+}
+
+/// The value of a CSS colour variable (`--name: #rrggbb;`) as linear-light luminance.
+fn luminance(css: &str, var: &str) -> f64 {
+    let marker = format!("--{var}: #");
+    let i = css
+        .find(&marker)
+        .unwrap_or_else(|| panic!("--{var} missing"))
+        + marker.len();
+    let hex = &css[i..i + 6];
+    let channel = |k: usize| {
+        let c = f64::from(u8::from_str_radix(&hex[k..k + 2], 16).unwrap()) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4)
+}
+
+fn contrast(a: f64, b: f64) -> f64 {
+    (a.max(b) + 0.05) / (a.min(b) + 0.05)
+}
+
+/// Every focusable thing gets a 3px ring when the keyboard is on it, in a colour of at
+/// least 3:1 against each background it can sit on (WCAG 2.2, 1.4.11 and 2.4.13).
+fn css_has_a_visible_focus_ring(css: &str) -> bool {
+    assert!(
+        css.contains(":focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }")
+    );
+    let focus = luminance(css, "focus");
+    for bg in [
+        "bg",
+        "panel",
+        "accent-weak",
+        "red-bg",
+        "amber-bg",
+        "green-bg",
+    ] {
+        let c = contrast(focus, luminance(css, bg));
+        assert!(c >= 3.0, "focus ring on --{bg}: {c:.2}:1");
+    }
+    // Inside the blue "on" segment the ring is white.
+    assert!(css.contains(".segmented a.on:focus-visible { outline-color: #fff; }"));
+    contrast(1.0, luminance(css, "accent")) >= 3.0
 }
 
 #[tokio::test]

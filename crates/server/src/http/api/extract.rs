@@ -1,6 +1,6 @@
 //! Extractors that answer bad input the API's way: the field named, nothing written.
 
-use super::error::{ApiError, problem};
+use super::error::{ApiError, problem, request_lang};
 use crate::app::AppState;
 use crate::http::BODY_LIMIT;
 use crate::http::session::{Current, current};
@@ -82,13 +82,23 @@ fn clean_message(message: &str) -> String {
     }
 }
 
-fn validation(field: String, message: String) -> Response {
+/// A 422 for a value serde could not read: the field with its problem in words, and
+/// serde's own explanation in the message.
+fn validation(field: String, message: &str) -> Response {
+    let lang = request_lang();
+    let code = if message.starts_with("missing field") {
+        "required"
+    } else if message.starts_with("unknown field") {
+        "not_allowed"
+    } else {
+        "invalid"
+    };
     let mut fields = BTreeMap::new();
-    fields.insert(field.clone(), message);
+    fields.insert(field.clone(), lang.problem(code, &field));
     problem(
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation",
-        format!("invalid: {field}"),
+        lang.f("api.unreadable", &[("field", &field), ("why", &message)]),
         fields,
     )
 }
@@ -106,28 +116,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));
+        let lang = request_lang();
         if !is_json {
             return Err(problem(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "bad_request",
-                "send JSON with Content-Type: application/json",
+                lang.t("api.json_only"),
                 BTreeMap::new(),
             ));
         }
         let bytes = axum::body::to_bytes(req.into_body(), BODY_LIMIT)
             .await
             .map_err(|_| {
+                let too_large = lang.f("api.too_large", &[("n", &(BODY_LIMIT / 1024))]);
                 let mut f = BTreeMap::new();
-                f.insert(
-                    "body".into(),
-                    format!("must be at most {} KiB", BODY_LIMIT / 1024),
-                );
-                problem(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "bad_request",
-                    "request body too large",
-                    f,
-                )
+                f.insert("body".into(), too_large.clone());
+                problem(StatusCode::PAYLOAD_TOO_LARGE, "bad_request", too_large, f)
             })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize(de) {
@@ -138,15 +142,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 let message = clean_message(&inner.to_string());
                 if inner.is_syntax() || inner.is_eof() {
                     let mut f = BTreeMap::new();
-                    f.insert("body".into(), message.clone());
+                    f.insert("body".into(), lang.problem("invalid", "body"));
                     Err(problem(
                         StatusCode::BAD_REQUEST,
                         "bad_request",
-                        format!("malformed JSON: {message}"),
+                        lang.f("api.malformed", &[("why", &message)]),
                         f,
                     ))
                 } else {
-                    Err(validation(field_of(&path, &message), message))
+                    Err(validation(field_of(&path, &message), &message))
                 }
             }
         }
@@ -167,7 +171,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             .map_err(|e| {
                 let path = e.path().to_string();
                 let message = e.into_inner().to_string();
-                validation(field_of(&path, &message), message)
+                validation(field_of(&path, &message), &message)
             })
     }
 }

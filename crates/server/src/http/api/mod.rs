@@ -20,13 +20,15 @@ use utoipa_axum::router::OpenApiRouter;
 pub fn router() -> Router<AppState> {
     let (router, doc) = routes().split_for_parts();
     let doc = Arc::new(doc);
-    router.route(
-        "/api/openapi.json",
-        get(move || {
-            let doc = Arc::clone(&doc);
-            async move { Json(doc) }
-        }),
-    )
+    router
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let doc = Arc::clone(&doc);
+                async move { Json(doc) }
+            }),
+        )
+        .layer(axum::middleware::from_fn(error::language))
 }
 
 /// The API's routes with their documentation.

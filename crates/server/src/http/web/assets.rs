@@ -1,6 +1,7 @@
-//! The pages' stylesheet and script, embedded in the binary (the plant may have no
+//! The pages' stylesheet, script and icon, embedded in the binary (the plant may have no
 //! internet) and served with long cache lifetimes; their addresses carry a hash of the
-//! content, so a new release is fetched at once.
+//! content, so a new release is fetched at once. The icon also answers `/favicon.ico`,
+//! where browsers look for it unasked.
 
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -10,6 +11,8 @@ use std::sync::LazyLock;
 
 pub const CSS: &str = include_str!("../../../static/app.css");
 pub const JS: &str = include_str!("../../../static/app.js");
+/// A blue rounded square with 三 in white.
+pub const FAVICON: &str = include_str!("../../../static/favicon.svg");
 
 fn versioned(name: &str, content: &str) -> String {
     let hash = hex::encode(Sha256::digest(content.as_bytes()));
@@ -18,6 +21,7 @@ fn versioned(name: &str, content: &str) -> String {
 
 static CSS_URL: LazyLock<String> = LazyLock::new(|| versioned("app.css", CSS));
 static JS_URL: LazyLock<String> = LazyLock::new(|| versioned("app.js", JS));
+static FAVICON_URL: LazyLock<String> = LazyLock::new(|| versioned("favicon.svg", FAVICON));
 
 pub fn css_url() -> &'static str {
     &CSS_URL
@@ -27,10 +31,15 @@ pub fn js_url() -> &'static str {
     &JS_URL
 }
 
+pub fn favicon_url() -> &'static str {
+    &FAVICON_URL
+}
+
 pub async fn serve(Path(file): Path<String>) -> Response {
     let (body, content_type) = match file.as_str() {
         "app.css" => (CSS, "text/css; charset=utf-8"),
         "app.js" => (JS, "text/javascript; charset=utf-8"),
+        "favicon.svg" => (FAVICON, "image/svg+xml"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     let mut res = body.into_response();
@@ -39,6 +48,22 @@ pub async fn serve(Path(file): Path<String>) -> Response {
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    res
+}
+
+/// `GET /favicon.ico`: the icon, for browsers that ask for it at its old address. Its
+/// address carries no hash, so it is kept for a day only.
+pub async fn favicon() -> Response {
+    let mut res = FAVICON.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("image/svg+xml"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
     );
     res
 }

@@ -3,7 +3,9 @@
 //! the region's reason and the customer's tickets.
 
 use super::extract::Pairs;
-use super::view::{Choice, Messages, RegionBadge, TicketLine, TicketTable, full_time};
+use super::view::{
+    Choice, ErrorSummary, FormField, Messages, RegionBadge, TicketLine, TicketTable, full_time,
+};
 use super::{
     Layout, QueryParams, WebError, WebForm, WebResult, WebUser, render, render_partial,
     render_with, see_other, url_with,
@@ -344,9 +346,53 @@ struct FormPage {
     regions: Vec<Choice>,
     may_correct: bool,
     errors: Messages,
+    form_errors: ErrorSummary,
     conflict: bool,
     reload_href: String,
     is_new: bool,
+}
+
+/// The form's fields in the order it shows them, as its error summary names them.
+fn form_fields(u: &WebUser, contacts: &[ContactRowView], may_correct: bool) -> Vec<FormField> {
+    let mut fields = vec![
+        FormField::new("name", "name", u.t("customer.name")),
+        FormField::new("address", "address", u.t("customer.address")),
+        FormField::new(
+            "salesperson_id",
+            "salesperson_id",
+            u.t("customer.salesperson"),
+        ),
+        FormField::new("notes", "notes", u.t("customer.notes")),
+        FormField::new("contacts", "contacts", u.t("customer.contacts")),
+    ];
+    for c in contacts {
+        let row = u.lang.f("contact.row", &[("n", &c.n)]);
+        for (part, key) in [
+            ("name", "contact.name"),
+            ("phone", "contact.phone"),
+            ("email", "contact.email"),
+            ("position", "contact.position"),
+        ] {
+            fields.push(FormField::new(
+                format!("contacts[{}].{part}", c.row.i),
+                format!("c{}-{part}", c.row.i),
+                format!("{row} · {}", u.t(key)),
+            ));
+        }
+    }
+    if may_correct {
+        fields.push(FormField::new(
+            "region",
+            "region",
+            u.t("customer.region_choice"),
+        ));
+        fields.push(FormField::new(
+            "region_reason",
+            "region_reason",
+            u.t("customer.region_reason"),
+        ));
+    }
+    fields
 }
 
 async fn form_page(
@@ -375,7 +421,7 @@ async fn form_page(
         )
     }));
     let messages = Messages::new(u.lang, errors);
-    let contacts = f
+    let contacts: Vec<ContactRowView> = f
         .contacts
         .iter()
         .enumerate()
@@ -407,6 +453,13 @@ async fn form_page(
             "/customers".to_string(),
         ),
     };
+    let may_correct = u.may(Permission::CorrectRegion);
+    let form_errors = ErrorSummary::new(
+        u.lang,
+        &messages,
+        &form_fields(u, &contacts, may_correct),
+        None,
+    );
     Ok(FormPage {
         l: u.layout("customers", heading),
         heading: heading.to_string(),
@@ -424,8 +477,9 @@ async fn form_page(
         f,
         contacts,
         salespeople: choices,
-        may_correct: u.may(Permission::CorrectRegion),
+        may_correct,
         errors: messages,
+        form_errors,
         conflict,
         is_new: existing.is_none(),
     })

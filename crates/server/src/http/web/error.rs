@@ -166,7 +166,7 @@ pub async fn pages(req: Request, next: Next) -> Response {
     } else {
         "/".to_string()
     };
-    let is_static = req.uri().path().starts_with("/static/");
+    let is_static = req.uri().path().starts_with("/static/") || req.uri().path() == "/favicon.ico";
     let mut res = next.run(req).await;
     if let Some(info) = res.extensions_mut().remove::<ErrorPageInfo>() {
         let status = res.status();

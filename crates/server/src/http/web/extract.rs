@@ -44,6 +44,7 @@ impl WebUser {
             here: self.here.clone(),
             css: assets::css_url(),
             js: assets::js_url(),
+            icon: assets::favicon_url(),
         }
     }
 

@@ -6,7 +6,7 @@
 
 use super::error::LANG_COOKIE;
 use super::extract::{LangPref, Pairs, QueryParams, WebForm};
-use super::view::Messages;
+use super::view::{ErrorSummary, FormField, Messages};
 use super::{Layout, WebResult, render_with, safe_next, see_other};
 use crate::app::AppState;
 use crate::app::sessions as auth;
@@ -31,6 +31,7 @@ struct LoginPage {
     message: Option<String>,
     info: Option<String>,
     errors: Messages,
+    form_errors: ErrorSummary,
 }
 
 fn login_csrf_cookie(token: &str, secure: bool) -> String {
@@ -59,8 +60,13 @@ fn login_page(
 ) -> WebResult<Response> {
     let token = auth::random_token();
     let here = super::url_with("/login", &[("next", next)]);
+    let fields = [
+        FormField::new("username", "username", lang.t("login.username")),
+        FormField::new("password", "password", lang.t("login.password")),
+    ];
     let page = LoginPage {
         l: Layout::anonymous(lang, lang.t("login.title").to_string(), here),
+        form_errors: ErrorSummary::new(lang, &said.errors, &fields, None),
         csrf: token.clone(),
         next: next.to_string(),
         username: said.username,
@@ -165,13 +171,10 @@ pub async fn submit(
             Ok(res)
         }
         Err(Error::Validation(f)) => {
-            let errors = Messages::new(lang, &f);
-            let msg = lang.t("common.form_has_errors").to_string();
             let said = Said {
                 username,
-                message: Some(msg),
-                info: None,
-                errors,
+                errors: Messages::new(lang, &f),
+                ..Said::default()
             };
             login_page(&state, lang, StatusCode::UNPROCESSABLE_ENTITY, &next, said)
         }

@@ -43,15 +43,16 @@ pub fn router() -> Router<AppState> {
         .route("/tickets/{id}", get(tickets::detail))
         .route("/tickets/{id}/events", post(tickets::record_event))
         .route("/static/{file}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
 }
 
 /// An address nothing answers: a 404 page, or the API's JSON problem under `/api/`.
-async fn unknown_address(uri: axum::http::Uri) -> Response {
+async fn unknown_address(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
     if uri.path().starts_with("/api/") {
-        return crate::http::api::error::ApiError(sanbao_domain::Error::NotFound("resource"))
-            .into_response();
+        use crate::http::api::error::{ApiError, lang_of};
+        return ApiError(sanbao_domain::Error::NotFound("resource")).response_in(lang_of(&headers));
     }
     WebError::not_found("page").into_response()
 }
@@ -75,6 +76,7 @@ pub struct Layout {
     pub here: String,
     pub css: &'static str,
     pub js: &'static str,
+    pub icon: &'static str,
 }
 
 impl Layout {
@@ -88,6 +90,7 @@ impl Layout {
             here,
             css: assets::css_url(),
             js: assets::js_url(),
+            icon: assets::favicon_url(),
         }
     }
 

@@ -6,8 +6,8 @@
 use super::customers::customer_id;
 use super::extract::Pairs;
 use super::view::{
-    Choice, DeadlineView, Messages, RegionBadge, TicketLine, TicketTable, datetime_local,
-    full_time, parse_datetime_local, short_time,
+    Choice, DeadlineView, ErrorSummary, FormField, Messages, RegionBadge, TicketLine, TicketTable,
+    datetime_local, full_time, parse_datetime_local, short_time,
 };
 use super::{
     Layout, QueryParams, WebError, WebForm, WebResult, WebUser, render, render_partial,
@@ -448,6 +448,7 @@ struct NewPage {
     kinds: Vec<Choice>,
     channels: Vec<Choice>,
     errors: Messages,
+    form_errors: ErrorSummary,
     may_add_customer: bool,
 }
 
@@ -513,7 +514,33 @@ async fn new_page(
         .iter()
         .map(|c| Choice::new(c.as_str(), u.t(&format!("channel.{c}")), &f.channel))
         .collect();
+    let errors = Messages::new(u.lang, &errors);
+    let fields = [
+        FormField::new("customer_id", "cq", u.t("ticket.customer")),
+        FormField::new("customer.name", "nc-name", u.t("ticket.new.customer_name")),
+        FormField::new(
+            "customer.address",
+            "nc-address",
+            u.t("ticket.new.customer_address"),
+        ),
+        FormField::new(
+            "customer.contacts[0].name",
+            "nc-contact",
+            u.t("ticket.new.contact_name"),
+        ),
+        FormField::new(
+            "customer.contacts[0].phone",
+            "nc-phone",
+            u.t("ticket.new.contact_phone"),
+        ),
+        FormField::new("kind", "kind", u.t("ticket.kind")),
+        FormField::new("channel", "channel", u.t("ticket.channel")),
+        FormField::new("received_at", "received_at", u.t("ticket.received_at")),
+        FormField::new("unit_text", "unit_text", u.t("ticket.unit_text")),
+        FormField::new("summary", "summary", u.t("ticket.summary")),
+    ];
     Ok(NewPage {
+        form_errors: ErrorSummary::new(u.lang, &errors, &fields, None),
         l,
         customer: picked,
         matches,
@@ -521,7 +548,7 @@ async fn new_page(
         kinds: kind_choices(u.lang, &f.kind, u.t("common.choose")),
         channels,
         f,
-        errors: Messages::new(u.lang, &errors),
+        errors,
         may_add_customer: u.may(Permission::EditCustomers),
     })
 }
@@ -732,7 +759,7 @@ struct DetailPage {
     actions: Vec<ActionForm>,
     timeline: Vec<TimelineEntry>,
     notice: Option<String>,
-    problems: Vec<String>,
+    form_errors: ErrorSummary,
 }
 
 /// A submitted step that was refused for its input: the form shows it again.
@@ -866,6 +893,27 @@ fn action_form(
             ""
         },
     }
+}
+
+/// The fields of problems whose form is not on the page, by the timeline's words for them.
+fn field_words(lang: Lang, messages: &Messages) -> Vec<FormField> {
+    messages
+        .0
+        .keys()
+        .map(|name| {
+            let key = format!("field.{name}");
+            let label = if Lang::has(&key) {
+                lang.t(&key).to_string()
+            } else {
+                name.clone()
+            };
+            FormField {
+                name: name.clone(),
+                id: String::new(),
+                label,
+            }
+        })
+        .collect()
 }
 
 /// A value of the audit record in words.
@@ -1039,20 +1087,22 @@ async fn detail_page(
         .filter(|ty| step_fits(&t, *ty, &u.user, now))
         .map(|ty| action_form(u.lang, ty, &t, &candidates, refused, &messages))
         .collect();
-    // Problems of a refused step whose form is not on the page (or that name no field).
-    let problems = match refused {
-        Some(r)
-            if !actions
-                .iter()
-                .any(|a| Some(a.ty) == r.ty.map(EventType::as_str)) =>
-        {
-            messages
-                .0
-                .iter()
-                .map(|(k, m)| format!("{k}: {m}"))
-                .collect()
-        }
-        _ => Vec::new(),
+    // The refused step's problems, linked to its field (or to its form) when the form is
+    // on the page; named by the field's words otherwise.
+    let form_errors = match refused.and_then(|r| r.ty) {
+        Some(ty) => match actions.iter().find(|a| a.ty == ty.as_str()) {
+            Some(a) => {
+                let fields = [FormField::new(
+                    a.name,
+                    format!("f-{}", a.ty),
+                    a.label.clone(),
+                )];
+                let form = format!("#action-{}", a.ty);
+                ErrorSummary::new(u.lang, &messages, &fields, Some(&form))
+            }
+            None => ErrorSummary::new(u.lang, &messages, &field_words(u.lang, &messages), None),
+        },
+        None => ErrorSummary::new(u.lang, &messages, &field_words(u.lang, &messages), None),
     };
     let first = c.fields.contacts.first();
     Ok(DetailPage {
@@ -1097,7 +1147,7 @@ async fn detail_page(
         timeline: timeline(u.lang, trail, &names),
         actions,
         notice,
-        problems,
+        form_errors,
     })
 }
 

@@ -249,6 +249,10 @@ impl Messages {
         self.0.is_empty()
     }
 
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
     /// `class` of a field's wrapper.
     pub fn class(&self, field: &str) -> &'static str {
         if self.0.contains_key(field) {
@@ -256,6 +260,82 @@ impl Messages {
         } else {
             "field"
         }
+    }
+}
+
+/// A field of a form as its error summary names it: the field's name in the form data, the
+/// id of its input (its message's id is `{id}-error`; empty when the input is not on the
+/// page), and its label.
+pub struct FormField {
+    pub name: String,
+    pub id: String,
+    pub label: String,
+}
+
+impl FormField {
+    pub fn new(name: impl Into<String>, id: impl Into<String>, label: impl Into<String>) -> Self {
+        FormField {
+            name: name.into(),
+            id: id.into(),
+            label: label.into(),
+        }
+    }
+}
+
+/// One problem in a form's error summary.
+pub struct ErrorLink {
+    /// `#id` of the field; none when the field is not on the page.
+    pub href: Option<String>,
+    pub label: String,
+    pub message: String,
+}
+
+/// The summary atop a form sent back with problems (`form_errors_partial.html`): how many,
+/// and each field's label and message, linked to the field, in the form's order.
+#[derive(Default)]
+pub struct ErrorSummary {
+    pub heading: String,
+    pub items: Vec<ErrorLink>,
+}
+
+impl ErrorSummary {
+    /// `fields` in the order the form shows them; a problem of a field not among them is
+    /// listed after them under its own name, linked to `elsewhere` if given.
+    pub fn new(
+        lang: Lang,
+        messages: &Messages,
+        fields: &[FormField],
+        elsewhere: Option<&str>,
+    ) -> Self {
+        let mut items: Vec<ErrorLink> = fields
+            .iter()
+            .filter_map(|f| {
+                messages.get(&f.name).map(|m| ErrorLink {
+                    href: (!f.id.is_empty()).then(|| format!("#{}", f.id)),
+                    label: f.label.clone(),
+                    message: m.to_string(),
+                })
+            })
+            .collect();
+        for (name, message) in &messages.0 {
+            if !fields.iter().any(|f| &f.name == name) {
+                items.push(ErrorLink {
+                    href: elsewhere.map(str::to_string),
+                    label: name.clone(),
+                    message: message.clone(),
+                });
+            }
+        }
+        let heading = match items.len() {
+            0 => String::new(),
+            1 => lang.t("form.errors_one").to_string(),
+            n => lang.f("form.errors_many", &[("n", &n)]),
+        };
+        ErrorSummary { heading, items }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
     }
 }
 

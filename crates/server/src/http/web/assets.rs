@@ -9,6 +9,14 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
+/// `/static/…` and `/favicon.ico`.
+pub fn router() -> axum::Router<crate::app::AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/static/{file}", get(serve))
+        .route("/favicon.ico", get(favicon))
+}
+
 pub const CSS: &str = include_str!("../../../static/app.css");
 pub const JS: &str = include_str!("../../../static/app.js");
 /// A blue rounded square with 三 in white.

@@ -24,6 +24,16 @@ use sanbao_domain::ticket::arrival_hours;
 use sanbao_domain::user::User;
 use sanbao_domain::{CustomerId, Error, FieldErrors, Permission, Problem, Region, Role, UserId};
 
+/// `/customers…`: the archive's list, detail and forms.
+pub fn router() -> axum::Router<AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/customers", get(list).post(create))
+        .route("/customers/new", get(new_form))
+        .route("/customers/{id}", get(detail).post(update))
+        .route("/customers/{id}/edit", get(edit_form))
+}
+
 /// Customers per page.
 const PAGE: i64 = 25;
 /// Contact rows read from a form: the most a customer may have, and a few blank ones.

@@ -13,6 +13,14 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 
+/// `/`, the service desk, and its changing part for the script.
+pub fn router() -> axum::Router<AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/", get(page))
+        .route("/desk/fragment", get(fragment))
+}
+
 /// How often the page fetches the desk again, unless `?poll_ms=` asks otherwise.
 const POLL_MS: u64 = 5_000;
 
@@ -23,6 +31,8 @@ struct DeskList {
     title: String,
     count: Option<usize>,
     table: String,
+    /// A secondary list shows only when it holds something.
+    hide_when_empty: bool,
 }
 
 /// The part of the desk that changes: the figures, the lists and the time they were read.
@@ -73,6 +83,7 @@ async fn desk_live(state: &AppState, u: &WebUser, l: &Layout, mine: bool) -> Web
                 customer_column: true,
                 empty: u.t("dashboard.empty").to_string(),
             })?,
+            hide_when_empty: false,
         },
         DeskList {
             id: "without-deadline",
@@ -86,6 +97,7 @@ async fn desk_live(state: &AppState, u: &WebUser, l: &Layout, mine: bool) -> Web
                 customer_column: true,
                 empty: u.t("dashboard.empty_without").to_string(),
             })?,
+            hide_when_empty: false,
         },
         DeskList {
             id: "deadlines-met",
@@ -99,6 +111,7 @@ async fn desk_live(state: &AppState, u: &WebUser, l: &Layout, mine: bool) -> Web
                 customer_column: true,
                 empty: u.t("dashboard.empty_met").to_string(),
             })?,
+            hide_when_empty: true,
         },
     ];
     render_partial(&DeskLive {

@@ -19,6 +19,15 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sanbao_domain::Error;
 
+/// `/login`, `/logout`, `/lang`.
+pub fn router() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/login", get(form).post(submit))
+        .route("/logout", post(logout))
+        .route("/lang", post(set_lang))
+}
+
 pub const LOGIN_CSRF_COOKIE: &str = "sanbao_login_csrf";
 
 #[derive(Template)]

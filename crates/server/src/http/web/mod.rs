@@ -18,32 +18,17 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
 pub use error::{WebError, WebResult};
 pub use extract::{QueryParams, WebForm, WebUser};
 
+/// The pages: every feature's routes, the static files, and the 404 page.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/login", get(login::form).post(login::submit))
-        .route("/logout", post(login::logout))
-        .route("/lang", post(login::set_lang))
-        .route("/", get(dashboard::page))
-        .route("/desk/fragment", get(dashboard::fragment))
-        .route("/customers", get(customers::list).post(customers::create))
-        .route("/customers/new", get(customers::new_form))
-        .route(
-            "/customers/{id}",
-            get(customers::detail).post(customers::update),
-        )
-        .route("/customers/{id}/edit", get(customers::edit_form))
-        .route("/tickets", get(tickets::list).post(tickets::create))
-        .route("/tickets/new", get(tickets::new_form))
-        .route("/tickets/new/customers", get(tickets::customer_matches))
-        .route("/tickets/new/region", get(tickets::address_region))
-        .route("/tickets/{id}", get(tickets::detail))
-        .route("/tickets/{id}/events", post(tickets::record_event))
-        .route("/static/{file}", get(assets::serve))
-        .route("/favicon.ico", get(assets::favicon))
+        .merge(login::router())
+        .merge(dashboard::router())
+        .merge(customers::router())
+        .merge(tickets::router())
+        .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
 }

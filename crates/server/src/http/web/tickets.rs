@@ -37,6 +37,18 @@ use sanbao_domain::{
 use serde_json::Value;
 use std::collections::HashMap;
 
+/// `/tickets…`: the list, recording a contact (with its helpers), a ticket and its steps.
+pub fn router() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/tickets", get(list).post(create))
+        .route("/tickets/new", get(new_form))
+        .route("/tickets/new/customers", get(customer_matches))
+        .route("/tickets/new/region", get(address_region))
+        .route("/tickets/{id}", get(detail))
+        .route("/tickets/{id}/events", post(record_event))
+}
+
 /// Tickets per page.
 const PAGE: i64 = 25;
 

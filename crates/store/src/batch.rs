@@ -8,10 +8,11 @@
 //! ticket is as durable as before. If the batch fails, each of its tickets is written again
 //! in a batch of its own, so one bad ticket only fails itself.
 
+use crate::conns::{Conns, SqliteTx};
 use crate::{Tx, internal};
 use sanbao_domain::Error;
 use sanbao_domain::ticket::{NewTicket, Ticket};
-use sqlx::SqlitePool;
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// At most this many tickets in one transaction.
@@ -35,7 +36,7 @@ impl std::fmt::Debug for Job {
 }
 
 impl TicketWriter {
-    pub(crate) fn start(pool: SqlitePool) -> TicketWriter {
+    pub(crate) fn start(pool: Arc<Conns>) -> TicketWriter {
         let (queue, rx) = mpsc::channel(4 * MAX_BATCH);
         tokio::spawn(run(pool, rx));
         TicketWriter { queue }
@@ -54,7 +55,7 @@ impl TicketWriter {
     }
 }
 
-async fn run(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
+async fn run(pool: Arc<Conns>, mut rx: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let jobs = std::mem::take(&mut batch);
@@ -79,8 +80,8 @@ async fn run(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
 }
 
 /// Write the batch in one transaction (rolled back if any part fails).
-async fn write_batch(pool: &SqlitePool, tickets: &[&NewTicket]) -> Result<Vec<Ticket>, Error> {
-    let mut tx = Tx::Sqlite(pool.begin().await.map_err(internal)?);
+async fn write_batch(pool: &Arc<Conns>, tickets: &[&NewTicket]) -> Result<Vec<Ticket>, Error> {
+    let mut tx = Tx::Sqlite(SqliteTx::begin(pool.acquire().await?).await?);
     let written = tx.insert_tickets(tickets).await?;
     tx.commit().await?;
     Ok(written)

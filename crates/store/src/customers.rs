@@ -230,10 +230,10 @@ impl Db {
     pub async fn customer(&self, id: CustomerId) -> Result<Option<Customer>, Error> {
         read!(self, p => {
             let row: Option<CustomerRow> = sqlx::query_as(SELECT_CUSTOMER)
-                .bind(id.0).fetch_optional(p).await.map_err(internal)?;
+                .bind(id.0).fetch_optional(&mut *p).await.map_err(internal)?;
             let Some(row) = row else { return Ok(None) };
             let contacts: Vec<ContactRow> = sqlx::query_as(SELECT_CONTACTS)
-                .bind(id.0).fetch_all(p).await.map_err(internal)?;
+                .bind(id.0).fetch_all(&mut *p).await.map_err(internal)?;
             to_customer(row, contacts).map(Some)
         })
     }

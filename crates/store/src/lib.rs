@@ -7,14 +7,14 @@
 
 use sanbao_domain::Error;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 mod audit;
 mod batch;
+mod conns;
 mod customers;
 mod leases;
 mod outbox;
@@ -29,10 +29,15 @@ macro_rules! read {
     ($db:expr, $p:ident => $body:expr) => {
         match $db {
             $crate::Db::Sqlite(s) => {
-                let $p = &s.read;
+                let mut conn = s.read.acquire().await?;
+                let $p = &mut *conn;
                 $body
             }
-            $crate::Db::Postgres($p) => $body,
+            $crate::Db::Postgres(pool) => {
+                let mut conn = pool.acquire().await.map_err($crate::internal)?;
+                let $p = &mut *conn;
+                $body
+            }
         }
     };
 }
@@ -43,7 +48,8 @@ macro_rules! write {
     ($db:expr, $p:ident => $body:expr) => {
         match $db {
             $crate::Db::Sqlite(s) => {
-                let $p = &s.write;
+                let mut conn = s.write.acquire().await?;
+                let $p = &mut *conn;
                 $body
             }
             $crate::Db::Postgres($p) => $body,
@@ -80,14 +86,14 @@ pub(crate) use {on_tx, read, write};
 /// [`Tx::commit`], it rolls back.
 #[derive(Debug)]
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Sqlite(conns::SqliteTx),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
 impl Tx {
     pub async fn commit(self) -> Result<(), Error> {
         match self {
-            Tx::Sqlite(t) => t.commit().await.map_err(internal),
+            Tx::Sqlite(t) => t.commit().await,
             Tx::Postgres(t) => t.commit().await.map_err(internal),
         }
     }
@@ -102,8 +108,8 @@ impl Tx {
 
 #[derive(Clone, Debug)]
 pub struct SqliteDb {
-    read: SqlitePool,
-    write: SqlitePool,
+    read: Arc<conns::Conns>,
+    write: Arc<conns::Conns>,
     tickets: batch::TicketWriter,
 }
 
@@ -163,22 +169,15 @@ impl Db {
                 .pragma("temp_store", "memory");
             // Page caches are per connection: 8 MiB for the writer, 4 MiB per reader keeps
             // the whole process well under 100 MB with the default pool.
-            // An embedded connection cannot go stale: skip sqlx's ping on every acquire,
+            // Connections are held in [`conns::Conns`], not sqlx's pool: an embedded
+            // connection cannot go stale, and sqlx's pool pings each one on its way back,
             // a round trip to the connection's thread that costs as much as a query.
-            let write = SqlitePoolOptions::new()
-                .test_before_acquire(false)
-                .max_connections(1)
-                .acquire_timeout(Duration::from_secs(30))
-                .connect_with(base.clone().pragma("cache_size", "-8000"))
-                .await
-                .map_err(internal)?;
-            let read = SqlitePoolOptions::new()
-                .test_before_acquire(false)
-                .max_connections(opts.max_connections.max(1))
-                .acquire_timeout(Duration::from_secs(30))
-                .connect_with(base.read_only(true).pragma("cache_size", "-4000"))
-                .await
-                .map_err(internal)?;
+            let write = conns::Conns::open(&base.clone().pragma("cache_size", "-8000"), 1).await?;
+            let read = conns::Conns::open(
+                &base.read_only(true).pragma("cache_size", "-4000"),
+                opts.max_connections,
+            )
+            .await?;
             let tickets = batch::TicketWriter::start(write.clone());
             Ok(Db::Sqlite(SqliteDb {
                 read,
@@ -196,7 +195,10 @@ impl Db {
     /// Bring the schema up to date; safe to run on every start and from several instances.
     pub async fn migrate(&self) -> Result<(), Error> {
         match self {
-            Db::Sqlite(s) => SQLITE_MIGRATIONS.run(&s.write).await.map_err(internal),
+            Db::Sqlite(s) => {
+                let mut conn = s.write.acquire().await?;
+                SQLITE_MIGRATIONS.run(&mut *conn).await.map_err(internal)
+            }
             Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await.map_err(internal),
         }
     }
@@ -204,7 +206,9 @@ impl Db {
     /// Start a transaction for one use case (on SQLite, on the one writer connection).
     pub async fn begin(&self) -> Result<Tx, Error> {
         match self {
-            Db::Sqlite(s) => s.write.begin().await.map(Tx::Sqlite).map_err(internal),
+            Db::Sqlite(s) => Ok(Tx::Sqlite(
+                conns::SqliteTx::begin(s.write.acquire().await?).await?,
+            )),
             Db::Postgres(p) => p.begin().await.map(Tx::Postgres).map_err(internal),
         }
     }

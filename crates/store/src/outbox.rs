@@ -142,7 +142,7 @@ impl Db {
             .bind(ms(lease_until))
             .bind(ms(now))
             .bind(limit)
-            .fetch_all(&s.write)
+            .fetch_all(&mut *s.write.acquire().await?)
             .await
             .map_err(internal)?,
             Db::Postgres(p) => sqlx::query_as(&format!(

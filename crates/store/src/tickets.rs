@@ -437,17 +437,17 @@ impl Db {
                 .bind(who)
                 .bind(ms(bounds.breached_before))
                 .bind(ms(bounds.due_soon_until))
-                .fetch_one(p).await.map_err(internal)?;
+                .fetch_one(&mut *p).await.map_err(internal)?;
             let open: i64 = sqlx::query_scalar(&open_sql)
-                .bind(who).fetch_one(p).await.map_err(internal)?;
+                .bind(who).fetch_one(&mut *p).await.map_err(internal)?;
             let by_deadline: Vec<SummaryRow> = sqlx::query_as(&by_deadline_sql)
-                .bind(who).bind(limit).fetch_all(p).await.map_err(internal)?;
+                .bind(who).bind(limit).fetch_all(&mut *p).await.map_err(internal)?;
             let without: Vec<SummaryRow> = sqlx::query_as(&lane_sql)
                 .bind(who).bind(limit).bind(DeskLane::NoDeadline.as_str())
-                .fetch_all(p).await.map_err(internal)?;
+                .fetch_all(&mut *p).await.map_err(internal)?;
             let met: Vec<SummaryRow> = sqlx::query_as(&lane_sql)
                 .bind(who).bind(limit).bind(DeskLane::DeadlinesMet.as_str())
-                .fetch_all(p).await.map_err(internal)?;
+                .fetch_all(&mut *p).await.map_err(internal)?;
             Ok(Dashboard {
                 open,
                 breached,

@@ -1,26 +1,32 @@
 //! Group commit of new tickets on SQLite.
 //!
 //! SQLite has one writer at a time, so the tickets recorded at the same moment queue for it.
-//! Instead of one transaction each (BEGIN, three INSERTs, COMMIT — and under
-//! `synchronous=FULL` one fsync each), one task takes every ticket waiting and writes them
-//! in one transaction through the same [`Tx::insert_tickets`] a ticket alone uses: one
-//! multi-row INSERT per table. Each caller is answered after the COMMIT, so an acknowledged
-//! ticket is as durable as before. If the batch fails, each of its tickets is written again
-//! in a batch of its own, so one bad ticket only fails itself.
+//! Instead of one transaction each (BEGIN, a read of the customer's region, three INSERTs,
+//! COMMIT — and under `synchronous=FULL` one fsync each), one task takes every ticket
+//! waiting and writes them in one transaction: one read of the customers' regions, then
+//! each ticket decided by the use case's rule, then one multi-row INSERT per table through
+//! the same [`Tx::insert_tickets`] a ticket alone uses. Each caller is answered after the
+//! COMMIT, so an acknowledged ticket is as durable as before. A ticket refused by its rule
+//! (or naming no customer) fails alone; if the batch's INSERT fails, each of its tickets is
+//! written again in a transaction of its own, so one bad ticket only fails itself.
 
 use crate::conns::{Conns, SqliteTx};
+use crate::tickets::{DecideTicket, no_such_customer};
 use crate::{Tx, internal};
-use sanbao_domain::Error;
 use sanbao_domain::ticket::{NewTicket, Ticket};
+use sanbao_domain::{CustomerId, Error};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// At most this many tickets in one transaction.
 const MAX_BATCH: usize = 64;
 
+type Answer = oneshot::Sender<Result<Ticket, Error>>;
+
 struct Job {
-    ticket: NewTicket,
-    done: oneshot::Sender<Result<Ticket, Error>>,
+    customer: CustomerId,
+    decide: DecideTicket,
+    done: Answer,
 }
 
 /// The queue to the task that writes new tickets.
@@ -43,10 +49,18 @@ impl TicketWriter {
     }
 
     /// Write one ticket; answers with it once it is committed.
-    pub(crate) async fn create(&self, ticket: NewTicket) -> Result<Ticket, Error> {
+    pub(crate) async fn create(
+        &self,
+        customer: CustomerId,
+        decide: DecideTicket,
+    ) -> Result<Ticket, Error> {
         let (done, answer) = oneshot::channel();
         self.queue
-            .send(Job { ticket, done })
+            .send(Job {
+                customer,
+                decide,
+                done,
+            })
             .await
             .map_err(|_| Error::Internal("the ticket writer has stopped".into()))?;
         answer
@@ -59,30 +73,83 @@ async fn run(pool: Arc<Conns>, mut rx: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let jobs = std::mem::take(&mut batch);
-        let tickets: Vec<&NewTicket> = jobs.iter().map(|j| &j.ticket).collect();
-        match write_batch(&pool, &tickets).await {
-            Ok(written) => {
-                for (job, t) in jobs.into_iter().zip(written) {
-                    let _ = job.done.send(Ok(t));
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, size = jobs.len(), "ticket batch failed; writing one by one");
-                for job in jobs {
-                    let r = write_batch(&pool, &[&job.ticket])
-                        .await
-                        .and_then(|mut w| w.pop().ok_or_else(|| internal("no ticket written")));
-                    let _ = job.done.send(r);
-                }
+        if let Err((e, decided)) = write_batch(&pool, jobs).await {
+            tracing::warn!(error = %e, size = decided.len(), "ticket batch failed; writing one by one");
+            for (new, done) in decided {
+                let r = write_one(&pool, &new).await;
+                let _ = done.send(r);
             }
         }
     }
 }
 
-/// Write the batch in one transaction (rolled back if any part fails).
-async fn write_batch(pool: &Arc<Conns>, tickets: &[&NewTicket]) -> Result<Vec<Ticket>, Error> {
-    let mut tx = Tx::Sqlite(SqliteTx::begin(pool.acquire().await?).await?);
-    let written = tx.insert_tickets(tickets).await?;
+/// Decide and write the batch in one transaction. Tickets refused by their rule are
+/// answered at once; if writing fails, the decided tickets come back to be written one
+/// by one.
+async fn write_batch(
+    pool: &Arc<Conns>,
+    jobs: Vec<Job>,
+) -> Result<(), (Error, Vec<(NewTicket, Answer)>)> {
+    let mut tx = match begin(pool).await {
+        Ok(tx) => tx,
+        Err(e) => {
+            for job in jobs {
+                let _ = job.done.send(Err(e.clone()));
+            }
+            return Ok(());
+        }
+    };
+    let ids: Vec<CustomerId> = jobs.iter().map(|j| j.customer).collect();
+    let regions = match tx.customer_regions(&ids).await {
+        Ok(r) => r,
+        Err(e) => {
+            for job in jobs {
+                let _ = job.done.send(Err(e.clone()));
+            }
+            return Ok(());
+        }
+    };
+    let mut decided: Vec<(NewTicket, Answer)> = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let new = regions
+            .get(&job.customer)
+            .ok_or_else(no_such_customer)
+            .and_then(|region| (job.decide)(*region));
+        match new {
+            Ok(new) => decided.push((new, job.done)),
+            Err(e) => {
+                let _ = job.done.send(Err(e));
+            }
+        }
+    }
+    if decided.is_empty() {
+        return Ok(());
+    }
+    let tickets: Vec<&NewTicket> = decided.iter().map(|(n, _)| n).collect();
+    let written = match tx.insert_tickets(&tickets).await {
+        Ok(w) => w,
+        Err(e) => {
+            drop(tx);
+            return Err((e, decided));
+        }
+    };
+    if let Err(e) = tx.commit().await {
+        return Err((e, decided));
+    }
+    for ((_, done), t) in decided.into_iter().zip(written) {
+        let _ = done.send(Ok(t));
+    }
+    Ok(())
+}
+
+async fn begin(pool: &Arc<Conns>) -> Result<Tx, Error> {
+    Ok(Tx::Sqlite(SqliteTx::begin(pool.acquire().await?).await?))
+}
+
+/// One decided ticket in a transaction of its own.
+async fn write_one(pool: &Arc<Conns>, new: &NewTicket) -> Result<Ticket, Error> {
+    let mut tx = begin(pool).await?;
+    let mut written = tx.insert_tickets(&[new]).await?;
     tx.commit().await?;
-    Ok(written)
+    written.pop().ok_or_else(|| internal("no ticket written"))
 }

@@ -238,13 +238,6 @@ impl Db {
         })
     }
 
-    /// The region a new ticket's deadlines use.
-    pub async fn customer_region(&self, id: CustomerId) -> Result<Option<Region>, Error> {
-        let r: Option<String> = read!(self, p => sqlx::query_scalar("SELECT region FROM customers WHERE id = $1")
-            .bind(id.0).fetch_optional(p).await.map_err(internal))?;
-        r.map(|s| region_of(&s)).transpose()
-    }
-
     /// Newest first; `before` is the cursor (the last id of the previous page).
     #[instrument(skip_all)]
     pub async fn customers(

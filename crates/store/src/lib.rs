@@ -23,6 +23,7 @@ mod tickets;
 mod users;
 
 pub use outbox::{NewOutboxMessage, OutboxMessage, OutboxStats};
+pub use tickets::DecideTicket;
 
 /// Run `$body` with `$p` bound to the pool that reads.
 macro_rules! read {

@@ -13,6 +13,7 @@ use sanbao_domain::ticket::{
     TicketFilter, TicketKind, TicketStatus, TicketSummary,
 };
 use sanbao_domain::{CustomerId, Error, Region, TicketId, UserId};
+use std::collections::HashMap;
 use tracing::instrument;
 
 #[derive(sqlx::FromRow)]
@@ -296,17 +297,65 @@ impl Tx {
     }
 }
 
+/// What makes a new ticket once its customer's region is known: the domain's rule, handed
+/// in by the use case, so that the region is read in the same transaction that writes.
+pub type DecideTicket = Box<dyn FnOnce(Region) -> Result<NewTicket, Error> + Send>;
+
+/// The answer when a ticket names a customer the archive does not hold.
+pub(crate) fn no_such_customer() -> Error {
+    Error::field(
+        "customer_id",
+        sanbao_domain::Problem::new("not_found", "no such customer"),
+    )
+}
+
+impl Tx {
+    /// The regions of these customers as this transaction sees them (absent: no such
+    /// customer).
+    pub(crate) async fn customer_regions(
+        &mut self,
+        ids: &[CustomerId],
+    ) -> Result<HashMap<CustomerId, Region>, Error> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<(i64, String)> = on_tx!(self, c, B => {
+            let mut q = sqlx::QueryBuilder::<B>::new("SELECT id, region FROM customers WHERE id IN (");
+            let mut list = q.separated(", ");
+            for id in ids {
+                list.push_bind(id.0);
+            }
+            q.push(")");
+            q.build_query_as().fetch_all(c).await.map_err(internal)?
+        });
+        rows.into_iter()
+            .map(|(id, r)| Ok((CustomerId(id), parse("region", &r, Region::parse)?)))
+            .collect()
+    }
+}
+
 impl Db {
-    /// Write a new ticket, its deadlines and its audit record in one transaction (on
-    /// SQLite, batched with the tickets written at the same moment: see [`crate::batch`]).
-    /// Returns once the transaction is committed.
-    #[instrument(skip_all, fields(kind = %t.kind, customer_id = %t.customer_id))]
-    pub async fn create_ticket(&self, t: &NewTicket) -> Result<Ticket, Error> {
+    /// Write a new ticket for `customer`: its region is read, `decide` makes the ticket
+    /// from it (deadlines included), and the ticket, its deadlines and its audit record
+    /// are written — all in one transaction (on SQLite, batched with the tickets written
+    /// at the same moment: see [`crate::batch`]). Returns once committed.
+    #[instrument(skip_all, fields(%customer))]
+    pub async fn create_ticket(
+        &self,
+        customer: CustomerId,
+        decide: DecideTicket,
+    ) -> Result<Ticket, Error> {
         let ticket = match self {
-            Db::Sqlite(s) => s.tickets.create(t.clone()).await?,
+            Db::Sqlite(s) => s.tickets.create(customer, decide).await?,
             Db::Postgres(_) => {
                 let mut tx = self.begin().await?;
-                let mut written = tx.insert_tickets(&[t]).await?;
+                let region = *tx
+                    .customer_regions(&[customer])
+                    .await?
+                    .get(&customer)
+                    .ok_or_else(no_such_customer)?;
+                let new = decide(region)?;
+                let mut written = tx.insert_tickets(&[&new]).await?;
                 tx.commit().await?;
                 written
                     .pop()

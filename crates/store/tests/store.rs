@@ -285,22 +285,22 @@ async fn ticket(
     kind: TicketKind,
     received: &str,
 ) -> TicketId {
-    let region = db.customer_region(c).await.unwrap().unwrap();
-    let nt = NewTicket::parse(
-        TicketInput {
-            kind,
-            channel: Channel::Phone,
-            customer_id: c,
-            unit_text: Some("KYN28-12 #A001".into()),
-            summary: format!("{kind} 配电柜故障"),
-            received_at: t(received),
-        },
-        region,
-        actor,
-        t(received),
+    let input = TicketInput {
+        kind,
+        channel: Channel::Phone,
+        customer_id: c,
+        unit_text: Some("KYN28-12 #A001".into()),
+        summary: format!("{kind} 配电柜故障"),
+        received_at: t(received),
+    };
+    let at = t(received);
+    db.create_ticket(
+        c,
+        Box::new(move |region| NewTicket::parse(input, region, actor, at)),
     )
-    .unwrap();
-    db.create_ticket(&nt).await.unwrap().id
+    .await
+    .unwrap()
+    .id
 }
 
 async fn migrations_run_twice(db: &Db) {
@@ -943,7 +943,13 @@ async fn futures_join_all(
     let mut set = tokio::task::JoinSet::new();
     for (i, t) in tickets.iter().cloned().enumerate() {
         let db = db.clone();
-        set.spawn(async move { (i, db.create_ticket(&t).await) });
+        set.spawn(async move {
+            (
+                i,
+                db.create_ticket(t.customer_id, Box::new(move |_| Ok(t)))
+                    .await,
+            )
+        });
     }
     let mut out: Vec<_> = set.join_all().await;
     out.sort_by_key(|(i, _)| *i);

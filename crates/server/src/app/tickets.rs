@@ -19,15 +19,17 @@ pub async fn open_ticket(
     now: DateTime<Utc>,
 ) -> Result<Ticket, Error> {
     require(actor, Permission::OpenTickets)?;
-    let region = state
+    let customer = input.customer_id;
+    let by = actor.id;
+    // The site's region is read in the transaction that writes the ticket, and the domain
+    // computes the deadlines from it there.
+    let ticket = state
         .db
-        .customer_region(input.customer_id)
-        .await?
-        .ok_or_else(|| {
-            Error::field("customer_id", Problem::new("not_found", "no such customer"))
-        })?;
-    let new = NewTicket::parse(input, region, actor.id, now)?;
-    let ticket = state.db.create_ticket(&new).await?;
+        .create_ticket(
+            customer,
+            Box::new(move |region| NewTicket::parse(input, region, by, now)),
+        )
+        .await?;
     state.desk.changed();
     Ok(ticket)
 }

@@ -128,7 +128,10 @@ pub async fn bench_seed(
                 };
                 let created_at = received_at + Duration::minutes(2);
                 let new = NewTicket::parse(input, region, creator, created_at.min(now))?;
-                state.db.create_ticket(&new).await?;
+                state
+                    .db
+                    .create_ticket(customer_id, Box::new(move |_| Ok(new)))
+                    .await?;
                 i += tasks;
             }
             Ok::<(), Error>(())

@@ -1,7 +1,8 @@
 //! API tests: for every endpoint, success, bad input (the field named, nothing written) and
-//! a refused role.
+//! a refused role. Each scenario that touches the database runs on SQLite and, through the
+//! same router, on PostgreSQL (`on_both_backends!`).
 
-use crate::support::TestApp;
+use crate::support::{TestApp, on_both_backends};
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
@@ -33,9 +34,13 @@ fn fields(r: &crate::support::Response) -> Vec<String> {
     f
 }
 
-#[tokio::test]
-async fn health_ready_metrics_and_openapi() {
-    let app = TestApp::new().await;
+on_both_backends!(
+    health_ready_metrics_and_openapi,
+    health_ready_metrics_and_openapi_on_postgres,
+    health_ready_metrics_and_openapi_on
+);
+
+async fn health_ready_metrics_and_openapi_on(app: &TestApp) {
     assert_eq!(
         app.call("GET", "/healthz", None, None).await.status,
         StatusCode::OK
@@ -65,9 +70,13 @@ async fn health_ready_metrics_and_openapi() {
     assert!(doc["components"]["schemas"]["TicketIn"].is_object());
 }
 
-#[tokio::test]
-async fn sessions_sign_in_out_and_refuse_bad_passwords() {
-    let app = TestApp::new().await;
+on_both_backends!(
+    sessions_sign_in_out_and_refuse_bad_passwords,
+    sessions_sign_in_out_and_refuse_bad_passwords_on_postgres,
+    sessions_sign_in_out_and_refuse_bad_passwords_on
+);
+
+async fn sessions_sign_in_out_and_refuse_bad_passwords_on(app: &TestApp) {
     let token = app.token("clerk", "service_clerk").await;
     let me = app.call("GET", "/api/v1/me", Some(&token), None).await;
     assert_eq!(me.json()["role"], "service_clerk");
@@ -119,9 +128,13 @@ async fn sessions_sign_in_out_and_refuse_bad_passwords() {
     );
 }
 
-#[tokio::test]
-async fn repeated_failed_sign_ins_are_slowed() {
-    let app = TestApp::new().await;
+on_both_backends!(
+    repeated_failed_sign_ins_are_slowed,
+    repeated_failed_sign_ins_are_slowed_on_postgres,
+    repeated_failed_sign_ins_are_slowed_on
+);
+
+async fn repeated_failed_sign_ins_are_slowed_on(app: &TestApp) {
     app.user("clerk", "service_clerk").await;
     let attempt = || {
         app.call(
@@ -149,9 +162,13 @@ async fn repeated_failed_sign_ins_are_slowed() {
     assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
 }
 
-#[tokio::test]
-async fn users_are_created_by_admins_only() {
-    let app = TestApp::new().await;
+on_both_backends!(
+    users_are_created_by_admins_only,
+    users_are_created_by_admins_only_on_postgres,
+    users_are_created_by_admins_only_on
+);
+
+async fn users_are_created_by_admins_only_on(app: &TestApp) {
     let admin = app.token("boss", "admin").await;
     let clerk = app.token("clerk", "service_clerk").await;
     let body = json!({"username": "tech1", "display_name": "李师傅", "role": "technician", "password": "long enough"});
@@ -203,9 +220,13 @@ async fn users_are_created_by_admins_only() {
     );
 }
 
-#[tokio::test]
-async fn customers_are_created_with_a_derived_region() {
-    let app = TestApp::new().await;
+on_both_backends!(
+    customers_are_created_with_a_derived_region,
+    customers_are_created_with_a_derived_region_on_postgres,
+    customers_are_created_with_a_derived_region_on
+);
+
+async fn customers_are_created_with_a_derived_region_on(app: &TestApp) {
     let token = app.token("clerk", "service_clerk").await;
     let r = app
         .call(
@@ -256,9 +277,13 @@ async fn customers_are_created_with_a_derived_region() {
     );
 }
 
-#[tokio::test]
-async fn bad_customers_are_refused_by_field_and_nothing_is_written() {
-    let app = TestApp::new().await;
+on_both_backends!(
+    bad_customers_are_refused_by_field_and_nothing_is_written,
+    bad_customers_are_refused_by_field_and_nothing_is_written_on_postgres,
+    bad_customers_are_refused_by_field_and_nothing_is_written_on
+);
+
+async fn bad_customers_are_refused_by_field_and_nothing_is_written_on(app: &TestApp) {
     let token = app.token("clerk", "service_clerk").await;
     let cases: Vec<(Value, StatusCode, Vec<&str>)> = vec![
         (
@@ -372,18 +397,11 @@ async fn bad_customers_are_refused_by_field_and_nothing_is_written() {
     );
 }
 
-#[tokio::test]
-async fn customer_roles_and_region_corrections() {
-    customer_roles_and_region_corrections_on(&TestApp::new().await).await;
-}
-
-/// The same on PostgreSQL: the API end to end on the other backend.
-#[tokio::test]
-async fn customer_roles_and_region_corrections_on_postgres() {
-    if let Some(app) = TestApp::postgres().await {
-        customer_roles_and_region_corrections_on(&app).await;
-    }
-}
+on_both_backends!(
+    customer_roles_and_region_corrections,
+    customer_roles_and_region_corrections_on_postgres,
+    customer_roles_and_region_corrections_on
+);
 
 async fn customer_roles_and_region_corrections_on(app: &TestApp) {
     let tech = app.token("tech", "technician").await;
@@ -465,14 +483,18 @@ async fn customer_roles_and_region_corrections_on(app: &TestApp) {
     assert_eq!(history[1]["actor_name"], "clerk-name");
 }
 
-#[tokio::test]
-async fn customers_are_searched_and_paged() {
-    let app = TestApp::new().await;
+on_both_backends!(
+    customers_are_searched_and_paged,
+    customers_are_searched_and_paged_on_postgres,
+    customers_are_searched_and_paged_on
+);
+
+async fn customers_are_searched_and_paged_on(app: &TestApp) {
     let token = app.token("clerk", "service_clerk").await;
     for i in 0..3 {
-        customer(&app, &token, &format!("杭州市西湖区文三路{i}号")).await;
+        customer(app, &token, &format!("杭州市西湖区文三路{i}号")).await;
     }
-    customer(&app, &token, "江苏省南京市").await;
+    customer(app, &token, "江苏省南京市").await;
     let page = app
         .call("GET", "/api/v1/customers?limit=2", Some(&token), None)
         .await
@@ -524,12 +546,16 @@ async fn customers_are_searched_and_paged() {
     }
 }
 
-#[tokio::test]
-async fn tickets_get_their_deadlines_from_kind_and_region() {
-    let app = TestApp::new().await;
+on_both_backends!(
+    tickets_get_their_deadlines_from_kind_and_region,
+    tickets_get_their_deadlines_from_kind_and_region_on_postgres,
+    tickets_get_their_deadlines_from_kind_and_region_on
+);
+
+async fn tickets_get_their_deadlines_from_kind_and_region_on(app: &TestApp) {
     let token = app.token("clerk", "service_clerk").await;
-    let hz = customer(&app, &token, "杭州市滨江区江南大道").await;
-    let tonglu = customer(&app, &token, "浙江省杭州市桐庐县").await;
+    let hz = customer(app, &token, "杭州市滨江区江南大道").await;
+    let tonglu = customer(app, &token, "浙江省杭州市桐庐县").await;
     let received = Utc::now() - Duration::minutes(10);
     let received = received - Duration::nanoseconds(i64::from(received.timestamp_subsec_nanos()));
     // Given in New York time: the same instant.
@@ -588,18 +614,11 @@ async fn tickets_get_their_deadlines_from_kind_and_region() {
     assert_eq!(repair["deadlines"].as_array().unwrap().len(), 0);
 }
 
-#[tokio::test]
-async fn bad_tickets_are_refused_by_field_and_nothing_is_written() {
-    bad_tickets_are_refused_by_field_and_nothing_is_written_on(&TestApp::new().await).await;
-}
-
-/// The same on PostgreSQL: the API end to end on the other backend.
-#[tokio::test]
-async fn bad_tickets_are_refused_by_field_and_nothing_is_written_on_postgres() {
-    if let Some(app) = TestApp::postgres().await {
-        bad_tickets_are_refused_by_field_and_nothing_is_written_on(&app).await;
-    }
-}
+on_both_backends!(
+    bad_tickets_are_refused_by_field_and_nothing_is_written,
+    bad_tickets_are_refused_by_field_and_nothing_is_written_on_postgres,
+    bad_tickets_are_refused_by_field_and_nothing_is_written_on
+);
 
 async fn bad_tickets_are_refused_by_field_and_nothing_is_written_on(app: &TestApp) {
     let token = app.token("clerk", "service_clerk").await;
@@ -680,18 +699,11 @@ async fn event(app: &TestApp, token: &str, t: &Value, body: Value) -> crate::sup
     .await
 }
 
-#[tokio::test]
-async fn emergency_workflow_meets_the_arrival_deadline_at_check_in() {
-    emergency_workflow_meets_the_arrival_deadline_at_check_in_on(&TestApp::new().await).await;
-}
-
-/// The same on PostgreSQL: the API end to end on the other backend.
-#[tokio::test]
-async fn emergency_workflow_meets_the_arrival_deadline_at_check_in_on_postgres() {
-    if let Some(app) = TestApp::postgres().await {
-        emergency_workflow_meets_the_arrival_deadline_at_check_in_on(&app).await;
-    }
-}
+on_both_backends!(
+    emergency_workflow_meets_the_arrival_deadline_at_check_in,
+    emergency_workflow_meets_the_arrival_deadline_at_check_in_on_postgres,
+    emergency_workflow_meets_the_arrival_deadline_at_check_in_on
+);
 
 async fn emergency_workflow_meets_the_arrival_deadline_at_check_in_on(app: &TestApp) {
     let clerk = app.token("clerk", "service_clerk").await;
@@ -773,9 +785,13 @@ async fn emergency_workflow_meets_the_arrival_deadline_at_check_in_on(app: &Test
     assert_eq!(timeline[2]["actor_name"], "tech-name");
 }
 
-#[tokio::test]
-async fn events_refuse_bad_input_by_field() {
-    let app = TestApp::new().await;
+on_both_backends!(
+    events_refuse_bad_input_by_field,
+    events_refuse_bad_input_by_field_on_postgres,
+    events_refuse_bad_input_by_field_on
+);
+
+async fn events_refuse_bad_input_by_field_on(app: &TestApp) {
     let clerk = app.token("clerk", "service_clerk").await;
     let sales = app.token("sales", "salesperson").await;
     let sales_id = app
@@ -784,8 +800,8 @@ async fn events_refuse_bad_input_by_field() {
         .json()["id"]
         .clone();
     let admin_id = app.user("boss", "admin").await.id.0;
-    let c = customer(&app, &clerk, "杭州市西湖区").await;
-    let t = ticket(&app, &clerk, c, "complaint_quality").await;
+    let c = customer(app, &clerk, "杭州市西湖区").await;
+    let t = ticket(app, &clerk, c, "complaint_quality").await;
     let cases = [
         (json!({"type": "give_opinion"}), "opinion"),
         (
@@ -810,7 +826,7 @@ async fn events_refuse_bad_input_by_field() {
         (json!({"type": "note", "text": "x", "mood": "calm"}), "mood"),
     ];
     for (body, field) in cases {
-        let r = event(&app, &clerk, &t, body.clone()).await;
+        let r = event(app, &clerk, &t, body.clone()).await;
         assert_eq!(
             r.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -830,7 +846,7 @@ async fn events_refuse_bad_input_by_field() {
     assert_eq!(fields(&no_version), ["version"]);
     // A reply is for consultations: the complaint refuses it as a conflict with its state.
     assert_eq!(
-        event(&app, &clerk, &t, json!({"type": "reply", "reply": "x"}))
+        event(app, &clerk, &t, json!({"type": "reply", "reply": "x"}))
             .await
             .status,
         StatusCode::CONFLICT
@@ -847,7 +863,7 @@ async fn events_refuse_bad_input_by_field() {
         StatusCode::NOT_FOUND
     );
     let r = event(
-        &app,
+        app,
         &clerk,
         &t,
         json!({"type": "give_opinion", "opinion": "退回工厂检测"}),
@@ -870,18 +886,11 @@ async fn events_refuse_bad_input_by_field() {
     );
 }
 
-#[tokio::test]
-async fn ticket_list_filters_and_dashboard() {
-    ticket_list_filters_and_dashboard_on(&TestApp::new().await).await;
-}
-
-/// The same on PostgreSQL: the API end to end on the other backend.
-#[tokio::test]
-async fn ticket_list_filters_and_dashboard_on_postgres() {
-    if let Some(app) = TestApp::postgres().await {
-        ticket_list_filters_and_dashboard_on(&app).await;
-    }
-}
+on_both_backends!(
+    ticket_list_filters_and_dashboard,
+    ticket_list_filters_and_dashboard_on_postgres,
+    ticket_list_filters_and_dashboard_on
+);
 
 async fn ticket_list_filters_and_dashboard_on(app: &TestApp) {
     let clerk = app.token("clerk", "service_clerk").await;
@@ -1020,11 +1029,15 @@ async fn bad_customer_in(app: &TestApp, token: &str, accept_language: Option<&st
     r.json()
 }
 
-#[tokio::test]
-async fn problems_are_told_in_the_language_the_request_prefers() {
-    let app = TestApp::new().await;
+on_both_backends!(
+    problems_are_told_in_the_language_the_request_prefers,
+    problems_are_told_in_the_language_the_request_prefers_on_postgres,
+    problems_are_told_in_the_language_the_request_prefers_on
+);
+
+async fn problems_are_told_in_the_language_the_request_prefers_on(app: &TestApp) {
     let token = app.token("clerk", "service_clerk").await;
-    let zh = bad_customer_in(&app, &token, None).await;
+    let zh = bad_customer_in(app, &token, None).await;
     assert_eq!(zh["error"]["code"], "validation");
     assert_eq!(zh["error"]["fields"]["name"], "必填");
     assert_eq!(
@@ -1037,10 +1050,10 @@ async fn problems_are_told_in_the_language_the_request_prefers() {
         "{message}"
     );
     for chinese_first in ["zh-CN,zh;q=0.9,en;q=0.8", "fr, en;q=0.3, zh;q=0.5"] {
-        let again = bad_customer_in(&app, &token, Some(chinese_first)).await;
+        let again = bad_customer_in(app, &token, Some(chinese_first)).await;
         assert_eq!(again, zh, "{chinese_first}");
     }
-    let en = bad_customer_in(&app, &token, Some("en-US,en;q=0.9")).await;
+    let en = bad_customer_in(app, &token, Some("en-US,en;q=0.9")).await;
     assert_eq!(en["error"]["code"], "validation");
     let keys = |v: &Value| -> Vec<String> {
         v["error"]["fields"]
@@ -1108,9 +1121,13 @@ async fn unknown_addresses_are_404_as_json_under_api_and_as_a_page_elsewhere() {
     assert!(page.text.contains("<html"), "{}", page.text);
 }
 
-#[tokio::test]
-async fn what_a_write_answers_is_what_a_later_read_returns() {
-    let app = TestApp::new().await;
+on_both_backends!(
+    what_a_write_answers_is_what_a_later_read_returns,
+    what_a_write_answers_is_what_a_later_read_returns_on_postgres,
+    what_a_write_answers_is_what_a_later_read_returns_on
+);
+
+async fn what_a_write_answers_is_what_a_later_read_returns_on(app: &TestApp) {
     let token = app.token("clerk", "service_clerk").await;
     let created = app
         .call(
@@ -1132,7 +1149,7 @@ async fn what_a_write_answers_is_what_a_later_read_returns() {
         .json();
     assert_eq!(created, read);
     let c = created["id"].as_i64().unwrap();
-    let t = ticket(&app, &token, c, "emergency").await;
+    let t = ticket(app, &token, c, "emergency").await;
     let read = app
         .call(
             "GET",

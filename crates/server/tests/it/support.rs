@@ -18,7 +18,8 @@ static SEQ: AtomicU32 = AtomicU32::new(0);
 
 pub const PASSWORD: &str = "test-password-1";
 
-/// The app on a fresh SQLite database of its own.
+/// The app on a fresh database of its own: SQLite ([`TestApp::new`]) or PostgreSQL
+/// ([`TestApp::postgres`]).
 pub struct TestApp {
     pub state: AppState,
     /// The store under the app, for tests that check what was written.
@@ -277,4 +278,56 @@ pub async fn http(
         .map(|(_, b)| b.to_string())
         .unwrap_or_default();
     (status, body)
+}
+
+/// One scenario as two tests through the same router: `$sqlite` on a fresh SQLite
+/// database and `$postgres` on a fresh PostgreSQL one (skipped, or failed under
+/// `SANBAO_REQUIRE_POSTGRES`, when `SANBAO_TEST_POSTGRES_URL` is unset). `$body` is an
+/// `async fn(&TestApp)`. The PostgreSQL test must be named `<sqlite name>_on_postgres`
+/// (checked when compiling), so that one filter finds both and the names never drift.
+macro_rules! on_both_backends {
+    ($sqlite:ident, $postgres:ident, $body:path) => {
+        const _: () = assert!(
+            $crate::support::same_str(
+                stringify!($postgres),
+                concat!(stringify!($sqlite), "_on_postgres")
+            ),
+            concat!(
+                "the PostgreSQL twin of ",
+                stringify!($sqlite),
+                " must be named ",
+                stringify!($sqlite),
+                "_on_postgres"
+            )
+        );
+
+        #[tokio::test]
+        async fn $sqlite() {
+            $body(&$crate::support::TestApp::new().await).await;
+        }
+
+        #[tokio::test]
+        async fn $postgres() {
+            if let Some(app) = $crate::support::TestApp::postgres().await {
+                $body(&app).await;
+            }
+        }
+    };
+}
+pub(crate) use on_both_backends;
+
+/// `a == b`, at compile time (for [`on_both_backends`]).
+pub const fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }

@@ -1,7 +1,8 @@
 //! Web page tests: each page's main path, driven like a browser (cookies kept, forms
-//! posted with their CSRF token), in-process with `oneshot`.
+//! posted with their CSRF token), in-process with `oneshot`. Each page scenario runs on
+//! SQLite and, through the same router, on PostgreSQL (`on_both_backends!`).
 
-use crate::support::{PASSWORD, Response, TestApp};
+use crate::support::{PASSWORD, Response, TestApp, on_both_backends};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use sanbao_domain::Role;
@@ -188,11 +189,15 @@ async fn customers_in_archive(app: &TestApp) -> usize {
         .len()
 }
 
-#[tokio::test]
-async fn login_page_signs_in_and_goes_where_the_person_was_going() {
-    let app = TestApp::new().await;
+on_both_backends!(
+    login_page_signs_in_and_goes_where_the_person_was_going,
+    login_page_signs_in_and_goes_where_the_person_was_going_on_postgres,
+    login_page_signs_in_and_goes_where_the_person_was_going_on
+);
+
+async fn login_page_signs_in_and_goes_where_the_person_was_going_on(app: &TestApp) {
     app.user("clerk", "service_clerk").await;
-    let mut b = Browser::new(&app);
+    let mut b = Browser::new(app);
     let r = b.get("/customers?q=x").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/login?next=%2Fcustomers%3Fq%3Dx");
@@ -231,11 +236,15 @@ async fn login_page_signs_in_and_goes_where_the_person_was_going() {
     assert!(desk.text.contains("服务台") && desk.text.contains("clerk-name"));
 }
 
-#[tokio::test]
-async fn login_with_a_wrong_password_shows_the_form_again_with_a_message() {
-    let app = TestApp::new().await;
+on_both_backends!(
+    login_with_a_wrong_password_shows_the_form_again_with_a_message,
+    login_with_a_wrong_password_shows_the_form_again_with_a_message_on_postgres,
+    login_with_a_wrong_password_shows_the_form_again_with_a_message_on
+);
+
+async fn login_with_a_wrong_password_shows_the_form_again_with_a_message_on(app: &TestApp) {
     app.user("clerk", "service_clerk").await;
-    let mut b = Browser::new(&app);
+    let mut b = Browser::new(app);
     let r = b
         .submit(
             "/login",
@@ -249,11 +258,15 @@ async fn login_with_a_wrong_password_shows_the_form_again_with_a_message() {
     assert!(!b.cookies.contains_key("sanbao_session"));
 }
 
-#[tokio::test]
-async fn login_after_too_many_failures_says_how_long_to_wait() {
-    let app = TestApp::new().await;
+on_both_backends!(
+    login_after_too_many_failures_says_how_long_to_wait,
+    login_after_too_many_failures_says_how_long_to_wait_on_postgres,
+    login_after_too_many_failures_says_how_long_to_wait_on
+);
+
+async fn login_after_too_many_failures_says_how_long_to_wait_on(app: &TestApp) {
     app.user("clerk", "service_clerk").await;
-    let mut b = Browser::new(&app);
+    let mut b = Browser::new(app);
     let mut last = None;
     for _ in 0..7 {
         last = Some(
@@ -271,11 +284,15 @@ async fn login_after_too_many_failures_says_how_long_to_wait() {
     assert!(r.text.contains("秒后再试"));
 }
 
-#[tokio::test]
-async fn login_without_its_csrf_cookie_is_refused() {
-    let app = TestApp::new().await;
+on_both_backends!(
+    login_without_its_csrf_cookie_is_refused,
+    login_without_its_csrf_cookie_is_refused_on_postgres,
+    login_without_its_csrf_cookie_is_refused_on
+);
+
+async fn login_without_its_csrf_cookie_is_refused_on(app: &TestApp) {
     app.user("clerk", "service_clerk").await;
-    let mut b = Browser::new(&app);
+    let mut b = Browser::new(app);
     let r = b
         .post(
             "/login",
@@ -291,10 +308,14 @@ async fn login_without_its_csrf_cookie_is_refused() {
     assert!(!b.cookies.contains_key("sanbao_session"));
 }
 
-#[tokio::test]
-async fn logout_ends_the_session() {
-    let app = TestApp::new().await;
-    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+on_both_backends!(
+    logout_ends_the_session,
+    logout_ends_the_session_on_postgres,
+    logout_ends_the_session_on
+);
+
+async fn logout_ends_the_session_on(app: &TestApp) {
+    let mut b = signed_in(app, "clerk", "service_clerk").await;
     let r = b.submit("/", "/logout", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(location(&r).starts_with("/login"));
@@ -302,10 +323,14 @@ async fn logout_ends_the_session() {
     assert_eq!(b.get("/").await.status, StatusCode::SEE_OTHER);
 }
 
-#[tokio::test]
-async fn a_customer_is_added_through_the_form_and_found_in_the_list() {
-    let app = TestApp::new().await;
-    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+on_both_backends!(
+    a_customer_is_added_through_the_form_and_found_in_the_list,
+    a_customer_is_added_through_the_form_and_found_in_the_list_on_postgres,
+    a_customer_is_added_through_the_form_and_found_in_the_list_on
+);
+
+async fn a_customer_is_added_through_the_form_and_found_in_the_list_on(app: &TestApp) {
+    let mut b = signed_in(app, "clerk", "service_clerk").await;
     let form = b.get("/customers/new").await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(
@@ -342,10 +367,14 @@ async fn a_customer_is_added_through_the_form_and_found_in_the_list() {
     assert!(!other_region.text.contains("杭州滨江配电设备厂"));
 }
 
-#[tokio::test]
-async fn a_customer_form_with_bad_input_names_each_field_and_writes_nothing() {
-    let app = TestApp::new().await;
-    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+on_both_backends!(
+    a_customer_form_with_bad_input_names_each_field_and_writes_nothing,
+    a_customer_form_with_bad_input_names_each_field_and_writes_nothing_on_postgres,
+    a_customer_form_with_bad_input_names_each_field_and_writes_nothing_on
+);
+
+async fn a_customer_form_with_bad_input_names_each_field_and_writes_nothing_on(app: &TestApp) {
+    let mut b = signed_in(app, "clerk", "service_clerk").await;
     let r = b
         .submit(
             "/customers/new",
@@ -381,7 +410,7 @@ async fn a_customer_form_with_bad_input_names_each_field_and_writes_nothing() {
     let row = r.text.find("name=\"contacts[1].phone\"").unwrap();
     let msg = r.text[row..].find("电话号码应为").unwrap();
     assert!(msg < 400);
-    assert_eq!(customers_in_archive(&app).await, 0);
+    assert_eq!(customers_in_archive(app).await, 0);
 }
 
 /// The values of `attr="…"` on a page.
@@ -437,10 +466,16 @@ fn assert_invalid_fields_are_described(html: &str, want: &[&str]) {
     assert_eq!(invalid, want);
 }
 
-#[tokio::test]
-async fn a_form_sent_back_sums_up_its_problems_linked_to_fields_that_say_they_are_invalid() {
-    let app = TestApp::new().await;
-    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+on_both_backends!(
+    a_form_sent_back_sums_up_its_problems_linked_to_fields_that_say_they_are_invalid,
+    a_form_sent_back_sums_up_its_problems_linked_to_fields_that_say_they_are_invalid_on_postgres,
+    a_form_sent_back_sums_up_its_problems_linked_to_fields_that_say_they_are_invalid_on
+);
+
+async fn a_form_sent_back_sums_up_its_problems_linked_to_fields_that_say_they_are_invalid_on(
+    app: &TestApp,
+) {
+    let mut b = signed_in(app, "clerk", "service_clerk").await;
     let r = b
         .submit(
             "/customers/new",
@@ -484,11 +519,15 @@ async fn a_form_sent_back_sums_up_its_problems_linked_to_fields_that_say_they_ar
     assert!(!fresh.text.contains("error-summary") && !fresh.text.contains("aria-invalid"));
 }
 
-#[tokio::test]
-async fn the_sign_in_and_intake_forms_sum_up_their_problems_too() {
-    let app = TestApp::new().await;
+on_both_backends!(
+    the_sign_in_and_intake_forms_sum_up_their_problems_too,
+    the_sign_in_and_intake_forms_sum_up_their_problems_too_on_postgres,
+    the_sign_in_and_intake_forms_sum_up_their_problems_too_on
+);
+
+async fn the_sign_in_and_intake_forms_sum_up_their_problems_too_on(app: &TestApp) {
     app.user("clerk", "service_clerk").await;
-    let mut b = Browser::new(&app);
+    let mut b = Browser::new(app);
     b.post("/lang", &[("lang", "en"), ("next", "/login")]).await;
     let r = b
         .submit("/login", "/login", &[("username", " "), ("password", "x")])
@@ -499,7 +538,7 @@ async fn the_sign_in_and_intake_forms_sum_up_their_problems_too() {
     assert_eq!(lines, ["<a href=\"#username\">User name: Required</a>"]);
     assert_invalid_fields_are_described(&r.text, &["username"]);
 
-    let mut b = sign_in(&app, "clerk").await;
+    let mut b = sign_in(app, "clerk").await;
     let customer = add_customer(&mut b, "湖州客户", "浙江省湖州市吴兴区", "0572-1234567").await;
     let id = customer.trim_start_matches("/customers/");
     let r = b
@@ -549,12 +588,16 @@ async fn the_sign_in_and_intake_forms_sum_up_their_problems_too() {
     assert_invalid_fields_are_described(&r.text, &["f-give_opinion"]);
 }
 
-#[tokio::test]
-async fn a_salesperson_sees_no_region_correction_and_a_stale_edit_is_a_conflict() {
-    let app = TestApp::new().await;
-    let mut clerk = signed_in(&app, "clerk", "service_clerk").await;
+on_both_backends!(
+    a_salesperson_sees_no_region_correction_and_a_stale_edit_is_a_conflict,
+    a_salesperson_sees_no_region_correction_and_a_stale_edit_is_a_conflict_on_postgres,
+    a_salesperson_sees_no_region_correction_and_a_stale_edit_is_a_conflict_on
+);
+
+async fn a_salesperson_sees_no_region_correction_and_a_stale_edit_is_a_conflict_on(app: &TestApp) {
+    let mut clerk = signed_in(app, "clerk", "service_clerk").await;
     let page = add_customer(&mut clerk, "温州电气", "浙江省温州市鹿城区", "0577-1234567").await;
-    let mut sales = signed_in(&app, "sales", "salesperson").await;
+    let mut sales = signed_in(app, "sales", "salesperson").await;
     let form = sales.get(&format!("{page}/edit")).await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(!form.text.contains("name=\"region_reason\""));
@@ -592,10 +635,16 @@ async fn a_salesperson_sees_no_region_correction_and_a_stale_edit_is_a_conflict(
     assert!(clerk.get(&page).await.text.contains("温州电气有限公司"));
 }
 
-#[tokio::test]
-async fn an_emergency_recorded_on_the_intake_form_shows_its_arrival_deadline_on_the_desk() {
-    let app = TestApp::new().await;
-    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+on_both_backends!(
+    an_emergency_recorded_on_the_intake_form_shows_its_arrival_deadline_on_the_desk,
+    an_emergency_recorded_on_the_intake_form_shows_its_arrival_deadline_on_the_desk_on_postgres,
+    an_emergency_recorded_on_the_intake_form_shows_its_arrival_deadline_on_the_desk_on
+);
+
+async fn an_emergency_recorded_on_the_intake_form_shows_its_arrival_deadline_on_the_desk_on(
+    app: &TestApp,
+) {
+    let mut b = signed_in(app, "clerk", "service_clerk").await;
     let customer = add_customer(&mut b, "萧山变电站", "杭州市萧山区市心北路", "13800000000").await;
     let search = b.get("/tickets/new?cq=13800000000").await;
     assert!(
@@ -638,10 +687,14 @@ async fn an_emergency_recorded_on_the_intake_form_shows_its_arrival_deadline_on_
     assert!(!none.text.contains("萧山变电站"));
 }
 
-#[tokio::test]
-async fn an_intake_form_with_bad_input_names_each_field_and_records_nothing() {
-    let app = TestApp::new().await;
-    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+on_both_backends!(
+    an_intake_form_with_bad_input_names_each_field_and_records_nothing,
+    an_intake_form_with_bad_input_names_each_field_and_records_nothing_on_postgres,
+    an_intake_form_with_bad_input_names_each_field_and_records_nothing_on
+);
+
+async fn an_intake_form_with_bad_input_names_each_field_and_records_nothing_on(app: &TestApp) {
+    let mut b = signed_in(app, "clerk", "service_clerk").await;
     let customer = add_customer(&mut b, "嘉兴客户", "浙江省嘉兴市南湖区", "0573-1234567").await;
     let id = customer.trim_start_matches("/customers/");
     let r = b
@@ -671,10 +724,16 @@ fn received_now() -> String {
         .to_string()
 }
 
-#[tokio::test]
-async fn intake_without_script_finds_an_existing_customer_and_keeps_what_was_typed() {
-    let app = TestApp::new().await;
-    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+on_both_backends!(
+    intake_without_script_finds_an_existing_customer_and_keeps_what_was_typed,
+    intake_without_script_finds_an_existing_customer_and_keeps_what_was_typed_on_postgres,
+    intake_without_script_finds_an_existing_customer_and_keeps_what_was_typed_on
+);
+
+async fn intake_without_script_finds_an_existing_customer_and_keeps_what_was_typed_on(
+    app: &TestApp,
+) {
+    let mut b = signed_in(app, "clerk", "service_clerk").await;
     let customer = add_customer(&mut b, "富阳水厂", "杭州市富阳区富春街道", "0571-6333 1234").await;
     let id = customer.trim_start_matches("/customers/");
     let received = received_now();
@@ -734,10 +793,16 @@ async fn intake_without_script_finds_an_existing_customer_and_keeps_what_was_typ
     assert!(r.text.contains("请先选择客户"));
 }
 
-#[tokio::test]
-async fn intake_with_a_new_customer_and_a_bad_phone_keeps_everything_and_writes_nothing() {
-    let app = TestApp::new().await;
-    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+on_both_backends!(
+    intake_with_a_new_customer_and_a_bad_phone_keeps_everything_and_writes_nothing,
+    intake_with_a_new_customer_and_a_bad_phone_keeps_everything_and_writes_nothing_on_postgres,
+    intake_with_a_new_customer_and_a_bad_phone_keeps_everything_and_writes_nothing_on
+);
+
+async fn intake_with_a_new_customer_and_a_bad_phone_keeps_everything_and_writes_nothing_on(
+    app: &TestApp,
+) {
+    let mut b = signed_in(app, "clerk", "service_clerk").await;
     let form = b.get("/tickets/new").await;
     let token = csrf(&form.text);
     let received = received_now();
@@ -789,7 +854,7 @@ async fn intake_with_a_new_customer_and_a_bad_phone_keeps_everything_and_writes_
         r.text.contains("杭州市区"),
         "the region of the typed address is shown"
     );
-    assert_eq!(customers_in_archive(&app).await, 0, "nothing written");
+    assert_eq!(customers_in_archive(app).await, 0, "nothing written");
 
     // Put right: the customer and the ticket in one submission.
     let good: Vec<(&str, &str)> = bad
@@ -807,7 +872,7 @@ async fn intake_with_a_new_customer_and_a_bad_phone_keeps_everything_and_writes_
     let page = b.get(&location(&r)).await;
     assert!(page.text.contains("滨江某数据中心") && page.text.contains("到场时限"));
     assert!(page.text.contains("0571-8765 4321"));
-    assert_eq!(customers_in_archive(&app).await, 1);
+    assert_eq!(customers_in_archive(app).await, 1);
 
     // Bad ticket fields with a good new customer: nothing written either.
     let mut half = good.clone();
@@ -818,21 +883,15 @@ async fn intake_with_a_new_customer_and_a_bad_phone_keeps_everything_and_writes_
     let r = b.post("/tickets", &half).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("另一家客户") && r.text.contains("必填"));
-    assert_eq!(customers_in_archive(&app).await, 1);
+    assert_eq!(customers_in_archive(app).await, 1);
 }
 
-#[tokio::test]
-async fn the_customer_search_fragment_escapes_html_and_caps_what_it_reads() {
-    search_fragment_story(&TestApp::new().await).await;
-}
-
-/// The same on PostgreSQL, which refuses a NUL byte in text outright.
-#[tokio::test]
-async fn the_customer_search_fragment_escapes_html_and_caps_what_it_reads_on_postgres() {
-    if let Some(app) = TestApp::postgres().await {
-        search_fragment_story(&app).await;
-    }
-}
+// PostgreSQL refuses a NUL byte in text outright: its twin shows the search never sends one.
+on_both_backends!(
+    the_customer_search_fragment_escapes_html_and_caps_what_it_reads,
+    the_customer_search_fragment_escapes_html_and_caps_what_it_reads_on_postgres,
+    search_fragment_story
+);
 
 async fn search_fragment_story(app: &TestApp) {
     let mut b = signed_in(app, "clerk", "service_clerk").await;
@@ -890,10 +949,14 @@ async fn search_fragment_story(app: &TestApp) {
     );
 }
 
-#[tokio::test]
-async fn the_desk_fragment_is_the_desk_without_the_page_and_follows_mine_only() {
-    let app = TestApp::new().await;
-    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+on_both_backends!(
+    the_desk_fragment_is_the_desk_without_the_page_and_follows_mine_only,
+    the_desk_fragment_is_the_desk_without_the_page_and_follows_mine_only_on_postgres,
+    the_desk_fragment_is_the_desk_without_the_page_and_follows_mine_only_on
+);
+
+async fn the_desk_fragment_is_the_desk_without_the_page_and_follows_mine_only_on(app: &TestApp) {
+    let mut b = signed_in(app, "clerk", "service_clerk").await;
     let desk = b.get("/?poll_ms=10").await;
     assert!(
         desk.text.contains("data-src=\"/desk/fragment\"")
@@ -912,13 +975,17 @@ async fn the_desk_fragment_is_the_desk_without_the_page_and_follows_mine_only() 
     assert!(!f.text.contains("<html"));
     let f = b.get("/desk/fragment?mine=1").await;
     assert!(f.text.contains("id=\"fig-open\">0<") && !f.text.contains("海宁客户"));
-    let stranger = Browser::new(&app).get("/desk/fragment").await;
+    let stranger = Browser::new(app).get("/desk/fragment").await;
     assert_eq!(stranger.status, StatusCode::SEE_OTHER);
 }
 
-#[tokio::test]
-async fn owner_lists_offer_only_people_who_can_own_the_work_sorted_by_pinyin() {
-    let app = TestApp::new().await;
+on_both_backends!(
+    owner_lists_offer_only_people_who_can_own_the_work_sorted_by_pinyin,
+    owner_lists_offer_only_people_who_can_own_the_work_sorted_by_pinyin_on_postgres,
+    owner_lists_offer_only_people_who_can_own_the_work_sorted_by_pinyin_on
+);
+
+async fn owner_lists_offer_only_people_who_can_own_the_work_sorted_by_pinyin_on(app: &TestApp) {
     for (username, name, role) in [
         ("zhou", "周涛", "technician"),
         ("an", "安然", "service_manager"),
@@ -931,7 +998,7 @@ async fn owner_lists_offer_only_people_who_can_own_the_work_sorted_by_pinyin() {
             .await
             .unwrap();
     }
-    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+    let mut b = signed_in(app, "clerk", "service_clerk").await;
     let customer = add_customer(&mut b, "余杭客户", "杭州市余杭区", "0571-2222 3333").await;
     let complaint = record(&mut b, &customer, "complaint_quality", "断路器频繁跳闸").await;
     let page = b.get(&complaint).await.text;
@@ -958,10 +1025,14 @@ async fn owner_lists_offer_only_people_who_can_own_the_work_sorted_by_pinyin() {
     assert!(!dispatch.contains("安然") && !dispatch.contains("赵敏"));
 }
 
-#[tokio::test]
-async fn a_post_without_or_with_a_wrong_csrf_token_is_refused() {
-    let app = TestApp::new().await;
-    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+on_both_backends!(
+    a_post_without_or_with_a_wrong_csrf_token_is_refused,
+    a_post_without_or_with_a_wrong_csrf_token_is_refused_on_postgres,
+    a_post_without_or_with_a_wrong_csrf_token_is_refused_on
+);
+
+async fn a_post_without_or_with_a_wrong_csrf_token_is_refused_on(app: &TestApp) {
+    let mut b = signed_in(app, "clerk", "service_clerk").await;
     let fields = [("name", "无令牌客户"), ("address", "杭州市上城区")];
     let r = b.post("/customers", &fields).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -976,14 +1047,18 @@ async fn a_post_without_or_with_a_wrong_csrf_token_is_refused() {
         b.post("/logout", &[("_csrf", "0000")]).await.status,
         StatusCode::FORBIDDEN
     );
-    assert_eq!(customers_in_archive(&app).await, 0);
+    assert_eq!(customers_in_archive(app).await, 0);
 }
 
-#[tokio::test]
-async fn the_ticket_page_offers_each_role_its_own_steps_and_records_them() {
-    let app = TestApp::new().await;
+on_both_backends!(
+    the_ticket_page_offers_each_role_its_own_steps_and_records_them,
+    the_ticket_page_offers_each_role_its_own_steps_and_records_them_on_postgres,
+    the_ticket_page_offers_each_role_its_own_steps_and_records_them_on
+);
+
+async fn the_ticket_page_offers_each_role_its_own_steps_and_records_them_on(app: &TestApp) {
     let tech = app.user("tech", "technician").await;
-    let mut clerk = signed_in(&app, "clerk", "service_clerk").await;
+    let mut clerk = signed_in(app, "clerk", "service_clerk").await;
     let customer = add_customer(
         &mut clerk,
         "临平开关厂",
@@ -993,7 +1068,7 @@ async fn the_ticket_page_offers_each_role_its_own_steps_and_records_them() {
     .await;
     let ticket = record(&mut clerk, &customer, "emergency", "母线失电").await;
 
-    let mut t = sign_in(&app, "tech").await;
+    let mut t = sign_in(app, "tech").await;
     let seen = t.get(&ticket).await;
     assert_eq!(seen.status, StatusCode::OK);
     assert!(
@@ -1071,10 +1146,14 @@ async fn the_ticket_page_offers_each_role_its_own_steps_and_records_them() {
     assert!(r.text.contains("重新加载") && r.text.contains(&format!("href=\"{ticket}\"")));
 }
 
-#[tokio::test]
-async fn an_empty_opinion_comes_back_with_its_message() {
-    let app = TestApp::new().await;
-    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+on_both_backends!(
+    an_empty_opinion_comes_back_with_its_message,
+    an_empty_opinion_comes_back_with_its_message_on_postgres,
+    an_empty_opinion_comes_back_with_its_message_on
+);
+
+async fn an_empty_opinion_comes_back_with_its_message_on(app: &TestApp) {
+    let mut b = signed_in(app, "clerk", "service_clerk").await;
     let customer = add_customer(&mut b, "绍兴客户", "浙江省绍兴市越城区", "0575-1234567").await;
     let ticket = record(&mut b, &customer, "complaint_quality", "断路器频繁跳闸").await;
     let page = b.get(&ticket).await;
@@ -1107,10 +1186,14 @@ async fn an_empty_opinion_comes_back_with_its_message() {
     assert!(b.get(&ticket).await.text.contains("明日派技术员检查"));
 }
 
-#[tokio::test]
-async fn a_customer_account_gets_403_pages() {
-    let app = TestApp::new().await;
-    let mut b = signed_in(&app, "buyer", Role::Customer.as_str()).await;
+on_both_backends!(
+    a_customer_account_gets_403_pages,
+    a_customer_account_gets_403_pages_on_postgres,
+    a_customer_account_gets_403_pages_on
+);
+
+async fn a_customer_account_gets_403_pages_on(app: &TestApp) {
+    let mut b = signed_in(app, "buyer", Role::Customer.as_str()).await;
     for page in ["/", "/customers", "/tickets", "/tickets/new"] {
         let r = b.get(page).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{page}");
@@ -1118,10 +1201,16 @@ async fn a_customer_account_gets_403_pages() {
     }
 }
 
-#[tokio::test]
-async fn a_technician_gets_403_on_forms_of_others_and_404_for_what_does_not_exist() {
-    let app = TestApp::new().await;
-    let mut b = signed_in(&app, "tech", "technician").await;
+on_both_backends!(
+    a_technician_gets_403_on_forms_of_others_and_404_for_what_does_not_exist,
+    a_technician_gets_403_on_forms_of_others_and_404_for_what_does_not_exist_on_postgres,
+    a_technician_gets_403_on_forms_of_others_and_404_for_what_does_not_exist_on
+);
+
+async fn a_technician_gets_403_on_forms_of_others_and_404_for_what_does_not_exist_on(
+    app: &TestApp,
+) {
+    let mut b = signed_in(app, "tech", "technician").await;
     assert_eq!(b.get("/customers/new").await.status, StatusCode::FORBIDDEN);
     assert_eq!(b.get("/tickets/new").await.status, StatusCode::FORBIDDEN);
     assert!(
@@ -1134,10 +1223,14 @@ async fn a_technician_gets_403_on_forms_of_others_and_404_for_what_does_not_exis
     assert_eq!(b.get("/customers/abc").await.status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn the_english_switch_renders_english() {
-    let app = TestApp::new().await;
-    let mut b = signed_in(&app, "clerk", "service_clerk").await;
+on_both_backends!(
+    the_english_switch_renders_english,
+    the_english_switch_renders_english_on_postgres,
+    the_english_switch_renders_english_on
+);
+
+async fn the_english_switch_renders_english_on(app: &TestApp) {
+    let mut b = signed_in(app, "clerk", "service_clerk").await;
     let r = b
         .post("/lang", &[("lang", "en"), ("next", "/customers")])
         .await;
@@ -1274,10 +1367,14 @@ fn css_has_a_visible_focus_ring(css: &str) -> bool {
     contrast(1.0, luminance(css, "accent")) >= 3.0
 }
 
-#[tokio::test]
-async fn a_customer_page_shows_its_change_history_with_before_and_after() {
-    let app = TestApp::new().await;
-    let mut clerk = signed_in(&app, "clerk", "service_clerk").await;
+on_both_backends!(
+    a_customer_page_shows_its_change_history_with_before_and_after,
+    a_customer_page_shows_its_change_history_with_before_and_after_on_postgres,
+    a_customer_page_shows_its_change_history_with_before_and_after_on
+);
+
+async fn a_customer_page_shows_its_change_history_with_before_and_after_on(app: &TestApp) {
+    let mut clerk = signed_in(app, "clerk", "service_clerk").await;
     let page = add_customer(
         &mut clerk,
         "桐庐水厂",

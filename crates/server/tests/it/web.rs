@@ -1407,3 +1407,61 @@ async fn a_customer_page_shows_its_change_history_with_before_and_after_on(app: 
         assert!(text.contains(want), "{want} missing");
     }
 }
+
+on_both_backends!(
+    the_desk_lists_work_whose_deadline_was_met_apart_from_work_without_one,
+    the_desk_lists_work_whose_deadline_was_met_apart_from_work_without_one_on_postgres,
+    the_desk_lists_work_whose_deadline_was_met_apart_from_work_without_one_on
+);
+
+async fn the_desk_lists_work_whose_deadline_was_met_apart_from_work_without_one_on(app: &TestApp) {
+    let boss = app.token("boss", "service_manager").await;
+    let c = app
+        .call(
+            "POST",
+            "/api/v1/customers",
+            Some(&boss),
+            Some(serde_json::json!({"name": "嘉兴客户", "address": "浙江省嘉兴市南湖区", "contacts": []})),
+        )
+        .await
+        .json();
+    let open = |kind: &'static str| {
+        let body = serde_json::json!({"kind": kind, "channel": "phone", "customer_id": c["id"], "summary": "柜门异响"});
+        let boss = boss.clone();
+        async move {
+            app.call("POST", "/api/v1/tickets", Some(&boss), Some(body))
+                .await
+                .json()
+        }
+    };
+    let answered = open("complaint_other").await;
+    let repair = open("repair").await;
+    let r = app
+        .call(
+            "POST",
+            &format!("/api/v1/tickets/{}/events", answered["id"]),
+            Some(&boss),
+            Some(serde_json::json!({"type": "give_opinion", "opinion": "更换门铰链", "version": answered["version"]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let mut b = signed_in(app, "clerk", "service_clerk").await;
+    let desk = b.get("/desk/fragment").await.text;
+    let section = |id: &str| {
+        let start = desk
+            .find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no {id}"));
+        let end = desk[start..]
+            .find("</section>")
+            .map_or(desk.len(), |e| start + e);
+        desk[start..end].to_string()
+    };
+    let (met, without) = (section("deadlines-met"), section("without-deadline"));
+    let (a, rp) = (
+        answered["number"].as_str().unwrap(),
+        repair["number"].as_str().unwrap(),
+    );
+    assert!(met.contains(a) && !met.contains(rp), "{met}");
+    assert!(without.contains(rp) && !without.contains(a), "{without}");
+    assert!(!section("by-deadline").contains(a));
+}

@@ -107,23 +107,11 @@ async fn same_customer_saved_at_once(app: &TestApp) {
 async fn same_ticket_stepped_at_once(app: &TestApp) {
     let token = app.token("boss", "service_manager").await;
     let c = app
-        .call(
-            "POST",
-            "/api/v1/customers",
-            Some(&token),
-            Some(json!({"name": "杭州乙", "address": "杭州市滨江区江南大道1号", "contacts": []})),
-        )
-        .await
-        .json();
+        .api_customer(&token, "杭州乙", "杭州市滨江区江南大道1号")
+        .await;
     let t = app
-        .call(
-            "POST",
-            "/api/v1/tickets",
-            Some(&token),
-            Some(json!({"kind": "complaint_quality", "channel": "phone", "customer_id": c["id"], "summary": "柜门变形"})),
-        )
-        .await
-        .json();
+        .api_ticket(&token, &c, "complaint_quality", "柜门变形")
+        .await;
     let id = t["id"].as_i64().unwrap();
     let bodies = (0..WRITERS)
         .map(|i| json!({"version": 1, "type": "give_opinion", "opinion": format!("处理意见{i}")}))

@@ -7,7 +7,6 @@ use chrono::Duration;
 use sanbao_domain::UserId;
 use sanbao_server::app::outbox::{self, InboxMessage};
 use sanbao_server::jobs;
-use serde_json::json;
 
 async fn enqueue(app: &TestApp, user: UserId, n: usize) {
     let now = app.state.now();
@@ -169,23 +168,9 @@ async fn a_periodic_job_runs_once_per_interval_across_instances() {
 async fn moving_the_clock_breaches_a_deadline(app: TestApp) {
     let token = app.token("clerk", "service_clerk").await;
     let c = app
-        .call(
-            "POST",
-            "/api/v1/customers",
-            Some(&token),
-            Some(json!({"name": "杭州丙", "address": "杭州市上城区解放路1号", "contacts": []})),
-        )
-        .await
-        .json();
-    let t = app
-        .call(
-            "POST",
-            "/api/v1/tickets",
-            Some(&token),
-            Some(json!({"kind": "emergency", "channel": "phone", "customer_id": c["id"], "summary": "全厂停电"})),
-        )
-        .await
-        .json();
+        .api_customer(&token, "杭州丙", "杭州市上城区解放路1号")
+        .await;
+    let t = app.api_ticket(&token, &c, "emergency", "全厂停电").await;
     assert_eq!(t["deadlines"][0]["breached"], false);
     let path = format!("/api/v1/tickets/{}", t["id"]);
     app.clock.advance(Duration::minutes(61));

@@ -207,6 +207,40 @@ impl TestApp {
         }
     }
 
+    /// A customer with no contacts, through the API; answers its JSON.
+    pub async fn api_customer(&self, token: &str, name: &str, address: &str) -> Value {
+        let r = self
+            .call(
+                "POST",
+                "/api/v1/customers",
+                Some(token),
+                Some(serde_json::json!({"name": name, "address": address, "contacts": []})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.json()
+    }
+
+    /// A ticket received now, by phone, through the API; answers its JSON.
+    pub async fn api_ticket(
+        &self,
+        token: &str,
+        customer: &Value,
+        kind: &str,
+        summary: &str,
+    ) -> Value {
+        let r = self
+            .call(
+                "POST",
+                "/api/v1/tickets",
+                Some(token),
+                Some(serde_json::json!({"kind": kind, "channel": "phone", "customer_id": customer["id"], "summary": summary})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.json()
+    }
+
     /// A JSON API call.
     pub async fn call(
         &self,

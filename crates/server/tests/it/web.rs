@@ -1417,25 +1417,12 @@ on_both_backends!(
 async fn the_desk_lists_work_whose_deadline_was_met_apart_from_work_without_one_on(app: &TestApp) {
     let boss = app.token("boss", "service_manager").await;
     let c = app
-        .call(
-            "POST",
-            "/api/v1/customers",
-            Some(&boss),
-            Some(serde_json::json!({"name": "嘉兴客户", "address": "浙江省嘉兴市南湖区", "contacts": []})),
-        )
-        .await
-        .json();
-    let open = |kind: &'static str| {
-        let body = serde_json::json!({"kind": kind, "channel": "phone", "customer_id": c["id"], "summary": "柜门异响"});
-        let boss = boss.clone();
-        async move {
-            app.call("POST", "/api/v1/tickets", Some(&boss), Some(body))
-                .await
-                .json()
-        }
-    };
-    let answered = open("complaint_other").await;
-    let repair = open("repair").await;
+        .api_customer(&boss, "嘉兴客户", "浙江省嘉兴市南湖区")
+        .await;
+    let answered = app
+        .api_ticket(&boss, &c, "complaint_other", "柜门异响")
+        .await;
+    let repair = app.api_ticket(&boss, &c, "repair", "柜门异响").await;
     let r = app
         .call(
             "POST",

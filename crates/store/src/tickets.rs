@@ -462,7 +462,6 @@ impl Db {
         };
         let bounds = DeskBounds::at(now);
         let working = WORKING_LANES.as_str();
-        let running = DeskLane::Running.as_str();
         let counts_sql = format!(
             "SELECT COALESCE(SUM(CASE WHEN t.next_due_at < $2 THEN 1 ELSE 0 END), 0),
                     COALESCE(SUM(CASE WHEN t.next_due_at >= $2 AND t.next_due_at <= $3 THEN 1 ELSE 0 END), 0)
@@ -470,8 +469,11 @@ impl Db {
         );
         let open_sql =
             format!("SELECT COUNT(*) FROM tickets t WHERE t.desk_lane IN {working} {mine}");
+        // `next_due_at` is set exactly while a deadline runs (the domain writes it with the
+        // lane), so the partial index on it gives the order without a sort; naming the lane
+        // too would make SQLite sort every running ticket instead.
         let by_deadline_sql = format!(
-            "SELECT {SUMMARY_COLS} WHERE t.next_due_at IS NOT NULL AND t.desk_lane = '{running}' {mine}
+            "SELECT {SUMMARY_COLS} WHERE t.next_due_at IS NOT NULL {mine}
              ORDER BY t.next_due_at, t.id LIMIT $2"
         );
         // Pick the ids first: otherwise the joins run for every ticket of the lane before

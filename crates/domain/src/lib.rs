@@ -9,6 +9,7 @@ pub mod audit;
 pub mod customer;
 pub mod error;
 pub mod ids;
+pub mod notify;
 pub mod people;
 pub mod region;
 pub mod role;

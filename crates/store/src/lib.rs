@@ -22,7 +22,7 @@ mod sql;
 mod tickets;
 mod users;
 
-pub use outbox::{NewOutboxMessage, OutboxMessage, OutboxStats};
+pub use outbox::{NewOutboxMessage, OutboxMessage};
 pub use tickets::DecideTicket;
 
 /// Run `$body` with `$p` bound to the pool that reads.

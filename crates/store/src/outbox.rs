@@ -5,6 +5,7 @@
 
 use crate::{Db, Tx, at, db_err, internal, ms, on_tx, read, write};
 use chrono::{DateTime, Utc};
+use sanbao_domain::notify::{InboxEntry, OutboxStats};
 use sanbao_domain::{Error, UserId};
 use serde_json::Value;
 use tracing::instrument;
@@ -30,14 +31,6 @@ pub struct OutboxMessage {
     /// Attempts so far, this one included.
     pub attempts: i64,
     pub created_at: DateTime<Utc>,
-}
-
-/// What the outbox holds, for `/metrics` and the operators.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct OutboxStats {
-    pub pending: i64,
-    pub failed: i64,
-    pub sent: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -215,13 +208,9 @@ impl Db {
         })
     }
 
-    /// A person's in-app messages, newest first: (subject, body, link, created_at).
-    pub async fn inbox(
-        &self,
-        user: UserId,
-        limit: i64,
-    ) -> Result<Vec<(i64, String, Option<String>, Option<String>, DateTime<Utc>)>, Error> {
-        type Row = (i64, String, Option<String>, Option<String>, i64);
+    /// A person's in-app messages, newest first.
+    pub async fn inbox(&self, user: UserId, limit: i64) -> Result<Vec<InboxEntry>, Error> {
+        type Row = (Option<i64>, String, Option<String>, Option<String>, i64);
         let rows: Vec<Row> = read!(self, p => sqlx::query_as(
             "SELECT outbox_id, subject, body, link, created_at FROM inbox_messages
              WHERE user_id = $1 ORDER BY id DESC LIMIT $2")
@@ -232,7 +221,13 @@ impl Db {
             .map_err(internal))?;
         Ok(rows
             .into_iter()
-            .map(|(o, s, b, l, c)| (o, s, b, l, at(c)))
+            .map(|(outbox_id, subject, body, link, created)| InboxEntry {
+                outbox_id,
+                subject,
+                body,
+                link,
+                created_at: at(created),
+            })
             .collect())
     }
 }

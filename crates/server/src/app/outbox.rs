@@ -9,8 +9,9 @@
 
 use super::state::AppState;
 use chrono::{DateTime, Duration, Utc};
+use sanbao_domain::notify::{InboxEntry, OutboxStats};
 use sanbao_domain::{Error, UserId};
-use sanbao_store::{NewOutboxMessage, OutboxMessage, OutboxStats};
+use sanbao_store::{NewOutboxMessage, OutboxMessage};
 use serde::{Deserialize, Serialize};
 
 /// The outbox kind of a message to a person's in-app inbox.
@@ -150,29 +151,8 @@ pub async fn stats(state: &AppState) -> Result<OutboxStats, Error> {
 }
 
 /// A person's in-app messages, newest first.
-pub async fn inbox(
-    state: &AppState,
-    user: UserId,
-    limit: i64,
-) -> Result<Vec<(i64, InboxMessage, DateTime<Utc>)>, Error> {
-    Ok(state
-        .db
-        .inbox(user, limit)
-        .await?
-        .into_iter()
-        .map(|(outbox_id, subject, body, link, at)| {
-            (
-                outbox_id,
-                InboxMessage {
-                    user_id: user,
-                    subject,
-                    body,
-                    link,
-                },
-                at,
-            )
-        })
-        .collect())
+pub async fn inbox(state: &AppState, user: UserId, limit: i64) -> Result<Vec<InboxEntry>, Error> {
+    state.db.inbox(user, limit).await
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ async fn two_runners_deliver_each_message_once(app: TestApp) {
 
     let inbox = outbox::inbox(&app.state, user.id, 500).await.unwrap();
     assert_eq!(inbox.len(), 120, "each message once in the inbox");
-    let mut ids: Vec<i64> = inbox.iter().map(|(id, _, _)| *id).collect();
+    let mut ids: Vec<i64> = inbox.iter().filter_map(|m| m.outbox_id).collect();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 120);

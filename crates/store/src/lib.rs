@@ -85,6 +85,10 @@ pub(crate) use {on_tx, read, write};
 /// One transaction, whichever backend: a use case loads, decides, and writes its records,
 /// their audit entries and their outbox messages through it, then commits. Dropped without
 /// [`Tx::commit`], it rolls back.
+///
+/// On SQLite a `Tx` holds the one writer connection until it ends: while it is open, write
+/// through it, never through [`Db`]'s own write methods (they would wait for the writer
+/// this transaction holds). Reads through [`Db`] use the readers and are fine.
 #[derive(Debug)]
 pub enum Tx {
     Sqlite(conns::SqliteTx),

@@ -122,11 +122,15 @@ pub struct SqliteTx {
 }
 
 impl SqliteTx {
-    pub(crate) async fn begin(mut conn: Conn) -> Result<SqliteTx, Error> {
-        SqliteTransactionManager::begin(&mut conn, None)
+    pub(crate) async fn begin(conn: Conn) -> Result<SqliteTx, Error> {
+        // The guard exists before BEGIN is sent: if this future is dropped half-way (a
+        // client gone), the rollback queued by the guard runs after the BEGIN on the
+        // connection's thread, so the connection never goes back inside a transaction.
+        let mut tx = SqliteTx { conn, open: true };
+        SqliteTransactionManager::begin(&mut tx.conn, None)
             .await
             .map_err(internal)?;
-        Ok(SqliteTx { conn, open: true })
+        Ok(tx)
     }
 
     pub(crate) async fn commit(mut self) -> Result<(), Error> {

@@ -137,6 +137,7 @@ macro_rules! store_tests {
 
 store_tests!(
     migrations_run_twice,
+    a_transaction_dropped_without_commit_writes_nothing,
     outbox_messages_are_claimed_once_and_sent_once,
     job_leases_are_held_until_they_run_out,
     an_update_from_a_stale_read_changes_nothing,
@@ -1097,4 +1098,23 @@ async fn an_update_from_a_stale_read_changes_nothing(db: &Db) {
     let mut tx = db.begin().await.unwrap();
     let stale = tx.update_customer(&cust, &edited).await;
     assert!(matches!(stale, Err(Error::Conflict(_))), "{stale:?}");
+}
+
+async fn a_transaction_dropped_without_commit_writes_nothing(db: &Db) {
+    let f = customer_fields("甲", "杭州市西湖区文三路1号", "13800000000");
+    let now = t("2026-06-01T08:00:00+08:00");
+    for _ in 0..3 {
+        let mut tx = db.begin().await.unwrap();
+        tx.insert_customer(&f, None, now).await.unwrap();
+        drop(tx);
+    }
+    // The writer is free again and in no transaction: this one commits alone.
+    let mut tx = db.begin().await.unwrap();
+    let kept = tx.insert_customer(&f, None, now).await.unwrap();
+    tx.commit().await.unwrap();
+    let all = db
+        .customers(&CustomerFilter::default(), 10, None)
+        .await
+        .unwrap();
+    assert_eq!(all.iter().map(|c| c.id).collect::<Vec<_>>(), [kept.id]);
 }

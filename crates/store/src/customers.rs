@@ -205,12 +205,7 @@ impl Tx {
             .await
             .map(|r| r.rows_affected())
             .map_err(db_err))?;
-        if n == 0 {
-            return Err(Error::Conflict(format!(
-                "customer {} was changed by someone else since version {}",
-                before.id, before.version
-            )));
-        }
+        crate::changed_one(n, &format!("customer {}", before.id), before.version)?;
         if before.fields.contacts != after.fields.contacts {
             on_tx!(self, c => sqlx::query("DELETE FROM customer_contacts WHERE customer_id = $1")
                 .bind(before.id.0).execute(c).await.map(|_| ()).map_err(internal))?;

@@ -297,6 +297,17 @@ pub(crate) fn corrupt(what: &str, value: &str) -> Error {
     internal(format!("stored {what} {value:?} is not known"))
 }
 
+/// An `UPDATE … WHERE id = … AND version = $n` that changed no row: someone else wrote the
+/// record since `version` was read. Every versioned update goes through this check.
+pub(crate) fn changed_one(rows: u64, what: &str, version: i64) -> Result<(), Error> {
+    if rows == 0 {
+        return Err(Error::Conflict(format!(
+            "{what} was changed by someone else since version {version}"
+        )));
+    }
+    Ok(())
+}
+
 /// A stored name read back through the domain's `parse`.
 pub(crate) fn parse<T>(what: &str, s: &str, f: impl Fn(&str) -> Option<T>) -> Result<T, Error> {
     f(s).ok_or_else(|| corrupt(what, s))

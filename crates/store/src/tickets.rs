@@ -266,13 +266,7 @@ impl Tx {
             .await
             .map(|r| r.rows_affected())
             .map_err(db_err))?;
-        if n == 0 {
-            return Err(Error::Conflict(format!(
-                "ticket {} was changed by someone else since version {}",
-                before.number(),
-                before.version
-            )));
-        }
+        crate::changed_one(n, &format!("ticket {}", before.number()), before.version)?;
         for d in &after.deadlines {
             let was = before.deadline(d.kind).and_then(|x| x.met_at);
             if d.met_at != was {

@@ -239,6 +239,21 @@ async fn update_customer(
     Ok(after)
 }
 
+/// The handling opinion given by the service manager at `at`: the step and the ticket after.
+fn opinion(before: &Ticket, text: &str, at: DateTime<Utc>) -> (TicketEvent, Ticket) {
+    let e = TicketEvent::parse(
+        &EventInput {
+            event_type: Some(EventType::GiveOpinion),
+            opinion: Some(text.into()),
+            ..EventInput::default()
+        },
+        at,
+    )
+    .unwrap();
+    let after = before.apply(&e, Role::ServiceManager, at).unwrap();
+    (e, after)
+}
+
 /// A workflow step written as the use case writes it.
 async fn save_event(
     db: &Db,
@@ -596,16 +611,7 @@ async fn ticket_events_are_saved_once_per_version(db: &Db) {
     .await;
     let before = db.ticket(id).await.unwrap().unwrap();
     let now = t("2026-05-10T10:00:00+08:00");
-    let e = TicketEvent::parse(
-        &EventInput {
-            event_type: Some(EventType::GiveOpinion),
-            opinion: Some("更换互感器".into()),
-            ..EventInput::default()
-        },
-        now,
-    )
-    .unwrap();
-    let after = before.apply(&e, Role::ServiceManager, now).unwrap();
+    let (e, after) = opinion(&before, "更换互感器", now);
     save_event(
         db,
         &before,
@@ -844,16 +850,7 @@ async fn dashboard_counts_breached_and_due_soon(db: &Db) {
     .await;
     let before = db.ticket(answered).await.unwrap().unwrap();
     let at = t("2026-05-10T10:30:00+08:00");
-    let e = TicketEvent::parse(
-        &EventInput {
-            event_type: Some(EventType::GiveOpinion),
-            opinion: Some("退换".into()),
-            ..EventInput::default()
-        },
-        at,
-    )
-    .unwrap();
-    let after = before.apply(&e, Role::ServiceManager, at).unwrap();
+    let (_, after) = opinion(&before, "退换", at);
     save_event(db, &before, &after, EventType::GiveOpinion, None, actor, at)
         .await
         .unwrap();
@@ -1070,16 +1067,7 @@ async fn an_update_from_a_stale_read_changes_nothing(db: &Db) {
     .await;
     let before = db.ticket(id).await.unwrap().unwrap();
     let now = t("2026-05-10T10:00:00+08:00");
-    let e = TicketEvent::parse(
-        &EventInput {
-            event_type: Some(EventType::GiveOpinion),
-            opinion: Some("退换".into()),
-            ..EventInput::default()
-        },
-        now,
-    )
-    .unwrap();
-    let after = before.apply(&e, Role::ServiceManager, now).unwrap();
+    let (_, after) = opinion(&before, "退换", now);
     // Two transactions read version 1; the first to write wins.
     let mut first = db.begin().await.unwrap();
     first.update_ticket(&before, &after).await.unwrap();

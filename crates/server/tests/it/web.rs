@@ -155,6 +155,24 @@ async fn add_customer(b: &mut Browser<'_>, name: &str, address: &str, phone: &st
 }
 
 /// Record a contact through the intake form; returns the ticket page's address.
+/// A contact for `customer_page` with three bad fields: no kind, a time in the future and a
+/// blank summary.
+async fn submit_bad_contact(b: &mut Browser<'_>, customer_page: &str) -> crate::support::Response {
+    let id = customer_page.trim_start_matches("/customers/");
+    b.submit(
+        &format!("/tickets/new?customer_id={id}"),
+        "/tickets",
+        &[
+            ("customer_id", id),
+            ("kind", ""),
+            ("channel", "phone"),
+            ("received_at", "2099-01-01T10:00"),
+            ("summary", " "),
+        ],
+    )
+    .await
+}
+
 async fn record(b: &mut Browser<'_>, customer_page: &str, kind: &str, summary: &str) -> String {
     let customer_id = customer_page.trim_start_matches("/customers/");
     let now = chrono::Utc::now().with_timezone(&sanbao_domain::time::company_offset());
@@ -540,20 +558,7 @@ async fn the_sign_in_and_intake_forms_sum_up_their_problems_too_on(app: &TestApp
 
     let mut b = sign_in(app, "clerk").await;
     let customer = add_customer(&mut b, "湖州客户", "浙江省湖州市吴兴区", "0572-1234567").await;
-    let id = customer.trim_start_matches("/customers/");
-    let r = b
-        .submit(
-            &format!("/tickets/new?customer_id={id}"),
-            "/tickets",
-            &[
-                ("customer_id", id),
-                ("kind", ""),
-                ("channel", "phone"),
-                ("received_at", "2099-01-01T10:00"),
-                ("summary", " "),
-            ],
-        )
-        .await;
+    let r = submit_bad_contact(&mut b, &customer).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let (heading, lines) = error_summary(&r.text);
     assert_eq!(heading, "请更正以下 3 处");
@@ -696,20 +701,7 @@ on_both_backends!(
 async fn an_intake_form_with_bad_input_names_each_field_and_records_nothing_on(app: &TestApp) {
     let mut b = signed_in(app, "clerk", "service_clerk").await;
     let customer = add_customer(&mut b, "嘉兴客户", "浙江省嘉兴市南湖区", "0573-1234567").await;
-    let id = customer.trim_start_matches("/customers/");
-    let r = b
-        .submit(
-            &format!("/tickets/new?customer_id={id}"),
-            "/tickets",
-            &[
-                ("customer_id", id),
-                ("kind", ""),
-                ("channel", "phone"),
-                ("received_at", "2099-01-01T10:00"),
-                ("summary", " "),
-            ],
-        )
-        .await;
+    let r = submit_bad_contact(&mut b, &customer).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("必填") && r.text.contains("不能晚于当前时间"));
     assert!(r.text.contains("value=\"2099-01-01T10:00\""));

@@ -203,6 +203,8 @@ async fn replay_ticket(
         kind: t.kind,
         channel: t.channel,
         customer_id,
+        unit_id: None,
+        site_id: None,
         unit_text: t.unit.clone(),
         summary: t.summary.clone(),
         received_at: t.received_at,

@@ -9,6 +9,7 @@ use sanbao_domain::customer::{ContactInput, CustomerFields, CustomerInput, Regio
 use sanbao_domain::ticket::{
     Channel, EventInput, EventType, NewTicket, TicketEvent, TicketInput, TicketKind,
 };
+use sanbao_domain::unit::TicketPlace;
 use sanbao_domain::user::NewUser;
 use sanbao_domain::{CustomerId, Region, UserId, time};
 use serde::Deserialize;
@@ -346,12 +347,19 @@ pub(super) fn plan(source: &str, password: &str, now: DateTime<Utc>) -> Result<P
             kind,
             channel,
             customer_id: CustomerId(0),
+            unit_id: None,
+            site_id: None,
             unit_text: t.unit.clone(),
             summary: t.summary.clone(),
             received_at,
         };
-        NewTicket::parse(input, Region::Unknown, UserId(0), opened_at)
-            .map_err(|e| format!("{label}: {e}"))?;
+        NewTicket::parse(
+            input,
+            &TicketPlace::region_only(Region::Unknown),
+            UserId(0),
+            opened_at,
+        )
+        .map_err(|e| format!("{label}: {e}"))?;
 
         let mut steps = Vec::with_capacity(t.steps.len());
         let mut last = opened_at;

@@ -156,6 +156,7 @@ store_tests!(
     a_customers_first_site_follows_its_address,
     units_are_unique_per_model_and_tickets_take_the_units_site,
     policy_versions_are_unique_per_line_and_date,
+    a_units_tickets_and_visits_are_found_by_the_unit,
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -1350,4 +1351,91 @@ async fn policy_versions_are_unique_per_line_and_date(db: &Db) {
     let all = db.policies_of("switchgear").await.unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].warranty_months, 36);
+}
+
+async fn a_units_tickets_and_visits_are_found_by_the_unit(db: &Db) {
+    use sanbao_domain::coverage::{CoverageKind, UnitDates};
+    use sanbao_store::NewUnit;
+    let actor = user(db, "clerk", Role::ServiceClerk).await;
+    let c = customer(db, actor, "杭州甲", "杭州市西湖区文三路1号").await;
+    let kyn = model(db, "KYN28A-12").await;
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let site = tx.first_site(c).await.unwrap().unwrap();
+    let unit = tx
+        .insert_unit(
+            &NewUnit {
+                customer_id: c,
+                model_id: kyn.id,
+                serial_no: "SB-0009",
+                site_id: site.id,
+                delivery_id: None,
+                dates: UnitDates {
+                    commissioned_on: Some(d("2025-05-10")),
+                    ..UnitDates::default()
+                },
+                notes: None,
+            },
+            t("2026-05-02T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // Two tickets name the unit (received out of id order), one does not.
+    let named = |received: &'static str| {
+        let input = TicketInput {
+            kind: TicketKind::Repair,
+            channel: Channel::Phone,
+            customer_id: c,
+            unit_id: Some(unit),
+            site_id: None,
+            unit_text: None,
+            summary: "柜门无法关闭".into(),
+            received_at: t(received),
+        };
+        db.create_ticket(
+            PlaceOf {
+                customer: c,
+                unit: Some(unit),
+                site: None,
+            },
+            Box::new(move |place| NewTicket::parse(input, place, actor, t(received))),
+        )
+    };
+    let later = named("2026-06-02T00:00:00Z").await.unwrap();
+    let earlier = named("2026-06-01T00:00:00Z").await.unwrap();
+    let other = ticket(db, actor, c, TicketKind::Repair, "2026-06-03T00:00:00Z").await;
+    let found = db.tickets_of_unit(unit).await.unwrap();
+    assert_eq!(
+        found.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [earlier.id, later.id]
+    );
+    assert_eq!(
+        found[0].coverage.as_ref().map(|c| c.coverage),
+        Some(CoverageKind::Warranty)
+    );
+    // A check-in on the unit's ticket is a visit to the unit; on another ticket, not.
+    let mut tx = db.begin().await.unwrap();
+    for (id, at) in [(later.id, "2026-06-02T03:00:00Z"), (other, "2026-06-03T03:00:00Z")] {
+        let e = NewAuditEntry::changed(
+            "ticket",
+            id.0,
+            "check_in",
+            actor,
+            t(at),
+            None,
+            &serde_json::json!({"status": "dispatched"}),
+            &serde_json::json!({"status": "on_site"}),
+        )
+        .unwrap();
+        tx.audit(&e).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let visits = db.ticket_audit_of_unit(unit, "check_in").await.unwrap();
+    assert_eq!(
+        visits.iter().map(|e| e.entity_id).collect::<Vec<_>>(),
+        [later.id.0]
+    );
+    assert_eq!(visits[0].actor_id, Some(actor));
+    assert!(db.tickets_of_unit(sanbao_domain::UnitId(unit.0 + 100)).await.unwrap().is_empty());
 }

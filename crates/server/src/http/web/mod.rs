@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod login;
 pub mod tickets;
+pub mod units;
 pub mod view;
 
 use crate::app::AppState;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(customers::router())
         .merge(tickets::router())
+        .merge(units::router())
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -48,6 +50,8 @@ pub struct LayoutUser {
     pub role: String,
     pub csrf: String,
     pub may_open_tickets: bool,
+    /// The product models page is in the navigation (service manager, admin).
+    pub may_manage_products: bool,
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

@@ -778,6 +778,10 @@ struct DetailPage {
     timeline: Vec<TimelineEntry>,
     notice: Option<String>,
     form_errors: ErrorSummary,
+    /// Where to go (the ticket's site, else the customer's first), its unit and coverage.
+    place: Option<super::units::SiteLine>,
+    unit_link: Option<(String, String)>,
+    coverage: Option<super::units::CoverageView>,
 }
 
 /// A submitted step that was refused for its input: the form shows it again.
@@ -1167,7 +1171,11 @@ async fn detail_page(
         None => ErrorSummary::new(u.lang, &messages, &field_words(u.lang, &messages), None),
     };
     let first = c.fields.contacts.first();
+    let (place, unit_link, coverage) = super::units::ticket_place(state, u, &t).await?;
     Ok(DetailPage {
+        place,
+        unit_link,
+        coverage,
         l: u.layout("tickets", t.number()),
         id: t.id.0,
         number: t.number(),

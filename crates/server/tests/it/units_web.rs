@@ -182,6 +182,37 @@ async fn a_clerk_records_a_unit_and_sees_its_coverage_and_history_on(app: &TestA
     assert!(r.text.contains("label-sheet") && r.text.matches("class=\"unit-label\"").count() == 1);
     assert_eq!(b.get("/units/labels?ids=x").await.status, StatusCode::NOT_FOUND);
     assert_eq!(b.get("/units/999999").await.status, StatusCode::NOT_FOUND);
+    // The intake form names the unit at once when the customer is known.
+    let form = format!("/tickets/new?customer_id={cid}&unit_id={unit_id}");
+    let r = b.get(&form).await;
+    assert!(
+        r.text.contains(&format!("<option value=\"{unit_id}\" selected>")),
+        "{}",
+        r.text
+    );
+    let received = chrono::Utc::now()
+        .with_timezone(&sanbao_domain::time::company_offset())
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let uid = unit_id.to_string();
+    let fields = [
+        ("customer_id", cid.as_str()),
+        ("unit_id", uid.as_str()),
+        ("kind", "repair"),
+        ("channel", "phone"),
+        ("received_at", received.as_str()),
+        ("summary", "温升报警"),
+    ];
+    let r = b.submit(&form, "/tickets", &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = b.get(location(&r).trim_end_matches("?created=1")).await;
+    assert!(r.text.contains(&unit_page) && r.text.contains("coverage-warranty"));
+    // A unit that is not a number is named as the problem, nothing written.
+    let mut bad = fields;
+    bad[1] = ("unit_id", "x");
+    let r = b.submit(&form, "/tickets", &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("id=\"unit_id-error\""), "{}", r.text);
 }
 
 fn urlencode(s: &str) -> String {

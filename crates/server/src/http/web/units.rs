@@ -623,9 +623,25 @@ impl Label {
             model_name: clip(&unit.model_name, 11),
             serial_no: clip(&unit.serial_no, 18),
             customer: clip(&unit.customer_name, 11),
-            site: clip(unit.site_name.as_deref().unwrap_or(&unit.site_address), 11),
+            site: match &unit.site_name {
+                Some(name) => clip(name, 11),
+                None => clip_start(&unit.site_address, 11),
+            },
             url,
         })
+    }
+}
+
+/// The last `n` characters, with "…" before when cut: an address's end (street, building)
+/// is what tells sites apart.
+fn clip_start(s: &str, n: usize) -> String {
+    let chars: Vec<char> = s.trim().chars().collect();
+    if chars.len() <= n {
+        chars.into_iter().collect()
+    } else {
+        let mut t = String::from("…");
+        t.extend(&chars[chars.len() - n..]);
+        t
     }
 }
 

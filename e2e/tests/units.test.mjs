@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, ADMIN_PASSWORD, PASSWORD } from "../lib/server.mjs";
-import { launch, newPage, login, addCustomer, screenshot } from "../lib/browser.mjs";
+import { launch, newPage, login, addCustomer, screenshot, PHONE } from "../lib/browser.mjs";
 
 let server;
 let browser;
@@ -88,6 +88,20 @@ test("a clerk opens a unit and sees its coverage and history", async () => {
   for (const want of [/建档/, /发货/, /客户验收/, /投运/, /柜门联锁卡死/]) assert.match(history, want);
   assert.equal(await clerk.locator(`.unit-history a[href='/tickets/${t.id}']`).count(), 1);
   await screenshot(clerk, "unit-page-desktop");
+
+  // On a phone the same page reads top to bottom, the coverage first.
+  const phone = await newPage(browser, server.url, PHONE);
+  await login(phone, "wangli");
+  await phone.goto(unitPath);
+  assert.ok(await phone.locator(".coverage-kind").isVisible());
+  await screenshot(phone, "unit-page-phone");
+  await phone.context().close();
+
+  // The customer's page lists its sites and the unit.
+  await clerk.goto(customer);
+  assert.match(await clerk.textContent("#sites"), /港区一路1号/);
+  assert.equal(await clerk.locator(`#units a[href='${unitPath}']`).count(), 1);
+  await screenshot(clerk, "customer-sites-units");
 
   // The ticket's page shows where to go and the coverage it recorded.
   await clerk.goto(`/tickets/${t.id}`);

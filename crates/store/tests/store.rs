@@ -1416,7 +1416,10 @@ async fn a_units_tickets_and_visits_are_found_by_the_unit(db: &Db) {
     );
     // A check-in on the unit's ticket is a visit to the unit; on another ticket, not.
     let mut tx = db.begin().await.unwrap();
-    for (id, at) in [(later.id, "2026-06-02T03:00:00Z"), (other, "2026-06-03T03:00:00Z")] {
+    for (id, at) in [
+        (later.id, "2026-06-02T03:00:00Z"),
+        (other, "2026-06-03T03:00:00Z"),
+    ] {
         let e = NewAuditEntry::changed(
             "ticket",
             id.0,
@@ -1437,5 +1440,10 @@ async fn a_units_tickets_and_visits_are_found_by_the_unit(db: &Db) {
         [later.id.0]
     );
     assert_eq!(visits[0].actor_id, Some(actor));
-    assert!(db.tickets_of_unit(sanbao_domain::UnitId(unit.0 + 100)).await.unwrap().is_empty());
+    assert!(
+        db.tickets_of_unit(sanbao_domain::UnitId(unit.0 + 100))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

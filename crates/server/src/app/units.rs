@@ -9,8 +9,8 @@ use sanbao_domain::coverage::Coverage;
 use sanbao_domain::customer::RegionCorrection;
 use sanbao_domain::product::{ModelFields, ModelInput, PolicyInput, ProductModel, WarrantyPolicy};
 use sanbao_domain::site::{Site, SiteFields, SiteInput};
-use sanbao_domain::time::local_date;
 use sanbao_domain::ticket::{EventType, ticket_number};
+use sanbao_domain::time::local_date;
 use sanbao_domain::unit::{
     HistoryEvent, HistoryItem, Unit, UnitFields, UnitFilter, UnitInput, UnitSummary,
 };
@@ -299,7 +299,10 @@ fn day_start(d: NaiveDate) -> DateTime<Utc> {
     d.and_time(chrono::NaiveTime::MIN)
         .and_local_timezone(sanbao_domain::time::company_offset())
         .single()
-        .map_or_else(|| d.and_time(chrono::NaiveTime::MIN).and_utc(), |t| t.with_timezone(&Utc))
+        .map_or_else(
+            || d.and_time(chrono::NaiveTime::MIN).and_utc(),
+            |t| t.with_timezone(&Utc),
+        )
 }
 
 /// Recorded in the archive, shipped, accepted, commissioned.
@@ -312,7 +315,8 @@ fn dated_history(unit: &Unit) -> Vec<HistoryItem> {
     let dated = [
         d.shipped_on.map(|on| HistoryEvent::Shipped { on }),
         d.accepted_on.map(|on| HistoryEvent::Accepted { on }),
-        d.commissioned_on.map(|on| HistoryEvent::Commissioned { on }),
+        d.commissioned_on
+            .map(|on| HistoryEvent::Commissioned { on }),
     ];
     for what in dated.into_iter().flatten() {
         let on = match &what {

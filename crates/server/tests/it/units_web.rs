@@ -44,18 +44,31 @@ async fn a_clerk_records_a_unit_and_sees_its_coverage_and_history_on(app: &TestA
     let manager = app.token("boss", "service_manager").await;
     api_model(app, &manager, "KYN28A-12").await;
     let mut b = signed_in(app, "clerk", "service_clerk").await;
-    let customer = add_customer(&mut b, "宁波港务", "浙江省宁波市北仑区明州路8号", "0574-8888 1234").await;
+    let customer = add_customer(
+        &mut b,
+        "宁波港务",
+        "浙江省宁波市北仑区明州路8号",
+        "0574-8888 1234",
+    )
+    .await;
     let cid = customer.trim_start_matches("/customers/").to_string();
     // Finding the customer without script: the form comes back with the matches.
     let r = b
         .submit(
             "/units/new",
             "/units",
-            &[("intent", "search"), ("cq", "宁波港务"), ("serial_no", "sb-7")],
+            &[
+                ("intent", "search"),
+                ("cq", "宁波港务"),
+                ("serial_no", "sb-7"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert!(r.text.contains("宁波港务") && r.text.contains("value=\"SB-7\"") | r.text.contains("value=\"sb-7\""));
+    assert!(
+        r.text.contains("宁波港务")
+            && r.text.contains("value=\"SB-7\"") | r.text.contains("value=\"sb-7\"")
+    );
     // Bad input: the form again, with what was typed and each field named.
     let r = b
         .submit(
@@ -72,7 +85,11 @@ async fn a_clerk_records_a_unit_and_sees_its_coverage_and_history_on(app: &TestA
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-    for id in ["serial_no-error", "accepted_on-error", "commissioned_on-error"] {
+    for id in [
+        "serial_no-error",
+        "accepted_on-error",
+        "commissioned_on-error",
+    ] {
         assert!(r.text.contains(&format!("id=\"{id}\"")), "{id}: {}", r.text);
     }
     assert!(r.text.contains("value=\"序列号\"") && r.text.contains("value=\"2025-02-01\""));
@@ -103,13 +120,20 @@ async fn a_clerk_records_a_unit_and_sees_its_coverage_and_history_on(app: &TestA
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let page = location(&r);
-    assert!(page.starts_with("/units/") && page.ends_with("?saved=1"), "{page}");
+    assert!(
+        page.starts_with("/units/") && page.ends_with("?saved=1"),
+        "{page}"
+    );
     let unit_page = page.trim_end_matches("?saved=1").to_string();
     let unit_id: i64 = unit_page.trim_start_matches("/units/").parse().unwrap();
     // A ticket naming the unit, a technician sent and on site.
     let clerk_token = app.token("clerk2", "service_clerk").await;
     let tech = app.token("tech", "technician").await;
-    let tech_id = app.call("GET", "/api/v1/me", Some(&tech), None).await.json()["id"].clone();
+    let tech_id = app
+        .call("GET", "/api/v1/me", Some(&tech), None)
+        .await
+        .json()["id"]
+        .clone();
     let r = app
         .call(
             "POST",
@@ -120,7 +144,13 @@ async fn a_clerk_records_a_unit_and_sees_its_coverage_and_history_on(app: &TestA
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let t = r.json();
-    let t = api_event(app, &clerk_token, &t, json!({"type": "dispatch", "technician_id": tech_id})).await;
+    let t = api_event(
+        app,
+        &clerk_token,
+        &t,
+        json!({"type": "dispatch", "technician_id": tech_id}),
+    )
+    .await;
     api_event(app, &tech, &t, json!({"type": "check_in"})).await;
     // The unit's page: coverage in words with its reason and dates, the site, the history.
     let r = b.get(&unit_page).await;
@@ -155,12 +185,23 @@ async fn a_clerk_records_a_unit_and_sees_its_coverage_and_history_on(app: &TestA
     // The ticket page names the site with its contact, the unit and the coverage recorded.
     let r = b.get(&format!("/tickets/{}", t["id"])).await;
     assert_eq!(r.status, StatusCode::OK);
-    for want in ["港区一路1号变电所", &unit_page, "coverage-warranty", "保修期内"] {
+    for want in [
+        "港区一路1号变电所",
+        &unit_page,
+        "coverage-warranty",
+        "保修期内",
+    ] {
         assert!(r.text.contains(want), "{want}: {}", r.text);
     }
     // The customer's page lists its sites (the first is its own address) and its units.
     let r = b.get(&customer).await;
-    for want in ["明州路8号", "本身地址", "港区一路1号变电所", "SB2025-0007", &unit_page] {
+    for want in [
+        "明州路8号",
+        "本身地址",
+        "港区一路1号变电所",
+        "SB2025-0007",
+        &unit_page,
+    ] {
         assert!(r.text.contains(want), "{want}: {}", r.text);
     }
     // The label: an SVG with a QR code of the page's absolute address and the unit in text.
@@ -172,7 +213,12 @@ async fn a_clerk_records_a_unit_and_sees_its_coverage_and_history_on(app: &TestA
         .unwrap();
     let r = app.send(req).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("image/svg+xml"));
+    assert!(
+        r.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("image/svg+xml")
+    );
     assert!(r.text.starts_with("<svg") && r.text.contains("width=\"70mm\""));
     assert!(r.text.contains("SB2025-0007") && r.text.contains("宁波港务"));
     assert!(r.text.contains("<path fill=\"#000\" d=\"M"));
@@ -180,13 +226,17 @@ async fn a_clerk_records_a_unit_and_sees_its_coverage_and_history_on(app: &TestA
     let r = b.get(&format!("/units/labels?ids={unit_id}")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text.contains("label-sheet") && r.text.matches("class=\"unit-label\"").count() == 1);
-    assert_eq!(b.get("/units/labels?ids=x").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        b.get("/units/labels?ids=x").await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(b.get("/units/999999").await.status, StatusCode::NOT_FOUND);
     // The intake form names the unit at once when the customer is known.
     let form = format!("/tickets/new?customer_id={cid}&unit_id={unit_id}");
     let r = b.get(&form).await;
     assert!(
-        r.text.contains(&format!("<option value=\"{unit_id}\" selected>")),
+        r.text
+            .contains(&format!("<option value=\"{unit_id}\" selected>")),
         "{}",
         r.text
     );
@@ -231,14 +281,24 @@ on_both_backends!(
 
 async fn sites_are_added_from_the_customer_page_on(app: &TestApp) {
     let mut b = signed_in(app, "clerk", "service_clerk").await;
-    let customer = add_customer(&mut b, "杭州电力", "杭州市西湖区文三路1号", "0571-8888 6666").await;
+    let customer = add_customer(
+        &mut b,
+        "杭州电力",
+        "杭州市西湖区文三路1号",
+        "0571-8888 6666",
+    )
+    .await;
     let action = format!("{customer}/sites");
     // Bad input comes back with what was typed and the field named.
     let r = b
         .submit(
             &customer,
             &action,
-            &[("name", "2号站"), ("address", " "), ("contact_phone", "abc")],
+            &[
+                ("name", "2号站"),
+                ("address", " "),
+                ("contact_phone", "abc"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
@@ -248,11 +308,19 @@ async fn sites_are_added_from_the_customer_page_on(app: &TestApp) {
         .submit(
             &customer,
             &action,
-            &[("address", "宁波市北仑区1号"), ("region", "hangzhou_urban"), ("region_reason", "")],
+            &[
+                ("address", "宁波市北仑区1号"),
+                ("region", "hangzhou_urban"),
+                ("region_reason", ""),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-    assert!(r.text.contains("id=\"site-region-reason-error\""), "{}", r.text);
+    assert!(
+        r.text.contains("id=\"site-region-reason-error\""),
+        "{}",
+        r.text
+    );
     let r = b
         .submit(
             &customer,
@@ -294,7 +362,11 @@ async fn the_service_manager_adds_models_and_policies_on(app: &TestApp) {
         .submit(
             "/product-models",
             "/product-models",
-            &[("code", "KYN 28"), ("name", "开关柜"), ("product_line", "switchgear")],
+            &[
+                ("code", "KYN 28"),
+                ("name", "开关柜"),
+                ("product_line", "switchgear"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
@@ -303,7 +375,11 @@ async fn the_service_manager_adds_models_and_policies_on(app: &TestApp) {
         .submit(
             "/product-models",
             "/product-models",
-            &[("code", "xgn15-12"), ("name", "环网柜"), ("product_line", "switchgear")],
+            &[
+                ("code", "xgn15-12"),
+                ("name", "环网柜"),
+                ("product_line", "switchgear"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);

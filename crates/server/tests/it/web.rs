@@ -72,7 +72,12 @@ impl<'a> Browser<'a> {
     }
 
     /// Load `page`, then post `fields` to `action` with the page's `_csrf`.
-    pub(crate) async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+    pub(crate) async fn submit(
+        &mut self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
         let p = self.get(page).await;
         assert_eq!(p.status, StatusCode::OK, "{page}: {}", p.text);
         let token = csrf(&p.text);
@@ -125,7 +130,12 @@ async fn sign_in<'a>(app: &'a TestApp, username: &str) -> Browser<'a> {
 }
 
 /// Add a customer through the form; returns its page's address.
-pub(crate) async fn add_customer(b: &mut Browser<'_>, name: &str, address: &str, phone: &str) -> String {
+pub(crate) async fn add_customer(
+    b: &mut Browser<'_>,
+    name: &str,
+    address: &str,
+    phone: &str,
+) -> String {
     let r = b
         .submit(
             "/customers/new",

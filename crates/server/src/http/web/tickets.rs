@@ -333,10 +333,14 @@ impl TicketForm {
         };
         let unit_id = match self.unit_id.trim() {
             "" => None,
-            s => s.parse::<i64>().ok().map(sanbao_domain::UnitId).or_else(|| {
-                errs.add("unit_id", Problem::invalid("not a unit number"));
-                None
-            }),
+            s => s
+                .parse::<i64>()
+                .ok()
+                .map(sanbao_domain::UnitId)
+                .or_else(|| {
+                    errs.add("unit_id", Problem::invalid("not a unit number"));
+                    None
+                }),
         };
         let input = TicketInput {
             kind: kind.unwrap_or(TicketKind::Consultation),

@@ -157,7 +157,8 @@ pub async fn list(
         .map(|c| url_with("/units", &[("q", &q), ("cursor", &c)]));
     let first_href = cursor.map(|_| url_with("/units", &[("q", &q)]));
     let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
-    let labels_href = (!ids.is_empty()).then(|| url_with("/units/labels", &[("ids", &ids.join(","))]));
+    let labels_href =
+        (!ids.is_empty()).then(|| url_with("/units/labels", &[("ids", &ids.join(","))]));
     render(&ListPage {
         l: u.layout("units", u.t("units.title")),
         rows: rows.into_iter().map(|r| UnitLine::new(u.lang, r)).collect(),
@@ -258,7 +259,11 @@ fn unit_form_fields(u: &WebUser, picked: bool) -> Vec<FormField> {
         FormField::new("site_address", "site_address", u.t("unit.site_address")),
         FormField::new("shipped_on", "shipped_on", u.t("unit.shipped_on")),
         FormField::new("accepted_on", "accepted_on", u.t("unit.accepted_on")),
-        FormField::new("commissioned_on", "commissioned_on", u.t("unit.commissioned_on")),
+        FormField::new(
+            "commissioned_on",
+            "commissioned_on",
+            u.t("unit.commissioned_on"),
+        ),
         FormField::new("notes", "notes", u.t("unit.notes")),
     ]
 }
@@ -319,8 +324,16 @@ async fn form_page(
         None,
     );
     let dates = vec![
-        ("shipped_on", u.t("unit.shipped_on").to_string(), f.shipped_on.clone()),
-        ("accepted_on", u.t("unit.accepted_on").to_string(), f.accepted_on.clone()),
+        (
+            "shipped_on",
+            u.t("unit.shipped_on").to_string(),
+            f.shipped_on.clone(),
+        ),
+        (
+            "accepted_on",
+            u.t("unit.accepted_on").to_string(),
+            f.accepted_on.clone(),
+        ),
         (
             "commissioned_on",
             u.t("unit.commissioned_on").to_string(),
@@ -484,7 +497,11 @@ pub fn history_lines(lang: Lang, items: Vec<HistoryItem>) -> Vec<HistoryLine> {
                 HistoryEvent::Return { status, reason, .. } => line(
                     "return",
                     "unit.event.return",
-                    [Some(status), reason].into_iter().flatten().collect::<Vec<_>>().join(" · "),
+                    [Some(status), reason]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" · "),
                 ),
                 HistoryEvent::Changed { fields } => {
                     line("changed", "unit.event.changed", fields.join(", "))
@@ -647,7 +664,7 @@ fn clip_start(s: &str, n: usize) -> String {
 
 /// A label of about 70 × 40 mm as an SVG document.
 #[derive(Template)]
-#[template(path = "units_label.svg", escape = "html")]
+#[template(path = "units_label.svg.html")]
 struct LabelSvg<'a> {
     l: &'a Label,
     lang: Lang,
@@ -721,14 +738,24 @@ pub async fn labels(
     QueryParams(p): QueryParams,
 ) -> WebResult<Response> {
     let mut units = Vec::new();
-    for part in p.text("ids").split(',').map(str::trim).filter(|s| !s.is_empty()) {
+    for part in p
+        .text("ids")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         if units.len() >= LABELS_MAX {
             break;
         }
         let id = unit_id(part)?;
         units.push(app::units::unit(&state, &u.user, id).await?);
     }
-    labels_page(&u, &base_url(&state, &headers), &units, "/units".to_string())
+    labels_page(
+        &u,
+        &base_url(&state, &headers),
+        &units,
+        "/units".to_string(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1010,13 +1037,21 @@ async fn models_view(
             &[
                 FormField::new("product_line", "p-line", u.t("model.product_line")),
                 FormField::new("effective_from", "p-from", u.t("model.effective_from")),
-                FormField::new("warranty_months", "p-warranty", u.t("model.warranty_months")),
+                FormField::new(
+                    "warranty_months",
+                    "p-warranty",
+                    u.t("model.warranty_months"),
+                ),
                 FormField::new(
                     "free_repair_months",
                     "p-free",
                     u.t("model.free_repair_months"),
                 ),
-                FormField::new("after_free_repair", "p-after", u.t("model.after_free_repair")),
+                FormField::new(
+                    "after_free_repair",
+                    "p-after",
+                    u.t("model.after_free_repair"),
+                ),
             ],
             None,
         )
@@ -1115,8 +1150,7 @@ pub async fn create_model(
         Ok(_) => Ok(see_other("/product-models?saved=1")),
         Err(Error::Validation(errs)) => {
             let pf = PolicyForm::default();
-            let page =
-                models_view(&state, &u, mf, pf, &errs, &FieldErrors::new(), false).await?;
+            let page = models_view(&state, &u, mf, pf, &errs, &FieldErrors::new(), false).await?;
             render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => Err(WebError::from(e).back("/product-models".to_string())),
@@ -1142,7 +1176,10 @@ pub async fn create_policy(
             s => match s.parse::<i64>() {
                 Ok(n) => Some(n),
                 Err(_) => {
-                    errs.add(field, sanbao_domain::Problem::invalid("a whole number of months"));
+                    errs.add(
+                        field,
+                        sanbao_domain::Problem::invalid("a whole number of months"),
+                    );
                     None
                 }
             },

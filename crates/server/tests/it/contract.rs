@@ -35,6 +35,8 @@ const SERVED: &[&str] = &[
     "GET /api/v1/units",
     "POST /api/v1/units",
     "GET /api/v1/units/{id}",
+    "PUT /api/v1/units/{id}",
+    "PUT /api/v1/sites/{id}",
     "GET /api/v1/units/{id}/coverage",
 ];
 

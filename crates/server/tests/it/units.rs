@@ -473,3 +473,152 @@ async fn coverage_recorded_on_a_ticket_survives_a_policy_change_on(app: &TestApp
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
 }
+
+on_both_backends!(
+    a_unit_is_commissioned_later_and_sites_are_edited_with_their_version,
+    a_unit_is_commissioned_later_and_sites_are_edited_with_their_version_on_postgres,
+    a_unit_is_commissioned_later_and_sites_are_edited_with_their_version_on
+);
+async fn a_unit_is_commissioned_later_and_sites_are_edited_with_their_version_on(app: &TestApp) {
+    let manager = app.token("manager", "service_manager").await;
+    let clerk = app.token("clerk", "service_clerk").await;
+    let sales = app.token("sales", "salesperson").await;
+    model(app, &manager, "KYN28A-12", "中压开关柜").await;
+    let c = app
+        .api_customer(&clerk, "湖州甲", "浙江省湖州市吴兴区1号")
+        .await;
+    let u = unit(
+        app,
+        &clerk,
+        json!({"customer_id": c["id"], "model_code": "KYN28A-12", "serial_no": "H1",
+               "shipped_on": "2026-01-05", "accepted_on": "2026-01-20"}),
+    )
+    .await;
+    assert_eq!(u["coverage"]["basis"], "accepted_not_commissioned");
+    let put = |version: &Value, commissioned: &str| {
+        json!({"version": version, "shipped_on": "2026-01-05", "accepted_on": "2026-01-20",
+               "commissioned_on": commissioned})
+    };
+    let r = app
+        .call(
+            "PUT",
+            &format!("/api/v1/units/{}", u["id"]),
+            Some(&clerk),
+            Some(put(&u["version"], "2026-02-01")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let after = r.json();
+    assert_eq!(after["coverage"]["basis"], "commissioned");
+    assert_eq!(after["coverage"]["warranty_ends_on"], "2028-01-31");
+    // The same change from the old version is stale; a commissioning before shipment is
+    // named.
+    let r = app
+        .call(
+            "PUT",
+            &format!("/api/v1/units/{}", u["id"]),
+            Some(&clerk),
+            Some(put(&u["version"], "2026-02-02")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = app
+        .call(
+            "PUT",
+            &format!("/api/v1/units/{}", u["id"]),
+            Some(&clerk),
+            Some(put(&after["version"], "2025-12-31")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields(&r), ["commissioned_on"]);
+    // Sites: a salesperson adds one; its region is derived; editing needs the version.
+    let r = app
+        .call(
+            "POST",
+            &format!("/api/v1/customers/{}/sites", c["id"]),
+            Some(&sales),
+            Some(
+                json!({"name": "2号变电所", "address": "浙江省湖州市长兴县1号",
+                        "contact_name": "沈工", "contact_phone": "0572-1234567"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let site = r.json();
+    assert_eq!(
+        (site["ordinal"].as_i64(), site["region"].as_str()),
+        (Some(2), Some("zhejiang"))
+    );
+    // A salesperson may not correct a region.
+    let r = app
+        .call(
+            "PUT",
+            &format!("/api/v1/sites/{}", site["id"]),
+            Some(&sales),
+            Some(
+                json!({"version": site["version"], "address": "浙江省湖州市长兴县1号",
+                        "region": "out_of_province", "region_reason": "x"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = app
+        .call(
+            "PUT",
+            &format!("/api/v1/sites/{}", site["id"]),
+            Some(&clerk),
+            Some(
+                json!({"version": site["version"], "address": "浙江省湖州市长兴县1号",
+                        "contact_phone": "call the guard"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields(&r), ["contact_phone"]);
+    let r = app
+        .call(
+            "PUT",
+            &format!("/api/v1/sites/{}", site["id"]),
+            Some(&clerk),
+            Some(json!({"version": site["version"], "name": "2号变电所",
+                        "address": "江苏省苏州市工业园区1号", "contact_name": "沈工"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["region"], "out_of_province");
+    // The first site changes with the customer only.
+    let first = app
+        .call(
+            "GET",
+            &format!("/api/v1/customers/{}/sites", c["id"]),
+            Some(&clerk),
+            None,
+        )
+        .await
+        .json()[0]
+        .clone();
+    let r = app
+        .call(
+            "PUT",
+            &format!("/api/v1/sites/{}", first["id"]),
+            Some(&clerk),
+            Some(json!({"version": first["version"], "address": "浙江省杭州市1号"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields(&r), ["address"]);
+    // Moving the unit to the new site.
+    let r = app
+        .call(
+            "PUT",
+            &format!("/api/v1/units/{}", u["id"]),
+            Some(&clerk),
+            Some(json!({"version": after["version"], "site_id": site["id"],
+                        "shipped_on": "2026-01-05", "accepted_on": "2026-01-20",
+                        "commissioned_on": "2026-02-01"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["site_region"], "out_of_province");
+}

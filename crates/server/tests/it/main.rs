@@ -7,5 +7,6 @@ mod concurrency;
 mod contract;
 mod demo;
 mod jobs;
+mod returns;
 mod support;
 mod web;

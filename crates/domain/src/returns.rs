@@ -127,9 +127,10 @@ impl Eligibility {
                 "return.rule.r2_2_within_warranty",
                 vec![on, ("warranty_ends", end.to_string())],
             ),
-            (Rule::R2_2WithinWarranty, None) => {
-                ("return.rule.r2_2_within_warranty_not_commissioned", vec![on])
-            }
+            (Rule::R2_2WithinWarranty, None) => (
+                "return.rule.r2_2_within_warranty_not_commissioned",
+                vec![on],
+            ),
             (Rule::R2_2OutsideWarranty, Some(end)) => (
                 "return.rule.r2_2_outside_warranty",
                 vec![on, ("warranty_ends", end.to_string())],
@@ -178,9 +179,8 @@ impl ReturnFields {
             "ground",
             match input.ground.trim() {
                 "" => Err(Problem::required()),
-                g => Ground::parse(g).ok_or_else(|| {
-                    Problem::invalid("quality_problem or not_meeting_requirements")
-                }),
+                g => Ground::parse(g)
+                    .ok_or_else(|| Problem::invalid("quality_problem or not_meeting_requirements")),
             },
         );
         let description = errs.take(
@@ -761,7 +761,9 @@ mod tests {
             "2026-01-01",
         );
         match r.decide(true, "  ", UserId(2), now()) {
-            Err(Error::Validation(f)) => assert_eq!(f.get("reason").map(|p| p.code), Some("required")),
+            Err(Error::Validation(f)) => {
+                assert_eq!(f.get("reason").map(|p| p.code), Some("required"))
+            }
             other => panic!("{other:?}"),
         }
         // Losses only after approval.
@@ -793,7 +795,10 @@ mod tests {
             today,
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((ok.ground, ok.requested_on), (Ground::QualityProblem, today));
+        assert_eq!(
+            (ok.ground, ok.requested_on),
+            (Ground::QualityProblem, today)
+        );
         // Not meeting requirements needs no confirmation.
         let nmr = ReturnInput {
             ground: "not_meeting_requirements".into(),

@@ -1419,12 +1419,21 @@ async fn returns_keep_their_eligibility_and_refuse_a_stale_decision(db: &Db) {
         (refused.eligibility.eligible, refused.eligibility.rule),
         (false, Rule::R2_2OutsideWarranty)
     );
-    assert_eq!(refused.eligibility.coverage.warranty_ends_on, Some(d("2027-02-28")));
-    assert_eq!((refused.serial_no.as_str(), refused.customer_id), ("SB-0001", c));
+    assert_eq!(
+        refused.eligibility.coverage.warranty_ends_on,
+        Some(d("2027-02-28"))
+    );
+    assert_eq!(
+        (refused.serial_no.as_str(), refused.customer_id),
+        ("SB-0001", c)
+    );
     assert_eq!(refused.requested_by_name, "clerk 名");
     let quality = db.return_request(ids[1]).await.unwrap().unwrap();
     assert!(quality.eligibility.eligible);
-    assert_eq!(quality.confirmation.as_deref(), Some("质检部 检验报告 QC-118"));
+    assert_eq!(
+        quality.confirmation.as_deref(),
+        Some("质检部 检验报告 QC-118")
+    );
 
     // Waiting for a decision: oldest first.
     let waiting = db
@@ -1474,9 +1483,15 @@ async fn returns_keep_their_eligibility_and_refuse_a_stale_decision(db: &Db) {
     let read = db.return_request(ids[1]).await.unwrap().unwrap();
     assert_eq!(read.status, ReturnStatus::Closed);
     let losses = read.losses.unwrap();
-    assert_eq!((losses.amount_fen, losses.borne_by), (1_250_000, Bearer::Company));
+    assert_eq!(
+        (losses.amount_fen, losses.borne_by),
+        (1_250_000, Bearer::Company)
+    );
 
-    let of_unit = db.returns_of_unit(sanbao_domain::UnitId(unit.0)).await.unwrap();
+    let of_unit = db
+        .returns_of_unit(sanbao_domain::UnitId(unit.0))
+        .await
+        .unwrap();
     assert_eq!(of_unit.len(), 2);
     let closed_only = db
         .returns(

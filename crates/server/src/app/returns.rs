@@ -30,7 +30,11 @@ pub async fn request_return(
             .await?
             .ok_or(Error::NotFound("customer"))?;
         if customer.fields.salesperson_id != Some(actor.id) {
-            tracing::info!(user_id = actor.id.0, unit_id = unit_id.0, "not their customer");
+            tracing::info!(
+                user_id = actor.id.0,
+                unit_id = unit_id.0,
+                "not their customer"
+            );
             return Err(Error::Forbidden);
         }
     }

@@ -12,7 +12,13 @@ fn today(app: &TestApp) -> NaiveDate {
 }
 
 /// A model and a unit of `customer` commissioned on `commissioned`, through the API.
-async fn unit(app: &TestApp, admin: &str, customer: &Value, serial: &str, commissioned: NaiveDate) -> Value {
+async fn unit(
+    app: &TestApp,
+    admin: &str,
+    customer: &Value,
+    serial: &str,
+    commissioned: NaiveDate,
+) -> Value {
     let r = app
         .call(
             "POST",
@@ -55,17 +61,12 @@ async fn world(app: &TestApp) -> World {
     let admin = app.token("admin1", "admin").await;
     let clerk = app.token("clerk1", "service_clerk").await;
     let manager = app.token("manager1", "service_manager").await;
-    let customer = app.api_customer(&clerk, "杭州电力", "杭州市西湖区文三路1号").await;
+    let customer = app
+        .api_customer(&clerk, "杭州电力", "杭州市西湖区文三路1号")
+        .await;
     let t = today(app);
     let young = unit(app, &admin, &customer, "Y-1", t - Months::new(12)).await;
-    let old = unit(
-        app,
-        &admin,
-        &customer,
-        "O-1",
-        t - Months::new(24),
-    )
-    .await;
+    let old = unit(app, &admin, &customer, "O-1", t - Months::new(24)).await;
     World {
         admin,
         clerk,
@@ -76,7 +77,12 @@ async fn world(app: &TestApp) -> World {
     }
 }
 
-async fn request(app: &TestApp, token: &str, unit: &Value, body: Value) -> crate::support::Response {
+async fn request(
+    app: &TestApp,
+    token: &str,
+    unit: &Value,
+    body: Value,
+) -> crate::support::Response {
     app.call(
         "POST",
         &format!("/api/v1/units/{}/returns", unit["id"]),
@@ -122,8 +128,15 @@ async fn returns_flow(app: &TestApp) {
     let old = r.json();
     assert_eq!(old["eligible"], false);
     assert_eq!(old["rule"], "r2_2_outside_warranty");
-    let ended = old["coverage"]["warranty_ends_on"].as_str().unwrap().to_string();
-    assert_eq!(ended, (today(app) - Days::new(1)).to_string(), "the first day after");
+    let ended = old["coverage"]["warranty_ends_on"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        ended,
+        (today(app) - Days::new(1)).to_string(),
+        "the first day after"
+    );
     assert!(
         old["rule_text"].as_str().unwrap().contains(&ended),
         "{}",
@@ -163,7 +176,12 @@ async fn returns_flow(app: &TestApp) {
 
     // The manager's queue: awaiting decision, oldest first.
     let r = app
-        .call("GET", "/api/v1/returns?status=requested", Some(&w.manager), None)
+        .call(
+            "GET",
+            "/api/v1/returns?status=requested",
+            Some(&w.manager),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let ids: Vec<i64> = r.json()["items"]
@@ -195,10 +213,14 @@ async fn returns_flow(app: &TestApp) {
     );
     // A clerk may not decide.
     let (uri, body) = decide(&old["id"], &old["version"], false, "过保");
-    let r = app.call("POST", &uri, Some(&w.clerk), Some(body.clone())).await;
+    let r = app
+        .call("POST", &uri, Some(&w.clerk), Some(body.clone()))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
     // The manager refuses it, with a reason.
-    let r = app.call("POST", &uri, Some(&w.manager), Some(body.clone())).await;
+    let r = app
+        .call("POST", &uri, Some(&w.manager), Some(body.clone()))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let refused = r.json();
     assert_eq!(refused["status"], "refused");
@@ -224,7 +246,11 @@ async fn returns_flow(app: &TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-    assert!(r.json()["error"]["fields"]["borne_by"].is_string(), "{}", r.text);
+    assert!(
+        r.json()["error"]["fields"]["borne_by"].is_string(),
+        "{}",
+        r.text
+    );
     let r = app
         .call(
             "POST",
@@ -243,11 +269,20 @@ async fn returns_flow(app: &TestApp) {
 
     // One request read back, and the audit trail of each step.
     let r = app
-        .call("GET", &format!("/api/v1/returns/{}", quality["id"]), Some(&w.clerk), None)
+        .call(
+            "GET",
+            &format!("/api/v1/returns/{}", quality["id"]),
+            Some(&w.clerk),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["version"], 3);
-    let trail = app.db.audit_trail("return", quality["id"].as_i64().unwrap()).await.unwrap();
+    let trail = app
+        .db
+        .audit_trail("return", quality["id"].as_i64().unwrap())
+        .await
+        .unwrap();
     let actions: Vec<&str> = trail.iter().map(|a| a.action.as_str()).collect();
     assert_eq!(actions, ["create", "approve", "record_losses"]);
     let _ = &w.admin;
@@ -267,7 +302,10 @@ async fn bad_requests(app: &TestApp) {
             json!({"ground": "quality_problem", "description": "漏油"}),
             "confirmation",
         ),
-        (json!({"ground": "changed_mind", "description": "x"}), "ground"),
+        (
+            json!({"ground": "changed_mind", "description": "x"}),
+            "ground",
+        ),
         (
             json!({"ground": "not_meeting_requirements", "description": " "}),
             "description",
@@ -283,16 +321,25 @@ async fn bad_requests(app: &TestApp) {
         ),
     ] {
         let r = request(app, &w.clerk, &w.young, body).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {}", r.text);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            r.text
+        );
         assert!(
             r.json()["error"]["fields"][field].is_string(),
             "{field}: {}",
             r.text
         );
     }
-    let r = app.call("GET", "/api/v1/returns?status=all", Some(&w.clerk), None).await;
+    let r = app
+        .call("GET", "/api/v1/returns?status=all", Some(&w.clerk), None)
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = app.call("GET", "/api/v1/returns", Some(&w.clerk), None).await;
+    let r = app
+        .call("GET", "/api/v1/returns", Some(&w.clerk), None)
+        .await;
     assert_eq!(r.json()["items"], json!([]), "nothing was written");
     // An unknown unit, an unknown return.
     let r = app
@@ -304,7 +351,9 @@ async fn bad_requests(app: &TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = app.call("GET", "/api/v1/returns/9999", Some(&w.clerk), None).await;
+    let r = app
+        .call("GET", "/api/v1/returns/9999", Some(&w.clerk), None)
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // A decision without a reason.
     let r = request(
@@ -363,8 +412,10 @@ async fn roles(app: &TestApp) {
             "POST",
             "/api/v1/customers",
             Some(&w.clerk),
-            Some(json!({"name": "宁波港", "address": "浙江省宁波市北仑区明州路1号",
-                        "salesperson_id": me["id"], "contacts": []})),
+            Some(
+                json!({"name": "宁波港", "address": "浙江省宁波市北仑区明州路1号",
+                        "salesperson_id": me["id"], "contacts": []}),
+            ),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);

@@ -265,14 +265,8 @@ pub async fn losses(
         note: b.note,
         borne_by: b.borne_by,
     };
-    let r = app::returns::record_losses(
-        &state,
-        &actor,
-        ReturnId(id),
-        b.version,
-        &input,
-        state.now(),
-    )
-    .await?;
+    let r =
+        app::returns::record_losses(&state, &actor, ReturnId(id), b.version, &input, state.now())
+            .await?;
     Ok(Json(ReturnOut::new(r, request_lang())))
 }

@@ -404,7 +404,14 @@ pub async fn losses(
         Err(Error::Validation(errs)) => {
             let mut renamed = FieldErrors::new();
             for (k, p) in errs.0 {
-                renamed.add(if k == "amount_fen" { "amount".into() } else { k }, p);
+                renamed.add(
+                    if k == "amount_fen" {
+                        "amount".into()
+                    } else {
+                        k
+                    },
+                    p,
+                );
             }
             sent_back(&state, &u, id, typed, &renamed).await
         }

@@ -7,6 +7,7 @@ mod concurrency;
 mod contract;
 mod demo;
 mod jobs;
+mod returns;
 mod support;
 mod units;
 mod web;

@@ -18,6 +18,7 @@ mod conns;
 mod customers;
 mod leases;
 mod outbox;
+mod returns;
 mod sites;
 mod sql;
 mod tickets;

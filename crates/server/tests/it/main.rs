@@ -7,6 +7,8 @@ mod concurrency;
 mod contract;
 mod demo;
 mod jobs;
+mod returns;
 mod support;
+mod units;
 mod units_web;
 mod web;

@@ -152,6 +152,18 @@ async fn a_clerk_records_a_unit_and_sees_its_coverage_and_history_on(app: &TestA
     )
     .await;
     api_event(app, &tech, &t, json!({"type": "check_in"})).await;
+    // A return asked for on the unit.
+    let r = app
+        .call(
+            "POST",
+            &format!("/api/v1/units/{unit_id}/returns"),
+            Some(&clerk_token),
+            Some(
+                json!({"ground": "not_meeting_requirements", "description": "容量不满足扩建需要"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     // The unit's page: coverage in words with its reason and dates, the site, the history.
     let r = b.get(&unit_page).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -166,6 +178,8 @@ async fn a_clerk_records_a_unit_and_sees_its_coverage_and_history_on(app: &TestA
         "柜门无法关闭",
         "技术员到场",
         "tech-name",
+        "容量不满足扩建需要",
+        "tl-return",
         "/units/labels?ids=",
         &customer,
     ] {

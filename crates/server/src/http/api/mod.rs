@@ -3,6 +3,7 @@
 pub mod customers;
 pub mod error;
 pub mod extract;
+pub mod returns;
 pub mod sessions;
 pub mod tickets;
 pub mod units;
@@ -39,6 +40,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(customers::router())
         .merge(tickets::router())
         .merge(units::router())
+        .merge(returns::router())
 }
 
 /// The OpenAPI document, as served.

@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod login;
+pub mod returns;
 pub mod tickets;
 pub mod units;
 pub mod view;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .merge(customers::router())
         .merge(tickets::router())
         .merge(units::router())
+        .merge(returns::router())
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))

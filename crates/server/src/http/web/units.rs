@@ -494,15 +494,25 @@ pub fn history_lines(lang: Lang, items: Vec<HistoryItem>) -> Vec<HistoryLine> {
                         ),
                     )
                 },
-                HistoryEvent::Return { status, reason, .. } => line(
-                    "return",
-                    "unit.event.return",
-                    [Some(status), reason]
+                HistoryEvent::Return {
+                    return_id,
+                    status,
+                    reason,
+                } => HistoryLine {
+                    href: Some(format!("/returns/{return_id}")),
+                    ..line(
+                        "return",
+                        "unit.event.return",
+                        [
+                            Some(lang.t(&format!("return.status.{status}")).to_string()),
+                            reason.map(|r| clip(&r, 80)),
+                        ]
                         .into_iter()
                         .flatten()
                         .collect::<Vec<_>>()
                         .join(" · "),
-                ),
+                    )
+                },
                 HistoryEvent::Changed { fields } => {
                     line("changed", "unit.event.changed", fields.join(", "))
                 }
@@ -537,6 +547,7 @@ struct DetailPage {
     history: Vec<HistoryLine>,
     saved: bool,
     may_open: bool,
+    may_return: bool,
 }
 
 /// `GET /units/{id}`
@@ -568,6 +579,7 @@ pub async fn detail(
         history,
         saved: p.get("saved").is_some(),
         may_open: u.may(Permission::OpenTickets),
+        may_return: u.may(Permission::RequestReturns),
         model_code: unit.model_code,
         model_name: unit.model_name,
         serial_no: unit.serial_no,

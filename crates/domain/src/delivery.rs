@@ -188,10 +188,7 @@ impl DeliveryFields {
                 Some(a) => crate::site::site_address(a).map(Some),
             },
         );
-        let reference = errs.take(
-            "reference",
-            text::required(&input.reference, REFERENCE_MAX),
-        );
+        let reference = errs.take("reference", text::required(&input.reference, REFERENCE_MAX));
         let shipped_on = errs
             .take("shipped_on", parse_date(&input.shipped_on))
             .and_then(|d| {
@@ -205,10 +202,7 @@ impl DeliveryFields {
                     Some(d)
                 }
             });
-        let notes = errs.take(
-            "notes",
-            text::optional(input.notes.as_deref(), NOTES_MAX),
-        );
+        let notes = errs.take("notes", text::optional(input.notes.as_deref(), NOTES_MAX));
         if input.lines.is_empty() {
             errs.add(
                 "lines",
@@ -278,21 +272,29 @@ impl DeliveryFields {
                 }
             }
         }
-        match (input.customer_id, site_address, reference, shipped_on, notes) {
-            (Some(customer_id), Some(site_address), Some(reference), Some(shipped_on), Some(notes))
-                if errs.is_empty() =>
-            {
-                Ok(DeliveryFields {
-                    customer_id,
-                    site_id: input.site_id,
-                    site_address,
-                    reference,
-                    shipped_on,
-                    notes,
-                    lines,
-                    units,
-                })
-            }
+        match (
+            input.customer_id,
+            site_address,
+            reference,
+            shipped_on,
+            notes,
+        ) {
+            (
+                Some(customer_id),
+                Some(site_address),
+                Some(reference),
+                Some(shipped_on),
+                Some(notes),
+            ) if errs.is_empty() => Ok(DeliveryFields {
+                customer_id,
+                site_id: input.site_id,
+                site_address,
+                reference,
+                shipped_on,
+                notes,
+                lines,
+                units,
+            }),
             _ => Err(Error::Validation(errs)),
         }
     }
@@ -500,10 +502,7 @@ impl Delivery {
                     Problem::invalid("cannot be more than were received"),
                 );
             }
-            let note = errs.take(
-                &f("note"),
-                text::optional(c.note.as_deref(), LINE_NOTE_MAX),
-            );
+            let note = errs.take(&f("note"), text::optional(c.note.as_deref(), LINE_NOTE_MAX));
             if let (Some(r), Some(dm), Some(note)) = (received, damaged, note) {
                 out.push(DeliveryLine {
                     received: Some(r),
@@ -723,11 +722,17 @@ mod tests {
         let a = delivery()
             .apply(&step("arrive"), t1)
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((a.status, a.arrived_at, a.version), (DeliveryStatus::Arrived, Some(t1), 2));
+        assert_eq!(
+            (a.status, a.arrived_at, a.version),
+            (DeliveryStatus::Arrived, Some(t1), 2)
+        );
         let c = a
             .apply(&count(&[(Some(3), Some(1)), (Some(2), None)]), t2)
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((c.status, c.counted_at), (DeliveryStatus::Counted, Some(t2)));
+        assert_eq!(
+            (c.status, c.counted_at),
+            (DeliveryStatus::Counted, Some(t2))
+        );
         assert_eq!(c.lines[0].shortage(), 1);
         assert_eq!(c.lines[0].damaged, Some(1));
         assert!(c.lines[0].has_discrepancy());
@@ -844,6 +849,9 @@ mod tests {
         let w = arrived.waited(now);
         assert_eq!((w.since_shipment, w.since_last_step), (48 * 60 + 30, 150));
         // A clock behind the record never shows a negative wait.
-        assert_eq!(arrived.waited(at("2026-11-01T00:00:00Z")).since_last_step, 0);
+        assert_eq!(
+            arrived.waited(at("2026-11-01T00:00:00Z")).since_last_step,
+            0
+        );
     }
 }

@@ -36,6 +36,11 @@ const SERVED: &[&str] = &[
     "POST /api/v1/units",
     "GET /api/v1/units/{id}",
     "GET /api/v1/units/{id}/coverage",
+    // Deliveries (R3.2).
+    "GET /api/v1/deliveries",
+    "POST /api/v1/deliveries",
+    "GET /api/v1/deliveries/{id}",
+    "POST /api/v1/deliveries/{id}/events",
 ];
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod customers;
 pub mod dashboard;
+pub mod deliveries;
 pub mod error;
 pub mod extract;
 pub mod login;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(customers::router())
         .merge(tickets::router())
+        .merge(deliveries::router())
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -48,6 +50,7 @@ pub struct LayoutUser {
     pub role: String,
     pub csrf: String,
     pub may_open_tickets: bool,
+    pub may_track_deliveries: bool,
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

@@ -15,6 +15,7 @@ pub mod notify;
 pub mod people;
 pub mod product;
 pub mod region;
+pub mod returns;
 pub mod role;
 pub mod site;
 pub mod text;

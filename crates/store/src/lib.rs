@@ -19,6 +19,7 @@ mod customers;
 mod deliveries;
 mod leases;
 mod outbox;
+mod returns;
 mod sites;
 mod sql;
 mod tickets;

@@ -156,6 +156,8 @@ store_tests!(
     a_customers_first_site_follows_its_address,
     units_are_unique_per_model_and_tickets_take_the_units_site,
     policy_versions_are_unique_per_line_and_date,
+    // Returns (R2.2, R2.5).
+    returns_keep_their_eligibility_and_refuse_a_stale_decision,
     // Deliveries (R3.2).
     deliveries_step_on_their_version_and_the_board_shows_open_ones_oldest_first,
 );
@@ -1352,6 +1354,159 @@ async fn policy_versions_are_unique_per_line_and_date(db: &Db) {
     let all = db.policies_of("switchgear").await.unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].warranty_months, 36);
+}
+
+// ---------------------------------------------------------------------------------------
+// Returns (R2.2, R2.5).
+
+async fn returns_keep_their_eligibility_and_refuse_a_stale_decision(db: &Db) {
+    use sanbao_domain::coverage::{UnitDates, coverage_on};
+    use sanbao_domain::returns::{
+        Bearer, Ground, LossesInput, ReturnFields, ReturnFilter, ReturnInput, ReturnStatus, Rule,
+    };
+    use sanbao_store::NewUnit;
+    let clerk = user(db, "clerk", Role::ServiceClerk).await;
+    let manager = user(db, "manager", Role::ServiceManager).await;
+    let c = customer(db, clerk, "杭州甲", "杭州市西湖区文三路1号").await;
+    let kyn = model(db, "KYN28A-12").await;
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let now = t("2027-03-01T02:00:00Z");
+    let dates = UnitDates {
+        shipped_on: Some(d("2025-02-01")),
+        accepted_on: Some(d("2025-02-20")),
+        commissioned_on: Some(d("2025-03-01")),
+    };
+    let mut tx = db.begin().await.unwrap();
+    let site = tx.first_site(c).await.unwrap().unwrap();
+    let unit = tx
+        .insert_unit(
+            &NewUnit {
+                customer_id: c,
+                model_id: kyn.id,
+                serial_no: "SB-0001",
+                site_id: site.id,
+                delivery_id: None,
+                dates,
+                notes: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    // Asked on the first day after the warranty: R2.2 refuses, R2.5 grants.
+    let mut ids = Vec::new();
+    for (ground, confirmation) in [
+        ("not_meeting_requirements", None),
+        ("quality_problem", Some("质检部 检验报告 QC-118")),
+    ] {
+        let f = ReturnFields::parse(
+            &ReturnInput {
+                ground: ground.into(),
+                description: "不能满足要求".into(),
+                confirmation: confirmation.map(Into::into),
+                ticket_id: None,
+                requested_on: Some("2027-03-01".into()),
+            },
+            d("2027-03-01"),
+        )
+        .unwrap();
+        let cov = coverage_on(&dates, "switchgear", &[], f.requested_on);
+        let n = f.into_new(unit, &cov, clerk, now);
+        ids.push(tx.insert_return(&n).await.unwrap());
+    }
+    tx.commit().await.unwrap();
+    let refused = db.return_request(ids[0]).await.unwrap().unwrap();
+    assert_eq!(refused.ground, Ground::NotMeetingRequirements);
+    assert_eq!(
+        (refused.eligibility.eligible, refused.eligibility.rule),
+        (false, Rule::R2_2OutsideWarranty)
+    );
+    assert_eq!(
+        refused.eligibility.coverage.warranty_ends_on,
+        Some(d("2027-02-28"))
+    );
+    assert_eq!(
+        (refused.serial_no.as_str(), refused.customer_id),
+        ("SB-0001", c)
+    );
+    assert_eq!(refused.requested_by_name, "clerk 名");
+    let quality = db.return_request(ids[1]).await.unwrap().unwrap();
+    assert!(quality.eligibility.eligible);
+    assert_eq!(
+        quality.confirmation.as_deref(),
+        Some("质检部 检验报告 QC-118")
+    );
+
+    // Waiting for a decision: oldest first.
+    let waiting = db
+        .returns(
+            &ReturnFilter {
+                status: Some(ReturnStatus::Requested),
+                ..ReturnFilter::default()
+            },
+            10,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(waiting.iter().map(|r| r.id).collect::<Vec<_>>(), ids);
+
+    // Approve the quality one; a decision on the version read a second time is stale.
+    let approved = quality.decide(true, "确认质量问题", manager, now).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.update_return(&quality, &approved).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let again = quality.decide(false, "重复", manager, now).unwrap();
+    assert!(matches!(
+        tx.update_return(&quality, &again).await,
+        Err(Error::Conflict(_))
+    ));
+    drop(tx);
+    let read = db.return_request(ids[1]).await.unwrap().unwrap();
+    assert_eq!(read.status, ReturnStatus::Approved);
+    assert_eq!(read.decided_by_name.as_deref(), Some("manager 名"));
+    assert_eq!(read.version, 2);
+
+    // Its losses close it.
+    let closed = read
+        .record_losses(
+            &LossesInput {
+                amount_fen: Some(1_250_000),
+                note: "运费与更换".into(),
+                borne_by: None,
+            },
+            now,
+        )
+        .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.update_return(&read, &closed).await.unwrap();
+    tx.commit().await.unwrap();
+    let read = db.return_request(ids[1]).await.unwrap().unwrap();
+    assert_eq!(read.status, ReturnStatus::Closed);
+    let losses = read.losses.unwrap();
+    assert_eq!(
+        (losses.amount_fen, losses.borne_by),
+        (1_250_000, Bearer::Company)
+    );
+
+    let of_unit = db
+        .returns_of_unit(sanbao_domain::UnitId(unit.0))
+        .await
+        .unwrap();
+    assert_eq!(of_unit.len(), 2);
+    let closed_only = db
+        .returns(
+            &ReturnFilter {
+                status: Some(ReturnStatus::Closed),
+                ..ReturnFilter::default()
+            },
+            10,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(closed_only.len(), 1);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ pub mod intake;
 pub mod jobs;
 pub mod outbox;
 pub mod people;
+pub mod returns;
 pub mod session_cache;
 pub mod sessions;
 pub mod state;

@@ -280,3 +280,152 @@ pub async fn coverage(
     let c = unit.coverage_on(&policies, on);
     Ok((unit, c))
 }
+
+/// Change a site's name, address, contact or region (R5.2). The first site is the
+/// customer's own address and changes with the customer, not here. `version` is the one
+/// the editor read.
+#[allow(clippy::too_many_arguments)]
+pub async fn update_site(
+    state: &AppState,
+    actor: &User,
+    id: SiteId,
+    version: i64,
+    input: &SiteInput,
+    correction: Option<(&str, &str)>,
+    now: DateTime<Utc>,
+) -> Result<Site, Error> {
+    require(actor, Permission::EditInstalledBase)?;
+    let fields = SiteFields::parse(input)?;
+    let corr = match correction {
+        None => None,
+        Some(_) if !actor.role.may(Permission::CorrectRegion) => return Err(Error::Forbidden),
+        Some((region, reason)) => Some(RegionCorrection::parse(region, reason)?),
+    };
+    let mut tx = state.db.begin().await?;
+    let before = tx.site(id).await?.ok_or(Error::NotFound("site"))?;
+    if before.is_first() {
+        return Err(Error::field(
+            "address",
+            Problem::new(
+                "first_site",
+                "this is the customer's own address: change it on the customer",
+            ),
+        ));
+    }
+    if before.region_correction.is_some()
+        && corr.is_none()
+        && !actor.role.may(Permission::CorrectRegion)
+    {
+        return Err(Error::Forbidden);
+    }
+    if before.version != version {
+        return Err(Error::Conflict(format!(
+            "site {id} was changed by someone else (version {} now, {version} given)",
+            before.version
+        )));
+    }
+    let note = corr.as_ref().map(|c| c.reason.clone());
+    let after = before.edited(fields, corr, now);
+    let Some(entry) = NewAuditEntry::changed(
+        "site",
+        id.0,
+        "update",
+        actor.id,
+        after.updated_at,
+        note,
+        &before.audit_view(),
+        &after.audit_view(),
+    )
+    .filter(|e| e.after.as_object().is_some_and(|o| !o.is_empty())) else {
+        return Ok(before);
+    };
+    tx.update_site(&before, &after).await?;
+    tx.audit(&entry).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// A unit's dates, site and notes as submitted for a change; its customer, model and
+/// serial number are what the unit is, and do not change.
+#[derive(Debug, Clone, Default)]
+pub struct UnitChange {
+    pub site_id: Option<SiteId>,
+    pub site_address: Option<String>,
+    pub shipped_on: Option<String>,
+    pub accepted_on: Option<String>,
+    pub commissioned_on: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// Record a unit's commissioning date once it is energized, a move to another site, or a
+/// correction of its dates. Coverage already recorded on tickets stays as it was.
+pub async fn update_unit(
+    state: &AppState,
+    actor: &User,
+    id: UnitId,
+    version: i64,
+    change: &UnitChange,
+    now: DateTime<Utc>,
+) -> Result<Unit, Error> {
+    require(actor, Permission::EditInstalledBase)?;
+    let mut tx = state.db.begin().await?;
+    let before = tx.unit(id).await?.ok_or(Error::NotFound("unit"))?;
+    let input = UnitInput {
+        customer_id: Some(before.customer_id),
+        model_code: before.model_code.clone(),
+        serial_no: before.serial_no.clone(),
+        site_id: change.site_id.or(Some(before.site_id)),
+        site_address: change.site_address.clone(),
+        shipped_on: change.shipped_on.clone(),
+        accepted_on: change.accepted_on.clone(),
+        commissioned_on: change.commissioned_on.clone(),
+        notes: change.notes.clone(),
+    };
+    let fields = UnitFields::parse(&input, local_date(now))?;
+    if before.version != version {
+        return Err(Error::Conflict(format!(
+            "unit {id} was changed by someone else (version {} now, {version} given)",
+            before.version
+        )));
+    }
+    let site = resolve_site(
+        &mut tx,
+        actor,
+        fields.customer_id,
+        fields.site_address.as_deref(),
+        fields.site_id,
+        now,
+    )
+    .await?;
+    let moved = site != before.site_id;
+    let after = Unit {
+        site_id: site,
+        dates: fields.dates,
+        notes: fields.notes.clone(),
+        updated_at: sanbao_domain::time::to_store_precision(now),
+        version: before.version + 1,
+        ..before.clone()
+    };
+    let Some(entry) = NewAuditEntry::changed(
+        "unit",
+        id.0,
+        if moved { "move" } else { "update" },
+        actor.id,
+        after.updated_at,
+        None,
+        &before.audit_view(),
+        &after.audit_view(),
+    )
+    .filter(|e| e.after.as_object().is_some_and(|o| !o.is_empty())) else {
+        return Ok(before);
+    };
+    tx.update_unit(&before, &after).await?;
+    tx.audit(&entry).await?;
+    // Read back: the site's address and region come with it.
+    let saved = tx
+        .unit(id)
+        .await?
+        .ok_or_else(|| Error::Internal("unit not found after writing it".into()))?;
+    tx.commit().await?;
+    Ok(saved)
+}

@@ -8,5 +8,7 @@ mod contract;
 mod deliveries;
 mod demo;
 mod jobs;
+mod returns;
 mod support;
+mod units;
 mod web;

@@ -4,6 +4,7 @@ pub mod customers;
 pub mod deliveries;
 pub mod error;
 pub mod extract;
+pub mod returns;
 pub mod sessions;
 pub mod tickets;
 pub mod units;
@@ -40,6 +41,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(customers::router())
         .merge(tickets::router())
         .merge(units::router())
+        .merge(returns::router())
         .merge(deliveries::router())
 }
 

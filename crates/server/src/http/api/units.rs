@@ -25,8 +25,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_models, create_model))
         .routes(routes!(list_policies, create_policy))
         .routes(routes!(list_sites, create_site))
+        .routes(routes!(update_site))
         .routes(routes!(list_units, create_unit))
-        .routes(routes!(get_unit))
+        .routes(routes!(get_unit, update_unit))
         .routes(routes!(coverage))
 }
 
@@ -236,6 +237,52 @@ pub async fn create_site(
     Ok((StatusCode::CREATED, Json(s.into())))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SiteUpdate {
+    /// The version you read: a stale one is refused with 409.
+    pub version: i64,
+    pub name: Option<String>,
+    pub address: String,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub region: Option<String>,
+    pub region_reason: Option<String>,
+}
+
+/// Change a site (not the first, which is the customer's own address).
+#[utoipa::path(put, path = "/api/v1/sites/{id}", params(("id" = i64, Path)), request_body = SiteUpdate, tag = "installed base", security(("bearer" = [])),
+    responses((status = 200, body = SiteOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_site(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<SiteUpdate>,
+) -> ApiResult<Json<SiteOut>> {
+    let input = SiteInput {
+        name: b.name,
+        address: b.address,
+        contact_name: b.contact_name,
+        contact_phone: b.contact_phone,
+    };
+    let correction = match (b.region.as_deref(), b.region_reason.as_deref()) {
+        (None, None) => None,
+        (r, reason) => Some((r.unwrap_or(""), reason.unwrap_or(""))),
+    };
+    let s = app::units::update_site(
+        &state,
+        &actor,
+        SiteId(id),
+        b.version,
+        &input,
+        correction,
+        state.now(),
+    )
+    .await?;
+    Ok(Json(s.into()))
+}
+
 /// A customer's sites, its own address first.
 #[utoipa::path(get, path = "/api/v1/customers/{id}/sites", params(("id" = i64, Path)), tag = "installed base", security(("bearer" = [])),
     responses((status = 200, body = Vec<SiteOut>)))]
@@ -362,6 +409,46 @@ pub async fn get_unit(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<UnitOut>> {
     let (u, c) = app::units::coverage(&state, &actor, UnitId(id), None, state.now()).await?;
+    Ok(Json(UnitOut::new(u, &c, request_lang())))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitUpdate {
+    /// The version you read: a stale one is refused with 409.
+    pub version: i64,
+    /// Moved to a site of the customer at this address (reused, or added).
+    pub site_address: Option<String>,
+    /// Moved to this site of the customer; the unit stays where it is when neither is given.
+    pub site_id: Option<i64>,
+    /// The whole set of dates, as after the change (a date left out is cleared).
+    pub shipped_on: Option<String>,
+    pub accepted_on: Option<String>,
+    pub commissioned_on: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// Change a unit's dates (e.g. record its commissioning), site or notes.
+#[utoipa::path(put, path = "/api/v1/units/{id}", params(("id" = i64, Path)), request_body = UnitUpdate, tag = "installed base", security(("bearer" = [])),
+    responses((status = 200, body = UnitOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_unit(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<UnitUpdate>,
+) -> ApiResult<Json<UnitOut>> {
+    let change = app::units::UnitChange {
+        site_id: b.site_id.map(SiteId),
+        site_address: b.site_address,
+        shipped_on: b.shipped_on,
+        accepted_on: b.accepted_on,
+        commissioned_on: b.commissioned_on,
+        notes: b.notes,
+    };
+    let now = state.now();
+    let u = app::units::update_unit(&state, &actor, UnitId(id), b.version, &change, now).await?;
+    let (u, c) = app::units::coverage(&state, &actor, u.id, None, now).await?;
     Ok(Json(UnitOut::new(u, &c, request_lang())))
 }
 

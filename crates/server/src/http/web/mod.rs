@@ -9,6 +9,7 @@ pub mod deliveries;
 pub mod error;
 pub mod extract;
 pub mod login;
+pub mod returns;
 pub mod tickets;
 pub mod view;
 
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(customers::router())
         .merge(tickets::router())
+        .merge(returns::router())
         .merge(deliveries::router())
         .merge(assets::router())
         .fallback(unknown_address)

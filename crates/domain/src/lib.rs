@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod coverage;
 pub mod customer;
+pub mod delivery;
 pub mod error;
 pub mod ids;
 pub mod notify;

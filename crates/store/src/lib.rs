@@ -16,6 +16,7 @@ mod audit;
 mod batch;
 mod conns;
 mod customers;
+mod deliveries;
 mod leases;
 mod outbox;
 mod returns;
@@ -25,6 +26,7 @@ mod tickets;
 mod units;
 mod users;
 
+pub use deliveries::NewDelivery;
 pub use outbox::{NewOutboxMessage, OutboxMessage};
 pub use tickets::{DecideTicket, PlaceOf};
 pub use units::NewUnit;

@@ -160,6 +160,8 @@ store_tests!(
     returns_keep_their_eligibility_and_refuse_a_stale_decision,
     // A unit's history (R3.8).
     a_units_tickets_and_visits_are_found_by_the_unit,
+    // Deliveries (R3.2).
+    deliveries_step_on_their_version_and_the_board_shows_open_ones_oldest_first,
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -1605,4 +1607,165 @@ async fn a_units_tickets_and_visits_are_found_by_the_unit(db: &Db) {
             .unwrap()
             .is_empty()
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Deliveries (R3.2).
+
+async fn deliveries_step_on_their_version_and_the_board_shows_open_ones_oldest_first(db: &Db) {
+    use sanbao_domain::delivery::{
+        CountInput, DeliveryFields, DeliveryFilter, DeliveryInput, DeliveryStatus, LineInput,
+        StepInput,
+    };
+    use sanbao_store::NewDelivery;
+    let clerk = user(db, "clerk", Role::ServiceClerk).await;
+    let sp = user(db, "sales", Role::Salesperson).await;
+    let theirs = create_customer(
+        db,
+        &CustomerFields {
+            salesperson_id: Some(sp),
+            ..customer_fields("宁波甲", "浙江省宁波市北仑区1号", "0574-8888 6666")
+        },
+        None,
+        clerk,
+        t("2026-01-02T00:00:00Z"),
+    )
+    .await
+    .unwrap()
+    .id;
+    let other = customer(db, clerk, "温州乙", "温州市鹿城区1号").await;
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let fields = |customer, reference: &str, shipped: &str| {
+        DeliveryFields::parse(
+            &DeliveryInput {
+                customer_id: Some(customer),
+                reference: reference.into(),
+                shipped_on: shipped.into(),
+                lines: vec![
+                    LineInput {
+                        model_code: Some("KYN28A-12".into()),
+                        quantity: Some(3),
+                        ..LineInput::default()
+                    },
+                    LineInput {
+                        description: Some("备件".into()),
+                        quantity: Some(1),
+                        ..LineInput::default()
+                    },
+                ],
+                ..DeliveryInput::default()
+            },
+            today,
+        )
+        .unwrap()
+    };
+    let mut ids = Vec::new();
+    for (customer, reference, shipped) in [
+        (theirs, "DN-2", "2026-11-20"),
+        (theirs, "DN-1", "2026-11-10"),
+        (other, "DN-3", "2026-11-01"),
+    ] {
+        let f = fields(customer, reference, shipped);
+        let mut tx = db.begin().await.unwrap();
+        let site = tx.first_site(customer).await.unwrap().unwrap().id;
+        let id = tx
+            .insert_delivery(
+                &NewDelivery {
+                    fields: &f,
+                    site_id: site,
+                    salesperson_id: Some(sp),
+                    created_by: clerk,
+                },
+                t("2026-11-20T02:00:00Z"),
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        ids.push(id);
+    }
+    let d = db.delivery(ids[0]).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            d.status,
+            d.reference.as_str(),
+            d.lines.len(),
+            d.salesperson_id
+        ),
+        (DeliveryStatus::Shipped, "DN-2", 2, Some(sp))
+    );
+    assert_eq!(d.lines[1].description.as_deref(), Some("备件"));
+
+    // Arrive, then count one line short: written with the lines, on the version read.
+    let now = t("2026-11-21T02:00:00Z");
+    let step = |kind: &str| StepInput {
+        kind: kind.into(),
+        ..StepInput::default()
+    };
+    let arrived = d.apply(&step("arrive"), now).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.update_delivery(&d, &arrived).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let again = d.apply(&step("arrive"), now).unwrap();
+    assert!(matches!(
+        tx.update_delivery(&d, &again).await,
+        Err(Error::Conflict(_))
+    ));
+    drop(tx);
+    let count = StepInput {
+        kind: "count".into(),
+        lines: vec![
+            CountInput {
+                received: Some(2),
+                damaged: Some(1),
+                note: Some("缺一台".into()),
+            },
+            CountInput {
+                received: Some(1),
+                ..CountInput::default()
+            },
+        ],
+        confirmed_by: None,
+    };
+    let counted = arrived.apply(&count, now).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.update_delivery(&arrived, &counted).await.unwrap();
+    tx.commit().await.unwrap();
+    let read = db.delivery(ids[0]).await.unwrap().unwrap();
+    assert_eq!(read, counted);
+    assert_eq!(read.lines[0].shortage(), 1);
+
+    // The board: theirs, open, oldest shipment first; everyone's with the filter off.
+    let board = |salesperson_id, open_only| DeliveryFilter {
+        salesperson_id,
+        open_only,
+    };
+    let refs = |v: Vec<sanbao_domain::delivery::Delivery>| {
+        v.into_iter().map(|d| d.reference).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        refs(db.deliveries(&board(Some(sp), true), 50).await.unwrap()),
+        ["DN-1", "DN-2"]
+    );
+    assert_eq!(
+        refs(db.deliveries(&board(None, true), 50).await.unwrap()),
+        ["DN-3", "DN-1", "DN-2"]
+    );
+    let accept = StepInput {
+        kind: "accept".into(),
+        confirmed_by: Some("李工".into()),
+        ..StepInput::default()
+    };
+    let accepted = read.apply(&accept, now).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.update_delivery(&read, &accepted).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        refs(db.deliveries(&board(Some(sp), true), 50).await.unwrap()),
+        ["DN-1"]
+    );
+    let all = db.deliveries(&board(Some(sp), false), 50).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1].accepted_by.as_deref(), Some("李工"));
+    assert_eq!(all[1].lines[0].note.as_deref(), Some("缺一台"));
 }

@@ -5,6 +5,7 @@
 
 pub mod clock;
 pub mod customers;
+pub mod deliveries;
 pub mod desk;
 pub mod health;
 pub mod intake;

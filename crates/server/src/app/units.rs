@@ -159,7 +159,15 @@ pub async fn write_unit(
             Problem::new("not_found", "no product model with this code"),
         )
     })?;
-    let site = resolve_site(tx, actor, fields, now).await?;
+    let site = resolve_site(
+        tx,
+        actor,
+        fields.customer_id,
+        fields.site_address.as_deref(),
+        fields.site_id,
+        now,
+    )
+    .await?;
     let id = tx
         .insert_unit(
             &NewUnit {
@@ -197,20 +205,21 @@ pub async fn write_unit(
 
 /// The unit's site: at the address given (reused, or added with its audit record), the
 /// site named (which must be the customer's), or the customer's first site.
-async fn resolve_site(
+pub(super) async fn resolve_site(
     tx: &mut Tx,
     actor: &User,
-    fields: &UnitFields,
+    customer: CustomerId,
+    site_address: Option<&str>,
+    site_id: Option<SiteId>,
     now: DateTime<Utc>,
 ) -> Result<SiteId, Error> {
-    let customer = fields.customer_id;
-    if let Some(address) = &fields.site_address {
+    if let Some(address) = site_address {
         if let Some(site) = tx.site_at(customer, address).await? {
             return Ok(site.id);
         }
         let new = SiteFields {
             name: None,
-            address: address.clone(),
+            address: address.to_string(),
             contact_name: None,
             contact_phone: None,
         };
@@ -225,7 +234,7 @@ async fn resolve_site(
         .await?;
         return Ok(site.id);
     }
-    if let Some(id) = fields.site_id {
+    if let Some(id) = site_id {
         return match tx.site(id).await? {
             Some(s) if s.customer_id == customer => Ok(s.id),
             Some(_) => Err(Error::field(
@@ -528,7 +537,15 @@ pub async fn update_unit(
             before.version
         )));
     }
-    let site = resolve_site(&mut tx, actor, &fields, now).await?;
+    let site = resolve_site(
+        &mut tx,
+        actor,
+        fields.customer_id,
+        fields.site_address.as_deref(),
+        fields.site_id,
+        now,
+    )
+    .await?;
     let moved = site != before.site_id;
     let after = Unit {
         site_id: site,

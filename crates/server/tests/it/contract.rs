@@ -45,6 +45,11 @@ const SERVED: &[&str] = &[
     "POST /api/v1/returns/{id}/decision",
     "POST /api/v1/returns/{id}/losses",
     // End of returns.
+    // Deliveries (R3.2).
+    "GET /api/v1/deliveries",
+    "POST /api/v1/deliveries",
+    "GET /api/v1/deliveries/{id}",
+    "POST /api/v1/deliveries/{id}/events",
 ];
 
 #[tokio::test]

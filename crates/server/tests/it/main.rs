@@ -5,6 +5,7 @@
 mod api;
 mod concurrency;
 mod contract;
+mod deliveries;
 mod demo;
 mod jobs;
 mod returns;

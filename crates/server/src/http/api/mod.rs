@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, and its OpenAPI document at `/api/openapi.json`.
 
 pub mod customers;
+pub mod deliveries;
 pub mod error;
 pub mod extract;
 pub mod returns;
@@ -41,6 +42,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(tickets::router())
         .merge(units::router())
         .merge(returns::router())
+        .merge(deliveries::router())
 }
 
 /// The OpenAPI document, as served.

@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod customers;
 pub mod dashboard;
+pub mod deliveries;
 pub mod error;
 pub mod extract;
 pub mod login;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(tickets::router())
         .merge(units::router())
         .merge(returns::router())
+        .merge(deliveries::router())
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -54,6 +56,7 @@ pub struct LayoutUser {
     pub may_open_tickets: bool,
     /// The product models page is in the navigation (service manager, admin).
     pub may_manage_products: bool,
+    pub may_track_deliveries: bool,
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

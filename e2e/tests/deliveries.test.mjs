@@ -101,6 +101,13 @@ test("a salesperson records a delivery through to acceptance", async () => {
   assert.match(await page.textContent("main"), new RegExp(`SB-2026-0001[\\s\\S]*${today}`));
   await screenshot(page, "deliveries-accepted-phone");
 
+  // The unit's page is one tap away; the delivery's labels print on A4.
+  const unitHref = await page.getAttribute("a[href^='/units/']", "href");
+  assert.match(unitHref, /^\/units\/\d+$/);
+  await page.goto(`${delivery}/labels`);
+  assert.equal(await page.locator("svg").count() >= 1, true, "one label per unit");
+  assert.match(await page.textContent("main"), /SB-2026-0001/);
+
   await page.goto("/deliveries");
   assert.equal(await page.locator(".delivery-card").count(), 0);
   await page.context().close();

@@ -105,6 +105,9 @@ pub async fn load_from(
     for d in &plan.deliveries {
         replay_delivery(state, &staff, &customers, d).await?;
     }
+    for r in &plan.returns {
+        replay_return(state, &staff, &units, r).await?;
+    }
     tracing::info!(
         customers = customers.len(),
         tickets = plan.tickets.len(),
@@ -213,6 +216,54 @@ async fn replay_customer(
     )
     .await
     .map_err(named)
+}
+
+/// Request a return at its moment, then decide it an hour later and record its losses a
+/// day after that (never after now).
+async fn replay_return(
+    state: &AppState,
+    staff: &[User],
+    units: &[UnitId],
+    r: &data::PlannedReturn,
+) -> Result<(), Error> {
+    let fail = |e: Error| Error::Internal(format!("demo data: {}: {e}", r.label));
+    let unit = units
+        .get(r.unit.0)
+        .copied()
+        .ok_or_else(|| Error::Internal(format!("demo data: {}: no such unit", r.label)))?;
+    let now = state.now();
+    let mut req =
+        app::returns::request_return(state, account(staff, r.by)?, unit, &r.input, r.at.min(now))
+            .await
+            .map_err(fail)?;
+    if let Some((by, approve, reason)) = &r.decision {
+        let at = (r.at + chrono::Duration::hours(1)).min(now);
+        req = app::returns::decide_return(
+            state,
+            account(staff, *by)?,
+            req.id,
+            req.version,
+            *approve,
+            reason,
+            at,
+        )
+        .await
+        .map_err(fail)?;
+        if let Some(losses) = &r.losses {
+            let at = (r.at + chrono::Duration::days(1)).min(now);
+            app::returns::record_losses(
+                state,
+                account(staff, *by)?,
+                req.id,
+                req.version,
+                losses,
+                at,
+            )
+            .await
+            .map_err(fail)?;
+        }
+    }
+    Ok(())
 }
 
 /// Open a ticket a minute after its contact came in and replay its steps at the moments

@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use sanbao_domain::customer::{ContactInput, CustomerFields, CustomerInput, RegionCorrection};
 use sanbao_domain::delivery::{CountInput, DeliveryFields, DeliveryInput, LineInput, StepInput};
 use sanbao_domain::product::{ModelFields, ModelInput};
+use sanbao_domain::returns::{LossesInput, ReturnFields, ReturnInput};
 use sanbao_domain::ticket::{
     Channel, EventInput, EventType, NewTicket, TicketEvent, TicketInput, TicketKind,
 };
@@ -32,9 +33,29 @@ struct File {
     #[serde(default)]
     deliveries: Vec<DeliveryEntry>,
     #[serde(default)]
+    returns: Vec<ReturnEntry>,
+    #[serde(default)]
     models: Vec<ModelEntry>,
     #[serde(default)]
     units: Vec<UnitEntry>,
+}
+
+/// A return request on a unit of [[units]] (by serial number), and the manager's
+/// decision and the losses, when it got that far.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReturnEntry {
+    unit: String,
+    by: String,
+    requested: String,
+    ground: String,
+    description: String,
+    confirmation: Option<String>,
+    decided_by: Option<String>,
+    approve: Option<bool>,
+    reason: Option<String>,
+    losses_fen: Option<i64>,
+    losses_note: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -194,6 +215,7 @@ pub(super) struct Plan {
     /// Recorded before the tickets, which may name them.
     pub(super) units: Vec<PlannedUnit>,
     pub(super) deliveries: Vec<PlannedDelivery>,
+    pub(super) returns: Vec<PlannedReturn>,
 }
 
 /// A delivery recorded when shipped, then stepped as far as the file says.
@@ -216,6 +238,18 @@ pub(super) struct PlannedUnit {
     pub(super) customer: CustomerRef,
     /// Everything but the customer's id, known once it is written.
     pub(super) input: UnitInput,
+}
+
+#[derive(Debug)]
+pub(super) struct PlannedReturn {
+    pub(super) label: String,
+    pub(super) by: Who,
+    pub(super) unit: UnitRef,
+    pub(super) at: DateTime<Utc>,
+    pub(super) input: ReturnInput,
+    /// Who decided, approving or not, and why.
+    pub(super) decision: Option<(Who, bool, String)>,
+    pub(super) losses: Option<LossesInput>,
 }
 
 /// A unit of the demo: the index of its record in [`Plan::units`].
@@ -581,6 +615,55 @@ pub(super) fn plan(source: &str, password: &str, now: DateTime<Utc>) -> Result<P
         );
     }
 
+    let mut returns = Vec::with_capacity(file.returns.len());
+    for (i, r) in file.returns.iter().enumerate() {
+        let label = format!("return {} ({:?})", i + 1, r.unit);
+        let unit = serials
+            .get(r.unit.as_str())
+            .map(|(u, _)| *u)
+            .ok_or_else(|| format!("{label}: unknown unit {:?} (not in [[units]])", r.unit))?;
+        let at = moment(&r.requested, now).map_err(|e| format!("{label}: requested: {e}"))?;
+        let input = ReturnInput {
+            ground: r.ground.clone(),
+            description: r.description.clone(),
+            confirmation: r.confirmation.clone(),
+            ticket_id: None,
+            requested_on: None,
+        };
+        ReturnFields::parse(&input, time::local_date(at)).map_err(|e| format!("{label}: {e}"))?;
+        let decision = match (&r.decided_by, r.approve, &r.reason) {
+            (None, None, None) => None,
+            (Some(by), Some(approve), Some(reason)) => Some((
+                find(by).map_err(|e| format!("{label}: decided_by: {e}"))?,
+                approve,
+                reason.clone(),
+            )),
+            _ => {
+                return Err(format!(
+                    "{label}: a decision needs decided_by, approve and reason together"
+                ));
+            }
+        };
+        let losses = match (r.losses_fen, &r.losses_note) {
+            (None, None) => None,
+            (amount, Some(note)) if decision.is_some() => Some(LossesInput {
+                amount_fen: amount,
+                note: note.clone(),
+                borne_by: None,
+            }),
+            _ => return Err(format!("{label}: losses need a note and a decision")),
+        };
+        returns.push(PlannedReturn {
+            by: find(&r.by).map_err(|e| format!("{label}: by: {e}"))?,
+            unit,
+            at,
+            input,
+            decision,
+            losses,
+            label,
+        });
+    }
+
     Ok(Plan {
         staff,
         customers,
@@ -588,6 +671,7 @@ pub(super) fn plan(source: &str, password: &str, now: DateTime<Utc>) -> Result<P
         models,
         units,
         deliveries,
+        returns,
     })
 }
 

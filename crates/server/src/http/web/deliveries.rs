@@ -31,6 +31,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/deliveries/new", get(new_form))
         .route("/deliveries/{id}", get(detail))
         .route("/deliveries/{id}/events", post(record_step))
+        .route("/deliveries/{id}/labels", get(labels))
 }
 
 /// Packing-list and unit rows the new-delivery form offers.
@@ -461,6 +462,7 @@ struct StepView {
 }
 
 struct UnitView {
+    id: i64,
     model_code: String,
     serial_no: String,
     accepted_on: String,
@@ -619,6 +621,7 @@ async fn detail_page(
         units: units
             .into_iter()
             .map(|x| UnitView {
+                id: x.id.0,
                 model_code: x.model_code,
                 serial_no: x.serial_no,
                 accepted_on: x
@@ -645,6 +648,24 @@ pub async fn detail(
 ) -> WebResult<Response> {
     let id = delivery_id(&id)?;
     render(&detail_page(&state, &u, id, None, &FieldErrors::new(), false).await?)
+}
+
+/// `GET /deliveries/{id}/labels`: the labels of the delivery's units on A4, to stick on
+/// them before they leave.
+pub async fn labels(
+    State(state): State<AppState>,
+    u: WebUser,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
+    let id = delivery_id(&id)?;
+    let units = app::deliveries::delivery_units(&state, &u.user, id).await?;
+    super::units::labels_page(
+        &u,
+        &super::units::base_url(&state, &headers),
+        &units,
+        format!("/deliveries/{id}"),
+    )
 }
 
 /// `POST /deliveries/{id}/events`: the next step; back to the page with the problems

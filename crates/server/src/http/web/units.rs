@@ -595,7 +595,7 @@ pub async fn detail(
 
 /// The address the pages are reached at, as this request reached them: the `Host` header
 /// the browser sent, `https` when the cookies are marked secure (served behind HTTPS).
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+pub(crate) fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())

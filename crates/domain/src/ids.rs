@@ -27,4 +27,16 @@ id_type!(
     ContactId,
     /// A service ticket: one recorded contact and the work it starts.
     TicketId,
+    /// A place of a customer where units are installed: substation, plant, building.
+    SiteId,
+    /// A product model the company makes.
+    ProductModelId,
+    /// A version of a product line's warranty policy.
+    PolicyId,
+    /// One installed unit: a model with a serial number, at a site.
+    UnitId,
+    /// A shipment of units to a customer's site, tracked to acceptance (R3.2).
+    DeliveryId,
+    /// A customer's request to return a unit (R2.2, R2.5).
+    ReturnId,
 );

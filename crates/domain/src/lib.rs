@@ -2,23 +2,30 @@
 //!
 //! Nothing here does I/O. Every rule of `REQUIREMENTS.md` that the system computes lives in
 //! exactly one place in this crate: deadlines ([`ticket::deadlines_for`]), regions
-//! ([`Region::of_address`]), who may do what ([`role::Role::may`]), the ticket workflow
+//! ([`Region::of_address`]), warranty coverage ([`coverage::coverage_on`]), who may do what ([`role::Role::may`]), the ticket workflow
 //! ([`ticket::Ticket::apply`]).
 
 pub mod audit;
+pub mod coverage;
 pub mod customer;
 pub mod error;
 pub mod ids;
 pub mod notify;
 pub mod people;
+pub mod product;
 pub mod region;
 pub mod role;
+pub mod site;
 pub mod text;
 pub mod ticket;
 pub mod time;
+pub mod unit;
 pub mod user;
 
 pub use error::{Error, FieldErrors, Problem};
-pub use ids::{ContactId, CustomerId, TicketId, UserId};
+pub use ids::{
+    ContactId, CustomerId, DeliveryId, PolicyId, ProductModelId, ReturnId, SiteId, TicketId,
+    UnitId, UserId,
+};
 pub use region::Region;
 pub use role::{Permission, Role};

@@ -89,6 +89,20 @@ pub enum Permission {
     CloseTickets,
     /// Cancel a ticket recorded by mistake or twice.
     CancelTickets,
+    /// Name the unit a ticket is about.
+    LinkUnits,
+    /// Add product models and warranty policy versions (R2).
+    ManageProducts,
+    /// Add and edit sites and units of the installed base (R3.8, R5.2).
+    EditInstalledBase,
+    /// Track deliveries from shipment to acceptance (R3.2).
+    TrackDeliveries,
+    /// Record a customer's request to return a unit (R2.2, R2.5).
+    RequestReturns,
+    /// Approve or refuse a return (R2.2, R2.5).
+    DecideReturns,
+    /// Bring a company's archive in from a file.
+    ImportArchive,
 }
 
 use Permission as P;
@@ -115,6 +129,13 @@ const GRANTS: &[(Permission, &[Role])] = &[
     (P::ResolveTickets, &[A, M, C, E, T]),
     (P::CloseTickets, &[A, M]),
     (P::CancelTickets, &[A, M, C]),
+    (P::LinkUnits, &[A, M, C, E, T, Sa]),
+    (P::ManageProducts, &[A, M]),
+    (P::EditInstalledBase, &[A, M, C, Sa]),
+    (P::TrackDeliveries, &[A, M, C, Sa]),
+    (P::RequestReturns, &[A, M, C, Sa]),
+    (P::DecideReturns, &[A, M]),
+    (P::ImportArchive, &[A, M]),
 ];
 
 #[cfg(test)]
@@ -141,6 +162,13 @@ mod tests {
             (P::ResolveTickets, "amcet..."),
             (P::CloseTickets, "am......"),
             (P::CancelTickets, "amc....."),
+            (P::LinkUnits, "amcets.."),
+            (P::ManageProducts, "am......"),
+            (P::EditInstalledBase, "amc..s.."),
+            (P::TrackDeliveries, "amc..s.."),
+            (P::RequestReturns, "amc..s.."),
+            (P::DecideReturns, "am......"),
+            (P::ImportArchive, "am......"),
         ];
         assert_eq!(
             table.len(),

@@ -1,12 +1,14 @@
 //! Tickets: every incoming contact recorded (R1.4), its deadlines (R3.3–R3.7) and the
 //! workflow that meets them (R4.1).
 
+use crate::coverage::Coverage;
 use crate::error::{Error, FieldErrors, Problem};
-use crate::ids::{CustomerId, TicketId, UserId};
+use crate::ids::{CustomerId, SiteId, TicketId, UnitId, UserId};
 use crate::region::Region;
 use crate::role::{Permission, Role};
 use crate::text;
-use crate::time::to_store_precision;
+use crate::time::{local_date, to_store_precision};
+use crate::unit::TicketPlace;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -108,6 +110,7 @@ str_enum!(
         Close = "close",
         Reopen = "reopen",
         Cancel = "cancel",
+        LinkUnit = "link_unit",
     }
 );
 
@@ -246,6 +249,10 @@ pub struct TicketInput {
     pub kind: TicketKind,
     pub channel: Channel,
     pub customer_id: CustomerId,
+    /// The unit the contact is about, if known: its site sets the region.
+    pub unit_id: Option<UnitId>,
+    /// The site, when no unit is named; the customer's first site otherwise.
+    pub site_id: Option<SiteId>,
     pub unit_text: Option<String>,
     pub summary: String,
     pub received_at: DateTime<Utc>,
@@ -261,16 +268,21 @@ pub struct NewTicket {
     pub summary: String,
     pub received_at: DateTime<Utc>,
     pub site_region: Region,
+    pub site_id: Option<SiteId>,
+    pub unit_id: Option<UnitId>,
+    /// The unit's coverage on the received date, recorded once (R2 decision).
+    pub coverage: Option<Coverage>,
     pub deadlines: Vec<Deadline>,
     pub created_by: UserId,
     pub created_at: DateTime<Utc>,
 }
 
 impl NewTicket {
-    /// Check the contact and compute its deadlines from the site's region.
+    /// Check the contact and compute its deadlines from the region of the site where the
+    /// work is, and the named unit's coverage on the day it was received.
     pub fn parse(
         input: TicketInput,
-        site_region: Region,
+        place: &TicketPlace,
         created_by: UserId,
         now: DateTime<Utc>,
     ) -> Result<NewTicket, Error> {
@@ -287,14 +299,20 @@ impl NewTicket {
         errs.take("received_at", check_received_at(received_at, now));
         match (summary, unit_text) {
             (Some(summary), Some(unit_text)) if errs.is_empty() => Ok(NewTicket {
-                deadlines: deadlines_for(input.kind, site_region, received_at),
+                deadlines: deadlines_for(input.kind, place.region, received_at),
+                site_id: place.site_id,
+                unit_id: place.unit.as_ref().map(|u| u.id),
+                coverage: place
+                    .unit
+                    .as_ref()
+                    .map(|u| u.coverage_on(local_date(received_at))),
                 kind: input.kind,
                 channel: input.channel,
                 customer_id: input.customer_id,
                 unit_text,
                 summary,
                 received_at,
-                site_region,
+                site_region: place.region,
                 created_by,
                 created_at: now,
             }),
@@ -314,6 +332,9 @@ impl NewTicket {
             status: TicketStatus::Open,
             received_at: self.received_at,
             site_region: self.site_region,
+            site_id: self.site_id,
+            unit_id: self.unit_id,
+            coverage: self.coverage,
             assignee_id: None,
             technician_id: None,
             opinion: None,
@@ -350,6 +371,11 @@ pub struct Ticket {
     pub received_at: DateTime<Utc>,
     /// The site's region when the contact was received; the arrival deadline used it.
     pub site_region: Region,
+    /// Where the work is: the unit's site, the named site, or the customer's first site.
+    pub site_id: Option<SiteId>,
+    pub unit_id: Option<UnitId>,
+    /// The unit's coverage on the received date, as recorded when the unit was named.
+    pub coverage: Option<Coverage>,
     /// Who owns the ticket (R3.10).
     pub assignee_id: Option<UserId>,
     /// Who was sent to site.
@@ -367,16 +393,39 @@ pub struct Ticket {
 /// One step of the workflow, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TicketEvent {
-    Assign { assignee: UserId },
-    GiveOpinion { opinion: String },
-    Reply { reply: String },
-    Dispatch { technician: UserId },
-    CheckIn { at: DateTime<Utc> },
-    Note { text: String },
-    Resolve { resolution: String },
+    Assign {
+        assignee: UserId,
+    },
+    GiveOpinion {
+        opinion: String,
+    },
+    Reply {
+        reply: String,
+    },
+    Dispatch {
+        technician: UserId,
+    },
+    CheckIn {
+        at: DateTime<Utc>,
+    },
+    Note {
+        text: String,
+    },
+    Resolve {
+        resolution: String,
+    },
     Close,
-    Reopen { reason: String },
-    Cancel { reason: String },
+    Reopen {
+        reason: String,
+    },
+    Cancel {
+        reason: String,
+    },
+    /// Name the unit the ticket is about, when it was not known at first: see
+    /// [`Ticket::link_unit`].
+    LinkUnit {
+        unit: UnitId,
+    },
 }
 
 /// An event as submitted: its type and whichever fields came with it.
@@ -385,6 +434,7 @@ pub struct EventInput {
     pub event_type: Option<EventType>,
     pub assignee_id: Option<UserId>,
     pub technician_id: Option<UserId>,
+    pub unit_id: Option<UnitId>,
     pub opinion: Option<String>,
     pub reply: Option<String>,
     pub text: Option<String>,
@@ -409,12 +459,14 @@ impl TicketEvent {
             EventType::Note => &["text"],
             EventType::Resolve => &["resolution"],
             EventType::Close => &[],
+            EventType::LinkUnit => &["unit_id"],
             EventType::Reopen | EventType::Cancel => &["reason"],
         };
         let mut errs = FieldErrors::new();
         let present = [
             ("assignee_id", input.assignee_id.is_some()),
             ("technician_id", input.technician_id.is_some()),
+            ("unit_id", input.unit_id.is_some()),
             ("opinion", input.opinion.is_some()),
             ("reply", input.reply.is_some()),
             ("text", input.text.is_some()),
@@ -456,6 +508,13 @@ impl TicketEvent {
                     None
                 }
             },
+            EventType::LinkUnit => match input.unit_id {
+                Some(unit) => Some(TicketEvent::LinkUnit { unit }),
+                None => {
+                    errs.add("unit_id", Problem::required());
+                    None
+                }
+            },
             EventType::Dispatch => match input.technician_id {
                 Some(technician) => Some(TicketEvent::Dispatch { technician }),
                 None => {
@@ -491,6 +550,7 @@ impl TicketEvent {
             TicketEvent::Close => EventType::Close,
             TicketEvent::Reopen { .. } => EventType::Reopen,
             TicketEvent::Cancel { .. } => EventType::Cancel,
+            TicketEvent::LinkUnit { .. } => EventType::LinkUnit,
         }
     }
 
@@ -520,6 +580,7 @@ impl EventType {
             EventType::Resolve => Permission::ResolveTickets,
             EventType::Close | EventType::Reopen => Permission::CloseTickets,
             EventType::Cancel => Permission::CancelTickets,
+            EventType::LinkUnit => Permission::LinkUnits,
         }
     }
 }
@@ -695,11 +756,60 @@ impl Ticket {
                 }
                 t.status = S::Cancelled;
             }
+            TicketEvent::LinkUnit { .. } => {
+                return Err(Error::Internal(
+                    "link_unit is applied with the unit's place: Ticket::link_unit".into(),
+                ));
+            }
         }
         if !matches!(event, TicketEvent::Note { .. }) {
             t.version += 1;
         }
         t.updated_at = now;
+        Ok(t)
+    }
+
+    /// Name the unit the ticket is about (R4.1: the unit is looked up once known). The
+    /// ticket moves to the unit's site; its coverage is computed now, for the day the
+    /// contact was received, and recorded. Deadlines still running follow the site's
+    /// region; deadlines already met stay as they were.
+    pub fn link_unit(
+        &self,
+        place: &TicketPlace,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> Result<Ticket, Error> {
+        let ty = EventType::LinkUnit;
+        if !role.may(ty.permission()) {
+            return Err(Error::Forbidden);
+        }
+        let Some(unit) = &place.unit else {
+            return Err(Error::field("unit_id", Problem::required()));
+        };
+        if self.status.is_finished() {
+            return Err(refuse(self, ty));
+        }
+        if self.unit_id == Some(unit.id) {
+            return Err(Error::field(
+                "unit_id",
+                Problem::new("unchanged", "the ticket already names this unit"),
+            ));
+        }
+        let mut t = self.clone();
+        t.unit_id = Some(unit.id);
+        t.site_id = place.site_id;
+        t.coverage = Some(unit.coverage_on(local_date(self.received_at)));
+        if place.region != self.site_region {
+            let fresh = deadlines_for(self.kind, place.region, self.received_at);
+            for d in t.deadlines.iter_mut().filter(|d| d.met_at.is_none()) {
+                if let Some(f) = fresh.iter().find(|f| f.kind == d.kind) {
+                    d.due_at = f.due_at;
+                }
+            }
+            t.site_region = place.region;
+        }
+        t.version += 1;
+        t.updated_at = to_store_precision(now);
         Ok(t)
     }
 
@@ -714,6 +824,9 @@ impl Ticket {
             "status": self.status,
             "received_at": self.received_at,
             "site_region": self.site_region,
+            "site_id": self.site_id,
+            "unit_id": self.unit_id,
+            "coverage": self.coverage.as_ref().map(|c| c.coverage),
             "assignee_id": self.assignee_id,
             "technician_id": self.technician_id,
             "opinion": self.opinion,

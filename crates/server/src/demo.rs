@@ -22,8 +22,9 @@ use data::{Plan, PlannedCustomer, PlannedTicket, Who};
 use sanbao_domain::customer::Customer;
 use sanbao_domain::customer::CustomerFilter;
 use sanbao_domain::ticket::{Ticket, TicketInput};
+use sanbao_domain::unit::UnitInput;
 use sanbao_domain::user::{NewUser, User};
-use sanbao_domain::{CustomerId, Error};
+use sanbao_domain::{CustomerId, Error, UnitId};
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "sanbao-demo";
@@ -72,8 +73,34 @@ pub async fn load_from(
     for c in &plan.customers {
         customers.push(replay_customer(state, &staff, c).await?.id);
     }
+    // The product models, by the first service manager; then the installed units.
+    if let Some(manager) = staff
+        .iter()
+        .find(|u| u.role == sanbao_domain::Role::ServiceManager)
+    {
+        for m in &plan.models {
+            app::units::create_model(state, manager, m, now)
+                .await
+                .map_err(|e| Error::Internal(format!("demo data: model {}: {e}", m.code)))?;
+        }
+    }
+    let mut units = Vec::with_capacity(plan.units.len());
+    for u in &plan.units {
+        let customer_id = customers
+            .get(u.customer.0)
+            .copied()
+            .ok_or_else(|| Error::Internal(format!("demo data: {}: no such customer", u.label)))?;
+        let input = UnitInput {
+            customer_id: Some(customer_id),
+            ..u.input.clone()
+        };
+        let unit = app::units::create_unit(state, account(&staff, u.by)?, &input, now)
+            .await
+            .map_err(|e| Error::Internal(format!("demo data: {}: {e}", u.label)))?;
+        units.push(unit.id);
+    }
     for t in &plan.tickets {
-        replay_ticket(state, &staff, &customers, t).await?;
+        replay_ticket(state, &staff, &customers, &units, t).await?;
     }
     tracing::info!(
         customers = customers.len(),
@@ -191,6 +218,7 @@ async fn replay_ticket(
     state: &AppState,
     staff: &[User],
     customers: &[CustomerId],
+    units: &[UnitId],
     t: &PlannedTicket,
 ) -> Result<Ticket, Error> {
     let customer_id = customers.get(t.customer.0).copied().ok_or_else(|| {
@@ -203,6 +231,8 @@ async fn replay_ticket(
         kind: t.kind,
         channel: t.channel,
         customer_id,
+        unit_id: t.unit_ref.and_then(|u| units.get(u.0).copied()),
+        site_id: None,
         unit_text: t.unit.clone(),
         summary: t.summary.clone(),
         received_at: t.received_at,

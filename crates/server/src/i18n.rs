@@ -96,6 +96,14 @@ impl Lang {
         s
     }
 
+    /// Why a unit has the coverage it has, in a sentence with its dates (R2 decision).
+    pub fn coverage_reason(self, c: &sanbao_domain::coverage::Coverage) -> String {
+        let (key, args) = c.reason();
+        let args: Vec<(&str, &dyn Display)> =
+            args.iter().map(|(k, v)| (*k, v as &dyn Display)).collect();
+        self.f(key, &args)
+    }
+
     /// A span of time in words, to the minute: "35 分钟", "1 小时 5 分", "2 天 3 小时".
     pub fn duration(self, minutes: i64) -> String {
         let m = minutes.max(0);
@@ -259,6 +267,45 @@ mod tests {
 
     /// The fields a ticket's audit record compares, as its timeline names them (the
     /// deadlines are shown by their own names).
+    /// Every sentence the domain explains a coverage decision with: one unit at each stage
+    /// of its life, under the default policy and one that repairs free for life.
+    fn coverage_reason_keys() -> BTreeSet<String> {
+        use sanbao_domain::coverage::{UnitDates, coverage_on};
+        use sanbao_domain::product::{AfterFreeRepair, WarrantyPolicy};
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let life = WarrantyPolicy {
+            after_free_repair: AfterFreeRepair::Free,
+            ..WarrantyPolicy::default_for("free")
+        };
+        let commissioned = UnitDates {
+            commissioned_on: Some(d("2020-01-01")),
+            ..UnitDates::default()
+        };
+        let accepted = UnitDates {
+            accepted_on: Some(d("2020-01-01")),
+            ..UnitDates::default()
+        };
+        let shipped = UnitDates {
+            shipped_on: Some(d("2020-01-01")),
+            ..UnitDates::default()
+        };
+        let mut out = BTreeSet::new();
+        for (dates, line, on) in [
+            (commissioned, "x", "2020-06-01"),
+            (commissioned, "x", "2023-01-01"),
+            (commissioned, "x", "2030-01-01"),
+            (commissioned, "free", "2030-01-01"),
+            (accepted, "x", "2021-01-01"),
+            (shipped, "x", "2021-01-01"),
+            (UnitDates::default(), "x", "2021-01-01"),
+        ] {
+            let c = coverage_on(&dates, line, std::slice::from_ref(&life), d(on));
+            out.insert(c.reason().0.to_string());
+        }
+        assert_eq!(out.len(), 7, "each stage has its own sentence");
+        out
+    }
+
     fn ticket_audit_fields() -> Vec<String> {
         let now = Utc::now();
         let ticket = NewTicket {
@@ -269,6 +316,9 @@ mod tests {
             summary: "-".into(),
             received_at: now,
             site_region: Region::Zhejiang,
+            site_id: None,
+            unit_id: None,
+            coverage: None,
             deadlines: Vec::new(),
             created_by: UserId(1),
             created_at: now,
@@ -325,6 +375,7 @@ mod tests {
                 .into_iter()
                 .map(|s| format!("deadline_state.{}", state_name(s))),
         );
+        keys.extend(coverage_reason_keys());
         // A ticket's timeline: its recording, each step of the workflow, each field.
         keys.insert("event.create".to_string());
         for e in EventType::ALL {

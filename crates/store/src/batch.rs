@@ -3,7 +3,8 @@
 //! SQLite has one writer at a time, so the tickets recorded at the same moment queue for it.
 //! Instead of one transaction each (BEGIN, a read of the customer's region, three INSERTs,
 //! COMMIT — and under `synchronous=FULL` one fsync each), one task takes every ticket
-//! waiting and writes them in one transaction: one read of the customers' regions, then
+//! waiting and writes them in one transaction: one read of the customers' first sites (and
+//! of any unit or site a ticket names), then
 //! each ticket decided by the use case's rule, then one multi-row INSERT per table through
 //! the same [`Tx::insert_tickets`] a ticket alone uses. Each caller is answered after the
 //! COMMIT, so an acknowledged ticket is as durable as before. A ticket refused by its rule
@@ -11,10 +12,10 @@
 //! written again in a transaction of its own, so one bad ticket only fails itself.
 
 use crate::conns::{Conns, SqliteTx};
-use crate::tickets::{DecideTicket, no_such_customer};
+use crate::tickets::{DecideTicket, PlaceOf};
 use crate::{Tx, internal};
+use sanbao_domain::Error;
 use sanbao_domain::ticket::{NewTicket, Ticket};
-use sanbao_domain::{CustomerId, Error};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -24,7 +25,7 @@ const MAX_BATCH: usize = 64;
 type Answer = oneshot::Sender<Result<Ticket, Error>>;
 
 struct Job {
-    customer: CustomerId,
+    place: PlaceOf,
     decide: DecideTicket,
     done: Answer,
 }
@@ -51,13 +52,13 @@ impl TicketWriter {
     /// Write one ticket; answers with it once it is committed.
     pub(crate) async fn create(
         &self,
-        customer: CustomerId,
+        place: PlaceOf,
         decide: DecideTicket,
     ) -> Result<Ticket, Error> {
         let (done, answer) = oneshot::channel();
         self.queue
             .send(Job {
-                customer,
+                place,
                 decide,
                 done,
             })
@@ -99,8 +100,8 @@ async fn write_batch(
             return Ok(());
         }
     };
-    let ids: Vec<CustomerId> = jobs.iter().map(|j| j.customer).collect();
-    let regions = match tx.customer_regions(&ids).await {
+    let of: Vec<PlaceOf> = jobs.iter().map(|j| j.place).collect();
+    let places = match tx.places(&of).await {
         Ok(r) => r,
         Err(e) => {
             for job in jobs {
@@ -110,11 +111,8 @@ async fn write_batch(
         }
     };
     let mut decided: Vec<(NewTicket, Answer)> = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        let new = regions
-            .get(&job.customer)
-            .ok_or_else(no_such_customer)
-            .and_then(|region| (job.decide)(*region));
+    for (job, place) in jobs.into_iter().zip(places) {
+        let new = place.and_then(|place| (job.decide)(&place));
         match new {
             Ok(new) => decided.push((new, job.done)),
             Err(e) => {

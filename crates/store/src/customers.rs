@@ -40,7 +40,7 @@ const INSERT_CONTACT: &str = "INSERT INTO customer_contacts \
      (customer_id, ordinal, name, phone, phone_digits, email, position) \
      VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
-fn region_of(s: &str) -> Result<Region, Error> {
+pub(crate) fn region_of(s: &str) -> Result<Region, Error> {
     parse("region", s, Region::parse)
 }
 
@@ -132,6 +132,14 @@ impl Tx {
             .await
             .map_err(db_err))?;
         self.insert_contacts(id, fields).await?;
+        // The customer's own address is its first site.
+        self.insert_site(
+            CustomerId(id),
+            &sanbao_domain::site::SiteFields::first_of(fields),
+            correction,
+            now,
+        )
+        .await?;
         tracing::info!(
             customer_id = id,
             region = region.as_str(),
@@ -210,6 +218,12 @@ impl Tx {
             on_tx!(self, c => sqlx::query("DELETE FROM customer_contacts WHERE customer_id = $1")
                 .bind(before.id.0).execute(c).await.map(|_| ()).map_err(internal))?;
             self.insert_contacts(before.id.0, f).await?;
+        }
+        if before.fields.address != f.address
+            || before.region_changes(after)
+            || before.fields.contacts.first() != f.contacts.first()
+        {
+            self.sync_first_site(after).await?;
         }
         tracing::info!(
             customer_id = before.id.0,

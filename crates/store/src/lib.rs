@@ -18,12 +18,15 @@ mod conns;
 mod customers;
 mod leases;
 mod outbox;
+mod sites;
 mod sql;
 mod tickets;
+mod units;
 mod users;
 
 pub use outbox::{NewOutboxMessage, OutboxMessage};
-pub use tickets::DecideTicket;
+pub use tickets::{DecideTicket, PlaceOf};
+pub use units::NewUnit;
 
 /// Run `$body` with `$p` bound to the pool that reads.
 macro_rules! read {

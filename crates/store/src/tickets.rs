@@ -5,14 +5,15 @@
 //! never re-derive a rule in SQL.
 
 use crate::sql::{Arg, WORKING_LANES, bind_all, like_pattern};
-use crate::{Db, Tx, at, db_err, internal, ms, on_tx, parse, read};
+use crate::{Db, Tx, at, corrupt, db_err, internal, ms, on_tx, parse, read};
 use chrono::{DateTime, Utc};
 use sanbao_domain::audit::NewAuditEntry;
 use sanbao_domain::ticket::{
     Channel, Dashboard, Deadline, DeadlineKind, DeskBounds, DeskLane, NewTicket, Ticket,
     TicketFilter, TicketKind, TicketStatus, TicketSummary,
 };
-use sanbao_domain::{CustomerId, Error, Region, TicketId, UserId};
+use sanbao_domain::unit::TicketPlace;
+use sanbao_domain::{CustomerId, Error, Region, SiteId, TicketId, UnitId, UserId};
 use std::collections::HashMap;
 use tracing::instrument;
 
@@ -32,6 +33,9 @@ struct TicketDbRow {
     opinion: Option<String>,
     reply: Option<String>,
     resolution: Option<String>,
+    site_id: Option<i64>,
+    unit_id: Option<i64>,
+    coverage: Option<String>,
     created_by: i64,
     created_at: i64,
     updated_at: i64,
@@ -50,8 +54,8 @@ struct TicketWithDeadline {
 
 const SELECT_TICKET_WITH_DEADLINES: &str = "SELECT t.id, t.kind, t.channel, t.customer_id, \
      t.unit_text, t.summary, t.status, t.received_at, t.site_region, t.assignee_id, t.technician_id, \
-     t.opinion, t.reply, t.resolution, t.created_by, t.created_at, t.updated_at, t.version, \
-     d.kind AS d_kind, d.due_at AS d_due_at, d.met_at AS d_met_at \
+     t.opinion, t.reply, t.resolution, t.site_id, t.unit_id, t.coverage, t.created_by, \
+     t.created_at, t.updated_at, t.version, d.kind AS d_kind, d.due_at AS d_due_at, d.met_at AS d_met_at \
      FROM tickets t LEFT JOIN ticket_deadlines d ON d.ticket_id = t.id \
      WHERE t.id = $1 ORDER BY d.due_at";
 
@@ -85,6 +89,12 @@ fn to_ticket(rows: Vec<TicketWithDeadline>) -> Result<Option<Ticket>, Error> {
         opinion: r.opinion,
         reply: r.reply,
         resolution: r.resolution,
+        site_id: r.site_id.map(SiteId),
+        unit_id: r.unit_id.map(UnitId),
+        coverage: r
+            .coverage
+            .map(|c| serde_json::from_str(&c).map_err(|e| corrupt("coverage", &e.to_string())))
+            .transpose()?,
         deadlines,
         created_by: UserId(r.created_by),
         created_at: at(r.created_at),
@@ -152,7 +162,15 @@ const SUMMARY_COLS: &str = "t.id, t.kind, t.channel, t.status, t.customer_id, \
 
 const INSERT_TICKETS: &str = "INSERT INTO tickets (id, kind, channel, customer_id, unit_text, \
      summary, status, received_at, site_region, next_due_at, next_due_kind, desk_lane, \
-     created_by, created_at, updated_at) ";
+     site_id, unit_id, coverage_kind, coverage, created_by, created_at, updated_at) ";
+
+/// The recorded coverage as stored: its kind (for filters) and the whole decision.
+fn coverage_cols(t: &Ticket) -> (Option<&'static str>, Option<String>) {
+    match &t.coverage {
+        Some(c) => (Some(c.coverage.as_str()), serde_json::to_string(c).ok()),
+        None => (None, None),
+    }
+}
 
 impl Tx {
     /// Write new tickets, their deadlines and their audit records: the one INSERT of
@@ -197,6 +215,10 @@ impl Tx {
                     .push_bind(t.next_due_at().map(ms))
                     .push_bind(t.next_due().map(|d| d.kind.as_str()))
                     .push_bind(t.desk_lane().as_str())
+                    .push_bind(t.site_id.map(|s| s.0))
+                    .push_bind(t.unit_id.map(|u| u.0))
+                    .push_bind(coverage_cols(t).0)
+                    .push_bind(coverage_cols(t).1)
                     .push_bind(t.created_by.0)
                     .push_bind(ms(t.created_at))
                     .push_bind(ms(t.updated_at));
@@ -247,7 +269,8 @@ impl Tx {
         let n = on_tx!(self, c => sqlx::query(
             "UPDATE tickets SET status = $1, assignee_id = $2, technician_id = $3, opinion = $4,
                reply = $5, resolution = $6, next_due_at = $7, next_due_kind = $8, desk_lane = $9,
-               updated_at = $10, version = $11
+               updated_at = $10, version = $11, site_id = $14, unit_id = $15, site_region = $16,
+               coverage_kind = $17, coverage = $18
              WHERE id = $12 AND version = $13")
             .bind(after.status.as_str())
             .bind(after.assignee_id.map(|u| u.0))
@@ -262,12 +285,29 @@ impl Tx {
             .bind(after.version)
             .bind(before.id.0)
             .bind(before.version)
+            .bind(after.site_id.map(|s| s.0))
+            .bind(after.unit_id.map(|u| u.0))
+            .bind(after.site_region.as_str())
+            .bind(coverage_cols(after).0)
+            .bind(coverage_cols(after).1)
             .execute(c)
             .await
             .map(|r| r.rows_affected())
             .map_err(db_err))?;
         crate::changed_one(n, &format!("ticket {}", before.number()), before.version)?;
         for d in &after.deadlines {
+            let was_due = before.deadline(d.kind).map(|x| x.due_at);
+            if was_due.is_some_and(|w| w != d.due_at) {
+                on_tx!(self, c => sqlx::query(
+                    "UPDATE ticket_deadlines SET due_at = $1 WHERE ticket_id = $2 AND kind = $3")
+                    .bind(ms(d.due_at))
+                    .bind(before.id.0)
+                    .bind(d.kind.as_str())
+                    .execute(c)
+                    .await
+                    .map(|_| ())
+                    .map_err(internal))?;
+            }
             let was = before.deadline(d.kind).and_then(|x| x.met_at);
             if d.met_at != was {
                 let n = on_tx!(self, c => sqlx::query(
@@ -291,9 +331,18 @@ impl Tx {
     }
 }
 
-/// What makes a new ticket once its customer's region is known: the domain's rule, handed
-/// in by the use case, so that the region is read in the same transaction that writes.
-pub type DecideTicket = Box<dyn FnOnce(Region) -> Result<NewTicket, Error> + Send>;
+/// What makes a new ticket once the place of its work is known (the site and its region,
+/// the unit and what its coverage rests on): the domain's rule, handed in by the use case,
+/// so that the place is read in the same transaction that writes.
+pub type DecideTicket = Box<dyn FnOnce(&TicketPlace) -> Result<NewTicket, Error> + Send>;
+
+/// Where a new ticket says its work is: the customer, and the unit or site if named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlaceOf {
+    pub customer: CustomerId,
+    pub unit: Option<UnitId>,
+    pub site: Option<SiteId>,
+}
 
 /// The answer when a ticket names a customer the archive does not hold.
 pub(crate) fn no_such_customer() -> Error {
@@ -304,17 +353,18 @@ pub(crate) fn no_such_customer() -> Error {
 }
 
 impl Tx {
-    /// The regions of these customers as this transaction sees them (absent: no such
-    /// customer).
-    pub(crate) async fn customer_regions(
+    /// The first sites of these customers as this transaction sees them (absent: no such
+    /// customer), in one query.
+    pub(crate) async fn first_sites(
         &mut self,
         ids: &[CustomerId],
-    ) -> Result<HashMap<CustomerId, Region>, Error> {
+    ) -> Result<HashMap<CustomerId, TicketPlace>, Error> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let rows: Vec<(i64, String)> = on_tx!(self, c, B => {
-            let mut q = sqlx::QueryBuilder::<B>::new("SELECT id, region FROM customers WHERE id IN (");
+        let rows: Vec<(i64, i64, String)> = on_tx!(self, c, B => {
+            let mut q = sqlx::QueryBuilder::<B>::new(
+                "SELECT customer_id, id, region FROM sites WHERE ordinal = 1 AND customer_id IN (");
             let mut list = q.separated(", ");
             for id in ids {
                 list.push_bind(id.0);
@@ -323,8 +373,43 @@ impl Tx {
             q.build_query_as().fetch_all(c).await.map_err(internal)?
         });
         rows.into_iter()
-            .map(|(id, r)| Ok((CustomerId(id), parse("region", &r, Region::parse)?)))
+            .map(|(customer, site, r)| {
+                Ok((
+                    CustomerId(customer),
+                    TicketPlace {
+                        site_id: Some(SiteId(site)),
+                        region: parse("region", &r, Region::parse)?,
+                        unit: None,
+                    },
+                ))
+            })
             .collect()
+    }
+
+    /// Where each new ticket's work is: the customers' first sites in one query, a named
+    /// unit or site one by one.
+    pub(crate) async fn places(
+        &mut self,
+        of: &[PlaceOf],
+    ) -> Result<Vec<Result<TicketPlace, Error>>, Error> {
+        let plain: Vec<CustomerId> = of
+            .iter()
+            .filter(|p| p.unit.is_none() && p.site.is_none())
+            .map(|p| p.customer)
+            .collect();
+        let firsts = self.first_sites(&plain).await?;
+        let mut out = Vec::with_capacity(of.len());
+        for p in of {
+            out.push(if p.unit.is_none() && p.site.is_none() {
+                firsts
+                    .get(&p.customer)
+                    .cloned()
+                    .ok_or_else(no_such_customer)
+            } else {
+                self.ticket_place(p.customer, p.unit, p.site).await
+            });
+        }
+        Ok(out)
     }
 }
 
@@ -333,22 +418,22 @@ impl Db {
     /// from it (deadlines included), and the ticket, its deadlines and its audit record
     /// are written — all in one transaction (on SQLite, batched with the tickets written
     /// at the same moment: see [`crate::batch`]). Returns once committed.
-    #[instrument(skip_all, fields(%customer))]
+    #[instrument(skip_all, fields(customer = %place.customer))]
     pub async fn create_ticket(
         &self,
-        customer: CustomerId,
+        place: PlaceOf,
         decide: DecideTicket,
     ) -> Result<Ticket, Error> {
         let ticket = match self {
-            Db::Sqlite(s) => s.tickets.create(customer, decide).await?,
+            Db::Sqlite(s) => s.tickets.create(place, decide).await?,
             Db::Postgres(_) => {
                 let mut tx = self.begin().await?;
-                let region = *tx
-                    .customer_regions(&[customer])
+                let found = tx
+                    .places(&[place])
                     .await?
-                    .get(&customer)
-                    .ok_or_else(no_such_customer)?;
-                let new = decide(region)?;
+                    .pop()
+                    .ok_or_else(no_such_customer)??;
+                let new = decide(&found)?;
                 let mut written = tx.insert_tickets(&[&new]).await?;
                 tx.commit().await?;
                 written

@@ -11,10 +11,11 @@ use sanbao_domain::ticket::{
     Channel, EventInput, EventType, NewTicket, TicketEvent, TicketInput, TicketKind, TicketStatus,
 };
 use sanbao_domain::ticket::{Ticket, TicketFilter};
+use sanbao_domain::unit::TicketPlace;
 use sanbao_domain::user::NewUser;
 use sanbao_domain::user::Session;
 use sanbao_domain::{CustomerId, Error, Region, Role, TicketId, UserId};
-use sanbao_store::{Db, DbOptions};
+use sanbao_store::{Db, DbOptions, PlaceOf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 static SEQ: AtomicU32 = AtomicU32::new(0);
@@ -152,6 +153,9 @@ store_tests!(
     ticket_list_filters_and_pages,
     dashboard_counts_breached_and_due_soon,
     tickets_written_at_once_are_all_kept_and_a_bad_one_fails_alone,
+    a_customers_first_site_follows_its_address,
+    units_are_unique_per_model_and_tickets_take_the_units_site,
+    policy_versions_are_unique_per_line_and_date,
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -305,14 +309,20 @@ async fn ticket(
         kind,
         channel: Channel::Phone,
         customer_id: c,
+        unit_id: None,
+        site_id: None,
         unit_text: Some("KYN28-12 #A001".into()),
         summary: format!("{kind} 配电柜故障"),
         received_at: t(received),
     };
     let at = t(received);
     db.create_ticket(
-        c,
-        Box::new(move |region| NewTicket::parse(input, region, actor, at)),
+        PlaceOf {
+            customer: c,
+            unit: None,
+            site: None,
+        },
+        Box::new(move |place| NewTicket::parse(input, place, actor, at)),
     )
     .await
     .unwrap()
@@ -898,11 +908,13 @@ async fn tickets_written_at_once_are_all_kept_and_a_bad_one_fails_alone(db: &Db)
                 },
                 channel: Channel::Phone,
                 customer_id,
+                unit_id: None,
+                site_id: None,
                 unit_text: None,
                 summary: format!("第{i}号"),
                 received_at: t("2026-05-10T09:00:00+08:00"),
             },
-            Region::HangzhouUrban,
+            &TicketPlace::region_only(Region::HangzhouUrban),
             actor,
             t("2026-05-10T09:00:00+08:00"),
         )
@@ -944,8 +956,22 @@ async fn futures_join_all(
         set.spawn(async move {
             (
                 i,
-                db.create_ticket(t.customer_id, Box::new(move |_| Ok(t)))
-                    .await,
+                db.create_ticket(
+                    PlaceOf {
+                        customer: t.customer_id,
+                        unit: None,
+                        site: None,
+                    },
+                    // The place read in the writer's transaction is the customer's
+                    // first site.
+                    Box::new(move |place| {
+                        Ok(NewTicket {
+                            site_id: place.site_id,
+                            ..t
+                        })
+                    }),
+                )
+                .await,
             )
         });
     }
@@ -1105,4 +1131,223 @@ async fn a_transaction_dropped_without_commit_writes_nothing(db: &Db) {
         .await
         .unwrap();
     assert_eq!(all.iter().map(|c| c.id).collect::<Vec<_>>(), [kept.id]);
+}
+
+async fn a_customers_first_site_follows_its_address(db: &Db) {
+    let actor = user(db, "clerk", Role::ServiceClerk).await;
+    let f = customer_fields("杭州甲", "杭州市西湖区文三路1号", "0571-88886666");
+    let c = create_customer(db, &f, None, actor, t("2026-05-01T00:00:00Z"))
+        .await
+        .unwrap();
+    let sites = db.sites_of(c.id).await.unwrap();
+    assert_eq!(sites.len(), 1);
+    assert_eq!(
+        (
+            sites[0].ordinal,
+            sites[0].fields.address.as_str(),
+            sites[0].region
+        ),
+        (1, "杭州市西湖区文三路1号", Region::HangzhouUrban)
+    );
+    assert_eq!(sites[0].fields.contact_name.as_deref(), Some("王工"));
+    // A second site: the next ordinal, its own region.
+    let mut tx = db.begin().await.unwrap();
+    let ningbo = sanbao_domain::site::SiteFields::parse(&sanbao_domain::site::SiteInput {
+        name: Some("北仑变电所".into()),
+        address: "浙江省宁波市北仑区明州路1号".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let s2 = tx
+        .insert_site(c.id, &ningbo, None, t("2026-05-02T00:00:00Z"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((s2.ordinal, s2.region), (2, Region::Zhejiang));
+    // The customer moves: its first site moves with it, the second stays.
+    let moved = customer_fields("杭州甲", "上海市浦东新区世纪大道1号", "0571-88886666");
+    update_customer(
+        db,
+        c.id,
+        c.version,
+        &moved,
+        None,
+        actor,
+        t("2026-05-03T00:00:00Z"),
+    )
+    .await
+    .unwrap();
+    let sites = db.sites_of(c.id).await.unwrap();
+    assert_eq!(sites[0].fields.address, "上海市浦东新区世纪大道1号");
+    assert_eq!(sites[0].region, Region::OutOfProvince);
+    assert_eq!(sites[1], s2);
+    // A site for a customer that does not exist is refused.
+    let mut tx = db.begin().await.unwrap();
+    assert!(
+        tx.insert_site(
+            CustomerId(999_999),
+            &ningbo,
+            None,
+            t("2026-05-02T00:00:00Z")
+        )
+        .await
+        .is_err()
+    );
+}
+
+async fn model(db: &Db, code: &str) -> sanbao_domain::product::ProductModel {
+    let f = sanbao_domain::product::ModelFields::parse(&sanbao_domain::product::ModelInput {
+        code: code.into(),
+        name: "中置式开关柜".into(),
+        product_line: "switchgear".into(),
+    })
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let m = tx
+        .insert_model(&f, t("2026-01-01T00:00:00Z"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    m
+}
+
+async fn units_are_unique_per_model_and_tickets_take_the_units_site(db: &Db) {
+    use sanbao_domain::coverage::UnitDates;
+    use sanbao_store::NewUnit;
+    let actor = user(db, "clerk", Role::ServiceClerk).await;
+    let c = customer(db, actor, "杭州甲", "杭州市西湖区文三路1号").await;
+    let other = customer(db, actor, "温州乙", "温州市鹿城区1号").await;
+    let kyn = model(db, "KYN28A-12").await;
+    let xgn = model(db, "XGN15-12").await;
+    let mut tx = db.begin().await.unwrap();
+    let ningbo = sanbao_domain::site::SiteFields::parse(&sanbao_domain::site::SiteInput {
+        address: "浙江省宁波市北仑区明州路1号".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let site = tx
+        .insert_site(c, &ningbo, None, t("2026-05-02T00:00:00Z"))
+        .await
+        .unwrap();
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let unit = |model, serial| NewUnit {
+        customer_id: c,
+        model_id: model,
+        serial_no: serial,
+        site_id: site.id,
+        delivery_id: None,
+        dates: UnitDates {
+            shipped_on: Some(d("2025-04-01")),
+            accepted_on: Some(d("2025-04-20")),
+            commissioned_on: Some(d("2025-05-10")),
+        },
+        notes: None,
+    };
+    let id = tx
+        .insert_unit(&unit(kyn.id, "SB-0001"), t("2026-05-02T00:00:00Z"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // The same serial number of another model is another unit; of the same model, refused.
+    let mut tx = db.begin().await.unwrap();
+    tx.insert_unit(&unit(xgn.id, "SB-0001"), t("2026-05-02T00:00:00Z"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let Err(Error::Validation(f)) = tx
+        .insert_unit(&unit(kyn.id, "SB-0001"), t("2026-05-02T00:00:00Z"))
+        .await
+    else {
+        panic!("a second unit with the same model and serial was written")
+    };
+    assert_eq!(f.get("serial_no").map(|p| p.code), Some("taken"));
+    drop(tx);
+    let u = db.unit(id).await.unwrap().unwrap();
+    assert_eq!(
+        (u.model_code.as_str(), u.serial_no.as_str(), u.site_id),
+        ("KYN28A-12", "SB-0001", site.id)
+    );
+    assert_eq!(u.site_region, Region::Zhejiang);
+    assert_eq!(u.dates.commissioned_on, Some(d("2025-05-10")));
+    // A ticket naming the unit takes its site; one naming nothing, the customer's first.
+    let mut tx = db.begin().await.unwrap();
+    let place = tx.ticket_place(c, Some(id), None).await.unwrap();
+    assert_eq!(
+        (place.site_id, place.region),
+        (Some(site.id), Region::Zhejiang)
+    );
+    assert_eq!(place.unit.as_ref().map(|f| f.id), Some(id));
+    let first = tx.ticket_place(c, None, None).await.unwrap();
+    assert_eq!(first.region, Region::HangzhouUrban);
+    // Another customer's unit or site is refused by name.
+    let Err(Error::Validation(f)) = tx.ticket_place(other, Some(id), None).await else {
+        panic!("another customer's unit accepted")
+    };
+    assert_eq!(f.get("unit_id").map(|p| p.code), Some("other_customer"));
+    let Err(Error::Validation(f)) = tx.ticket_place(other, None, Some(site.id)).await else {
+        panic!("another customer's site accepted")
+    };
+    assert_eq!(f.get("site_id").map(|p| p.code), Some("other_customer"));
+    drop(tx);
+    // Found by serial number, model or site address.
+    let found = db
+        .units(
+            &sanbao_domain::unit::UnitFilter {
+                q: Some("sb-0001".into()),
+                ..Default::default()
+            },
+            10,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 2);
+    let at_site = db
+        .units(
+            &sanbao_domain::unit::UnitFilter {
+                q: Some("北仑".into()),
+                customer_id: Some(c),
+                ..Default::default()
+            },
+            10,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(at_site.len(), 2);
+}
+
+async fn policy_versions_are_unique_per_line_and_date(db: &Db) {
+    use sanbao_domain::product::PolicyInput;
+    let actor = user(db, "manager", Role::ServiceManager).await;
+    let p = PolicyInput {
+        product_line: "switchgear".into(),
+        effective_from: "2026-07-01".into(),
+        warranty_months: Some(36),
+        free_repair_months: Some(24),
+        after_free_repair: None,
+    }
+    .parse()
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let saved = tx
+        .insert_policy(&p, actor, t("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert!(saved.id.is_some());
+    let Err(Error::Validation(f)) = tx.insert_policy(&p, actor, t("2026-06-01T00:00:00Z")).await
+    else {
+        panic!("a second version from the same date was written")
+    };
+    assert_eq!(f.get("effective_from").map(|p| p.code), Some("taken"));
+    drop(tx);
+    let mut tx = db.begin().await.unwrap();
+    tx.insert_policy(&p, actor, t("2026-06-01T00:00:00Z"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let all = db.policies_of("switchgear").await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].warranty_months, 36);
 }

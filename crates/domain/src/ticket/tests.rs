@@ -217,11 +217,13 @@ fn new_ticket(kind: TicketKind, received: &str, now: &str) -> Result<NewTicket, 
             kind,
             channel: Channel::Phone,
             customer_id: CustomerId(1),
+            unit_id: None,
+            site_id: None,
             unit_text: None,
             summary: "配电柜跳闸，全厂停电".into(),
             received_at: at(received),
         },
-        Region::HangzhouUrban,
+        &TicketPlace::region_only(Region::HangzhouUrban),
         UserId(1),
         at(now),
     )
@@ -264,13 +266,15 @@ fn r1_4_empty_summary_is_refused_by_name() {
         kind: TicketKind::Repair,
         channel: Channel::Phone,
         customer_id: CustomerId(1),
+        unit_id: None,
+        site_id: None,
         unit_text: Some("x".repeat(UNIT_TEXT_MAX + 1)),
         summary: "  ".into(),
         received_at: at("2026-05-10T09:00:00Z"),
     };
     let Err(Error::Validation(f)) = NewTicket::parse(
         input.clone(),
-        Region::Zhejiang,
+        &TicketPlace::region_only(Region::Zhejiang),
         UserId(1),
         at("2026-05-10T10:00:00Z"),
     ) else {
@@ -283,7 +287,7 @@ fn r1_4_empty_summary_is_refused_by_name() {
     assert!(
         NewTicket::parse(
             input,
-            Region::Zhejiang,
+            &TicketPlace::region_only(Region::Zhejiang),
             UserId(1),
             at("2026-05-10T10:00:00Z")
         )
@@ -702,4 +706,121 @@ fn r6_1_desk_lane_says_running_no_deadline_met_or_finished() {
         assert_eq!(t.next_due().map(|d| d.kind), next);
         assert_eq!(t.next_due_at().is_some(), lane == DeskLane::Running);
     }
+}
+
+fn ningbo_unit_place() -> TicketPlace {
+    use crate::coverage::UnitDates;
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    TicketPlace {
+        site_id: Some(SiteId(12)),
+        region: Region::of_address("浙江省宁波市北仑区新碶街道明州路1号"),
+        unit: Some(crate::unit::UnitFacts {
+            id: UnitId(3),
+            dates: UnitDates {
+                shipped_on: Some(d("2025-04-01")),
+                accepted_on: Some(d("2025-04-20")),
+                commissioned_on: Some(d("2025-05-10")),
+            },
+            product_line: "switchgear".into(),
+            policies: Vec::new(),
+        }),
+    }
+}
+
+#[test]
+fn r3_4_emergency_on_a_unit_in_ningbo_for_a_hangzhou_customer_is_due_in_6_hours() {
+    // The customer's head office is in Hangzhou; the unit's site decides.
+    let new = NewTicket::parse(
+        TicketInput {
+            kind: TicketKind::Emergency,
+            channel: Channel::Phone,
+            customer_id: CustomerId(1),
+            unit_id: Some(UnitId(3)),
+            site_id: None,
+            unit_text: None,
+            summary: "进线柜冒烟，全站停电".into(),
+            received_at: at("2026-05-10T09:00:00+08:00"),
+        },
+        &ningbo_unit_place(),
+        UserId(1),
+        at("2026-05-10T09:01:00+08:00"),
+    )
+    .unwrap();
+    assert_eq!(new.site_region, Region::Zhejiang);
+    assert_eq!(new.site_id, Some(SiteId(12)));
+    assert_eq!(new.unit_id, Some(UnitId(3)));
+    assert_eq!(
+        new.deadlines[0].due_at,
+        at("2026-05-10T15:00:00+08:00"),
+        "6 hours in Zhejiang"
+    );
+    let cov = new.coverage.as_ref().unwrap();
+    assert_eq!(cov.coverage, crate::coverage::CoverageKind::Warranty);
+    assert_eq!(cov.on.to_string(), "2026-05-10", "on the received date");
+}
+
+#[test]
+fn r2_linking_a_unit_later_records_coverage_at_the_received_date_and_moves_running_deadlines() {
+    let t = ticket(TicketKind::Emergency);
+    assert_eq!(t.site_region, Region::HangzhouUrban);
+    let linked = t
+        .link_unit(
+            &ningbo_unit_place(),
+            Role::ServiceClerk,
+            at("2026-05-11T09:00:00+08:00"),
+        )
+        .unwrap();
+    assert_eq!(linked.unit_id, Some(UnitId(3)));
+    assert_eq!(linked.site_region, Region::Zhejiang);
+    assert_eq!(linked.deadlines[0].due_at, at("2026-05-10T15:00:00+08:00"));
+    assert_eq!(
+        linked.coverage.as_ref().map(|c| c.on.to_string()),
+        Some("2026-05-10".into()),
+        "computed for the day the contact was received"
+    );
+    assert_eq!(linked.version, t.version + 1);
+    // A met deadline stays as it was.
+    let met = t
+        .apply(
+            &TicketEvent::Dispatch {
+                technician: UserId(5),
+            },
+            Role::ServiceClerk,
+            at("2026-05-10T09:10:00+08:00"),
+        )
+        .unwrap()
+        .apply(
+            &TicketEvent::CheckIn {
+                at: at("2026-05-10T09:40:00+08:00"),
+            },
+            Role::ServiceClerk,
+            at("2026-05-10T09:40:00+08:00"),
+        )
+        .unwrap();
+    let relinked = met
+        .link_unit(
+            &ningbo_unit_place(),
+            Role::Technician,
+            at("2026-05-10T10:00:00+08:00"),
+        )
+        .unwrap();
+    assert_eq!(relinked.deadlines, met.deadlines);
+    // Refused: a role that may not, a finished ticket, the same unit again.
+    assert_eq!(
+        t.link_unit(
+            &ningbo_unit_place(),
+            Role::QualityEngineer,
+            at("2026-05-11T09:00:00+08:00")
+        ),
+        Err(Error::Forbidden)
+    );
+    assert!(
+        linked
+            .link_unit(
+                &ningbo_unit_place(),
+                Role::ServiceClerk,
+                at("2026-05-11T10:00:00+08:00")
+            )
+            .is_err()
+    );
 }

@@ -7,6 +7,7 @@ use crate::app::AppState;
 use chrono::{DateTime, Utc};
 use sanbao_domain::customer::{Customer, CustomerFields, CustomerInput};
 use sanbao_domain::ticket::{NewTicket, Ticket, TicketInput};
+use sanbao_domain::unit::TicketPlace;
 use sanbao_domain::user::User;
 use sanbao_domain::{Error, FieldErrors, Permission, Region};
 
@@ -38,7 +39,8 @@ pub async fn open_ticket_for_new_customer(
     require(actor, Permission::OpenTickets)?;
     let mut errs = customer_problems(customer);
     let region = Region::of_address(&customer.address);
-    if let Err(Error::Validation(more)) = NewTicket::parse(ticket.clone(), region, actor.id, now) {
+    let place = TicketPlace::region_only(region);
+    if let Err(Error::Validation(more)) = NewTicket::parse(ticket.clone(), &place, actor.id, now) {
         errs.0.extend(more.0);
     }
     if !errs.is_empty() {
@@ -62,9 +64,13 @@ pub async fn open_ticket_for_new_customer(
     let created = customers::write_new(&mut tx, actor, &fields, corr.as_ref(), now).await?;
     let ticket = TicketInput {
         customer_id: created.id,
+        // A new customer has no units yet: the work is at its first site.
+        unit_id: None,
+        site_id: None,
         ..ticket
     };
-    let new = NewTicket::parse(ticket, created.region, actor.id, now)?;
+    let place = tx.ticket_place(created.id, None, None).await?;
+    let new = NewTicket::parse(ticket, &place, actor.id, now)?;
     let opened = tx
         .insert_tickets(&[&new])
         .await?

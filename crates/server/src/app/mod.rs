@@ -15,6 +15,7 @@ pub mod session_cache;
 pub mod sessions;
 pub mod state;
 pub mod tickets;
+pub mod units;
 pub mod users;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -10,6 +10,7 @@ use sanbao_domain::ticket::{
 };
 use sanbao_domain::user::User;
 use sanbao_domain::{Error, Permission, Problem, TicketId, UserId};
+use sanbao_store::PlaceOf;
 
 /// Record an incoming contact (R1.4); its deadlines come from its kind and the site's region.
 pub async fn open_ticket(
@@ -19,15 +20,20 @@ pub async fn open_ticket(
     now: DateTime<Utc>,
 ) -> Result<Ticket, Error> {
     require(actor, Permission::OpenTickets)?;
-    let customer = input.customer_id;
+    let place = PlaceOf {
+        customer: input.customer_id,
+        unit: input.unit_id,
+        site: input.site_id,
+    };
     let by = actor.id;
-    // The site's region is read in the transaction that writes the ticket, and the domain
-    // computes the deadlines from it there.
+    // The site (the unit's, the named one, or the customer's first) is read in the
+    // transaction that writes the ticket, and the domain computes the deadlines and the
+    // unit's coverage from it there.
     let ticket = state
         .db
         .create_ticket(
-            customer,
-            Box::new(move |region| NewTicket::parse(input, region, by, now)),
+            place,
+            Box::new(move |place| NewTicket::parse(input, place, by, now)),
         )
         .await?;
     state.desk.changed();
@@ -72,7 +78,16 @@ pub async fn record_event(
         }
         _ => {}
     }
-    let after = before.apply(&event, actor.role, now)?;
+    let after = match &event {
+        // Naming the unit needs its site and dates, read in this transaction.
+        TicketEvent::LinkUnit { unit } => {
+            let place = tx
+                .ticket_place(before.customer_id, Some(*unit), None)
+                .await?;
+            before.link_unit(&place, actor.role, now)?
+        }
+        _ => before.apply(&event, actor.role, now)?,
+    };
     tx.update_ticket(&before, &after).await?;
     if let Some(entry) = NewAuditEntry::changed(
         "ticket",

@@ -7,8 +7,10 @@ use crate::app::AppState;
 use chrono::Duration;
 use sanbao_domain::customer::{ContactInput, CustomerInput};
 use sanbao_domain::ticket::{Channel, NewTicket, TicketInput, TicketKind};
+use sanbao_domain::unit::TicketPlace;
 use sanbao_domain::user::User;
 use sanbao_domain::{CustomerId, Error, Region};
+use sanbao_store::PlaceOf;
 use std::sync::Arc;
 
 /// Places for generated customers: every region, in proportions like the real archive's.
@@ -122,15 +124,27 @@ pub async fn bench_seed(
                     kind,
                     channel,
                     customer_id,
+                    unit_id: None,
+                    site_id: None,
                     unit_text: Some(unit.into()),
                     summary: summary.into(),
                     received_at,
                 };
                 let created_at = received_at + Duration::minutes(2);
-                let new = NewTicket::parse(input, region, creator, created_at.min(now))?;
+                let place = TicketPlace::region_only(region);
+                // Checked here, so a bad row fails before it reaches the writer.
+                NewTicket::parse(input.clone(), &place, creator, created_at.min(now))?;
+                let at = created_at.min(now);
                 state
                     .db
-                    .create_ticket(customer_id, Box::new(move |_| Ok(new)))
+                    .create_ticket(
+                        PlaceOf {
+                            customer: customer_id,
+                            unit: None,
+                            site: None,
+                        },
+                        Box::new(move |place| NewTicket::parse(input, place, creator, at)),
+                    )
                     .await?;
                 i += tasks;
             }

@@ -6,9 +6,11 @@
 
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use sanbao_domain::customer::{ContactInput, CustomerFields, CustomerInput, RegionCorrection};
+use sanbao_domain::product::{ModelFields, ModelInput};
 use sanbao_domain::ticket::{
     Channel, EventInput, EventType, NewTicket, TicketEvent, TicketInput, TicketKind,
 };
+use sanbao_domain::unit::{TicketPlace, UnitFields, UnitInput};
 use sanbao_domain::user::NewUser;
 use sanbao_domain::{CustomerId, Region, UserId, time};
 use serde::Deserialize;
@@ -26,6 +28,33 @@ struct File {
     customers: Vec<CustomerEntry>,
     #[serde(default)]
     tickets: Vec<TicketEntry>,
+    #[serde(default)]
+    models: Vec<ModelEntry>,
+    #[serde(default)]
+    units: Vec<UnitEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModelEntry {
+    code: String,
+    name: String,
+    product_line: String,
+}
+
+/// A unit installed at one of a customer's sites; its dates are moments (`-800d`) taken
+/// as the company's calendar date.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UnitEntry {
+    customer: String,
+    by: String,
+    model: String,
+    serial: String,
+    site_address: Option<String>,
+    shipped: Option<String>,
+    accepted: Option<String>,
+    commissioned: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,6 +107,8 @@ struct TicketEntry {
     kind: String,
     channel: String,
     unit: Option<String>,
+    /// The serial number of one of the customer's units in [[units]].
+    unit_serial: Option<String>,
     summary: String,
     #[serde(default)]
     steps: Vec<StepEntry>,
@@ -120,7 +151,23 @@ pub(super) struct Plan {
     pub(super) customers: Vec<PlannedCustomer>,
     /// Oldest first, so ticket numbers follow time.
     pub(super) tickets: Vec<PlannedTicket>,
+    pub(super) models: Vec<ModelInput>,
+    /// Recorded before the tickets, which may name them.
+    pub(super) units: Vec<PlannedUnit>,
 }
+
+#[derive(Debug)]
+pub(super) struct PlannedUnit {
+    pub(super) label: String,
+    pub(super) by: Who,
+    pub(super) customer: CustomerRef,
+    /// Everything but the customer's id, known once it is written.
+    pub(super) input: UnitInput,
+}
+
+/// A unit of the demo: the index of its record in [`Plan::units`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct UnitRef(pub(super) usize);
 
 #[derive(Debug)]
 pub(super) struct PlannedCustomer {
@@ -150,6 +197,7 @@ pub(super) struct PlannedTicket {
     pub(super) kind: TicketKind,
     pub(super) channel: Channel,
     pub(super) unit: Option<String>,
+    pub(super) unit_ref: Option<UnitRef>,
     pub(super) summary: String,
     pub(super) received_at: DateTime<Utc>,
     /// When the desk recorded it: a minute after it came in (never after now).
@@ -313,6 +361,69 @@ pub(super) fn plan(source: &str, password: &str, now: DateTime<Utc>) -> Result<P
         });
     }
 
+    let mut models = Vec::with_capacity(file.models.len());
+    for (i, m) in file.models.iter().enumerate() {
+        let input = ModelInput {
+            code: m.code.clone(),
+            name: m.name.clone(),
+            product_line: m.product_line.clone(),
+        };
+        ModelFields::parse(&input).map_err(|e| format!("model {} ({:?}): {e}", i + 1, m.code))?;
+        models.push(input);
+    }
+    let mut units = Vec::with_capacity(file.units.len());
+    let mut serials: HashMap<&str, (UnitRef, CustomerRef)> = HashMap::new();
+    for (i, u) in file.units.iter().enumerate() {
+        let label = format!("unit {} ({:?})", i + 1, u.serial);
+        let customer = keys
+            .get(u.customer.as_str())
+            .copied()
+            .ok_or_else(|| format!("{label}: unknown customer {:?}", u.customer))?;
+        if !file
+            .models
+            .iter()
+            .any(|m| m.code.eq_ignore_ascii_case(&u.model))
+        {
+            return Err(format!(
+                "{label}: unknown model {:?} (not in [[models]])",
+                u.model
+            ));
+        }
+        let date = |what: &str, v: &Option<String>| -> Result<Option<String>, String> {
+            v.as_deref()
+                .map(|m| {
+                    moment(m, now)
+                        .map(|at| time::local_date(at).to_string())
+                        .map_err(|e| format!("{label}: {what}: {e}"))
+                })
+                .transpose()
+        };
+        let input = UnitInput {
+            customer_id: Some(CustomerId(0)),
+            model_code: u.model.clone(),
+            serial_no: u.serial.clone(),
+            site_id: None,
+            site_address: u.site_address.clone(),
+            shipped_on: date("shipped", &u.shipped)?,
+            accepted_on: date("accepted", &u.accepted)?,
+            commissioned_on: date("commissioned", &u.commissioned)?,
+            notes: None,
+        };
+        UnitFields::parse(&input, time::local_date(now)).map_err(|e| format!("{label}: {e}"))?;
+        if serials
+            .insert(u.serial.as_str(), (UnitRef(i), customer))
+            .is_some()
+        {
+            return Err(format!("{label}: the serial number is given twice"));
+        }
+        units.push(PlannedUnit {
+            by: find(&u.by).map_err(|e| format!("{label}: by: {e}"))?,
+            customer,
+            input,
+            label,
+        });
+    }
+
     let mut tickets = Vec::with_capacity(file.tickets.len());
     for (i, t) in file.tickets.iter().enumerate() {
         let label = format!("ticket {} ({:?})", i + 1, short(&t.summary));
@@ -339,6 +450,20 @@ pub(super) fn plan(source: &str, password: &str, now: DateTime<Utc>) -> Result<P
             )
         })?;
         let by = find(&t.by).map_err(|e| format!("{label}: by: {e}"))?;
+        let unit_ref = match t.unit_serial.as_deref() {
+            None => None,
+            Some(serial) => match serials.get(serial) {
+                Some((u, c)) if *c == customer => Some(*u),
+                Some(_) => {
+                    return Err(format!("{label}: unit {serial:?} is another customer's"));
+                }
+                None => {
+                    return Err(format!(
+                        "{label}: unknown unit {serial:?} (not in [[units]])"
+                    ));
+                }
+            },
+        };
         let opened_at = (received_at + Duration::minutes(1)).min(now);
         // The ticket as the use case will check it (the region and the creator do not
         // change what is valid).
@@ -346,12 +471,19 @@ pub(super) fn plan(source: &str, password: &str, now: DateTime<Utc>) -> Result<P
             kind,
             channel,
             customer_id: CustomerId(0),
+            unit_id: None,
+            site_id: None,
             unit_text: t.unit.clone(),
             summary: t.summary.clone(),
             received_at,
         };
-        NewTicket::parse(input, Region::Unknown, UserId(0), opened_at)
-            .map_err(|e| format!("{label}: {e}"))?;
+        NewTicket::parse(
+            input,
+            &TicketPlace::region_only(Region::Unknown),
+            UserId(0),
+            opened_at,
+        )
+        .map_err(|e| format!("{label}: {e}"))?;
 
         let mut steps = Vec::with_capacity(t.steps.len());
         let mut last = opened_at;
@@ -377,6 +509,7 @@ pub(super) fn plan(source: &str, password: &str, now: DateTime<Utc>) -> Result<P
             kind,
             channel,
             unit: t.unit.clone(),
+            unit_ref,
             summary: t.summary.clone(),
             received_at,
             opened_at,
@@ -390,6 +523,8 @@ pub(super) fn plan(source: &str, password: &str, now: DateTime<Utc>) -> Result<P
         staff,
         customers,
         tickets,
+        models,
+        units,
     })
 }
 

@@ -25,6 +25,19 @@ const SERVED: &[&str] = &[
     "GET /api/v1/tickets/{id}/events",
     "POST /api/v1/tickets/{id}/events",
     "GET /api/v1/dashboard",
+    // The installed base.
+    "GET /api/v1/product-models",
+    "POST /api/v1/product-models",
+    "GET /api/v1/warranty-policies",
+    "POST /api/v1/warranty-policies",
+    "GET /api/v1/customers/{id}/sites",
+    "POST /api/v1/customers/{id}/sites",
+    "GET /api/v1/units",
+    "POST /api/v1/units",
+    "GET /api/v1/units/{id}",
+    "PUT /api/v1/units/{id}",
+    "PUT /api/v1/sites/{id}",
+    "GET /api/v1/units/{id}/coverage",
 ];
 
 #[tokio::test]

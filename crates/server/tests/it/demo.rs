@@ -161,6 +161,45 @@ async fn demo_loads_with_every_region_kind_and_status(app: TestApp) {
     assert!(trail.windows(2).all(|w| w[0].at <= w[1].at));
     assert!(trail.iter().all(|e| e.actor_name.is_some()));
     assert!(trail.last().unwrap().at < now);
+
+    // The installed base: units at every stage of their coverage, a unit at a site away
+    // from its customer's address, and tickets that name their unit.
+    let units = app
+        .db
+        .units(&sanbao_domain::unit::UnitFilter::default(), 200, None)
+        .await
+        .unwrap();
+    let mut stages = HashSet::new();
+    for u in &units {
+        let unit = app.db.unit(u.id).await.unwrap().unwrap();
+        let policies = app.db.policies_of(&unit.product_line).await.unwrap();
+        let c = unit.coverage_on(&policies, sanbao_domain::time::local_date(now));
+        stages.insert(serde_json::to_value(&c).unwrap()["basis"].to_string());
+        stages.insert(c.coverage.as_str().to_string());
+    }
+    for want in [
+        "warranty",
+        "free_repair",
+        "paid",
+        "\"accepted_not_commissioned\"",
+        "\"in_delivery\"",
+        "\"no_dates\"",
+    ] {
+        assert!(stages.contains(want), "no demo unit is {want}: {stages:?}");
+    }
+    assert!(
+        units
+            .iter()
+            .any(|u| u.site_address.contains("宁波") && u.customer_name.contains("万联"))
+    );
+    let named = rows
+        .iter()
+        .filter(|t| t.summary.contains("局放"))
+        .map(|t| t.id)
+        .next()
+        .unwrap();
+    let t = app.db.ticket(named).await.unwrap().unwrap();
+    assert!(t.unit_id.is_some() && t.coverage.is_some());
 }
 
 #[tokio::test]
@@ -270,8 +309,9 @@ async fn a_mistake_in_the_demo_data_is_named_and_nothing_is_written() {
         r#"customer = "zhijiang""#,
     ))
     .await;
+    // The first record naming it is now the customer's oldest unit.
     assert!(
-        e.contains("ticket 1 ") && e.contains("unknown customer \"zhijiang\""),
+        e.contains("unit 1 (\"2011-0345\")") && e.contains("unknown customer \"zhijiang\""),
         "{e}"
     );
     let e = refused(demo_file_with(

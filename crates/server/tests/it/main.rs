@@ -8,4 +8,5 @@ mod contract;
 mod demo;
 mod jobs;
 mod support;
+mod units;
 mod web;

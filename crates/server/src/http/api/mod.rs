@@ -5,6 +5,7 @@ pub mod error;
 pub mod extract;
 pub mod sessions;
 pub mod tickets;
+pub mod units;
 
 use crate::app::AppState;
 use axum::routing::get;
@@ -37,6 +38,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(sessions::router())
         .merge(customers::router())
         .merge(tickets::router())
+        .merge(units::router())
 }
 
 /// The OpenAPI document, as served.

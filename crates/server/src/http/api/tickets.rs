@@ -1,8 +1,10 @@
 //! `/api/v1/tickets`: contacts, their deadlines and their workflow; the service desk.
 
 use super::customers::{AuditOut, parse_region_filter};
+use super::error::request_lang;
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, ApiUser};
+use super::units::CoverageOut;
 use super::{Page, cursor, ts};
 use crate::app::AppState;
 use crate::app::{self, clamp_limit};
@@ -14,7 +16,7 @@ use sanbao_domain::ticket::{
     Channel, EventInput, EventType, Ticket, TicketInput, TicketKind, TicketStatus,
 };
 use sanbao_domain::ticket::{Dashboard, TicketFilter, TicketSummary};
-use sanbao_domain::{CustomerId, Error, Problem, TicketId, UserId};
+use sanbao_domain::{CustomerId, Error, Problem, SiteId, TicketId, UnitId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -40,8 +42,11 @@ pub struct TicketIn {
     #[schema(value_type = String, example = "phone")]
     pub channel: Channel,
     pub customer_id: i64,
-    /// An installed unit (units are recorded in a later release; give `unit_text` meanwhile).
+    /// The installed unit the contact is about: the ticket's site (and so an emergency's
+    /// arrival deadline) is the unit's, and its coverage on the received date is recorded.
     pub unit_id: Option<i64>,
+    /// The site, when no unit is named; the customer's first site otherwise.
+    pub site_id: Option<i64>,
     /// The unit as the customer describes it: model, serial number, cabinet.
     pub unit_text: Option<String>,
     /// When the contact was received, RFC 3339 with offset; now if omitted.
@@ -76,6 +81,11 @@ pub struct TicketOut {
     pub received_at: String,
     /// The site's region when the contact came in.
     pub site_region: String,
+    /// Where the work is: the unit's site, the site named, or the customer's first site.
+    pub site_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    /// The unit's coverage on the received date, recorded when the unit was named.
+    pub coverage: Option<CoverageOut>,
     pub assignee_id: Option<i64>,
     pub technician_id: Option<i64>,
     pub opinion: Option<String>,
@@ -115,6 +125,12 @@ impl TicketOut {
             status: t.status.as_str().into(),
             received_at: ts(t.received_at),
             site_region: t.site_region.as_str().into(),
+            site_id: t.site_id.map(|s| s.0),
+            unit_id: t.unit_id.map(|u| u.0),
+            coverage: t
+                .coverage
+                .as_ref()
+                .map(|c| CoverageOut::new(c, request_lang())),
             assignee_id: t.assignee_id.map(|u| u.0),
             technician_id: t.technician_id.map(|u| u.0),
             opinion: t.opinion,
@@ -256,18 +272,13 @@ pub async fn create(
     ApiUser(actor): ApiUser,
     ApiJson(b): ApiJson<TicketIn>,
 ) -> ApiResult<(StatusCode, Json<TicketOut>)> {
-    if b.unit_id.is_some() {
-        return Err(Error::field(
-            "unit_id",
-            Problem::new("not_found", "no such unit; describe it in unit_text"),
-        )
-        .into());
-    }
     let now = state.now();
     let input = TicketInput {
         kind: b.kind,
         channel: b.channel,
         customer_id: CustomerId(b.customer_id),
+        unit_id: b.unit_id.map(UnitId),
+        site_id: b.site_id.map(SiteId),
         unit_text: b.unit_text,
         summary: b.summary,
         received_at: b.received_at.map_or(now, |r| r.with_timezone(&Utc)),
@@ -304,7 +315,8 @@ pub async fn events(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventIn {
-    /// assign, give_opinion, reply, dispatch, check_in, note, resolve, close, reopen, cancel
+    /// assign, give_opinion, reply, dispatch, check_in, note, resolve, close, reopen, cancel,
+    /// link_unit
     #[serde(rename = "type")]
     #[schema(value_type = String, example = "give_opinion")]
     pub event_type: EventType,
@@ -314,6 +326,8 @@ pub struct EventIn {
     pub assignee_id: Option<i64>,
     /// `dispatch`: who goes on site.
     pub technician_id: Option<i64>,
+    /// `link_unit`: the unit the ticket is about, once known.
+    pub unit_id: Option<i64>,
     /// `give_opinion`: the handling opinion (R3.3).
     pub opinion: Option<String>,
     /// `reply`: the answer sent (R3.5, R3.7).
@@ -343,6 +357,7 @@ pub async fn record_event(
         event_type: Some(b.event_type),
         assignee_id: b.assignee_id.map(UserId),
         technician_id: b.technician_id.map(UserId),
+        unit_id: b.unit_id.map(UnitId),
         opinion: b.opinion,
         reply: b.reply,
         text: b.text,

@@ -30,9 +30,10 @@ use sanbao_domain::ticket::{
     Channel, EventInput, EventType, NewTicket, Ticket, TicketEvent, TicketInput, TicketKind,
     TicketStatus, arrival_hours,
 };
+use sanbao_domain::unit::{TicketPlace, UnitFilter, UnitSummary};
 use sanbao_domain::user::User;
 use sanbao_domain::{
-    CustomerId, Error, FieldErrors, Permission, Problem, Region, TicketId, UserId,
+    CustomerId, Error, FieldErrors, Permission, Problem, Region, TicketId, UnitId, UserId,
 };
 use serde_json::Value;
 use std::collections::HashMap;
@@ -331,6 +332,8 @@ impl TicketForm {
             kind: kind.unwrap_or(TicketKind::Consultation),
             channel: channel.unwrap_or(Channel::Phone),
             customer_id: customer.unwrap_or(CustomerId(0)),
+            unit_id: None,
+            site_id: None,
             unit_text: Some(self.unit_text.clone()).filter(|s| !s.trim().is_empty()),
             summary: self.summary.clone(),
             received_at: received_at.unwrap_or(now),
@@ -340,9 +343,12 @@ impl TicketForm {
         }
         // Name the text fields' problems too, in the same answer: the domain's check of a
         // contact, given stand-ins for what could not be read.
-        if let Err(Error::Validation(more)) =
-            NewTicket::parse(input, Region::Unknown, UserId(0), now)
-        {
+        if let Err(Error::Validation(more)) = NewTicket::parse(
+            input,
+            &TicketPlace::region_only(Region::Unknown),
+            UserId(0),
+            now,
+        ) {
             for (k, p) in more.0 {
                 if errs.get(&k).is_none() {
                     errs.add(k, p);
@@ -785,10 +791,12 @@ struct Refused {
 struct Candidates {
     owners: Vec<User>,
     technicians: Vec<User>,
+    /// The customer's units, for naming the one the ticket is about.
+    units: Vec<UnitSummary>,
 }
 
 /// The steps shown, in the order a desk works through them.
-const STEPS: [EventType; 10] = [
+const STEPS: [EventType; 11] = [
     EventType::GiveOpinion,
     EventType::Reply,
     EventType::Dispatch,
@@ -799,6 +807,7 @@ const STEPS: [EventType; 10] = [
     EventType::Close,
     EventType::Reopen,
     EventType::Cancel,
+    EventType::LinkUnit,
 ];
 
 /// Whether the domain would accept this step from this person now: the workflow's own
@@ -818,6 +827,10 @@ fn step_fits(t: &Ticket, ty: EventType, actor: &User, now: DateTime<Utc>) -> boo
         EventType::Close => TicketEvent::Close,
         EventType::Reopen => TicketEvent::Reopen { reason: text },
         EventType::Cancel => TicketEvent::Cancel { reason: text },
+        // Naming the unit has a form of its own beside the unit's details.
+        EventType::LinkUnit => {
+            return actor.role.may(ty.permission()) && !t.status.is_finished();
+        }
     };
     actor.role.may(ty.permission()) && t.apply(&probe, actor.role, now).is_ok()
 }
@@ -840,6 +853,7 @@ fn action_form(
         EventType::Resolve => ("textarea", "resolution"),
         EventType::Close => ("none", ""),
         EventType::Reopen | EventType::Cancel => ("textarea", "reason"),
+        EventType::LinkUnit => ("select", "unit_id"),
     };
     let mine = refused.filter(|r| r.ty == Some(ty));
     let current = match (mine, ty) {
@@ -866,6 +880,23 @@ fn action_form(
             }));
             v
         }
+        EventType::LinkUnit => {
+            let mut v = vec![Choice::new("", lang.t("action.pick_unit"), &current)];
+            v.extend(
+                candidates
+                    .units
+                    .iter()
+                    .filter(|unit| Some(unit.id) != t.unit_id)
+                    .map(|unit| {
+                        let label = format!(
+                            "{} · {} · {}",
+                            unit.model_code, unit.serial_no, unit.site_address
+                        );
+                        Choice::new(unit.id.0.to_string(), label, &current)
+                    }),
+            );
+            v
+        }
         _ => Vec::new(),
     };
     let error = mine.and_then(|_| {
@@ -880,6 +911,7 @@ fn action_form(
         EventType::GiveOpinion => lang.t("ticket.opinion"),
         EventType::Reply => lang.t("ticket.reply"),
         EventType::Resolve => lang.t("ticket.resolution"),
+        EventType::LinkUnit => lang.t("ticket.unit"),
         _ => lang.t("action.text"),
     };
     let meets_deadline = matches!(
@@ -1080,6 +1112,17 @@ async fn detail_page(
     let candidates = Candidates {
         owners: app::people::owners_for(state, &u.user, t.kind).await?,
         technicians: app::people::technicians(state, &u.user).await?,
+        units: app::units::units(
+            state,
+            &u.user,
+            &UnitFilter {
+                customer_id: Some(t.customer_id),
+                ..UnitFilter::default()
+            },
+            app::MAX_LIMIT,
+            None,
+        )
+        .await?,
     };
     let now = state.now();
     let names: HashMap<i64, String> = people
@@ -1097,6 +1140,13 @@ async fn detail_page(
         .iter()
         .copied()
         .filter(|ty| step_fits(&t, *ty, &u.user, now))
+        .filter(|ty| {
+            *ty != EventType::LinkUnit
+                || candidates
+                    .units
+                    .iter()
+                    .any(|unit| Some(unit.id) != t.unit_id)
+        })
         .map(|ty| action_form(u.lang, ty, &t, &candidates, refused, &messages))
         .collect();
     // The refused step's problems, linked to its field (or to its form) when the form is
@@ -1213,10 +1263,18 @@ pub async fn record_event(
             None
         }),
     };
+    let unit_id = match form.filled("unit_id") {
+        None => None,
+        Some(s) => s.trim().parse::<i64>().ok().map(UnitId).or_else(|| {
+            errs.add("unit_id", Problem::invalid("not a unit number"));
+            None
+        }),
+    };
     let input = EventInput {
         event_type: ty,
         assignee_id: person("assignee_id", &mut errs),
         technician_id: person("technician_id", &mut errs),
+        unit_id,
         opinion: text("opinion"),
         reply: text("reply"),
         text: text("text"),

@@ -12,11 +12,16 @@ Writes, with Chinese headers:
     customers.xlsx           the same rows in a workbook (shared strings, dates as
                              Excel dates, some serial numbers stored as numbers)
     units.csv, units-gb18030.csv, units.xlsx
-    models.txt               the model codes the units use (create them before the
-                             import), one "code<TAB>name<TAB>product line" a line
+    models.csv               the product models the units use (import them first)
     bad-rows.tsv             every deliberately bad row: file, row, field, what is wrong
 
-The units name customers of the customer file, so import the customers first. A few
+The units name customers of the customer file and models of models.csv, so import
+the models and the customers first:
+
+    sanbao import models bench/archive/models.csv
+    sanbao import customers bench/archive/customers.xlsx
+    sanbao import units bench/archive/units-gb18030.csv
+ A few
 rows of each file are bad on purpose (a missing name, a bad date, an unknown model, a
 duplicate serial number...); they are listed in bad-rows.tsv with their row numbers
 (the header is row 1; one blank row in each file is skipped but counted). Salespeople
@@ -215,7 +220,7 @@ def make_customers(rng, n, salespeople, bad):
             contact, tel = contact or "张三", "电话待补"
             bad.add("customers", row_no, "contact_phone", "not a phone number")
         elif kind == "bad_phone2":
-            contact, tel = contact or "李四", "138-1234"
+            contact, tel = contact or "李四", "138-1"
             bad.add("customers", row_no, "contact_phone", "too few digits")
         elif kind == "duplicate_name" and good:
             name = good[len(good) // 2]
@@ -459,9 +464,8 @@ def main():
         write_csv(os.path.join(a.out, f"{kind}-gb18030.csv"), headers, rows, "gb18030", rng)
         write_xlsx(os.path.join(a.out, f"{kind}.xlsx"), sheet, headers, rows, rng)
 
-    with open(os.path.join(a.out, "models.txt"), "w", encoding="utf-8") as f:
-        for code, name, line in MODELS:
-            f.write(f"{code}\t{name}\t{line}\n")
+    write_csv(os.path.join(a.out, "models.csv"), ["型号", "名称", "产品线"],
+              [list(m) for m in MODELS], "utf-8-sig", rng)
     with open(os.path.join(a.out, "bad-rows.tsv"), "w", encoding="utf-8") as f:
         f.write("file\trow\tfield\twhat is wrong\n")
         for file, row, field, what in bad.rows:

@@ -156,6 +156,7 @@ store_tests!(
     a_customers_first_site_follows_its_address,
     units_are_unique_per_model_and_tickets_take_the_units_site,
     policy_versions_are_unique_per_line_and_date,
+    customer_names_are_listed_for_an_import_in_the_order_recorded,
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -1350,4 +1351,25 @@ async fn policy_versions_are_unique_per_line_and_date(db: &Db) {
     let all = db.policies_of("switchgear").await.unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].warranty_months, 36);
+}
+
+async fn customer_names_are_listed_for_an_import_in_the_order_recorded(db: &Db) {
+    let actor = user(db, "manager", Role::ServiceManager).await;
+    let mut tx = db.begin().await.unwrap();
+    assert!(tx.customer_names().await.unwrap().is_empty());
+    drop(tx);
+    let a = customer(db, actor, "杭州西湖电气", "浙江省杭州市西湖区文三路478号").await;
+    let b = customer(db, actor, "宁波港务", "宁波市北仑区").await;
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(
+        tx.customer_names().await.unwrap(),
+        [
+            (
+                a,
+                "杭州西湖电气".to_string(),
+                "浙江省杭州市西湖区文三路478号".to_string()
+            ),
+            (b, "宁波港务".to_string(), "宁波市北仑区".to_string()),
+        ]
+    );
 }

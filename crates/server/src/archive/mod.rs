@@ -20,6 +20,8 @@ use std::fmt;
 /// What a file brings in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ImportKind {
+    /// Product models (a file of them usually comes first: units name their model).
+    Models,
     Customers,
     Units,
 }
@@ -44,11 +46,15 @@ pub enum Field {
     ShippedOn,
     AcceptedOn,
     CommissionedOn,
+    // Product models
+    Code,
+    ModelName,
+    ProductLine,
 }
 
 impl Field {
     /// Every field, in declaration order (the index of a field in this list is its slot).
-    pub const ALL: [Field; 14] = [
+    pub const ALL: [Field; 17] = [
         Field::Name,
         Field::Address,
         Field::ContactName,
@@ -63,6 +69,9 @@ impl Field {
         Field::ShippedOn,
         Field::AcceptedOn,
         Field::CommissionedOn,
+        Field::Code,
+        Field::ModelName,
+        Field::ProductLine,
     ];
     pub const COUNT: usize = Field::ALL.len();
 
@@ -87,6 +96,9 @@ impl Field {
             Field::ShippedOn => "shipped_on",
             Field::AcceptedOn => "accepted_on",
             Field::CommissionedOn => "commissioned_on",
+            Field::Code => "code",
+            Field::ModelName => "name",
+            Field::ProductLine => "product_line",
         }
     }
 
@@ -107,6 +119,9 @@ impl Field {
             Field::ShippedOn => "发货日期",
             Field::AcceptedOn => "验收日期",
             Field::CommissionedOn => "投运日期",
+            Field::Code => "型号",
+            Field::ModelName => "名称",
+            Field::ProductLine => "产品线",
         }
     }
 
@@ -122,6 +137,12 @@ impl Field {
 impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Field {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -320,10 +341,45 @@ const UNIT_COLUMNS: Synonyms = &[
     ),
 ];
 
+const MODEL_COLUMNS: Synonyms = &[
+    (
+        Field::Code,
+        &[
+            "型号",
+            "产品型号",
+            "规格型号",
+            "型号代码",
+            "code",
+            "model",
+            "model_code",
+        ],
+    ),
+    (
+        Field::ModelName,
+        &["名称", "产品名称", "型号名称", "品名", "name", "model_name"],
+    ),
+    (
+        Field::ProductLine,
+        &[
+            "产品线",
+            "产品类别",
+            "产品系列",
+            "产品大类",
+            "类别",
+            "product_line",
+            "line",
+            "category",
+        ],
+    ),
+];
+
 impl ImportKind {
-    /// `customers` or `units`, as the command line names them.
+    pub const ALL: [ImportKind; 3] = [ImportKind::Models, ImportKind::Customers, ImportKind::Units];
+
+    /// `models`, `customers` or `units`, as the command line names them.
     pub fn as_str(self) -> &'static str {
         match self {
+            ImportKind::Models => "models",
             ImportKind::Customers => "customers",
             ImportKind::Units => "units",
         }
@@ -331,6 +387,7 @@ impl ImportKind {
 
     fn columns(self) -> Synonyms {
         match self {
+            ImportKind::Models => MODEL_COLUMNS,
             ImportKind::Customers => CUSTOMER_COLUMNS,
             ImportKind::Units => UNIT_COLUMNS,
         }
@@ -344,6 +401,7 @@ impl ImportKind {
     /// The columns a file of this kind must have.
     pub fn required(self) -> &'static [Field] {
         match self {
+            ImportKind::Models => &[Field::Code, Field::ModelName, Field::ProductLine],
             ImportKind::Customers => &[Field::Name, Field::Address],
             ImportKind::Units => &[Field::CustomerName, Field::ModelCode, Field::SerialNo],
         }
@@ -368,13 +426,22 @@ impl fmt::Display for ImportKind {
     }
 }
 
+impl serde::Serialize for ImportKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 impl std::str::FromStr for ImportKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
+            "models" => Ok(ImportKind::Models),
             "customers" => Ok(ImportKind::Customers),
             "units" => Ok(ImportKind::Units),
-            _ => Err(format!("unknown import kind '{s}': customers or units")),
+            _ => Err(format!(
+                "unknown import kind '{s}': models, customers or units"
+            )),
         }
     }
 }
@@ -489,8 +556,23 @@ mod tests {
     }
 
     #[test]
+    fn model_headers_map_to_fields() {
+        let k = ImportKind::Models;
+        for (header, field) in [
+            ("型号", Field::Code),
+            ("Code", Field::Code),
+            ("名称", Field::ModelName),
+            ("产品名称", Field::ModelName),
+            ("产品线", Field::ProductLine),
+            ("product_line", Field::ProductLine),
+        ] {
+            assert_eq!(k.field_of_header(header), Some(field), "{header}");
+        }
+    }
+
+    #[test]
     fn every_export_header_reads_back_as_its_field() {
-        for kind in [ImportKind::Customers, ImportKind::Units] {
+        for kind in ImportKind::ALL {
             for field in kind.fields() {
                 assert_eq!(kind.field_of_header(field.header_zh()), Some(field));
                 assert_eq!(kind.field_of_header(field.as_str()), Some(field));
@@ -503,7 +585,7 @@ mod tests {
 
     #[test]
     fn no_header_means_two_fields_of_one_kind() {
-        for kind in [ImportKind::Customers, ImportKind::Units] {
+        for kind in ImportKind::ALL {
             let mut seen = std::collections::HashMap::new();
             for (field, names) in kind.columns() {
                 for n in *names {
@@ -525,7 +607,7 @@ mod tests {
 
     #[test]
     fn import_kind_parses_its_own_name() {
-        for k in [ImportKind::Customers, ImportKind::Units] {
+        for k in ImportKind::ALL {
             assert_eq!(k.as_str().parse::<ImportKind>(), Ok(k));
         }
         assert!("tickets".parse::<ImportKind>().is_err());

@@ -224,7 +224,7 @@ def make_customers(rng, n, salespeople, bad):
             bad.add("customers", row_no, "contact_phone", "too few digits")
         elif kind == "duplicate_name" and good:
             name = good[len(good) // 2]
-            bad.add("customers", row_no, "name", f"same name as an earlier row ({name}), another address")
+            bad.add("customers", row_no, "address", f"the name of an earlier row ({name}) at another address")
         elif kind == "unknown_salesperson":
             sales = "nobody.here"
             bad.add("customers", row_no, "salesperson", "no such user")
@@ -288,7 +288,8 @@ def make_units(rng, n, customer_names, bad):
             bad.add("units", row_no, "model_code", "unknown model")
         elif kind == "duplicate_serial" and previous:
             row[1], row[2] = previous[1], previous[2]
-            bad.add("units", row_no, "serial_no", f"duplicate of {previous[1]} {previous[2]}")
+            bad.add("units", row_no, "customer_name",
+                    f"the unit of an earlier row ({previous[1]} {previous[2]}) for another customer")
         elif kind == "unknown_customer":
             row[0] = "不存在的客户有限公司"
             bad.add("units", row_no, "customer_name", "unknown customer")

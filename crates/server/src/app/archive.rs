@@ -4,6 +4,8 @@
 //! Every row is checked by the same domain rules as a record typed on a page; every good
 //! row is written, with its audit record, in one transaction — a failure half-way writes
 //! nothing — and every bad row is reported with its row number, the field and the reason.
+//! Rows are written as they are checked, so what is held in memory besides the file's
+//! rows is only what a later row is compared with (names, addresses, serial numbers).
 //!
 //! An import adds what is missing and changes nothing already recorded, so running the
 //! same file twice adds nothing the second time. A row is matched to a record — models by
@@ -150,6 +152,34 @@ fn expect_kind(table: &Table, kind: ImportKind) -> Result<(), Error> {
     }
 }
 
+/// The stage an import's single pass over the rows is in.
+fn stage(mode: ImportMode) -> Stage {
+    match mode {
+        ImportMode::Check => Stage::Checking,
+        ImportMode::Write => Stage::Writing,
+    }
+}
+
+/// Commit what was written, and say so.
+async fn finish(
+    tx: Option<sanbao_store::Tx>,
+    report: &ImportReport,
+    progress: &dyn Progress,
+) -> Result<(), Error> {
+    if let Some(tx) = tx {
+        tx.commit().await?;
+        tracing::info!(
+            kind = report.kind.as_str(),
+            added = report.added,
+            unchanged = report.unchanged,
+            rejected = report.rejected_rows(),
+            "archive imported"
+        );
+    }
+    progress.finish();
+    Ok(())
+}
+
 /// Tell progress every so many rows.
 const EVERY: usize = 1024;
 
@@ -192,8 +222,11 @@ pub async fn import_models(
         .into_iter()
         .map(|m| (m.fields.code.clone(), (m.fields, Seen::Recorded)))
         .collect();
-    let mut good: Vec<ModelFields> = Vec::new();
-    progress.stage(Stage::Checking, table.len() as u64);
+    let mut tx = match mode {
+        ImportMode::Check => None,
+        ImportMode::Write => Some(state.db.begin().await?),
+    };
+    progress.stage(stage(mode), table.len() as u64);
     for (i, row) in table.rows().iter().enumerate() {
         tick(progress, i, table.len());
         let input = ModelInput {
@@ -232,26 +265,15 @@ pub async fn import_models(
                 ));
             }
             None => {
-                known.insert(
-                    fields.code.clone(),
-                    (fields.clone(), Seen::Row(row.number())),
-                );
-                good.push(fields);
+                if let Some(tx) = tx.as_mut() {
+                    super::units::write_model(tx, actor, &fields, now).await?;
+                }
+                report.added += 1;
+                known.insert(fields.code.clone(), (fields, Seen::Row(row.number())));
             }
         }
     }
-    report.added = good.len();
-    if mode == ImportMode::Write && !good.is_empty() {
-        let mut tx = state.db.begin().await?;
-        progress.stage(Stage::Writing, good.len() as u64);
-        for (i, f) in good.iter().enumerate() {
-            super::units::write_model(&mut tx, actor, f, now).await?;
-            tick(progress, i, good.len());
-        }
-        tx.commit().await?;
-        tracing::info!(added = good.len(), "product models imported");
-    }
-    progress.finish();
+    finish(tx, &report, progress).await?;
     Ok(report)
 }
 
@@ -364,15 +386,12 @@ pub async fn import_customers(
     let salespeople = Salespeople::load(state).await?;
     let mut report = ImportReport::new(table, mode);
     let mut tx = state.db.begin().await?;
-    // Name → (address as compared, address as written, where seen).
-    let mut known: HashMap<String, (String, String, Seen)> = HashMap::new();
+    // Name → (address, where seen).
+    let mut known: HashMap<String, (String, Seen)> = HashMap::new();
     for (_, name, address) in tx.customer_names().await? {
-        known
-            .entry(name)
-            .or_insert_with(|| (address_key(&address), address, Seen::Recorded));
+        known.entry(name).or_insert((address, Seen::Recorded));
     }
-    let mut good: Vec<CustomerFields> = Vec::new();
-    progress.stage(Stage::Checking, table.len() as u64);
+    progress.stage(stage(mode), table.len() as u64);
     for (i, row) in table.rows().iter().enumerate() {
         tick(progress, i, table.len());
         let fields = match check_customer(row, &salespeople) {
@@ -382,10 +401,11 @@ pub async fn import_customers(
                 continue;
             }
         };
-        let key = address_key(&fields.address);
         match known.get(&fields.name) {
-            Some((k, _, _)) if *k == key => report.unchanged += 1,
-            Some((_, address, seen)) => {
+            Some((a, _)) if address_key(a) == address_key(&fields.address) => {
+                report.unchanged += 1;
+            }
+            Some((address, seen)) => {
                 let whose = match seen {
                     Seen::Recorded => "a customer of this name is recorded".to_string(),
                     Seen::Row(r) => format!("row {r} has a customer of this name"),
@@ -398,25 +418,20 @@ pub async fn import_customers(
                 ));
             }
             None => {
-                known.insert(
-                    fields.name.clone(),
-                    (key, fields.address.clone(), Seen::Row(row.number())),
-                );
-                good.push(fields);
+                if mode == ImportMode::Write {
+                    super::customers::write_new(&mut tx, actor, &fields, None, now).await?;
+                }
+                report.added += 1;
+                known.insert(fields.name, (fields.address, Seen::Row(row.number())));
             }
         }
     }
-    report.added = good.len();
-    if mode == ImportMode::Write && !good.is_empty() {
-        progress.stage(Stage::Writing, good.len() as u64);
-        for (i, f) in good.iter().enumerate() {
-            super::customers::write_new(&mut tx, actor, f, None, now).await?;
-            tick(progress, i, good.len());
-        }
-        tx.commit().await?;
-        tracing::info!(added = good.len(), "customers imported");
-    }
-    progress.finish();
+    finish(
+        Some(tx).filter(|_| mode == ImportMode::Write),
+        &report,
+        progress,
+    )
+    .await?;
     Ok(report)
 }
 
@@ -551,8 +566,7 @@ pub async fn import_units(
     }
     // (model, serial number) → the customer and dates seen first, and where.
     let mut seen: HashMap<(ProductModelId, String), (CustomerId, UnitDates, Seen)> = HashMap::new();
-    let mut good: Vec<UnitFields> = Vec::new();
-    progress.stage(Stage::Checking, table.len() as u64);
+    progress.stage(stage(mode), table.len() as u64);
     for (i, row) in table.rows().iter().enumerate() {
         tick(progress, i, table.len());
         let (fields, model) = match check_unit(row, &customers, &models, today) {
@@ -571,11 +585,14 @@ pub async fn import_units(
                 .map(|u| (u.customer_id, u.dates, Seen::Recorded)),
         };
         let Some((customer, dates, whence)) = first else {
+            if mode == ImportMode::Write {
+                super::units::write_unit(&mut tx, actor, &fields, None, now).await?;
+            }
+            report.added += 1;
             seen.insert(
                 key,
                 (fields.customer_id, fields.dates, Seen::Row(row.number())),
             );
-            good.push(fields);
             continue;
         };
         seen.entry(key).or_insert((customer, dates, whence));
@@ -606,17 +623,12 @@ pub async fn import_units(
             ));
         }
     }
-    report.added = good.len();
-    if mode == ImportMode::Write && !good.is_empty() {
-        progress.stage(Stage::Writing, good.len() as u64);
-        for (i, f) in good.iter().enumerate() {
-            super::units::write_unit(&mut tx, actor, f, None, now).await?;
-            tick(progress, i, good.len());
-        }
-        tx.commit().await?;
-        tracing::info!(added = good.len(), "units imported");
-    }
-    progress.finish();
+    finish(
+        Some(tx).filter(|_| mode == ImportMode::Write),
+        &report,
+        progress,
+    )
+    .await?;
     Ok(report)
 }
 

@@ -559,10 +559,8 @@ pub async fn import_units(
     let mut report = ImportReport::new(table, mode);
     let mut tx = state.db.begin().await?;
     let mut customers: HashMap<String, Vec<CustomerId>> = HashMap::new();
-    let mut customer_names: HashMap<CustomerId, String> = HashMap::new();
     for (id, name, _) in tx.customer_names().await? {
-        customers.entry(name.clone()).or_default().push(id);
-        customer_names.insert(id, name);
+        customers.entry(name).or_default().push(id);
     }
     // (model, serial number) → the customer and dates seen first, and where.
     let mut seen: HashMap<(ProductModelId, String), (CustomerId, UnitDates, Seen)> = HashMap::new();
@@ -601,7 +599,11 @@ pub async fn import_units(
             Seen::Row(r) => format!("row {r} has this unit"),
         };
         if customer != fields.customer_id {
-            let other = customer_names.get(&customer).map_or("", String::as_str);
+            let other = tx
+                .customer(customer)
+                .await?
+                .map(|c| c.fields.name)
+                .unwrap_or_default();
             report.rejected.push(reject(
                 row,
                 Field::CustomerName,

@@ -470,3 +470,35 @@ async fn shutdown_signal() {
     }
     tracing::info!("shutting down: finishing requests in flight");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn import_names_its_kind_and_file() {
+        let cli =
+            Cli::try_parse_from(["sanbao", "import", "units", "设备.xlsx", "--check"]).unwrap();
+        match cli.command {
+            Some(Command::Import {
+                kind,
+                file,
+                by,
+                check,
+            }) => {
+                assert_eq!(kind, ImportKind::Units);
+                assert_eq!(file, PathBuf::from("设备.xlsx"));
+                assert_eq!(by, "admin");
+                assert!(check);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(Cli::try_parse_from(["sanbao", "import", "tickets", "x.csv"]).is_err());
+    }
+}

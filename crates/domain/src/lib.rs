@@ -8,12 +8,14 @@
 pub mod audit;
 pub mod coverage;
 pub mod customer;
+pub mod delivery;
 pub mod error;
 pub mod ids;
 pub mod notify;
 pub mod people;
 pub mod product;
 pub mod region;
+pub mod returns;
 pub mod role;
 pub mod site;
 pub mod text;

@@ -253,6 +253,18 @@ impl UnitFacts {
     }
 }
 
+/// A ticket naming a unit, as the unit's timeline shows it (with the coverage recorded
+/// when the unit was named).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnitTicket {
+    pub id: TicketId,
+    pub kind: crate::ticket::TicketKind,
+    pub status: crate::ticket::TicketStatus,
+    pub summary: String,
+    pub received_at: DateTime<Utc>,
+    pub coverage: Option<Coverage>,
+}
+
 /// One entry of a unit's life (R3.8), oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HistoryItem {

@@ -102,6 +102,9 @@ pub async fn load_from(
     for t in &plan.tickets {
         replay_ticket(state, &staff, &customers, &units, t).await?;
     }
+    for d in &plan.deliveries {
+        replay_delivery(state, &staff, &customers, d).await?;
+    }
     tracing::info!(
         customers = customers.len(),
         tickets = plan.tickets.len(),
@@ -256,4 +259,32 @@ async fn replay_ticket(
         .map_err(|e| Error::Internal(format!("demo data: {}: {e}", step.label)))?;
     }
     Ok(ticket)
+}
+
+/// Record a delivery when it was shipped and replay its steps at the moments they happened.
+async fn replay_delivery(
+    state: &AppState,
+    staff: &[User],
+    customers: &[CustomerId],
+    d: &data::PlannedDelivery,
+) -> Result<(), Error> {
+    let named = |e: Error| Error::Internal(format!("demo data: {}: {e}", d.label));
+    let mut input = d.input.clone();
+    input.customer_id = Some(customers.get(d.customer.0).copied().ok_or_else(|| {
+        Error::Internal(format!(
+            "demo data: {}: no customer number {}",
+            d.label, d.customer.0
+        ))
+    })?);
+    let by = account(staff, d.by)?;
+    let mut delivery = app::deliveries::create_delivery(state, by, &input, d.at)
+        .await
+        .map_err(named)?;
+    for (at, step) in &d.steps {
+        delivery =
+            app::deliveries::record_step(state, by, delivery.id, delivery.version, step, *at)
+                .await
+                .map_err(named)?;
+    }
+    Ok(())
 }

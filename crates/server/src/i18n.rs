@@ -104,6 +104,14 @@ impl Lang {
         self.f(key, &args)
     }
 
+    /// Why a return is or is not allowed, in a sentence naming the rule (R2.2, R2.5).
+    pub fn return_rule(self, e: &sanbao_domain::returns::Eligibility) -> String {
+        let (key, args) = e.reason();
+        let args: Vec<(&str, &dyn Display)> =
+            args.iter().map(|(k, v)| (*k, v as &dyn Display)).collect();
+        self.f(key, &args)
+    }
+
     /// A span of time in words, to the minute: "35 分钟", "1 小时 5 分", "2 天 3 小时".
     pub fn duration(self, minutes: i64) -> String {
         let m = minutes.max(0);

@@ -16,14 +16,17 @@ mod audit;
 mod batch;
 mod conns;
 mod customers;
+mod deliveries;
 mod leases;
 mod outbox;
+mod returns;
 mod sites;
 mod sql;
 mod tickets;
 mod units;
 mod users;
 
+pub use deliveries::NewDelivery;
 pub use outbox::{NewOutboxMessage, OutboxMessage};
 pub use tickets::{DecideTicket, PlaceOf};
 pub use units::NewUnit;

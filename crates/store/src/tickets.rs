@@ -12,7 +12,7 @@ use sanbao_domain::ticket::{
     Channel, Dashboard, Deadline, DeadlineKind, DeskBounds, DeskLane, NewTicket, Ticket,
     TicketFilter, TicketKind, TicketStatus, TicketSummary,
 };
-use sanbao_domain::unit::TicketPlace;
+use sanbao_domain::unit::{TicketPlace, UnitTicket};
 use sanbao_domain::{CustomerId, Error, Region, SiteId, TicketId, UnitId, UserId};
 use std::collections::HashMap;
 use tracing::instrument;
@@ -587,5 +587,51 @@ impl Db {
                 deadlines_met: summaries(met)?,
             })
         })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A unit's tickets (its timeline, R3.8).
+
+#[derive(sqlx::FromRow)]
+struct UnitTicketRow {
+    id: i64,
+    kind: String,
+    status: String,
+    summary: String,
+    received_at: i64,
+    coverage: Option<String>,
+}
+
+impl Db {
+    /// Every ticket naming `unit`, oldest first (by received time), with the coverage
+    /// recorded on each.
+    #[instrument(skip_all, fields(%unit))]
+    pub async fn tickets_of_unit(&self, unit: UnitId) -> Result<Vec<UnitTicket>, Error> {
+        let rows: Vec<UnitTicketRow> = read!(self, p => sqlx::query_as(
+            "SELECT id, kind, status, summary, received_at, coverage FROM tickets
+             WHERE unit_id = $1 ORDER BY received_at, id")
+            .bind(unit.0)
+            .fetch_all(p)
+            .await
+            .map_err(internal))?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(UnitTicket {
+                    id: TicketId(r.id),
+                    kind: parse("ticket kind", &r.kind, TicketKind::parse)?,
+                    status: parse("ticket status", &r.status, TicketStatus::parse)?,
+                    summary: r.summary,
+                    received_at: at(r.received_at),
+                    coverage: r
+                        .coverage
+                        .map(|c| {
+                            serde_json::from_str(&c)
+                                .map_err(|e| corrupt("coverage", &e.to_string()))
+                        })
+                        .transpose()?,
+                })
+            })
+            .collect()
     }
 }

@@ -13,7 +13,7 @@ use sanbao_domain::{
 };
 use tracing::instrument;
 
-fn date_of(what: &str, s: Option<String>) -> Result<Option<NaiveDate>, Error> {
+pub(crate) fn date_of(what: &str, s: Option<String>) -> Result<Option<NaiveDate>, Error> {
     s.map(|s| parse(what, &s, |v| NaiveDate::parse_from_str(v, "%Y-%m-%d").ok()))
         .transpose()
 }
@@ -93,7 +93,7 @@ const POLICY_COLS: &str = "id, product_line, effective_from, warranty_months, \
      free_repair_months, after_free_repair";
 
 #[derive(sqlx::FromRow)]
-struct UnitRow {
+pub(crate) struct UnitRow {
     id: i64,
     customer_id: i64,
     customer_name: String,
@@ -118,7 +118,8 @@ struct UnitRow {
     version: i64,
 }
 
-const SELECT_UNIT: &str = "SELECT u.id, u.customer_id, c.name AS customer_name, u.model_id,
+pub(crate) const SELECT_UNIT: &str =
+    "SELECT u.id, u.customer_id, c.name AS customer_name, u.model_id,
        m.code AS model_code, m.name AS model_name, m.product_line, u.serial_no, u.site_id,
        s.name AS site_name, s.address AS site_address, s.region AS site_region,
        s.contact_name AS site_contact_name, s.contact_phone AS site_contact_phone,

@@ -156,6 +156,13 @@ store_tests!(
     a_customers_first_site_follows_its_address,
     units_are_unique_per_model_and_tickets_take_the_units_site,
     policy_versions_are_unique_per_line_and_date,
+    // Returns (R2.2, R2.5).
+    returns_keep_their_eligibility_and_refuse_a_stale_decision,
+    // A unit's history (R3.8).
+    a_units_tickets_and_visits_are_found_by_the_unit,
+    // Deliveries (R3.2).
+    deliveries_step_on_their_version_and_the_board_shows_open_ones_oldest_first,
+    // Archive import.
     customer_names_are_listed_for_an_import_in_the_order_recorded,
 );
 
@@ -1352,6 +1359,421 @@ async fn policy_versions_are_unique_per_line_and_date(db: &Db) {
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].warranty_months, 36);
 }
+
+// ---------------------------------------------------------------------------------------
+// Returns (R2.2, R2.5).
+
+async fn returns_keep_their_eligibility_and_refuse_a_stale_decision(db: &Db) {
+    use sanbao_domain::coverage::{UnitDates, coverage_on};
+    use sanbao_domain::returns::{
+        Bearer, Ground, LossesInput, ReturnFields, ReturnFilter, ReturnInput, ReturnStatus, Rule,
+    };
+    use sanbao_store::NewUnit;
+    let clerk = user(db, "clerk", Role::ServiceClerk).await;
+    let manager = user(db, "manager", Role::ServiceManager).await;
+    let c = customer(db, clerk, "杭州甲", "杭州市西湖区文三路1号").await;
+    let kyn = model(db, "KYN28A-12").await;
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let now = t("2027-03-01T02:00:00Z");
+    let dates = UnitDates {
+        shipped_on: Some(d("2025-02-01")),
+        accepted_on: Some(d("2025-02-20")),
+        commissioned_on: Some(d("2025-03-01")),
+    };
+    let mut tx = db.begin().await.unwrap();
+    let site = tx.first_site(c).await.unwrap().unwrap();
+    let unit = tx
+        .insert_unit(
+            &NewUnit {
+                customer_id: c,
+                model_id: kyn.id,
+                serial_no: "SB-0001",
+                site_id: site.id,
+                delivery_id: None,
+                dates,
+                notes: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    // Asked on the first day after the warranty: R2.2 refuses, R2.5 grants.
+    let mut ids = Vec::new();
+    for (ground, confirmation) in [
+        ("not_meeting_requirements", None),
+        ("quality_problem", Some("质检部 检验报告 QC-118")),
+    ] {
+        let f = ReturnFields::parse(
+            &ReturnInput {
+                ground: ground.into(),
+                description: "不能满足要求".into(),
+                confirmation: confirmation.map(Into::into),
+                ticket_id: None,
+                requested_on: Some("2027-03-01".into()),
+            },
+            d("2027-03-01"),
+        )
+        .unwrap();
+        let cov = coverage_on(&dates, "switchgear", &[], f.requested_on);
+        let n = f.into_new(unit, &cov, clerk, now);
+        ids.push(tx.insert_return(&n).await.unwrap());
+    }
+    tx.commit().await.unwrap();
+    let refused = db.return_request(ids[0]).await.unwrap().unwrap();
+    assert_eq!(refused.ground, Ground::NotMeetingRequirements);
+    assert_eq!(
+        (refused.eligibility.eligible, refused.eligibility.rule),
+        (false, Rule::R2_2OutsideWarranty)
+    );
+    assert_eq!(
+        refused.eligibility.coverage.warranty_ends_on,
+        Some(d("2027-02-28"))
+    );
+    assert_eq!(
+        (refused.serial_no.as_str(), refused.customer_id),
+        ("SB-0001", c)
+    );
+    assert_eq!(refused.requested_by_name, "clerk 名");
+    let quality = db.return_request(ids[1]).await.unwrap().unwrap();
+    assert!(quality.eligibility.eligible);
+    assert_eq!(
+        quality.confirmation.as_deref(),
+        Some("质检部 检验报告 QC-118")
+    );
+
+    // Waiting for a decision: oldest first.
+    let waiting = db
+        .returns(
+            &ReturnFilter {
+                status: Some(ReturnStatus::Requested),
+                ..ReturnFilter::default()
+            },
+            10,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(waiting.iter().map(|r| r.id).collect::<Vec<_>>(), ids);
+
+    // Approve the quality one; a decision on the version read a second time is stale.
+    let approved = quality.decide(true, "确认质量问题", manager, now).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.update_return(&quality, &approved).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let again = quality.decide(false, "重复", manager, now).unwrap();
+    assert!(matches!(
+        tx.update_return(&quality, &again).await,
+        Err(Error::Conflict(_))
+    ));
+    drop(tx);
+    let read = db.return_request(ids[1]).await.unwrap().unwrap();
+    assert_eq!(read.status, ReturnStatus::Approved);
+    assert_eq!(read.decided_by_name.as_deref(), Some("manager 名"));
+    assert_eq!(read.version, 2);
+
+    // Its losses close it.
+    let closed = read
+        .record_losses(
+            &LossesInput {
+                amount_fen: Some(1_250_000),
+                note: "运费与更换".into(),
+                borne_by: None,
+            },
+            now,
+        )
+        .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.update_return(&read, &closed).await.unwrap();
+    tx.commit().await.unwrap();
+    let read = db.return_request(ids[1]).await.unwrap().unwrap();
+    assert_eq!(read.status, ReturnStatus::Closed);
+    let losses = read.losses.unwrap();
+    assert_eq!(
+        (losses.amount_fen, losses.borne_by),
+        (1_250_000, Bearer::Company)
+    );
+
+    let of_unit = db
+        .returns_of_unit(sanbao_domain::UnitId(unit.0))
+        .await
+        .unwrap();
+    assert_eq!(of_unit.len(), 2);
+    let closed_only = db
+        .returns(
+            &ReturnFilter {
+                status: Some(ReturnStatus::Closed),
+                ..ReturnFilter::default()
+            },
+            10,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(closed_only.len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// A unit's history (R3.8).
+
+async fn a_units_tickets_and_visits_are_found_by_the_unit(db: &Db) {
+    use sanbao_domain::coverage::{CoverageKind, UnitDates};
+    use sanbao_store::NewUnit;
+    let actor = user(db, "clerk", Role::ServiceClerk).await;
+    let c = customer(db, actor, "杭州甲", "杭州市西湖区文三路1号").await;
+    let kyn = model(db, "KYN28A-12").await;
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let site = tx.first_site(c).await.unwrap().unwrap();
+    let unit = tx
+        .insert_unit(
+            &NewUnit {
+                customer_id: c,
+                model_id: kyn.id,
+                serial_no: "SB-0009",
+                site_id: site.id,
+                delivery_id: None,
+                dates: UnitDates {
+                    commissioned_on: Some(d("2025-05-10")),
+                    ..UnitDates::default()
+                },
+                notes: None,
+            },
+            t("2026-05-02T00:00:00Z"),
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // Two tickets name the unit (received out of id order), one does not.
+    let named = |received: &'static str| {
+        let input = TicketInput {
+            kind: TicketKind::Repair,
+            channel: Channel::Phone,
+            customer_id: c,
+            unit_id: Some(unit),
+            site_id: None,
+            unit_text: None,
+            summary: "柜门无法关闭".into(),
+            received_at: t(received),
+        };
+        db.create_ticket(
+            PlaceOf {
+                customer: c,
+                unit: Some(unit),
+                site: None,
+            },
+            Box::new(move |place| NewTicket::parse(input, place, actor, t(received))),
+        )
+    };
+    let later = named("2026-06-02T00:00:00Z").await.unwrap();
+    let earlier = named("2026-06-01T00:00:00Z").await.unwrap();
+    let other = ticket(db, actor, c, TicketKind::Repair, "2026-06-03T00:00:00Z").await;
+    let found = db.tickets_of_unit(unit).await.unwrap();
+    assert_eq!(
+        found.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [earlier.id, later.id]
+    );
+    assert_eq!(
+        found[0].coverage.as_ref().map(|c| c.coverage),
+        Some(CoverageKind::Warranty)
+    );
+    // A check-in on the unit's ticket is a visit to the unit; on another ticket, not.
+    let mut tx = db.begin().await.unwrap();
+    for (id, at) in [
+        (later.id, "2026-06-02T03:00:00Z"),
+        (other, "2026-06-03T03:00:00Z"),
+    ] {
+        let e = NewAuditEntry::changed(
+            "ticket",
+            id.0,
+            "check_in",
+            actor,
+            t(at),
+            None,
+            &serde_json::json!({"status": "dispatched"}),
+            &serde_json::json!({"status": "on_site"}),
+        )
+        .unwrap();
+        tx.audit(&e).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let visits = db.ticket_audit_of_unit(unit, "check_in").await.unwrap();
+    assert_eq!(
+        visits.iter().map(|e| e.entity_id).collect::<Vec<_>>(),
+        [later.id.0]
+    );
+    assert_eq!(visits[0].actor_id, Some(actor));
+    assert!(
+        db.tickets_of_unit(sanbao_domain::UnitId(unit.0 + 100))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Deliveries (R3.2).
+
+async fn deliveries_step_on_their_version_and_the_board_shows_open_ones_oldest_first(db: &Db) {
+    use sanbao_domain::delivery::{
+        CountInput, DeliveryFields, DeliveryFilter, DeliveryInput, DeliveryStatus, LineInput,
+        StepInput,
+    };
+    use sanbao_store::NewDelivery;
+    let clerk = user(db, "clerk", Role::ServiceClerk).await;
+    let sp = user(db, "sales", Role::Salesperson).await;
+    let theirs = create_customer(
+        db,
+        &CustomerFields {
+            salesperson_id: Some(sp),
+            ..customer_fields("宁波甲", "浙江省宁波市北仑区1号", "0574-8888 6666")
+        },
+        None,
+        clerk,
+        t("2026-01-02T00:00:00Z"),
+    )
+    .await
+    .unwrap()
+    .id;
+    let other = customer(db, clerk, "温州乙", "温州市鹿城区1号").await;
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let fields = |customer, reference: &str, shipped: &str| {
+        DeliveryFields::parse(
+            &DeliveryInput {
+                customer_id: Some(customer),
+                reference: reference.into(),
+                shipped_on: shipped.into(),
+                lines: vec![
+                    LineInput {
+                        model_code: Some("KYN28A-12".into()),
+                        quantity: Some(3),
+                        ..LineInput::default()
+                    },
+                    LineInput {
+                        description: Some("备件".into()),
+                        quantity: Some(1),
+                        ..LineInput::default()
+                    },
+                ],
+                ..DeliveryInput::default()
+            },
+            today,
+        )
+        .unwrap()
+    };
+    let mut ids = Vec::new();
+    for (customer, reference, shipped) in [
+        (theirs, "DN-2", "2026-11-20"),
+        (theirs, "DN-1", "2026-11-10"),
+        (other, "DN-3", "2026-11-01"),
+    ] {
+        let f = fields(customer, reference, shipped);
+        let mut tx = db.begin().await.unwrap();
+        let site = tx.first_site(customer).await.unwrap().unwrap().id;
+        let id = tx
+            .insert_delivery(
+                &NewDelivery {
+                    fields: &f,
+                    site_id: site,
+                    salesperson_id: Some(sp),
+                    created_by: clerk,
+                },
+                t("2026-11-20T02:00:00Z"),
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        ids.push(id);
+    }
+    let d = db.delivery(ids[0]).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            d.status,
+            d.reference.as_str(),
+            d.lines.len(),
+            d.salesperson_id
+        ),
+        (DeliveryStatus::Shipped, "DN-2", 2, Some(sp))
+    );
+    assert_eq!(d.lines[1].description.as_deref(), Some("备件"));
+
+    // Arrive, then count one line short: written with the lines, on the version read.
+    let now = t("2026-11-21T02:00:00Z");
+    let step = |kind: &str| StepInput {
+        kind: kind.into(),
+        ..StepInput::default()
+    };
+    let arrived = d.apply(&step("arrive"), now).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.update_delivery(&d, &arrived).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let again = d.apply(&step("arrive"), now).unwrap();
+    assert!(matches!(
+        tx.update_delivery(&d, &again).await,
+        Err(Error::Conflict(_))
+    ));
+    drop(tx);
+    let count = StepInput {
+        kind: "count".into(),
+        lines: vec![
+            CountInput {
+                received: Some(2),
+                damaged: Some(1),
+                note: Some("缺一台".into()),
+            },
+            CountInput {
+                received: Some(1),
+                ..CountInput::default()
+            },
+        ],
+        confirmed_by: None,
+    };
+    let counted = arrived.apply(&count, now).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.update_delivery(&arrived, &counted).await.unwrap();
+    tx.commit().await.unwrap();
+    let read = db.delivery(ids[0]).await.unwrap().unwrap();
+    assert_eq!(read, counted);
+    assert_eq!(read.lines[0].shortage(), 1);
+
+    // The board: theirs, open, oldest shipment first; everyone's with the filter off.
+    let board = |salesperson_id, open_only| DeliveryFilter {
+        salesperson_id,
+        open_only,
+    };
+    let refs = |v: Vec<sanbao_domain::delivery::Delivery>| {
+        v.into_iter().map(|d| d.reference).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        refs(db.deliveries(&board(Some(sp), true), 50).await.unwrap()),
+        ["DN-1", "DN-2"]
+    );
+    assert_eq!(
+        refs(db.deliveries(&board(None, true), 50).await.unwrap()),
+        ["DN-3", "DN-1", "DN-2"]
+    );
+    let accept = StepInput {
+        kind: "accept".into(),
+        confirmed_by: Some("李工".into()),
+        ..StepInput::default()
+    };
+    let accepted = read.apply(&accept, now).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.update_delivery(&read, &accepted).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        refs(db.deliveries(&board(Some(sp), true), 50).await.unwrap()),
+        ["DN-1"]
+    );
+    let all = db.deliveries(&board(Some(sp), false), 50).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1].accepted_by.as_deref(), Some("李工"));
+    assert_eq!(all[1].lines[0].note.as_deref(), Some("缺一台"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Archive import.
 
 async fn customer_names_are_listed_for_an_import_in_the_order_recorded(db: &Db) {
     let actor = user(db, "manager", Role::ServiceManager).await;

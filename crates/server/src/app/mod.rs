@@ -6,12 +6,14 @@
 pub mod archive;
 pub mod clock;
 pub mod customers;
+pub mod deliveries;
 pub mod desk;
 pub mod health;
 pub mod intake;
 pub mod jobs;
 pub mod outbox;
 pub mod people;
+pub mod returns;
 pub mod session_cache;
 pub mod sessions;
 pub mod state;

@@ -6,13 +6,14 @@
 
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use sanbao_domain::customer::{ContactInput, CustomerFields, CustomerInput, RegionCorrection};
+use sanbao_domain::delivery::{CountInput, DeliveryFields, DeliveryInput, LineInput, StepInput};
 use sanbao_domain::product::{ModelFields, ModelInput};
 use sanbao_domain::ticket::{
     Channel, EventInput, EventType, NewTicket, TicketEvent, TicketInput, TicketKind,
 };
 use sanbao_domain::unit::{TicketPlace, UnitFields, UnitInput};
 use sanbao_domain::user::NewUser;
-use sanbao_domain::{CustomerId, Region, UserId, time};
+use sanbao_domain::{CustomerId, Permission, Region, Role, UserId, time};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -28,6 +29,8 @@ struct File {
     customers: Vec<CustomerEntry>,
     #[serde(default)]
     tickets: Vec<TicketEntry>,
+    #[serde(default)]
+    deliveries: Vec<DeliveryEntry>,
     #[serde(default)]
     models: Vec<ModelEntry>,
     #[serde(default)]
@@ -132,6 +135,42 @@ struct StepEntry {
     cancel: Option<String>,
 }
 
+/// A delivery (R3.2): shipped at `shipped`, then — as far as it got — arrived, counted
+/// and accepted, each `after` the step before it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeliveryEntry {
+    customer: String,
+    by: String,
+    shipped: String,
+    reference: String,
+    site_address: Option<String>,
+    notes: Option<String>,
+    lines: Vec<LineEntry>,
+    arrived: Option<String>,
+    counted: Option<String>,
+    #[serde(default)]
+    count: Vec<CountEntry>,
+    accepted: Option<String>,
+    confirmed_by: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LineEntry {
+    model_code: Option<String>,
+    description: Option<String>,
+    quantity: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CountEntry {
+    received: i64,
+    damaged: Option<i64>,
+    note: Option<String>,
+}
+
 // ---------------------------------------------------------------------------------------
 // The plan: every reference resolved, every moment computed
 
@@ -154,6 +193,20 @@ pub(super) struct Plan {
     pub(super) models: Vec<ModelInput>,
     /// Recorded before the tickets, which may name them.
     pub(super) units: Vec<PlannedUnit>,
+    pub(super) deliveries: Vec<PlannedDelivery>,
+}
+
+/// A delivery recorded when shipped, then stepped as far as the file says.
+#[derive(Debug)]
+pub(super) struct PlannedDelivery {
+    pub(super) label: String,
+    pub(super) by: Who,
+    pub(super) customer: CustomerRef,
+    pub(super) at: DateTime<Utc>,
+    /// The customer's id is filled in at replay.
+    pub(super) input: DeliveryInput,
+    /// Each step and its moment, in order.
+    pub(super) steps: Vec<(DateTime<Utc>, StepInput)>,
 }
 
 #[derive(Debug)]
@@ -519,12 +572,130 @@ pub(super) fn plan(source: &str, password: &str, now: DateTime<Utc>) -> Result<P
     // Oldest first; the file's order among tickets received at the same moment.
     tickets.sort_by_key(|t| t.received_at);
 
+    let mut deliveries = Vec::with_capacity(file.deliveries.len());
+    for (i, d) in file.deliveries.iter().enumerate() {
+        let label = format!("delivery {} ({:?})", i + 1, d.reference);
+        deliveries.push(
+            planned_delivery(d, &label, &keys, &customers, &staff, find, now)
+                .map_err(|e| format!("{label}: {e}"))?,
+        );
+    }
+
     Ok(Plan {
         staff,
         customers,
         tickets,
         models,
         units,
+        deliveries,
+    })
+}
+
+/// A delivery checked as the use cases will check it: its fields, its steps in order and
+/// none after now, and a salesperson only on their own customer's delivery.
+fn planned_delivery(
+    d: &DeliveryEntry,
+    label: &str,
+    keys: &HashMap<&str, CustomerRef>,
+    customers: &[PlannedCustomer],
+    staff: &[NewUser],
+    find: impl Fn(&str) -> Result<Who, String>,
+    now: DateTime<Utc>,
+) -> Result<PlannedDelivery, String> {
+    let customer = keys.get(d.customer.as_str()).copied().ok_or_else(|| {
+        format!(
+            "unknown customer {:?} (not a key in [[customers]])",
+            d.customer
+        )
+    })?;
+    let by = find(&d.by).map_err(|e| format!("by: {e}"))?;
+    let role = staff.get(by.0).map(|u| u.role);
+    let theirs = customers.get(customer.0).and_then(|c| c.salesperson);
+    if role.is_some_and(|r| !r.may(Permission::TrackDeliveries)) {
+        return Err(format!("by: {:?} does not track deliveries", d.by));
+    }
+    if role == Some(Role::Salesperson) && theirs != Some(by) {
+        return Err(format!("by: {:?} is not the customer's salesperson", d.by));
+    }
+    let at = moment(&d.shipped, now).map_err(|e| format!("shipped: {e}"))?;
+    let input = DeliveryInput {
+        customer_id: None,
+        site_id: None,
+        site_address: d.site_address.clone(),
+        reference: d.reference.clone(),
+        shipped_on: time::local_date(at).to_string(),
+        notes: d.notes.clone(),
+        lines: d
+            .lines
+            .iter()
+            .map(|l| LineInput {
+                model_code: l.model_code.clone(),
+                description: l.description.clone(),
+                quantity: Some(l.quantity),
+            })
+            .collect(),
+        units: Vec::new(),
+    };
+    DeliveryFields::parse(
+        &DeliveryInput {
+            customer_id: Some(CustomerId(0)),
+            ..input.clone()
+        },
+        time::local_date(now),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut steps = Vec::new();
+    let mut last = at;
+    let mut step = |name: &str, after: &Option<String>, input: StepInput| {
+        let Some(after) = after else {
+            return Ok(false);
+        };
+        let at = (last + span(after).map_err(|e| format!("{name}: {e}"))?).min(now);
+        last = at;
+        steps.push((at, input));
+        Ok::<bool, String>(true)
+    };
+    let arrived = step(
+        "arrived",
+        &d.arrived,
+        StepInput {
+            kind: "arrive".into(),
+            ..StepInput::default()
+        },
+    )?;
+    let count = StepInput {
+        kind: "count".into(),
+        lines: d
+            .count
+            .iter()
+            .map(|c| CountInput {
+                received: Some(c.received),
+                damaged: c.damaged,
+                note: c.note.clone(),
+            })
+            .collect(),
+        confirmed_by: None,
+    };
+    let counted = step("counted", &d.counted, count)?;
+    let accepted = step(
+        "accepted",
+        &d.accepted,
+        StepInput {
+            kind: "accept".into(),
+            confirmed_by: d.confirmed_by.clone(),
+            ..StepInput::default()
+        },
+    )?;
+    if (counted && !arrived) || (accepted && !counted) {
+        return Err("steps go arrived, counted, accepted: none is skipped".into());
+    }
+    Ok(PlannedDelivery {
+        label: label.to_string(),
+        by,
+        customer,
+        at,
+        input,
+        steps,
     })
 }
 

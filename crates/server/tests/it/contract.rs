@@ -38,6 +38,18 @@ const SERVED: &[&str] = &[
     "PUT /api/v1/units/{id}",
     "PUT /api/v1/sites/{id}",
     "GET /api/v1/units/{id}/coverage",
+    // Returns (R2.2, R2.5).
+    "POST /api/v1/units/{id}/returns",
+    "GET /api/v1/returns",
+    "GET /api/v1/returns/{id}",
+    "POST /api/v1/returns/{id}/decision",
+    "POST /api/v1/returns/{id}/losses",
+    // End of returns.
+    // Deliveries (R3.2).
+    "GET /api/v1/deliveries",
+    "POST /api/v1/deliveries",
+    "GET /api/v1/deliveries/{id}",
+    "POST /api/v1/deliveries/{id}/events",
 ];
 
 #[tokio::test]

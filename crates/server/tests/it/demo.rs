@@ -200,6 +200,18 @@ async fn demo_loads_with_every_region_kind_and_status(app: TestApp) {
         .unwrap();
     let t = app.db.ticket(named).await.unwrap().unwrap();
     assert!(t.unit_id.is_some() && t.coverage.is_some());
+    // Deliveries at every step (R3.2), the open ones on the board oldest first.
+    let all = sanbao_server::app::deliveries::deliveries(&app.state, &manager, None, false)
+        .await
+        .unwrap();
+    for s in sanbao_domain::delivery::DeliveryStatus::ALL {
+        assert!(all.iter().any(|d| d.status == s), "no delivery {s:?}");
+    }
+    let board = sanbao_server::app::deliveries::deliveries(&app.state, &manager, None, true)
+        .await
+        .unwrap();
+    assert!(board.iter().all(|d| d.is_open()));
+    assert!(board.windows(2).all(|w| w[0].shipped_on <= w[1].shipped_on));
 }
 
 #[tokio::test]

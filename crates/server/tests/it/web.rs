@@ -9,13 +9,13 @@ use sanbao_domain::Role;
 use std::collections::BTreeMap;
 
 /// A browser of one person: keeps the cookies the server sets.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     cookies: BTreeMap<String, String>,
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         Browser {
             app,
             cookies: BTreeMap::new(),
@@ -35,7 +35,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    pub(crate) fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -43,7 +43,7 @@ impl<'a> Browser<'a> {
             .join("; ")
     }
 
-    async fn get(&mut self, uri: &str) -> Response {
+    pub(crate) async fn get(&mut self, uri: &str) -> Response {
         let req = Request::builder()
             .uri(uri)
             .header(header::COOKIE, self.cookie_header())
@@ -54,7 +54,7 @@ impl<'a> Browser<'a> {
         r
     }
 
-    async fn post(&mut self, uri: &str, fields: &[(&str, &str)]) -> Response {
+    pub(crate) async fn post(&mut self, uri: &str, fields: &[(&str, &str)]) -> Response {
         let mut body = form_urlencoded::Serializer::new(String::new());
         for (k, v) in fields {
             body.append_pair(k, v);
@@ -72,7 +72,12 @@ impl<'a> Browser<'a> {
     }
 
     /// Load `page`, then post `fields` to `action` with the page's `_csrf`.
-    async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+    pub(crate) async fn submit(
+        &mut self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
         let p = self.get(page).await;
         assert_eq!(p.status, StatusCode::OK, "{page}: {}", p.text);
         let token = csrf(&p.text);
@@ -83,7 +88,7 @@ impl<'a> Browser<'a> {
 }
 
 /// The `_csrf` value of the first form on a page.
-fn csrf(html: &str) -> String {
+pub(crate) fn csrf(html: &str) -> String {
     let marker = "name=\"_csrf\" value=\"";
     let i = html
         .find(marker)
@@ -92,7 +97,7 @@ fn csrf(html: &str) -> String {
     html[i..].split('"').next().unwrap().to_string()
 }
 
-fn location(r: &Response) -> String {
+pub(crate) fn location(r: &Response) -> String {
     r.headers
         .get(header::LOCATION)
         .map(|v| v.to_str().unwrap().to_string())
@@ -100,7 +105,7 @@ fn location(r: &Response) -> String {
 }
 
 /// A browser signed in as a new account of this role.
-async fn signed_in<'a>(app: &'a TestApp, username: &str, role: &str) -> Browser<'a> {
+pub(crate) async fn signed_in<'a>(app: &'a TestApp, username: &str, role: &str) -> Browser<'a> {
     app.user(username, role).await;
     sign_in(app, username).await
 }
@@ -125,7 +130,12 @@ async fn sign_in<'a>(app: &'a TestApp, username: &str) -> Browser<'a> {
 }
 
 /// Add a customer through the form; returns its page's address.
-async fn add_customer(b: &mut Browser<'_>, name: &str, address: &str, phone: &str) -> String {
+pub(crate) async fn add_customer(
+    b: &mut Browser<'_>,
+    name: &str,
+    address: &str,
+    phone: &str,
+) -> String {
     let r = b
         .submit(
             "/customers/new",

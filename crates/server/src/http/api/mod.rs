@@ -1,8 +1,10 @@
 //! The JSON API under `/api/v1`, and its OpenAPI document at `/api/openapi.json`.
 
 pub mod customers;
+pub mod deliveries;
 pub mod error;
 pub mod extract;
+pub mod returns;
 pub mod sessions;
 pub mod tickets;
 pub mod units;
@@ -39,6 +41,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(customers::router())
         .merge(tickets::router())
         .merge(units::router())
+        .merge(returns::router())
+        .merge(deliveries::router())
 }
 
 /// The OpenAPI document, as served.

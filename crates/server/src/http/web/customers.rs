@@ -622,6 +622,17 @@ struct DetailPage {
     saved: bool,
     may_edit: bool,
     may_open: bool,
+    // The installed base: sites (with the form to add one) and units.
+    customer_id: i64,
+    sites: Vec<super::units::SiteLine>,
+    units: Vec<super::units::CustomerUnitLine>,
+    may_add_site: bool,
+    may_add_unit: bool,
+    may_correct: bool,
+    site_added: bool,
+    f: super::units::SiteForm,
+    regions: Vec<Choice>,
+    errors: Messages,
 }
 
 /// One recorded change of the customer's record (R1.4), in words.
@@ -730,7 +741,18 @@ pub async fn detail(
         None => u.t("customer.derived_none").to_string(),
     };
     let derived_label = u.t(&format!("region.{}", derived.as_str())).to_string();
+    let (sites, units) = super::units::customer_base(&state, &u, id).await?;
     render(&DetailPage {
+        customer_id: id.0,
+        sites,
+        units,
+        may_add_site: u.may(Permission::EditInstalledBase),
+        may_add_unit: u.may(Permission::EditInstalledBase),
+        may_correct: u.may(Permission::CorrectRegion),
+        site_added: p.get("site_added").is_some(),
+        f: super::units::SiteForm::default(),
+        regions: super::units::site_regions(u.lang, ""),
+        errors: Messages::default(),
         l,
         id: c.id.0,
         badge: RegionBadge::new(u.lang, c.region, c.region_correction.is_some()),

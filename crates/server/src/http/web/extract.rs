@@ -40,6 +40,8 @@ impl WebUser {
                     .to_string(),
                 csrf: self.csrf.clone(),
                 may_open_tickets: self.may(Permission::OpenTickets),
+                may_manage_products: self.may(Permission::ManageProducts),
+                may_track_deliveries: self.may(Permission::TrackDeliveries),
             }),
             here: self.here.clone(),
             css: assets::css_url(),

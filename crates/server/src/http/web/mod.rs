@@ -5,10 +5,13 @@
 pub mod assets;
 pub mod customers;
 pub mod dashboard;
+pub mod deliveries;
 pub mod error;
 pub mod extract;
 pub mod login;
+pub mod returns;
 pub mod tickets;
+pub mod units;
 pub mod view;
 
 use crate::app::AppState;
@@ -28,6 +31,9 @@ pub fn router() -> Router<AppState> {
         .merge(dashboard::router())
         .merge(customers::router())
         .merge(tickets::router())
+        .merge(units::router())
+        .merge(returns::router())
+        .merge(deliveries::router())
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -48,6 +54,9 @@ pub struct LayoutUser {
     pub role: String,
     pub csrf: String,
     pub may_open_tickets: bool,
+    /// The product models page is in the navigation (service manager, admin).
+    pub may_manage_products: bool,
+    pub may_track_deliveries: bool,
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

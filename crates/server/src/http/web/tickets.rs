@@ -228,6 +228,8 @@ struct TicketForm {
     channel: String,
     received_at: String,
     unit_text: String,
+    /// The customer's unit the contact is about (a choice of its units), if named.
+    unit_id: String,
     summary: String,
 }
 
@@ -247,6 +249,7 @@ impl TicketForm {
             channel: p.text("channel"),
             received_at: p.text("received_at"),
             unit_text: p.text("unit_text"),
+            unit_id: p.text("unit_id"),
             summary: p.text("summary"),
         }
     }
@@ -328,11 +331,22 @@ impl TicketForm {
                 None
             }),
         };
+        let unit_id = match self.unit_id.trim() {
+            "" => None,
+            s => s
+                .parse::<i64>()
+                .ok()
+                .map(sanbao_domain::UnitId)
+                .or_else(|| {
+                    errs.add("unit_id", Problem::invalid("not a unit number"));
+                    None
+                }),
+        };
         let input = TicketInput {
             kind: kind.unwrap_or(TicketKind::Consultation),
             channel: channel.unwrap_or(Channel::Phone),
             customer_id: customer.unwrap_or(CustomerId(0)),
-            unit_id: None,
+            unit_id,
             site_id: None,
             unit_text: Some(self.unit_text.clone()).filter(|s| !s.trim().is_empty()),
             summary: self.summary.clone(),
@@ -468,6 +482,8 @@ struct NewPage {
     errors: Messages,
     form_errors: ErrorSummary,
     may_add_customer: bool,
+    /// The picked customer's units to name one of (empty: no choice shown).
+    units: Vec<Choice>,
 }
 
 async fn new_page(
@@ -494,6 +510,28 @@ async fn new_page(
                 None
             }
         },
+    };
+    let units = match &customer {
+        Some(c) => {
+            let filter = UnitFilter {
+                customer_id: Some(c.id),
+                ..UnitFilter::default()
+            };
+            let list = app::units::units(state, &u.user, &filter, app::MAX_LIMIT, None).await?;
+            let mut v = Vec::new();
+            if !list.is_empty() {
+                v.push(Choice::new("", u.t("ticket.new.unit_none"), &f.unit_id));
+                v.extend(list.into_iter().map(|unit| {
+                    let label = format!(
+                        "{} · {} · {}",
+                        unit.serial_no, unit.model_code, unit.site_address
+                    );
+                    Choice::new(unit.id.0.to_string(), label, f.unit_id.trim())
+                }));
+            }
+            v
+        }
+        None => Vec::new(),
     };
     let picked = customer.map(|c| {
         let first = c.fields.contacts.first();
@@ -554,6 +592,7 @@ async fn new_page(
         FormField::new("kind", "kind", u.t("ticket.kind")),
         FormField::new("channel", "channel", u.t("ticket.channel")),
         FormField::new("received_at", "received_at", u.t("ticket.received_at")),
+        FormField::new("unit_id", "unit_id", u.t("ticket.unit")),
         FormField::new("unit_text", "unit_text", u.t("ticket.unit_text")),
         FormField::new("summary", "summary", u.t("ticket.summary")),
     ];
@@ -568,6 +607,7 @@ async fn new_page(
         f,
         errors,
         may_add_customer: u.may(Permission::EditCustomers),
+        units,
     })
 }
 
@@ -580,6 +620,7 @@ pub async fn new_form(
     app::require(&u.user, Permission::OpenTickets)?;
     let f = TicketForm {
         customer_id: p.text("customer_id"),
+        unit_id: p.text("unit_id"),
         cq: p.text("cq"),
         channel: Channel::Phone.as_str().into(),
         received_at: datetime_local(state.now()),
@@ -778,6 +819,10 @@ struct DetailPage {
     timeline: Vec<TimelineEntry>,
     notice: Option<String>,
     form_errors: ErrorSummary,
+    /// Where to go (the ticket's site, else the customer's first), its unit and coverage.
+    place: Option<super::units::SiteLine>,
+    unit_link: Option<(String, String)>,
+    coverage: Option<super::units::CoverageView>,
 }
 
 /// A submitted step that was refused for its input: the form shows it again.
@@ -1167,7 +1212,11 @@ async fn detail_page(
         None => ErrorSummary::new(u.lang, &messages, &field_words(u.lang, &messages), None),
     };
     let first = c.fields.contacts.first();
+    let (place, unit_link, coverage) = super::units::ticket_place(state, u, &t).await?;
     Ok(DetailPage {
+        place,
+        unit_link,
+        coverage,
         l: u.layout("tickets", t.number()),
         id: t.id.0,
         number: t.number(),

@@ -1,8 +1,9 @@
-//! The command line: `serve` (default), `migrate`, `user add`.
+//! The command line: `serve` (default), `migrate`, `user add`, `import`.
 
 use crate::app::AppState;
 use crate::app::sessions::random_token;
 use crate::app::users::add_user;
+use crate::archive::{ImportKind, Limits, ReadError, Table};
 use crate::config::{Config, Secret};
 use clap::{Args, Parser, Subcommand};
 use sanbao_domain::user::NewUser;
@@ -77,6 +78,22 @@ pub enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Bring a company's archive in from a CSV (UTF-8 or GB18030) or Excel file, headers
+    /// in Chinese or English: product models, then customers, then units. Records already
+    /// there are left as they are, so running a file twice adds nothing the second time;
+    /// every rejected row is reported with its reason. All good rows are written in one
+    /// transaction.
+    Import {
+        /// models, customers or units.
+        kind: ImportKind,
+        file: PathBuf,
+        /// The account the import is recorded under (an admin or a service manager).
+        #[arg(long, default_value = "admin")]
+        by: String,
+        /// Check the file and report what an import would do, writing nothing.
+        #[arg(long)]
+        check: bool,
     },
     /// Fill an empty database with generated customers and tickets for load tests
     /// (`bench/load.sh`); the `admin` account opens them.
@@ -153,8 +170,13 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // An import writes a log line per record; its report says what happened.
+    let log = match cli.command {
+        Some(Command::Import { .. }) => format!("{},sanbao_store=warn", config.log),
+        _ => config.log.clone(),
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&config.log));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&log));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
@@ -246,6 +268,12 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             Ok(())
         }
         Command::Serve { demo } => serve(state, demo).await,
+        Command::Import {
+            kind,
+            file,
+            by,
+            check,
+        } => import(&state, kind, &file, &by, check).await,
         Command::BenchSeed {
             tickets,
             customers,
@@ -278,6 +306,93 @@ async fn bench_seed(
         done.seconds,
         done.tickets as f64 / done.seconds.max(0.001)
     );
+    Ok(())
+}
+
+/// `sanbao import KIND FILE`: read the file, check and write its rows with a progress
+/// bar, print the report.
+async fn import(
+    state: &AppState,
+    kind: ImportKind,
+    file: &std::path::Path,
+    by: &str,
+    check: bool,
+) -> Result<(), String> {
+    use crate::app::archive::{ImportMode, import};
+    ensure_admin(state).await?;
+    let actor = state
+        .db
+        .user_for_login(by)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no account '{by}' (--by names the importing account)"))?
+        .0;
+    let shown = file.display();
+    let limits = Limits::default();
+    let size = std::fs::metadata(file)
+        .map_err(|e| format!("{shown}: {e}"))?
+        .len();
+    if size > limits.max_bytes as u64 {
+        let e = ReadError::TooLarge {
+            bytes: usize::try_from(size).unwrap_or(usize::MAX),
+            max_bytes: limits.max_bytes,
+        };
+        return Err(format!("{shown}: {e}"));
+    }
+    let started = std::time::Instant::now();
+    let bytes = std::fs::read(file).map_err(|e| format!("{shown}: {e}"))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bar = crate::archive::progress::terminal_bar();
+    let table = Table::read(kind, &name, &bytes, &limits, &bar).map_err(|e| {
+        bar.finish_and_clear();
+        format!("{shown}: {e}")
+    })?;
+    drop(bytes);
+    println!(
+        "{shown}: {}, header on row {}, {} rows of {kind}",
+        table.format(),
+        table.header_row(),
+        table.len()
+    );
+    for w in table.warnings() {
+        println!("  note: {w}");
+    }
+    let mode = if check {
+        ImportMode::Check
+    } else {
+        ImportMode::Write
+    };
+    let report = import(state, &actor, &table, mode, &bar, state.now())
+        .await
+        .map_err(|e| {
+            bar.finish_and_clear();
+            format!("import failed, nothing was written: {e}")
+        })?;
+    let verb = if check { "would add" } else { "added" };
+    println!(
+        "{verb} {}, unchanged {}, rejected {} rows ({:.1} s)",
+        report.added,
+        report.unchanged,
+        report.rejected_rows(),
+        started.elapsed().as_secs_f64()
+    );
+    for r in &report.rejected {
+        let mut value: String = r.value.chars().take(40).collect();
+        if value.len() < r.value.len() {
+            value.push('…');
+        }
+        println!(
+            "  row {:>6}  {} ({}): {} [{}] '{value}'",
+            r.row,
+            r.field.header_zh(),
+            r.field,
+            r.reason,
+            r.code,
+        );
+    }
     Ok(())
 }
 
@@ -354,4 +469,36 @@ async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn import_names_its_kind_and_file() {
+        let cli =
+            Cli::try_parse_from(["sanbao", "import", "units", "设备.xlsx", "--check"]).unwrap();
+        match cli.command {
+            Some(Command::Import {
+                kind,
+                file,
+                by,
+                check,
+            }) => {
+                assert_eq!(kind, ImportKind::Units);
+                assert_eq!(file, PathBuf::from("设备.xlsx"));
+                assert_eq!(by, "admin");
+                assert!(check);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(Cli::try_parse_from(["sanbao", "import", "tickets", "x.csv"]).is_err());
+    }
 }

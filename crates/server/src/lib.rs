@@ -2,6 +2,7 @@
 //! command line. Domain rules live in `sanbao-domain`; storage in `sanbao-store`.
 
 pub mod app;
+pub mod archive;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -292,3 +292,23 @@ impl Db {
         rows.into_iter().map(TryInto::try_into).collect()
     }
 }
+
+// --- Archive import ----------------------------------------------------------------------
+
+impl Tx {
+    /// Every customer's id, name and address, in the order they were recorded: what an
+    /// archive import matches its rows against by name (one read instead of one per row;
+    /// names are not indexed).
+    #[instrument(skip_all)]
+    pub async fn customer_names(&mut self) -> Result<Vec<(CustomerId, String, String)>, Error> {
+        let rows: Vec<(i64, String, String)> = on_tx!(self, c => sqlx::query_as(
+            "SELECT id, name, address FROM customers ORDER BY id")
+            .fetch_all(c)
+            .await
+            .map_err(internal))?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, address)| (CustomerId(id), name, address))
+            .collect())
+    }
+}

@@ -162,6 +162,8 @@ store_tests!(
     a_units_tickets_and_visits_are_found_by_the_unit,
     // Deliveries (R3.2).
     deliveries_step_on_their_version_and_the_board_shows_open_ones_oldest_first,
+    // Archive import.
+    customer_names_are_listed_for_an_import_in_the_order_recorded,
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -1768,4 +1770,28 @@ async fn deliveries_step_on_their_version_and_the_board_shows_open_ones_oldest_f
     assert_eq!(all.len(), 2);
     assert_eq!(all[1].accepted_by.as_deref(), Some("李工"));
     assert_eq!(all[1].lines[0].note.as_deref(), Some("缺一台"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Archive import.
+
+async fn customer_names_are_listed_for_an_import_in_the_order_recorded(db: &Db) {
+    let actor = user(db, "manager", Role::ServiceManager).await;
+    let mut tx = db.begin().await.unwrap();
+    assert!(tx.customer_names().await.unwrap().is_empty());
+    drop(tx);
+    let a = customer(db, actor, "杭州西湖电气", "浙江省杭州市西湖区文三路478号").await;
+    let b = customer(db, actor, "宁波港务", "宁波市北仑区").await;
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(
+        tx.customer_names().await.unwrap(),
+        [
+            (
+                a,
+                "杭州西湖电气".to_string(),
+                "浙江省杭州市西湖区文三路478号".to_string()
+            ),
+            (b, "宁波港务".to_string(), "宁波市北仑区".to_string()),
+        ]
+    );
 }

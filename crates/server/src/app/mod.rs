@@ -3,6 +3,7 @@
 //! message it causes — in one transaction. Pages, the API, the jobs and the command line
 //! all come in here; nothing outside `app` touches the store.
 
+pub mod archive;
 pub mod clock;
 pub mod customers;
 pub mod deliveries;

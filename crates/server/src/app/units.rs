@@ -27,7 +27,19 @@ pub async fn create_model(
     require(actor, Permission::ManageProducts)?;
     let fields = ModelFields::parse(input)?;
     let mut tx = state.db.begin().await?;
-    let model = tx.insert_model(&fields, now).await?;
+    let model = write_model(&mut tx, actor, &fields, now).await?;
+    tx.commit().await?;
+    Ok(model)
+}
+
+/// Write a checked model and its audit record in the caller's transaction.
+pub(super) async fn write_model(
+    tx: &mut Tx,
+    actor: &User,
+    fields: &ModelFields,
+    now: DateTime<Utc>,
+) -> Result<ProductModel, Error> {
+    let model = tx.insert_model(fields, now).await?;
     tx.audit(&NewAuditEntry::created(
         "product_model",
         model.id.0,
@@ -36,7 +48,6 @@ pub async fn create_model(
         serde_json::to_value(&model.fields).unwrap_or_default(),
     ))
     .await?;
-    tx.commit().await?;
     Ok(model)
 }
 

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api;
+mod archive;
 mod concurrency;
 mod contract;
 mod deliveries;

@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod customer;
 pub mod delivery;
 pub mod error;
+pub mod export;
 pub mod ids;
 pub mod notify;
 pub mod people;

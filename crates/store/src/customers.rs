@@ -234,6 +234,38 @@ impl Tx {
     }
 }
 
+/// The customer list's filters on `customers c`: `$1` the LIKE pattern of the search text
+/// (or empty), `$2` its phone digits pattern (or empty), `$3` the region (or empty), `$4`
+/// the salesperson's id (or 0). The list and the export share it, so they match the same.
+pub(crate) const CUSTOMER_MATCHES: &str = "($1 = '' OR LOWER(c.name) LIKE $1 ESCAPE '\\' OR LOWER(c.address) LIKE $1 ESCAPE '\\'
+                    OR EXISTS (SELECT 1 FROM customer_contacts k WHERE k.customer_id = c.id
+                               AND (LOWER(k.name) LIKE $1 ESCAPE '\\' OR ($2 <> '' AND k.phone_digits LIKE $2))))
+               AND ($3 = '' OR c.region = $3)
+               AND ($4 = 0 OR c.salesperson_id = $4)";
+
+/// The binds of [`CUSTOMER_MATCHES`], in order.
+pub(crate) struct CustomerMatch {
+    pub pattern: String,
+    pub digits_pattern: String,
+    pub region: &'static str,
+    pub salesperson_id: i64,
+}
+
+impl CustomerMatch {
+    pub fn of(filter: &CustomerFilter) -> CustomerMatch {
+        let q = filter.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        CustomerMatch {
+            pattern: q.map(like_pattern).unwrap_or_default(),
+            digits_pattern: filter
+                .phone_digits()
+                .map(|d| format!("%{d}%"))
+                .unwrap_or_default(),
+            region: filter.region.map_or("", Region::as_str),
+            salesperson_id: filter.salesperson_id.map_or(0, |u| u.0),
+        }
+    }
+}
+
 impl Db {
     #[instrument(skip_all, fields(%id))]
     pub async fn customer(&self, id: CustomerId) -> Result<Option<Customer>, Error> {
@@ -255,12 +287,7 @@ impl Db {
         limit: i64,
         before: Option<i64>,
     ) -> Result<Vec<CustomerSummary>, Error> {
-        let q = filter.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        let pattern = q.map(like_pattern).unwrap_or_default();
-        let digits_pattern = filter
-            .phone_digits()
-            .map(|d| format!("%{d}%"))
-            .unwrap_or_default();
+        let m = CustomerMatch::of(filter);
         let sql = format!(
             "SELECT c.id, c.name, c.address, c.region,
                     (c.region_reason IS NOT NULL) AS region_corrected,
@@ -270,20 +297,17 @@ impl Db {
                     (SELECT COUNT(*) FROM tickets t WHERE t.customer_id = c.id
                        AND t.desk_lane IN {working}) AS open_tickets
              FROM customers c LEFT JOIN users u ON u.id = c.salesperson_id
-             WHERE ($1 = '' OR LOWER(c.name) LIKE $1 ESCAPE '\\' OR LOWER(c.address) LIKE $1 ESCAPE '\\'
-                    OR EXISTS (SELECT 1 FROM customer_contacts k WHERE k.customer_id = c.id
-                               AND (LOWER(k.name) LIKE $1 ESCAPE '\\' OR ($2 <> '' AND k.phone_digits LIKE $2))))
-               AND ($3 = '' OR c.region = $3)
-               AND ($4 = 0 OR c.salesperson_id = $4)
+             WHERE {matches}
                AND ($5 = 0 OR c.id < $5)
              ORDER BY c.id DESC LIMIT $6",
-            working = WORKING_LANES.as_str()
+            working = WORKING_LANES.as_str(),
+            matches = CUSTOMER_MATCHES,
         );
         let rows: Vec<SummaryRow> = read!(self, p => sqlx::query_as(&sql)
-            .bind(&pattern)
-            .bind(&digits_pattern)
-            .bind(filter.region.map_or("", Region::as_str))
-            .bind(filter.salesperson_id.map_or(0, |u| u.0))
+            .bind(&m.pattern)
+            .bind(&m.digits_pattern)
+            .bind(m.region)
+            .bind(m.salesperson_id)
             .bind(before.unwrap_or(0))
             .bind(limit)
             .fetch_all(p)

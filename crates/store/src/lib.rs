@@ -17,6 +17,7 @@ mod batch;
 mod conns;
 mod customers;
 mod deliveries;
+mod export;
 mod leases;
 mod outbox;
 mod returns;

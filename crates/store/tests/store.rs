@@ -164,6 +164,9 @@ store_tests!(
     deliveries_step_on_their_version_and_the_board_shows_open_ones_oldest_first,
     // Archive import.
     customer_names_are_listed_for_an_import_in_the_order_recorded,
+    // --- Archive export ---
+    exports_hold_every_match_of_the_lists_filters_oldest_first,
+    // --- end archive export ---
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -1795,3 +1798,271 @@ async fn customer_names_are_listed_for_an_import_in_the_order_recorded(db: &Db) 
         ]
     );
 }
+
+// --- Archive export ---------------------------------------------------------------------
+
+async fn exports_hold_every_match_of_the_lists_filters_oldest_first(db: &Db) {
+    use sanbao_domain::coverage::UnitDates;
+    use sanbao_domain::export::{CustomerRecord, SiteRecord};
+    use sanbao_domain::unit::UnitFilter;
+    use sanbao_store::NewUnit;
+    let actor = user(db, "clerk", Role::ServiceClerk).await;
+    let li = user(db, "li", Role::Salesperson).await;
+    // Two salespeople share a name: the export names the second by username.
+    let wang = db
+        .create_user(
+            &NewUser::parse("wang", "王五", "salesperson", "long enough").unwrap(),
+            "hash",
+            t("2026-01-01T00:00:00Z"),
+        )
+        .await
+        .unwrap()
+        .id;
+    db.create_user(
+        &NewUser::parse("wang2", "王五", "salesperson", "long enough").unwrap(),
+        "hash",
+        t("2026-01-01T00:00:00Z"),
+    )
+    .await
+    .unwrap();
+    let mut hz = CustomerFields::parse(&CustomerInput {
+        name: "杭州甲".into(),
+        address: "杭州市西湖区文三路1号".into(),
+        contacts: vec![
+            ContactInput {
+                name: "王工".into(),
+                phone: Some("0571-8888 6666".into()),
+                email: Some("wang@example.com".into()),
+                ..ContactInput::default()
+            },
+            ContactInput {
+                name: "赵工".into(),
+                phone: Some("0571-8888 7777".into()),
+                ..ContactInput::default()
+            },
+        ],
+        notes: Some("老客户".into()),
+        ..CustomerInput::default()
+    })
+    .unwrap();
+    hz.salesperson_id = Some(li);
+    let now = t("2026-01-02T00:00:00Z");
+    let a = create_customer(db, &hz, None, actor, now).await.unwrap().id;
+    let mut nb = customer_fields("宁波乙", "宁波市北仑区明州路8号", "0574-8888 1234");
+    nb.salesperson_id = Some(wang);
+    let b = create_customer(db, &nb, None, actor, now).await.unwrap().id;
+    let c = customer(db, actor, "温州丙", "温州市鹿城区1号").await;
+
+    // Customers: all of them, oldest first, the first contact and the salesperson joined.
+    let all = db.export_customers(&CustomerFilter::default()).await.unwrap();
+    let names: Vec<&str> = all.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["杭州甲", "宁波乙", "温州丙"]);
+    assert_eq!(
+        all[0],
+        CustomerRecord {
+            name: "杭州甲".into(),
+            address: "杭州市西湖区文三路1号".into(),
+            contact_name: Some("王工".into()),
+            contact_phone: Some("0571-8888 6666".into()),
+            contact_email: Some("wang@example.com".into()),
+            salesperson: Some("li 名".into()),
+            notes: Some("老客户".into()),
+        }
+    );
+    assert_eq!(all[1].salesperson.as_deref(), Some("wang"));
+    assert_eq!(all[2].salesperson, None);
+    // The list's filters: text (name, address, contact, phone digits), region, salesperson.
+    let names_of = |rows: Vec<CustomerRecord>| -> Vec<String> {
+        rows.into_iter().map(|r| r.name).collect()
+    };
+    for (filter, expected) in [
+        (
+            CustomerFilter {
+                q: Some("赵工".into()),
+                ..CustomerFilter::default()
+            },
+            vec!["杭州甲"],
+        ),
+        (
+            CustomerFilter {
+                q: Some("8888 1234".into()),
+                ..CustomerFilter::default()
+            },
+            vec!["宁波乙"],
+        ),
+        (
+            CustomerFilter {
+                region: Some(Region::Zhejiang),
+                ..CustomerFilter::default()
+            },
+            vec!["宁波乙", "温州丙"],
+        ),
+        (
+            CustomerFilter {
+                region: Some(Region::OutOfProvince),
+                ..CustomerFilter::default()
+            },
+            vec![],
+        ),
+        (
+            CustomerFilter {
+                salesperson_id: Some(wang),
+                ..CustomerFilter::default()
+            },
+            vec!["宁波乙"],
+        ),
+        (
+            CustomerFilter {
+                q: Some("100%_".into()),
+                ..CustomerFilter::default()
+            },
+            vec![],
+        ),
+    ] {
+        assert_eq!(
+            names_of(db.export_customers(&filter).await.unwrap()),
+            expected,
+            "{filter:?}"
+        );
+        let list: Vec<String> = db
+            .customers(&filter, 100, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .rev()
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(list, expected, "the list and the export match alike");
+    }
+
+    // Sites: those of the matching customers, customer by customer, in their order.
+    let mut tx = db.begin().await.unwrap();
+    let site = tx
+        .insert_site(
+            a,
+            &sanbao_domain::site::SiteFields::parse(&sanbao_domain::site::SiteInput {
+                name: Some("1号变电所".into()),
+                address: "浙江省宁波市北仑区明州路1号".into(),
+                contact_name: Some("钱工".into()),
+                contact_phone: Some("0574-1234 5678".into()),
+            })
+            .unwrap(),
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let sites = db.export_sites(&CustomerFilter::default()).await.unwrap();
+    let places: Vec<(&str, i64, &str)> = sites
+        .iter()
+        .map(|s| (s.customer_name.as_str(), s.ordinal, s.address.as_str()))
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("杭州甲", 1, "杭州市西湖区文三路1号"),
+            ("杭州甲", 2, "浙江省宁波市北仑区明州路1号"),
+            ("宁波乙", 1, "宁波市北仑区明州路8号"),
+            ("温州丙", 1, "温州市鹿城区1号"),
+        ]
+    );
+    assert_eq!(
+        sites[1],
+        SiteRecord {
+            customer_name: "杭州甲".into(),
+            ordinal: 2,
+            name: Some("1号变电所".into()),
+            address: "浙江省宁波市北仑区明州路1号".into(),
+            region: site.region,
+            contact_name: Some("钱工".into()),
+            contact_phone: Some("0574-1234 5678".into()),
+        }
+    );
+    let of_b = db
+        .export_sites(&CustomerFilter {
+            q: Some("宁波乙".into()),
+            ..CustomerFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(of_b.len(), 1);
+    assert_eq!(of_b[0].customer_name, "宁波乙");
+
+    // Units: every match of the unit list's filters, oldest first, model and site joined.
+    let kyn = model(db, "KYN28A-12").await;
+    let first_of = |id| async move { db.sites_of(id).await.unwrap()[0].id };
+    let (site_b, site_c) = (first_of(b).await, first_of(c).await);
+    let mut tx = db.begin().await.unwrap();
+    for (customer_id, site_id, serial) in [
+        (a, site.id, "SB-0001"),
+        (b, site_b, "SB-0002"),
+        (c, site_c, "SB-0003"),
+        (a, site.id, "SB-0004"),
+    ] {
+        tx.insert_unit(
+            &NewUnit {
+                customer_id,
+                model_id: kyn.id,
+                serial_no: serial,
+                site_id,
+                delivery_id: None,
+                dates: UnitDates {
+                    shipped_on: chrono::NaiveDate::from_ymd_opt(2025, 4, 1),
+                    accepted_on: None,
+                    commissioned_on: None,
+                },
+                notes: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let serials = |rows: Vec<sanbao_domain::unit::UnitSummary>| -> Vec<String> {
+        rows.into_iter().map(|u| u.serial_no).collect()
+    };
+    let all = db.export_units(&UnitFilter::default()).await.unwrap();
+    assert_eq!(all[0].model_code, "KYN28A-12");
+    assert_eq!(all[0].site_address, "浙江省宁波市北仑区明州路1号");
+    assert_eq!(all[0].dates.shipped_on, chrono::NaiveDate::from_ymd_opt(2025, 4, 1));
+    assert_eq!(serials(all), ["SB-0001", "SB-0002", "SB-0003", "SB-0004"]);
+    for (filter, expected) in [
+        (
+            UnitFilter {
+                q: Some("杭州甲".into()),
+                ..UnitFilter::default()
+            },
+            vec!["SB-0001", "SB-0004"],
+        ),
+        (
+            UnitFilter {
+                q: Some("sb-0003".into()),
+                ..UnitFilter::default()
+            },
+            vec!["SB-0003"],
+        ),
+        (
+            UnitFilter {
+                customer_id: Some(b),
+                ..UnitFilter::default()
+            },
+            vec!["SB-0002"],
+        ),
+        (
+            UnitFilter {
+                site_id: Some(site.id),
+                ..UnitFilter::default()
+            },
+            vec!["SB-0001", "SB-0004"],
+        ),
+    ] {
+        assert_eq!(
+            serials(db.export_units(&filter).await.unwrap()),
+            expected,
+            "{filter:?}"
+        );
+    }
+}
+// --- end archive export -----------------------------------------------------------------

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod customers;
 pub mod deliveries;
 pub mod desk;
+pub mod export;
 pub mod health;
 pub mod intake;
 pub mod jobs;

@@ -81,6 +81,8 @@ pub struct Response {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub text: String,
+    /// The body as sent (a download's bytes; `text` is it read as UTF-8).
+    pub bytes: Vec<u8>,
 }
 
 impl Response {
@@ -204,6 +206,7 @@ impl TestApp {
             status,
             headers,
             text: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 

@@ -93,6 +93,10 @@ struct ListPage {
     next_href: Option<String>,
     first_href: Option<String>,
     may_edit: bool,
+    /// Downloads of everything the filters match: customers as CSV and XLSX, their sites.
+    export_csv_href: String,
+    export_xlsx_href: String,
+    export_sites_href: String,
 }
 
 /// `GET /customers?q=&region=&cursor=`
@@ -144,8 +148,17 @@ pub async fn list(
             open_tickets: c.open_tickets,
         })
         .collect();
+    let export = |path: &str, format: &str| {
+        url_with(path, &[("format", format), ("q", &q), ("region", region_code)])
+    };
+    let export_csv_href = export("/customers/export", "csv");
+    let export_xlsx_href = export("/customers/export", "xlsx");
+    let export_sites_href = export("/customers/sites/export", "xlsx");
     render(&ListPage {
         l: u.layout("customers", u.t("customers.title")),
+        export_csv_href,
+        export_xlsx_href,
+        export_sites_href,
         regions: region_choices(u.lang, region_code, u.t("customers.region_any"), true),
         q,
         rows,

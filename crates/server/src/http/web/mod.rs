@@ -7,6 +7,7 @@ pub mod customers;
 pub mod dashboard;
 pub mod deliveries;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod login;
 pub mod returns;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .merge(login::router())
         .merge(dashboard::router())
         .merge(customers::router())
+        .merge(export::router())
         .merge(tickets::router())
         .merge(units::router())
         .merge(returns::router())

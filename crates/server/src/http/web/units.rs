@@ -134,6 +134,9 @@ struct ListPage {
     first_href: Option<String>,
     labels_href: Option<String>,
     may_edit: bool,
+    /// Downloads of every unit the filters match.
+    export_csv_href: String,
+    export_xlsx_href: String,
 }
 
 /// `GET /units?q=&cursor=`
@@ -159,8 +162,12 @@ pub async fn list(
     let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
     let labels_href =
         (!ids.is_empty()).then(|| url_with("/units/labels", &[("ids", &ids.join(","))]));
+    let export_csv_href = url_with("/units/export", &[("format", "csv"), ("q", &q)]);
+    let export_xlsx_href = url_with("/units/export", &[("format", "xlsx"), ("q", &q)]);
     render(&ListPage {
         l: u.layout("units", u.t("units.title")),
+        export_csv_href,
+        export_xlsx_href,
         rows: rows.into_iter().map(|r| UnitLine::new(u.lang, r)).collect(),
         q,
         next_href,

@@ -62,10 +62,7 @@ pub fn filter_text(q: &str) -> Result<Option<String>, Error> {
     if clean.chars().count() > FILTER_TEXT_MAX {
         return Err(Error::field(
             "q",
-            Problem::new(
-                "too_long",
-                format!("at most {FILTER_TEXT_MAX} characters"),
-            ),
+            Problem::new("too_long", format!("at most {FILTER_TEXT_MAX} characters")),
         ));
     }
     Ok(Some(clean.to_string()).filter(|s| !s.is_empty()))
@@ -91,7 +88,9 @@ mod tests {
         assert_eq!(filter_text(" \0 ").unwrap(), None);
         assert_eq!(filter_text(" 杭\0州 ").unwrap().as_deref(), Some("杭州"));
         assert_eq!(
-            filter_text(&"宁".repeat(FILTER_TEXT_MAX)).unwrap().map(|s| s.chars().count()),
+            filter_text(&"宁".repeat(FILTER_TEXT_MAX))
+                .unwrap()
+                .map(|s| s.chars().count()),
             Some(FILTER_TEXT_MAX)
         );
         let Err(Error::Validation(e)) = filter_text(&"x".repeat(50_000)) else {

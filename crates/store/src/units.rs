@@ -170,7 +170,8 @@ impl TryFrom<UnitRow> for Unit {
 
 /// A unit summary's columns and joins (`units u`, `customers c`, `product_models m`,
 /// `sites s`).
-pub(crate) const UNIT_SUMMARY_FROM: &str = "SELECT u.id, u.customer_id, c.name AS customer_name, m.code AS model_code,
+pub(crate) const UNIT_SUMMARY_FROM: &str =
+    "SELECT u.id, u.customer_id, c.name AS customer_name, m.code AS model_code,
                     m.product_line, u.serial_no, u.site_id, s.address AS site_address,
                     s.region AS site_region, u.shipped_on, u.accepted_on, u.commissioned_on
              FROM units u JOIN customers c ON c.id = u.customer_id
@@ -178,7 +179,8 @@ pub(crate) const UNIT_SUMMARY_FROM: &str = "SELECT u.id, u.customer_id, c.name A
 
 /// The unit list's filters: `$1` the LIKE pattern of the search text (or empty), `$2` the
 /// customer's id (or 0), `$3` the site's id (or 0). The list and the export share it.
-pub(crate) const UNIT_MATCHES: &str = "($1 = '' OR LOWER(u.serial_no) LIKE $1 ESCAPE '\\' OR LOWER(m.code) LIKE $1 ESCAPE '\\'
+pub(crate) const UNIT_MATCHES: &str =
+    "($1 = '' OR LOWER(u.serial_no) LIKE $1 ESCAPE '\\' OR LOWER(m.code) LIKE $1 ESCAPE '\\'
                     OR LOWER(c.name) LIKE $1 ESCAPE '\\' OR LOWER(s.address) LIKE $1 ESCAPE '\\')
                AND ($2 = 0 OR u.customer_id = $2)
                AND ($3 = 0 OR u.site_id = $3)";
@@ -491,10 +493,12 @@ impl Db {
     ) -> Result<Vec<UnitSummary>, Error> {
         let q = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let pattern = q.map(like_pattern).unwrap_or_default();
-        let sql = format!("{UNIT_SUMMARY_FROM}
+        let sql = format!(
+            "{UNIT_SUMMARY_FROM}
              WHERE {UNIT_MATCHES}
                AND ($4 = 0 OR u.id < $4)
-             ORDER BY u.id DESC LIMIT $5");
+             ORDER BY u.id DESC LIMIT $5"
+        );
         let rows: Vec<UnitSummaryRow> = read!(self, p => sqlx::query_as(&sql)
             .bind(&pattern)
             .bind(f.customer_id.map_or(0, |c| c.0))

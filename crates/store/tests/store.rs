@@ -1854,7 +1854,10 @@ async fn exports_hold_every_match_of_the_lists_filters_oldest_first(db: &Db) {
     let c = customer(db, actor, "温州丙", "温州市鹿城区1号").await;
 
     // Customers: all of them, oldest first, the first contact and the salesperson joined.
-    let all = db.export_customers(&CustomerFilter::default()).await.unwrap();
+    let all = db
+        .export_customers(&CustomerFilter::default())
+        .await
+        .unwrap();
     let names: Vec<&str> = all.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["杭州甲", "宁波乙", "温州丙"]);
     assert_eq!(
@@ -1872,9 +1875,8 @@ async fn exports_hold_every_match_of_the_lists_filters_oldest_first(db: &Db) {
     assert_eq!(all[1].salesperson.as_deref(), Some("wang"));
     assert_eq!(all[2].salesperson, None);
     // The list's filters: text (name, address, contact, phone digits), region, salesperson.
-    let names_of = |rows: Vec<CustomerRecord>| -> Vec<String> {
-        rows.into_iter().map(|r| r.name).collect()
-    };
+    let names_of =
+        |rows: Vec<CustomerRecord>| -> Vec<String> { rows.into_iter().map(|r| r.name).collect() };
     for (filter, expected) in [
         (
             CustomerFilter {
@@ -2026,7 +2028,10 @@ async fn exports_hold_every_match_of_the_lists_filters_oldest_first(db: &Db) {
     let all = db.export_units(&UnitFilter::default()).await.unwrap();
     assert_eq!(all[0].model_code, "KYN28A-12");
     assert_eq!(all[0].site_address, "浙江省宁波市北仑区明州路1号");
-    assert_eq!(all[0].dates.shipped_on, chrono::NaiveDate::from_ymd_opt(2025, 4, 1));
+    assert_eq!(
+        all[0].dates.shipped_on,
+        chrono::NaiveDate::from_ymd_opt(2025, 4, 1)
+    );
     assert_eq!(serials(all), ["SB-0001", "SB-0002", "SB-0003", "SB-0004"]);
     for (filter, expected) in [
         (

@@ -98,10 +98,9 @@ impl Sheet {
         .await
         .map_err(|e| Error::Internal(format!("the export's writer stopped: {e}")))?;
         written.map_err(|e| match e {
-            WriteError::TooManyRows { .. } => Error::field(
-                "filters",
-                Problem::new("too_many_rows", e.to_string()),
-            ),
+            WriteError::TooManyRows { .. } => {
+                Error::field("filters", Problem::new("too_many_rows", e.to_string()))
+            }
             WriteError::Failed(why) => Error::Internal(why),
         })
     }
@@ -140,7 +139,10 @@ pub async fn customers(
     tracing::info!(user_id = actor.id.0, "customers exported");
     Ok(Sheet {
         kind: ExportKind::Customers,
-        headers: ImportKind::Customers.fields().map(Field::header_zh).collect(),
+        headers: ImportKind::Customers
+            .fields()
+            .map(Field::header_zh)
+            .collect(),
         rows,
     })
 }
@@ -235,7 +237,10 @@ mod tests {
     #[test]
     fn site_headers_that_units_know_mean_the_same_there() {
         let k = ImportKind::Units;
-        assert_eq!(k.field_of_header(SITE_HEADERS[0]), Some(Field::CustomerName));
+        assert_eq!(
+            k.field_of_header(SITE_HEADERS[0]),
+            Some(Field::CustomerName)
+        );
         assert_eq!(k.field_of_header(SITE_HEADERS[3]), Some(Field::SiteAddress));
     }
 }

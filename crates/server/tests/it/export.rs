@@ -16,7 +16,9 @@ async fn setup(app: &TestApp) -> (Value, Value) {
             "POST",
             "/api/v1/product-models",
             Some(&manager),
-            Some(json!({"code": "KYN28A-12", "name": "中置式开关柜", "product_line": "switchgear"})),
+            Some(
+                json!({"code": "KYN28A-12", "name": "中置式开关柜", "product_line": "switchgear"}),
+            ),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -33,7 +35,12 @@ async fn setup(app: &TestApp) -> (Value, Value) {
             "0571-8888 6666",
             Some(li.id.0),
         ),
-        customer("宁波港务", "浙江省宁波市北仑区明州路8号", "0574-8888 1234", None),
+        customer(
+            "宁波港务",
+            "浙江省宁波市北仑区明州路8号",
+            "0574-8888 1234",
+            None,
+        ),
     ] {
         let r = app
             .call("POST", "/api/v1/customers", Some(&manager), Some(body))
@@ -51,8 +58,10 @@ async fn setup(app: &TestApp) -> (Value, Value) {
                 "POST",
                 "/api/v1/units",
                 Some(&manager),
-                Some(json!({"customer_id": c["id"], "model_code": "KYN28A-12", "serial_no": serial,
-                            "shipped_on": "2024-01-10", "commissioned_on": commissioned})),
+                Some(
+                    json!({"customer_id": c["id"], "model_code": "KYN28A-12", "serial_no": serial,
+                            "shipped_on": "2024-01-10", "commissioned_on": commissioned}),
+                ),
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -94,7 +103,9 @@ async fn a_clerk_exports_the_filtered_lists_and_they_import_back_on(app: &TestAp
     let mut b = signed_in(app, "clerk", "service_clerk").await;
 
     // The list pages link the export with the filters they show.
-    let page = b.get("/customers?q=%E5%AE%81%E6%B3%A2&region=zhejiang").await;
+    let page = b
+        .get("/customers?q=%E5%AE%81%E6%B3%A2&region=zhejiang")
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     let html = unescape(&page.text);
     for href in [
@@ -118,11 +129,19 @@ async fn a_clerk_exports_the_filtered_lists_and_they_import_back_on(app: &TestAp
         &format!("%E5%AE%A2%E6%88%B7-{day}.csv"),
     );
     assert!(r.bytes.starts_with(b"\xEF\xBB\xBF"));
-    let first = r.text.trim_start_matches('\u{feff}').lines().next().unwrap();
+    let first = r
+        .text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap();
     assert_eq!(first, "客户名称,地址,联系人,联系电话,电子邮箱,业务员,备注");
     let t = Table::from_bytes(ImportKind::Customers, "c.csv", &r.bytes).unwrap();
     assert!(t.warnings().is_empty());
-    assert_eq!(t.fields(), ImportKind::Customers.fields().collect::<Vec<_>>());
+    assert_eq!(
+        t.fields(),
+        ImportKind::Customers.fields().collect::<Vec<_>>()
+    );
     let rows: Vec<Vec<&str>> = t
         .rows()
         .iter()
@@ -171,7 +190,10 @@ async fn a_clerk_exports_the_filtered_lists_and_they_import_back_on(app: &TestAp
         );
         assert!(r.bytes.starts_with(b"PK\x03\x04"));
         let t = Table::from_bytes(ImportKind::Customers, "c.xlsx", &r.bytes).unwrap();
-        assert_eq!(t.fields(), ImportKind::Customers.fields().collect::<Vec<_>>());
+        assert_eq!(
+            t.fields(),
+            ImportKind::Customers.fields().collect::<Vec<_>>()
+        );
         let got: Vec<&str> = t.rows().iter().map(|row| row.get(Field::Name)).collect();
         assert_eq!(got, names, "{query}");
     }

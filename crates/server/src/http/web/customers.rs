@@ -149,7 +149,10 @@ pub async fn list(
         })
         .collect();
     let export = |path: &str, format: &str| {
-        url_with(path, &[("format", format), ("q", &q), ("region", region_code)])
+        url_with(
+            path,
+            &[("format", format), ("q", &q), ("region", region_code)],
+        )
     };
     let export_csv_href = export("/customers/export", "csv");
     let export_xlsx_href = export("/customers/export", "xlsx");

@@ -85,7 +85,12 @@ pub async fn units(
 
 /// The file as a download named after what it holds and the company's date: an ASCII name
 /// (`customers-2026-11-27.xlsx`) and the name in the reader's language (`filename*`).
-async fn download(state: &AppState, u: &WebUser, sheet: Sheet, format: Format) -> WebResult<Response> {
+async fn download(
+    state: &AppState,
+    u: &WebUser,
+    sheet: Sheet,
+    format: Format,
+) -> WebResult<Response> {
     let kind = sheet.kind;
     let bytes = sheet.write(format).await?;
     let on = local_date(state.now());
@@ -101,13 +106,19 @@ async fn download(state: &AppState, u: &WebUser, sheet: Sheet, format: Format) -
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
         rfc5987(&local)
     );
-    let disposition =
-        HeaderValue::from_str(&disposition).map_err(|e| super::WebError::internal(e.to_string()))?;
+    let disposition = HeaderValue::from_str(&disposition)
+        .map_err(|e| super::WebError::internal(e.to_string()))?;
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static(format.content_type())),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.content_type()),
+            ),
             (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            ),
         ],
         bytes,
     )

@@ -17,6 +17,7 @@ mod batch;
 mod conns;
 mod customers;
 mod deliveries;
+mod imports;
 mod leases;
 mod outbox;
 mod returns;
@@ -27,6 +28,7 @@ mod units;
 mod users;
 
 pub use deliveries::NewDelivery;
+pub use imports::Upload;
 pub use outbox::{NewOutboxMessage, OutboxMessage};
 pub use tickets::{DecideTicket, PlaceOf};
 pub use units::NewUnit;

@@ -9,6 +9,7 @@ pub mod customers;
 pub mod deliveries;
 pub mod desk;
 pub mod health;
+pub mod imports;
 pub mod intake;
 pub mod jobs;
 pub mod outbox;

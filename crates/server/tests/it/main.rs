@@ -8,6 +8,7 @@ mod concurrency;
 mod contract;
 mod deliveries;
 mod demo;
+mod imports_web;
 mod jobs;
 mod returns;
 mod support;

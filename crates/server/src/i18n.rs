@@ -384,6 +384,27 @@ mod tests {
                 .map(|s| format!("deadline_state.{}", state_name(s))),
         );
         keys.extend(coverage_reason_keys());
+        // The import page: the reader's codes (`ReadError::code`) and the import's own.
+        for code in [
+            "too_large",
+            "too_many_rows",
+            "encoding",
+            "unreadable",
+            "no_sheet",
+            "no_header",
+            "missing_columns",
+            "duplicate_column",
+        ] {
+            keys.insert(format!("import.error.{code}"));
+        }
+        for code in [
+            "not_found",
+            "ambiguous",
+            "recorded_differently",
+            "duplicate",
+        ] {
+            keys.insert(format!("import.code.{code}"));
+        }
         // A ticket's timeline: its recording, each step of the workflow, each field.
         keys.insert("event.create".to_string());
         for e in EventType::ALL {

@@ -18,6 +18,7 @@ mod conns;
 mod customers;
 mod deliveries;
 mod export;
+mod imports;
 mod leases;
 mod outbox;
 mod returns;
@@ -28,6 +29,7 @@ mod units;
 mod users;
 
 pub use deliveries::NewDelivery;
+pub use imports::Upload;
 pub use outbox::{NewOutboxMessage, OutboxMessage};
 pub use tickets::{DecideTicket, PlaceOf};
 pub use units::NewUnit;

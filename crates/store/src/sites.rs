@@ -57,7 +57,7 @@ impl Tx {
     /// Hold the customer still until this transaction ends: sites are numbered and looked
     /// up by address per customer, so two writers adding a site for the same customer
     /// take turns (PostgreSQL; SQLite's one writer already does).
-    pub(crate) async fn lock_customer(&mut self, id: CustomerId) -> Result<bool, Error> {
+    pub async fn lock_customer(&mut self, id: CustomerId) -> Result<bool, Error> {
         let sql = match self {
             Tx::Sqlite(_) => "SELECT id FROM customers WHERE id = $1",
             Tx::Postgres(_) => "SELECT id FROM customers WHERE id = $1 FOR UPDATE",

@@ -10,6 +10,7 @@ pub mod deliveries;
 pub mod desk;
 pub mod export;
 pub mod health;
+pub mod imports;
 pub mod intake;
 pub mod jobs;
 pub mod outbox;

@@ -225,6 +225,9 @@ pub(super) async fn resolve_site(
     now: DateTime<Utc>,
 ) -> Result<SiteId, Error> {
     if let Some(address) = site_address {
+        // Looked up and added under the customer's lock: units recorded at once at the
+        // same new address share one site.
+        tx.lock_customer(customer).await?;
         if let Some(site) = tx.site_at(customer, address).await? {
             return Ok(site.id);
         }

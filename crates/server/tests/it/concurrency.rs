@@ -167,3 +167,69 @@ async fn concurrent_steps_on_a_ticket_one_wins_the_rest_get_409_on_postgres() {
         same_ticket_stepped_at_once(&app).await;
     }
 }
+
+/// Units recorded at once at the same new address of one customer: one site, not several;
+/// the same unit saved at once from one version: one wins.
+async fn units_at_a_new_site_and_the_same_unit_saved_at_once(app: &TestApp) {
+    let manager = app.token("boss", "service_manager").await;
+    let token = app.token("clerk", "service_clerk").await;
+    app.call(
+        "POST",
+        "/api/v1/product-models",
+        Some(&manager),
+        Some(json!({"code": "KYN28A-12", "name": "中置式开关柜", "product_line": "switchgear"})),
+    )
+    .await;
+    let c = app
+        .api_customer(&token, "杭州总部", "浙江省杭州市西湖区文三路1号")
+        .await;
+    let addr = app.serve().await;
+    let bodies = (0..WRITERS)
+        .map(|i| {
+            json!({"customer_id": c["id"], "model_code": "KYN28A-12", "serial_no": format!("C-{i}"),
+                   "site_address": "浙江省宁波市北仑区明州路1号"})
+        })
+        .collect();
+    let results = at_once(addr, "POST", "/api/v1/units".into(), token.clone(), bodies).await;
+    assert!(results.iter().all(|(s, _)| *s == 201), "{results:?}");
+    let sites = app
+        .call(
+            "GET",
+            &format!("/api/v1/customers/{}/sites", c["id"]),
+            Some(&token),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        sites.as_array().unwrap().len(),
+        2,
+        "the customer's own address and one Ningbo site: {sites}"
+    );
+    // The same unit, its commissioning recorded by several people from version 1.
+    let unit: Value = serde_json::from_str(&results[0].1).unwrap();
+    let bodies = (0..WRITERS)
+        .map(|i| json!({"version": 1, "commissioned_on": format!("2026-01-{:02}", i + 1)}))
+        .collect();
+    let results = at_once(
+        addr,
+        "PUT",
+        format!("/api/v1/units/{}", unit["id"]),
+        token.clone(),
+        bodies,
+    )
+    .await;
+    assert_eq!(tally(&results), (1, WRITERS - 1), "{results:?}");
+}
+
+#[tokio::test]
+async fn concurrent_units_share_one_new_site_and_one_edit_wins() {
+    units_at_a_new_site_and_the_same_unit_saved_at_once(&TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn concurrent_units_share_one_new_site_and_one_edit_wins_on_postgres() {
+    if let Some(app) = TestApp::postgres_with_pool(8).await {
+        units_at_a_new_site_and_the_same_unit_saved_at_once(&app).await;
+    }
+}

@@ -9,6 +9,7 @@ mod contract;
 mod deliveries;
 mod demo;
 mod export;
+mod imports_web;
 mod jobs;
 mod returns;
 mod support;

@@ -42,6 +42,7 @@ impl WebUser {
                 may_open_tickets: self.may(Permission::OpenTickets),
                 may_manage_products: self.may(Permission::ManageProducts),
                 may_track_deliveries: self.may(Permission::TrackDeliveries),
+                may_import: self.may(Permission::ImportArchive),
             }),
             here: self.here.clone(),
             css: assets::css_url(),

@@ -9,6 +9,7 @@ pub mod deliveries;
 pub mod error;
 pub mod export;
 pub mod extract;
+pub mod imports;
 pub mod login;
 pub mod returns;
 pub mod tickets;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(units::router())
         .merge(returns::router())
         .merge(deliveries::router())
+        .merge(imports::router())
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -59,6 +61,8 @@ pub struct LayoutUser {
     /// The product models page is in the navigation (service manager, admin).
     pub may_manage_products: bool,
     pub may_track_deliveries: bool,
+    /// The import page is in the navigation (service manager, admin).
+    pub may_import: bool,
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

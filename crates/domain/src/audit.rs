@@ -23,6 +23,22 @@ pub struct AuditEntry {
     pub after: Value,
 }
 
+/// A record as its audit entries compare it: everything it serializes, without its id,
+/// its instants and its version (which change with every write and say nothing of what
+/// changed).
+pub fn record_view<T: Serialize>(record: &T) -> Value {
+    serde_json::to_value(record)
+        .map(|mut v| {
+            if let Some(o) = v.as_object_mut() {
+                for k in ["id", "created_at", "updated_at", "version"] {
+                    o.remove(k);
+                }
+            }
+            v
+        })
+        .unwrap_or_default()
+}
+
 /// A change to record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAuditEntry {

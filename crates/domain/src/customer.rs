@@ -155,16 +155,7 @@ pub struct Customer {
 impl Customer {
     /// The fields an audit record compares (R1.4).
     pub fn audit_view(&self) -> serde_json::Value {
-        serde_json::to_value(self)
-            .map(|mut v| {
-                if let Some(o) = v.as_object_mut() {
-                    for k in ["id", "created_at", "updated_at", "version"] {
-                        o.remove(k);
-                    }
-                }
-                v
-            })
-            .unwrap_or_default()
+        crate::audit::record_view(self)
     }
 
     /// The record after an edit: new fields and region, the next version. The region is

@@ -116,16 +116,7 @@ impl Site {
 
     /// The fields an audit record compares (R1.4).
     pub fn audit_view(&self) -> serde_json::Value {
-        serde_json::to_value(self)
-            .map(|mut v| {
-                if let Some(o) = v.as_object_mut() {
-                    for k in ["id", "created_at", "updated_at", "version"] {
-                        o.remove(k);
-                    }
-                }
-                v
-            })
-            .unwrap_or_default()
+        crate::audit::record_view(self)
     }
 
     /// The site after an edit.

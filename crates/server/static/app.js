@@ -382,6 +382,13 @@
     var form = document.getElementById("intake");
     if (form) intake(form);
     if (desk) liveDesk(desk);
+    // On a phone the menu is one row that scrolls sideways: bring this page's entry into
+    // view, so a salesperson on the deliveries board sees where they are.
+    var nav = document.querySelector(".nav");
+    var here = nav && nav.querySelector("a.active");
+    if (here && nav.scrollWidth > nav.clientWidth) {
+      nav.scrollLeft = here.offsetLeft - (nav.clientWidth - here.offsetWidth) / 2;
+    }
   }
 
   if (document.readyState === "loading") {

@@ -550,6 +550,8 @@ struct DetailPage {
     accepted_on: String,
     commissioned_on: String,
     delivery: Option<String>,
+    /// Deliveries are the salespeople's and the desk's: others see the number only.
+    may_open_delivery: bool,
     notes: Option<String>,
     history: Vec<HistoryLine>,
     saved: bool,
@@ -583,6 +585,7 @@ pub async fn detail(
         accepted_on: date_text(unit.dates.accepted_on, lang),
         commissioned_on: date_text(unit.dates.commissioned_on, lang),
         delivery: unit.delivery_id.map(|d| d.to_string()),
+        may_open_delivery: u.may(Permission::TrackDeliveries),
         history,
         saved: p.get("saved").is_some(),
         may_open: u.may(Permission::OpenTickets),

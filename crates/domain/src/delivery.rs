@@ -104,8 +104,12 @@ impl StepKind {
 /// Who may record or look at a delivery: those who track deliveries (R3.2), and of
 /// salespeople only the one the customer is assigned to.
 pub fn may_track(role: Role, actor: UserId, customer_salesperson: Option<UserId>) -> bool {
-    role.may(Permission::TrackDeliveries)
-        && (role != Role::Salesperson || customer_salesperson == Some(actor))
+    crate::role::may_for_customer(
+        role,
+        Permission::TrackDeliveries,
+        actor,
+        customer_salesperson,
+    )
 }
 
 /// A packing-list line as submitted.

@@ -58,6 +58,19 @@ impl Role {
     }
 }
 
+/// Whether someone of `role` may do `permission` on a record of a customer whose assigned
+/// salesperson is `customer_salesperson`: as the table says, and a salesperson only for
+/// the customers assigned to them (R3.1: the salesperson owns the account). The one place
+/// that decides it for every record of a customer (deliveries, returns).
+pub fn may_for_customer(
+    role: Role,
+    permission: Permission,
+    actor: crate::ids::UserId,
+    customer_salesperson: Option<crate::ids::UserId>,
+) -> bool {
+    role.may(permission) && (role != Role::Salesperson || customer_salesperson == Some(actor))
+}
+
 /// Everything the system lets someone do, named by the act.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Permission {
@@ -179,6 +192,29 @@ mod tests {
             for (role, mark) in Role::ALL.iter().zip(row.chars()) {
                 assert_eq!(role.may(*perm), mark != '.', "{role:?} {perm:?}");
             }
+        }
+    }
+
+    #[test]
+    fn r3_1_salespeople_act_only_for_their_own_customers() {
+        use crate::ids::UserId;
+        let (me, other) = (UserId(7), UserId(8));
+        let p = Permission::RequestReturns;
+        // (role, the customer's salesperson, allowed)
+        let table = [
+            (Role::Salesperson, Some(me), true),
+            (Role::Salesperson, Some(other), false),
+            (Role::Salesperson, None, false),
+            (Role::ServiceClerk, Some(other), true),
+            (Role::ServiceClerk, None, true),
+            (Role::Technician, Some(me), false),
+        ];
+        for (role, owner, want) in table {
+            assert_eq!(
+                may_for_customer(role, p, me, owner),
+                want,
+                "{role:?} {owner:?}"
+            );
         }
     }
 

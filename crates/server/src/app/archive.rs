@@ -584,7 +584,7 @@ pub async fn import_units(
         };
         let Some((customer, dates, whence)) = first else {
             if mode == ImportMode::Write {
-                super::units::write_unit(&mut tx, actor, &fields, None, now).await?;
+                super::units::write_unit(&mut tx, actor, &fields, model, None, now).await?;
             }
             report.added += 1;
             seen.insert(

@@ -5,7 +5,7 @@
 
 use super::require;
 use super::state::AppState;
-use super::units::{resolve_site, write_unit};
+use super::units::{model_id, resolve_site, write_unit};
 use chrono::{DateTime, Utc};
 use sanbao_domain::audit::NewAuditEntry;
 use sanbao_domain::coverage::UnitDates;
@@ -105,7 +105,10 @@ pub async fn create_delivery(
             },
             notes: None,
         };
-        write_unit(&mut tx, actor, &unit, Some(id), now)
+        let model = model_id(&mut tx, &unit.model_code)
+            .await
+            .map_err(|e| of_unit(i, e))?;
+        write_unit(&mut tx, actor, &unit, model, Some(id), now)
             .await
             .map_err(|e| of_unit(i, e))?;
     }

@@ -6,9 +6,10 @@ use super::state::AppState;
 use chrono::{DateTime, Utc};
 use sanbao_domain::audit::NewAuditEntry;
 use sanbao_domain::returns::{LossesInput, ReturnFields, ReturnFilter, ReturnInput, ReturnRequest};
+use sanbao_domain::role::may_for_customer;
 use sanbao_domain::time::local_date;
 use sanbao_domain::user::User;
-use sanbao_domain::{Error, Permission, Problem, ReturnId, Role, UnitId};
+use sanbao_domain::{Error, Permission, Problem, ReturnId, UnitId};
 use sanbao_store::Tx;
 
 /// Record a customer's request to return a unit. A salesperson records them only for
@@ -24,19 +25,22 @@ pub async fn request_return(
     let fields = ReturnFields::parse(input, local_date(now))?;
     let mut tx = state.db.begin().await?;
     let unit = tx.unit(unit_id).await?.ok_or(Error::NotFound("unit"))?;
-    if actor.role == Role::Salesperson {
-        let customer = tx
-            .customer(unit.customer_id)
-            .await?
-            .ok_or(Error::NotFound("customer"))?;
-        if customer.fields.salesperson_id != Some(actor.id) {
-            tracing::info!(
-                user_id = actor.id.0,
-                unit_id = unit_id.0,
-                "not their customer"
-            );
-            return Err(Error::Forbidden);
-        }
+    let customer = tx
+        .customer(unit.customer_id)
+        .await?
+        .ok_or(Error::NotFound("customer"))?;
+    if !may_for_customer(
+        actor.role,
+        Permission::RequestReturns,
+        actor.id,
+        customer.fields.salesperson_id,
+    ) {
+        tracing::info!(
+            user_id = actor.id.0,
+            unit_id = unit_id.0,
+            "not their customer"
+        );
+        return Err(Error::Forbidden);
     }
     if let Some(ticket_id) = fields.ticket_id {
         match tx.ticket(ticket_id).await? {

@@ -15,7 +15,9 @@ use sanbao_domain::unit::{
     HistoryEvent, HistoryItem, Unit, UnitFields, UnitFilter, UnitInput, UnitSummary,
 };
 use sanbao_domain::user::User;
-use sanbao_domain::{CustomerId, Error, Permission, Problem, SiteId, TicketId, UnitId};
+use sanbao_domain::{
+    CustomerId, Error, Permission, Problem, ProductModelId, SiteId, TicketId, UnitId,
+};
 use sanbao_store::{NewUnit, Tx};
 
 pub async fn create_model(
@@ -145,7 +147,8 @@ pub async fn create_unit(
     require(actor, Permission::EditInstalledBase)?;
     let fields = UnitFields::parse(input, local_date(now))?;
     let mut tx = state.db.begin().await?;
-    let id = write_unit(&mut tx, actor, &fields, None, now).await?;
+    let model = model_id(&mut tx, &fields.model_code).await?;
+    let id = write_unit(&mut tx, actor, &fields, model, None, now).await?;
     let unit = tx
         .unit(id)
         .await?
@@ -161,15 +164,10 @@ pub async fn write_unit(
     tx: &mut Tx,
     actor: &User,
     fields: &UnitFields,
+    model: ProductModelId,
     delivery: Option<sanbao_domain::DeliveryId>,
     now: DateTime<Utc>,
 ) -> Result<UnitId, Error> {
-    let model = tx.model_by_code(&fields.model_code).await?.ok_or_else(|| {
-        Error::field(
-            "model_code",
-            Problem::new("not_found", "no product model with this code"),
-        )
-    })?;
     let site = resolve_site(
         tx,
         actor,
@@ -183,7 +181,7 @@ pub async fn write_unit(
         .insert_unit(
             &NewUnit {
                 customer_id: fields.customer_id,
-                model_id: model.id,
+                model_id: model,
                 serial_no: &fields.serial_no,
                 site_id: site,
                 delivery_id: delivery,
@@ -212,6 +210,17 @@ pub async fn write_unit(
     ))
     .await?;
     Ok(id)
+}
+
+/// The model with this code, named as the unit's `model_code` when there is none. (An
+/// import, which knows every model already, passes its own.)
+pub async fn model_id(tx: &mut Tx, code: &str) -> Result<ProductModelId, Error> {
+    tx.model_by_code(code).await?.map(|m| m.id).ok_or_else(|| {
+        Error::field(
+            "model_code",
+            Problem::new("not_found", "no product model with this code"),
+        )
+    })
 }
 
 /// The unit's site: at the address given (reused, or added with its audit record), the

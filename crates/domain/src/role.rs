@@ -52,6 +52,13 @@ impl Role {
             .is_some_and(|(_, roles)| roles.contains(&self))
     }
 
+    /// Whether this role acts only for the customers assigned to it (R3.1: the salesperson
+    /// owns the account): its lists of their records are narrowed to them, and
+    /// [`may_for_customer`] refuses the rest.
+    pub fn bound_to_own_customers(self) -> bool {
+        self == Role::Salesperson
+    }
+
     /// Staff roles see the service desk; customers only (later) the portal.
     pub fn is_staff(self) -> bool {
         self != Role::Customer
@@ -68,7 +75,7 @@ pub fn may_for_customer(
     actor: crate::ids::UserId,
     customer_salesperson: Option<crate::ids::UserId>,
 ) -> bool {
-    role.may(permission) && (role != Role::Salesperson || customer_salesperson == Some(actor))
+    role.may(permission) && (!role.bound_to_own_customers() || customer_salesperson == Some(actor))
 }
 
 /// Everything the system lets someone do, named by the act.

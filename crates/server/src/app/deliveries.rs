@@ -15,7 +15,7 @@ use sanbao_domain::delivery::{
 use sanbao_domain::time::{local_date, to_store_precision};
 use sanbao_domain::unit::{Unit, UnitFields};
 use sanbao_domain::user::User;
-use sanbao_domain::{DeliveryId, Error, FieldErrors, Permission, Problem, Role, UserId};
+use sanbao_domain::{DeliveryId, Error, FieldErrors, Permission, Problem, UserId};
 use sanbao_store::{NewDelivery, Tx};
 
 /// The most deliveries a board shows.
@@ -160,7 +160,7 @@ pub async fn deliveries(
     open_only: bool,
 ) -> Result<Vec<Delivery>, Error> {
     require(actor, Permission::TrackDeliveries)?;
-    let salesperson_id = if actor.role == Role::Salesperson {
+    let salesperson_id = if actor.role.bound_to_own_customers() {
         Some(actor.id)
     } else {
         salesperson

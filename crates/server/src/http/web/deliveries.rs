@@ -112,7 +112,7 @@ pub async fn board(
     let filter = chosen.trim().parse::<i64>().ok().map(UserId);
     let list = app::deliveries::deliveries(&state, &u.user, filter, true).await?;
     let now = state.now();
-    let show_filter = u.user.role != Role::Salesperson;
+    let show_filter = !u.user.role.bound_to_own_customers();
     let mut salespeople = Vec::new();
     if show_filter {
         salespeople.push(Choice::new("", u.t("delivery.everyone"), &chosen));
@@ -327,7 +327,7 @@ async fn new_page(
     errors: &FieldErrors,
 ) -> WebResult<NewPage> {
     let filter = CustomerFilter {
-        salesperson_id: (u.user.role == Role::Salesperson).then_some(u.user.id),
+        salesperson_id: u.user.role.bound_to_own_customers().then_some(u.user.id),
         ..CustomerFilter::default()
     };
     let mut customers = vec![Choice::new("", u.t("common.choose"), &f.customer_id)];

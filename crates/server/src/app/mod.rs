@@ -13,6 +13,7 @@ pub mod health;
 pub mod imports;
 pub mod intake;
 pub mod jobs;
+pub mod notify;
 pub mod outbox;
 pub mod people;
 pub mod returns;

@@ -123,6 +123,10 @@ pub enum Permission {
     DecideReturns,
     /// Bring a company's archive in from a file.
     ImportArchive,
+    // ---- Where notifications go ----
+    /// Configure the mail server and the chat robots; set people's e-mail addresses.
+    ManageNotifications,
+    // ---- end where notifications go ----
 }
 
 use Permission as P;
@@ -156,6 +160,9 @@ const GRANTS: &[(Permission, &[Role])] = &[
     (P::RequestReturns, &[A, M, C, Sa]),
     (P::DecideReturns, &[A, M]),
     (P::ImportArchive, &[A, M]),
+    // ---- Where notifications go ----
+    (P::ManageNotifications, &[A]),
+    // ---- end where notifications go ----
 ];
 
 #[cfg(test)]
@@ -189,6 +196,9 @@ mod tests {
             (P::RequestReturns, "amc..s.."),
             (P::DecideReturns, "am......"),
             (P::ImportArchive, "am......"),
+            // ---- Where notifications go ----
+            (P::ManageNotifications, "a......."),
+            // ---- end where notifications go ----
         ];
         assert_eq!(
             table.len(),

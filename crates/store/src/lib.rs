@@ -20,6 +20,9 @@ mod deliveries;
 mod export;
 mod imports;
 mod leases;
+// ---- Where notifications go ----
+mod notify;
+// ---- end where notifications go ----
 mod outbox;
 mod returns;
 mod sites;

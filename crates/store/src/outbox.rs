@@ -210,9 +210,17 @@ impl Db {
 
     /// A person's in-app messages, newest first.
     pub async fn inbox(&self, user: UserId, limit: i64) -> Result<Vec<InboxEntry>, Error> {
-        type Row = (Option<i64>, String, Option<String>, Option<String>, i64);
+        type Row = (
+            i64,
+            Option<i64>,
+            String,
+            Option<String>,
+            Option<String>,
+            i64,
+            Option<i64>,
+        );
         let rows: Vec<Row> = read!(self, p => sqlx::query_as(
-            "SELECT outbox_id, subject, body, link, created_at FROM inbox_messages
+            "SELECT id, outbox_id, subject, body, link, created_at, read_at FROM inbox_messages
              WHERE user_id = $1 ORDER BY id DESC LIMIT $2")
             .bind(user.0)
             .bind(limit)
@@ -221,13 +229,17 @@ impl Db {
             .map_err(internal))?;
         Ok(rows
             .into_iter()
-            .map(|(outbox_id, subject, body, link, created)| InboxEntry {
-                outbox_id,
-                subject,
-                body,
-                link,
-                created_at: at(created),
-            })
+            .map(
+                |(id, outbox_id, subject, body, link, created, read_at)| InboxEntry {
+                    id,
+                    outbox_id,
+                    subject,
+                    body,
+                    link,
+                    created_at: at(created),
+                    read_at: read_at.map(at),
+                },
+            )
             .collect())
     }
 }

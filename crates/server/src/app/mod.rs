@@ -23,6 +23,12 @@ pub mod state;
 pub mod tickets;
 pub mod units;
 pub mod users;
+// ---- Where notifications go ----
+pub mod inbox;
+pub mod mail;
+pub mod notify_settings;
+pub mod robots;
+// ---- end where notifications go ----
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use state::AppState;

@@ -4,8 +4,15 @@
 //!
 //! Delivery to the in-app inbox is written in the same transaction that marks the message
 //! sent, and only while this runner still holds its lease: each message reaches the inbox
-//! exactly once, however many instances run. Deliveries that leave the database (e-mail,
-//! chat robots) are added here as further kinds.
+//! exactly once, however many instances run.
+//!
+//! Deliveries that leave the database (`email` through SMTP, `webhook` to a chat robot)
+//! cannot be part of a transaction. The runner first renews its lease on the message
+//! (so no other runner takes it over while it is being sent; a send takes seconds, the
+//! lease a minute), sends, and then marks it sent, again only while it holds the lease. A
+//! failed send is retried with [`retry_at`]'s backoff. A runner killed between sending and
+//! marking leaves the message to be sent again when the lease runs out: e-mails carry a
+//! Message-ID made from the outbox id, so a receiver recognises the resend.
 
 use super::state::AppState;
 use chrono::{DateTime, Duration, Utc};
@@ -16,6 +23,93 @@ use serde::{Deserialize, Serialize};
 
 /// The outbox kind of a message to a person's in-app inbox.
 pub const INBOX: &str = "inbox";
+// ---- Where notifications go ----
+/// The outbox kind of an e-mail (SMTP).
+pub const EMAIL: &str = "email";
+/// The outbox kind of a message to a chat tool's group robot.
+pub const WEBHOOK: &str = "webhook";
+
+/// An e-mail to one address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailMessage {
+    pub to: String,
+    /// The person it is for (none for a test message to a typed address).
+    pub user_id: Option<UserId>,
+    pub subject: String,
+    pub body: Option<String>,
+    /// A page of this site (`/tickets/42`), made absolute with the site's address.
+    pub link: Option<String>,
+}
+
+/// A message for one robot. Its address and secret are read when it is sent, never kept
+/// in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookMessage {
+    pub robot_id: i64,
+    pub subject: String,
+    pub body: Option<String>,
+    pub link: Option<String>,
+}
+
+/// An outbox entry for an e-mail.
+pub fn email_message(
+    m: &EmailMessage,
+    dedupe_key: Option<String>,
+    not_before: DateTime<Utc>,
+) -> NewOutboxMessage {
+    NewOutboxMessage {
+        kind: EMAIL.into(),
+        payload: serde_json::to_value(m).unwrap_or_default(),
+        dedupe_key,
+        not_before,
+    }
+}
+
+/// An outbox entry for a robot's message.
+pub fn webhook_message(
+    m: &WebhookMessage,
+    dedupe_key: Option<String>,
+    not_before: DateTime<Utc>,
+) -> NewOutboxMessage {
+    NewOutboxMessage {
+        kind: WEBHOOK.into(),
+        payload: serde_json::to_value(m).unwrap_or_default(),
+        dedupe_key,
+        not_before,
+    }
+}
+
+/// Send a message that leaves the database: hold the lease while sending, then mark it
+/// sent if it is still ours.
+async fn deliver_outside<F>(
+    state: &AppState,
+    holder: &str,
+    m: &OutboxMessage,
+    now: DateTime<Utc>,
+    send: F,
+) -> Result<(), Error>
+where
+    F: std::future::Future<Output = Result<(), Error>>,
+{
+    if !state
+        .db
+        .renew_outbox_lease(m.id, holder, state.now() + LEASE)
+        .await?
+    {
+        return Err(Error::Internal("lease lost".into()));
+    }
+    send.await?;
+    let mut tx = state.db.begin().await?;
+    if !tx.outbox_sent(m.id, holder, now).await? {
+        tracing::warn!(
+            outbox_id = m.id,
+            "sent, but the lease was lost meanwhile: it may be sent again"
+        );
+        return Err(Error::Internal("lease lost".into()));
+    }
+    tx.commit().await
+}
+// ---- end where notifications go ----
 
 /// How long a claimed message is this runner's before another may take it over.
 pub const LEASE: Duration = Duration::seconds(60);
@@ -129,6 +223,18 @@ async fn deliver(
             }
             tx.commit().await
         }
+        // ---- Where notifications go ----
+        EMAIL => {
+            let msg: EmailMessage = serde_json::from_value(m.payload.clone())
+                .map_err(|e| Error::Internal(format!("email payload: {e}")))?;
+            deliver_outside(state, holder, m, now, super::mail::send(state, m.id, &msg)).await
+        }
+        WEBHOOK => {
+            let msg: WebhookMessage = serde_json::from_value(m.payload.clone())
+                .map_err(|e| Error::Internal(format!("webhook payload: {e}")))?;
+            deliver_outside(state, holder, m, now, super::robots::send(state, &msg)).await
+        }
+        // ---- end where notifications go ----
         other => Err(Error::Internal(format!("no delivery for kind {other:?}"))),
     }
 }

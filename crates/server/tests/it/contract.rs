@@ -46,6 +46,11 @@ const SERVED: &[&str] = &[
     "POST /api/v1/returns/{id}/losses",
     // End of returns.
     // Deliveries (R3.2).
+    // Where notifications go: the in-app inbox.
+    "GET /api/v1/inbox",
+    "POST /api/v1/inbox/{id}/read",
+    "POST /api/v1/inbox/read-all",
+    // End of the inbox.
     "GET /api/v1/deliveries",
     "POST /api/v1/deliveries",
     "GET /api/v1/deliveries/{id}",

@@ -4,6 +4,9 @@ pub mod customers;
 pub mod deliveries;
 pub mod error;
 pub mod extract;
+// ---- Where notifications go ----
+pub mod inbox;
+// ---- end where notifications go ----
 pub mod returns;
 pub mod sessions;
 pub mod tickets;
@@ -43,6 +46,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(units::router())
         .merge(returns::router())
         .merge(deliveries::router())
+        // ---- Where notifications go ----
+        .merge(inbox::router())
+    // ---- end where notifications go ----
 }
 
 /// The OpenAPI document, as served.

@@ -23,6 +23,10 @@ pub struct WebUser {
     pub lang: Lang,
     /// This page's address.
     pub here: String,
+    // ---- Where notifications go ----
+    /// Unread inbox messages, counted for pages (GET) only.
+    pub unread: i64,
+    // ---- end where notifications go ----
 }
 
 impl WebUser {
@@ -43,6 +47,10 @@ impl WebUser {
                 may_manage_products: self.may(Permission::ManageProducts),
                 may_track_deliveries: self.may(Permission::TrackDeliveries),
                 may_import: self.may(Permission::ImportArchive),
+                // ---- Where notifications go ----
+                unread: self.unread,
+                may_manage_notifications: self.may(Permission::ManageNotifications),
+                // ---- end where notifications go ----
             }),
             here: self.here.clone(),
             css: assets::css_url(),
@@ -81,11 +89,20 @@ impl FromRequestParts<AppState> for WebUser {
         if user.role == Role::Customer || !user.role.is_staff() {
             return Err(sanbao_domain::Error::Forbidden.into());
         }
+        // ---- Where notifications go ----
+        // The bell's count: one indexed count per page shown; forms and fragments skip it.
+        let unread = if parts.method == Method::GET {
+            crate::app::inbox::unread(state, user.id).await?
+        } else {
+            0
+        };
+        // ---- end where notifications go ----
         Ok(WebUser {
             user,
             csrf: session.csrf_token,
             lang,
             here,
+            unread,
         })
     }
 }

@@ -10,6 +10,10 @@ pub mod error;
 pub mod export;
 pub mod extract;
 pub mod imports;
+// ---- Where notifications go ----
+pub mod inbox;
+pub mod notify_settings;
+// ---- end where notifications go ----
 pub mod login;
 pub mod returns;
 pub mod tickets;
@@ -38,6 +42,10 @@ pub fn router() -> Router<AppState> {
         .merge(returns::router())
         .merge(deliveries::router())
         .merge(imports::router())
+        // ---- Where notifications go ----
+        .merge(inbox::router())
+        .merge(notify_settings::router())
+        // ---- end where notifications go ----
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -63,6 +71,12 @@ pub struct LayoutUser {
     pub may_track_deliveries: bool,
     /// The import page is in the navigation (service manager, admin).
     pub may_import: bool,
+    // ---- Where notifications go ----
+    /// Unread messages in the person's inbox (the bell's count).
+    pub unread: i64,
+    /// The notification settings are in the navigation (admin).
+    pub may_manage_notifications: bool,
+    // ---- end where notifications go ----
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

@@ -11,6 +11,10 @@ mod demo;
 mod export;
 mod imports_web;
 mod jobs;
+// ---- Where notifications go ----
+mod loopback;
+mod notify;
+// ---- end where notifications go ----
 mod returns;
 mod support;
 mod units;

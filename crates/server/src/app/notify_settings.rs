@@ -233,3 +233,24 @@ pub async fn test_robot(
         .await
         .map(|_| ())
 }
+
+/// Send the actor a test notice through [`super::notify::notify`], as the deadline watcher
+/// would: their inbox, their mail and their own robots.
+pub async fn test_notice(
+    state: &AppState,
+    actor: &User,
+    now: DateTime<Utc>,
+) -> Result<usize, Error> {
+    require(actor, Permission::ManageNotifications)?;
+    let notice = super::notify::Notice {
+        subject: test_subject(actor),
+        body: Some("这是一条测试提醒。This is a test notice.".into()),
+        link: Some("/settings/notifications".into()),
+        urgent: false,
+    };
+    let key = format!("test:notice:{}:{}", actor.id.0, now.timestamp_millis());
+    let mut tx = state.db.begin().await?;
+    let n = super::notify::notify(&mut tx, &[actor.id], &notice, &key, now).await?;
+    tx.commit().await?;
+    Ok(n)
+}

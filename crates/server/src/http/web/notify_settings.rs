@@ -23,6 +23,7 @@ pub fn router() -> axum::Router<AppState> {
     use axum::routing::{get, post};
     axum::Router::new()
         .route("/settings/notifications", get(page))
+        .route("/settings/notifications/test", post(test_notice))
         .route("/settings/notifications/mail", post(save_mail))
         .route("/settings/notifications/mail/test", post(test_mail))
         .route("/settings/notifications/robots", post(add_robot))
@@ -311,6 +312,7 @@ pub async fn page(
         Some("robot_off") => Some("notify.done.robot_off"),
         Some("robot_removed") => Some("notify.done.robot_removed"),
         Some("email") => Some("notify.done.email"),
+        Some("notice") => Some("notify.done.notice"),
         _ => None,
     };
     render(&settings_page(&state, &u, Typed::default(), done).await?)
@@ -361,6 +363,17 @@ pub async fn save_mail(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `POST /settings/notifications/test`: a test notice to the administrator, on every
+/// channel they have.
+pub async fn test_notice(
+    State(state): State<AppState>,
+    WebForm { user: u, .. }: WebForm,
+) -> WebResult<Response> {
+    guard(&u)?;
+    app::notify_settings::test_notice(&state, &u.user, state.now()).await?;
+    Ok(see_other(&format!("{HERE}?done=notice")))
 }
 
 /// `POST /settings/notifications/mail/test`: a test mail to `to`.

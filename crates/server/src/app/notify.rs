@@ -46,6 +46,7 @@ pub async fn notify(
     now: DateTime<Utc>,
 ) -> Result<usize, Error> {
     let mut to = to.to_vec();
+    to.sort_by_key(|u| u.0);
     to.dedup();
     let mut messages = Vec::new();
     for user in &to {

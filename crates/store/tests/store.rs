@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use sanbao_domain::audit::NewAuditEntry;
 use sanbao_domain::customer::{ContactInput, CustomerFields, CustomerInput, RegionCorrection};
 use sanbao_domain::customer::{Customer, CustomerFilter};
+use sanbao_domain::deadline::DeadlinePolicy;
 use sanbao_domain::ticket::{
     Channel, EventInput, EventType, NewTicket, TicketEvent, TicketInput, TicketKind, TicketStatus,
 };
@@ -265,7 +266,9 @@ fn opinion(before: &Ticket, text: &str, at: DateTime<Utc>) -> (TicketEvent, Tick
         at,
     )
     .unwrap();
-    let after = before.apply(&e, Role::ServiceManager, at).unwrap();
+    let after = before
+        .apply(&e, Role::ServiceManager, at, &DeadlinePolicy::company())
+        .unwrap();
     (e, after)
 }
 
@@ -333,7 +336,7 @@ async fn ticket(
             unit: None,
             site: None,
         },
-        Box::new(move |place| NewTicket::parse(input, place, actor, at)),
+        Box::new(move |place, policy| NewTicket::parse(input, place, policy, actor, at)),
     )
     .await
     .unwrap()
@@ -788,7 +791,9 @@ async fn ticket_list_filters_and_pages(db: &Db) {
     let before = db.ticket(a).await.unwrap().unwrap();
     let now = t("2026-05-10T09:10:00+08:00");
     let e = TicketEvent::Dispatch { technician: tech };
-    let after = before.apply(&e, Role::ServiceClerk, now).unwrap();
+    let after = before
+        .apply(&e, Role::ServiceClerk, now, &DeadlinePolicy::company())
+        .unwrap();
     save_event(db, &before, &after, EventType::Dispatch, None, actor, now)
         .await
         .unwrap();
@@ -926,6 +931,7 @@ async fn tickets_written_at_once_are_all_kept_and_a_bad_one_fails_alone(db: &Db)
                 received_at: t("2026-05-10T09:00:00+08:00"),
             },
             &TicketPlace::region_only(Region::HangzhouUrban),
+            &DeadlinePolicy::company(),
             actor,
             t("2026-05-10T09:00:00+08:00"),
         )
@@ -975,7 +981,7 @@ async fn futures_join_all(
                     },
                     // The place read in the writer's transaction is the customer's
                     // first site.
-                    Box::new(move |place| {
+                    Box::new(move |place, _| {
                         Ok(NewTicket {
                             site_id: place.site_id,
                             ..t
@@ -1565,7 +1571,9 @@ async fn a_units_tickets_and_visits_are_found_by_the_unit(db: &Db) {
                 unit: Some(unit),
                 site: None,
             },
-            Box::new(move |place| NewTicket::parse(input, place, actor, t(received))),
+            Box::new(move |place, policy| {
+                NewTicket::parse(input, place, policy, actor, t(received))
+            }),
         )
     };
     let later = named("2026-06-02T00:00:00Z").await.unwrap();

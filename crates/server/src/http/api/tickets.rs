@@ -316,7 +316,7 @@ pub async fn events(
 #[serde(deny_unknown_fields)]
 pub struct EventIn {
     /// assign, give_opinion, reply, dispatch, check_in, note, resolve, close, reopen, cancel,
-    /// link_unit
+    /// link_unit, pause, resume, reclassify
     #[serde(rename = "type")]
     #[schema(value_type = String, example = "give_opinion")]
     pub event_type: EventType,
@@ -328,6 +328,9 @@ pub struct EventIn {
     pub technician_id: Option<i64>,
     /// `link_unit`: the unit the ticket is about, once known.
     pub unit_id: Option<i64>,
+    /// `reclassify`: what the contact turned out to be about.
+    #[schema(value_type = Option<String>, example = "complaint_quality")]
+    pub kind: Option<TicketKind>,
     /// `give_opinion`: the handling opinion (R3.3).
     pub opinion: Option<String>,
     /// `reply`: the answer sent (R3.5, R3.7).
@@ -336,7 +339,7 @@ pub struct EventIn {
     pub text: Option<String>,
     /// `resolve`.
     pub resolution: Option<String>,
-    /// `reopen`, `cancel`.
+    /// `reopen`, `cancel`, `pause` (what the ticket waits for), `reclassify`.
     pub reason: Option<String>,
     /// `check_in`: when the technician arrived, if reported later; now if omitted.
     #[schema(value_type = Option<String>)]
@@ -358,6 +361,7 @@ pub async fn record_event(
         assignee_id: b.assignee_id.map(UserId),
         technician_id: b.technician_id.map(UserId),
         unit_id: b.unit_id.map(UnitId),
+        kind: b.kind,
         opinion: b.opinion,
         reply: b.reply,
         text: b.text,

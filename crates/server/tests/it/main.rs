@@ -15,4 +15,5 @@ mod returns;
 mod support;
 mod units;
 mod units_web;
+mod watcher;
 mod web;

@@ -6,7 +6,7 @@
 
 use crate::support::{TestApp, on_both_backends};
 use axum::http::StatusCode;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sanbao_domain::UserId;
 use sanbao_server::app::{outbox, watcher};
 use serde_json::{Value, json};

@@ -123,6 +123,16 @@ pub enum Permission {
     DecideReturns,
     /// Bring a company's archive in from a file.
     ImportArchive,
+    // Deadline engine (R3.3–R3.7, R6.1).
+    /// Stop a ticket's clock while it waits for the customer, and start it again.
+    PauseDeadlines,
+    /// Change what a ticket is about (a complaint found to be about quality).
+    ReclassifyTickets,
+    /// Save a new version of the deadline policy and its business calendars.
+    ManageDeadlinePolicy,
+    /// See the manager's board: every open deadline, every person's load, the monthly
+    /// figures (R6.1).
+    WatchDeadlines,
     // ---- Where notifications go ----
     /// Configure the mail server and the chat robots; set people's e-mail addresses.
     ManageNotifications,
@@ -160,6 +170,10 @@ const GRANTS: &[(Permission, &[Role])] = &[
     (P::RequestReturns, &[A, M, C, Sa]),
     (P::DecideReturns, &[A, M]),
     (P::ImportArchive, &[A, M]),
+    (P::PauseDeadlines, &[A, M, C, E, T]),
+    (P::ReclassifyTickets, &[A, M, C]),
+    (P::ManageDeadlinePolicy, &[A, M]),
+    (P::WatchDeadlines, &[A, M, Q]),
     // ---- Where notifications go ----
     (P::ManageNotifications, &[A]),
     // ---- end where notifications go ----
@@ -196,6 +210,10 @@ mod tests {
             (P::RequestReturns, "amc..s.."),
             (P::DecideReturns, "am......"),
             (P::ImportArchive, "am......"),
+            (P::PauseDeadlines, "amcet..."),
+            (P::ReclassifyTickets, "amc....."),
+            (P::ManageDeadlinePolicy, "am......"),
+            (P::WatchDeadlines, "am....q."),
             // ---- Where notifications go ----
             (P::ManageNotifications, "a......."),
             // ---- end where notifications go ----

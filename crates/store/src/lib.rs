@@ -16,6 +16,7 @@ mod audit;
 mod batch;
 mod conns;
 mod customers;
+mod deadlines;
 mod deliveries;
 mod export;
 mod imports;
@@ -31,6 +32,7 @@ mod tickets;
 mod units;
 mod users;
 
+pub use deadlines::{PolicyVersion, Watched};
 pub use deliveries::NewDelivery;
 pub use imports::Upload;
 pub use outbox::{NewOutboxMessage, OutboxMessage};

@@ -6,6 +6,7 @@
 pub mod archive;
 pub mod clock;
 pub mod customers;
+pub mod deadlines;
 pub mod deliveries;
 pub mod desk;
 pub mod export;
@@ -23,6 +24,7 @@ pub mod state;
 pub mod tickets;
 pub mod units;
 pub mod users;
+pub mod watcher;
 // ---- Where notifications go ----
 pub mod inbox;
 pub mod mail;

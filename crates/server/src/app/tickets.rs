@@ -33,7 +33,7 @@ pub async fn open_ticket(
         .db
         .create_ticket(
             place,
-            Box::new(move |place| NewTicket::parse(input, place, by, now)),
+            Box::new(move |place, policy| NewTicket::parse(input, place, policy, by, now)),
         )
         .await?;
     state.desk.changed();
@@ -78,15 +78,17 @@ pub async fn record_event(
         }
         _ => {}
     }
+    // Steps that recompute deadlines do it under the policy in force, read here.
+    let policy = tx.current_policy().await?;
     let after = match &event {
         // Naming the unit needs its site and dates, read in this transaction.
         TicketEvent::LinkUnit { unit } => {
             let place = tx
                 .ticket_place(before.customer_id, Some(*unit), None)
                 .await?;
-            before.link_unit(&place, actor.role, now)?
+            before.link_unit(&place, actor.role, now, &policy)?
         }
-        _ => before.apply(&event, actor.role, now)?,
+        _ => before.apply(&event, actor.role, now, &policy)?,
     };
     tx.update_ticket(&before, &after).await?;
     if let Some(entry) = NewAuditEntry::changed(

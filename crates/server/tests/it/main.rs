@@ -19,4 +19,5 @@ mod returns;
 mod support;
 mod units;
 mod units_web;
+mod watcher;
 mod web;

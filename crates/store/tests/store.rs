@@ -172,6 +172,9 @@ store_tests!(
     deadlines_keep_their_basis_pauses_and_what_the_watcher_did,
     deadline_policy_versions_follow_one_another,
     // --- end deadline engine ---
+    // ---- Where notifications go ----
+    the_inbox_is_read_and_marked_by_its_person_only_and_secrets_are_kept_apart,
+    // ---- end where notifications go ----
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -2225,3 +2228,144 @@ async fn deadline_policy_versions_follow_one_another(db: &Db) {
     assert_eq!(db.policy_versions().await.unwrap().len(), 2);
 }
 // --- end deadline engine ---
+
+// ---- Where notifications go ----
+
+async fn the_inbox_is_read_and_marked_by_its_person_only_and_secrets_are_kept_apart(db: &Db) {
+    use sanbao_domain::notify::{MailSettingsInput, RobotInput};
+    use sanbao_store::NewOutboxMessage;
+    let me = user(db, "me", Role::ServiceClerk).await;
+    let other = user(db, "other", Role::Technician).await;
+    let now = t("2026-06-01T08:00:00+08:00");
+    let mut tx = db.begin().await.unwrap();
+    for (i, u) in [me, me, me, other].into_iter().enumerate() {
+        let m = NewOutboxMessage {
+            kind: "inbox".into(),
+            payload: serde_json::json!({}),
+            dedupe_key: Some(format!("k{i}")),
+            not_before: now,
+        };
+        let id = tx.enqueue(&m, now).await.unwrap().unwrap();
+        tx.deliver_to_inbox(id, u, &format!("m{i}"), None, Some("/tickets/1"), now)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    assert_eq!(db.inbox_unread(me).await.unwrap(), 3);
+    let page = db.inbox_page(me, None, 2).await.unwrap();
+    let subjects: Vec<&str> = page.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(subjects, ["m2", "m1"], "newest first");
+    let rest = db.inbox_page(me, Some(page[1].id), 2).await.unwrap();
+    assert_eq!(rest.len(), 1);
+    let theirs = db.inbox_page(other, None, 10).await.unwrap()[0].id;
+    assert!(
+        !db.inbox_mark_read(me, theirs, now).await.unwrap(),
+        "not mine"
+    );
+    assert_eq!(db.inbox_unread(other).await.unwrap(), 1);
+    assert!(db.inbox_mark_read(me, page[0].id, now).await.unwrap());
+    let later = now + Duration::hours(1);
+    assert!(db.inbox_mark_read(me, page[0].id, later).await.unwrap());
+    let read = db.inbox_message(me, page[0].id).await.unwrap().unwrap();
+    assert_eq!(read.read_at, Some(now), "kept at the first reading");
+    assert_eq!(db.inbox_mark_all_read(me, later).await.unwrap(), 2);
+    assert_eq!(db.inbox_unread(me).await.unwrap(), 0);
+
+    // Mail settings: an empty password keeps the stored one; pages see only that it is set.
+    let input = |password: &str, port: &str| {
+        MailSettingsInput::parse(
+            "smtp.example.com",
+            port,
+            "starttls",
+            "desk",
+            password,
+            "desk@example.com",
+            true,
+            "",
+        )
+        .unwrap()
+    };
+    let mut tx = db.begin().await.unwrap();
+    assert!(!tx.mail_enabled().await.unwrap());
+    let first = input("pw-1", "587");
+    tx.save_mail_settings(&first.settings, first.password.as_ref(), now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let second = input("", "465");
+    tx.save_mail_settings(&second.settings, second.password.as_ref(), now)
+        .await
+        .unwrap();
+    assert!(tx.mail_enabled().await.unwrap());
+    tx.commit().await.unwrap();
+    let shown = db.mail_settings().await.unwrap().unwrap();
+    assert!(shown.password_set);
+    assert_eq!(shown.port, 465);
+    let (_, pw) = db.mail_for_sending().await.unwrap().unwrap();
+    assert_eq!(pw.unwrap().expose(), "pw-1");
+
+    // Robots: a person's and the department's; a person's address.
+    let mut tx = db.begin().await.unwrap();
+    let mine = RobotInput::parse(
+        "dingtalk",
+        "mine",
+        "https://oapi.dingtalk.com/robot/send?access_token=a",
+        "SECx",
+        Some(me),
+        true,
+    )
+    .unwrap();
+    let dept = RobotInput::parse(
+        "wecom",
+        "dept",
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+        "",
+        None,
+        true,
+    )
+    .unwrap();
+    let theirs = RobotInput::parse(
+        "feishu",
+        "theirs",
+        "https://open.feishu.cn/open-apis/bot/v2/hook/h",
+        "",
+        Some(other),
+        true,
+    )
+    .unwrap();
+    let mine = tx.insert_robot(&mine, now).await.unwrap();
+    tx.insert_robot(&dept, now).await.unwrap();
+    tx.insert_robot(&theirs, now).await.unwrap();
+    let names: Vec<String> = tx
+        .robots_of(&[me])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names, ["mine", "dept"]);
+    assert_eq!(
+        tx.set_user_email(me, Some("me@example.com"), now)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        tx.emails_of(&[me, other]).await.unwrap(),
+        [(me, "me@example.com".to_string())]
+    );
+    tx.set_robot_enabled(mine.id, false, now).await.unwrap();
+    assert_eq!(tx.robots_of(&[me]).await.unwrap().len(), 1);
+    tx.commit().await.unwrap();
+    assert!(mine.secret_set);
+    let listed = db.robots().await.unwrap();
+    assert_eq!(listed[0].name, "dept", "the department's first");
+    let (_, secret) = db.robot_for_sending(mine.id).await.unwrap().unwrap();
+    assert_eq!(secret.unwrap().expose(), "SECx");
+    assert_eq!(
+        db.user_email(me).await.unwrap().as_deref(),
+        Some("me@example.com")
+    );
+}
+// ---- end where notifications go ----

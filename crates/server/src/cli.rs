@@ -56,6 +56,10 @@ pub struct Settings {
     /// How long a sign-in lasts, in hours [default: 12].
     #[arg(long, global = true, env = "SANBAO_SESSION_HOURS")]
     pub session_hours: Option<i64>,
+    /// Background jobs this instance runs: all, none, or some of outbox, watcher,
+    /// sessions [default: all].
+    #[arg(long, global = true, env = "SANBAO_JOBS")]
+    pub jobs: Option<String>,
     /// Mark cookies Secure (when served behind HTTPS).
     #[arg(long, global = true, env = "SANBAO_SECURE_COOKIES")]
     pub secure_cookies: Option<bool>,
@@ -158,6 +162,9 @@ impl Settings {
         }
         if let Some(v) = self.session_hours {
             c.session_hours = v;
+        }
+        if let Some(v) = &self.jobs {
+            c.jobs.clone_from(v);
         }
         if let Some(v) = self.secure_cookies {
             c.secure_cookies = v;

@@ -140,6 +140,14 @@ impl SqliteTx {
         self.open = false;
         Ok(())
     }
+
+    pub(crate) async fn rollback(mut self) -> Result<(), Error> {
+        SqliteTransactionManager::rollback(&mut self.conn)
+            .await
+            .map_err(internal)?;
+        self.open = false;
+        Ok(())
+    }
 }
 
 impl Deref for SqliteTx {

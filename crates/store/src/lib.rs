@@ -117,6 +117,15 @@ impl Tx {
         }
     }
 
+    /// Undo everything written in this transaction now (dropping it undoes it too, but
+    /// only when the connection is next used).
+    pub async fn rollback(self) -> Result<(), Error> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await,
+            Tx::Postgres(t) => t.rollback().await.map_err(internal),
+        }
+    }
+
     pub fn backend(&self) -> &'static str {
         match self {
             Tx::Sqlite(_) => "sqlite",

@@ -123,6 +123,16 @@ pub enum Permission {
     DecideReturns,
     /// Bring a company's archive in from a file.
     ImportArchive,
+    // --- replies and visits (issue 7, parts 4-6) ---
+    /// Record the customer's response to a complaint's handling opinion (the desk).
+    RecordOpinionResponses,
+    /// Mark a complaint for the quality review (its owner, or the manager).
+    FlagForQualityReview,
+    /// Judge a reply correct or not (R3.7): never the reply's author.
+    ReviewReplies,
+    /// Register a visit or a customer training with its questions and answers (R3.6).
+    RecordVisits,
+    // --- end replies and visits ---
 }
 
 use Permission as P;
@@ -156,6 +166,12 @@ const GRANTS: &[(Permission, &[Role])] = &[
     (P::RequestReturns, &[A, M, C, Sa]),
     (P::DecideReturns, &[A, M]),
     (P::ImportArchive, &[A, M]),
+    // --- replies and visits (issue 7, parts 4-6) ---
+    (P::RecordOpinionResponses, &[A, M, C]),
+    (P::FlagForQualityReview, &[A, M, C, E, Q]),
+    (P::ReviewReplies, &[A, M, Q]),
+    (P::RecordVisits, &[A, M, C, E]),
+    // --- end replies and visits ---
 ];
 
 #[cfg(test)]
@@ -189,6 +205,10 @@ mod tests {
             (P::RequestReturns, "amc..s.."),
             (P::DecideReturns, "am......"),
             (P::ImportArchive, "am......"),
+            (P::RecordOpinionResponses, "amc....."),
+            (P::FlagForQualityReview, "amce..q."),
+            (P::ReviewReplies, "am....q."),
+            (P::RecordVisits, "amce...."),
         ];
         assert_eq!(
             table.len(),

@@ -208,6 +208,22 @@ pub fn pick_by_load(candidates: &[Candidate]) -> Option<UserId> {
         .map(|c| c.id)
 }
 
+/// A reply waiting for its review (R3.7), as the review queue lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReviewItem {
+    pub ticket_id: TicketId,
+    pub kind: TicketKind,
+    pub customer_name: String,
+    pub summary: String,
+    pub reply: String,
+    pub sent_via: Option<ReplyMedium>,
+    pub reply_by: UserId,
+    pub reply_by_name: String,
+    pub replied_at: Option<DateTime<Utc>>,
+    pub received_at: DateTime<Utc>,
+    pub version: i64,
+}
+
 pub const RESPONSE_MAX: usize = 4000;
 pub const COMMENT_MAX: usize = 2000;
 

@@ -215,6 +215,8 @@ pub struct Visit {
     pub host_name: String,
     pub purpose: VisitPurpose,
     pub qas: Vec<QuestionAnswer>,
+    /// How many questions were recorded (lists leave `qas` empty and say this).
+    pub questions: i64,
     pub created_by: UserId,
     pub created_at: DateTime<Utc>,
     pub version: i64,

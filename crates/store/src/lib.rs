@@ -21,12 +21,14 @@ mod export;
 mod imports;
 mod leases;
 mod outbox;
+mod replies;
 mod returns;
 mod sites;
 mod sql;
 mod tickets;
 mod units;
 mod users;
+mod visits;
 
 pub use deliveries::NewDelivery;
 pub use imports::Upload;
@@ -278,6 +280,7 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
                 ("assignee", "assignee_id"),
                 ("technician", "technician_id"),
                 ("customer", "customer_id"),
+                ("host", "host_id"),
             ] {
                 if name.contains(key) {
                     return Error::field(field, Problem::new("not_found", "no such record"));

@@ -100,6 +100,8 @@ fn to_ticket(rows: Vec<TicketWithDeadline>) -> Result<Option<Ticket>, Error> {
         created_at: at(r.created_at),
         updated_at: at(r.updated_at),
         version: r.version,
+        // Read apart: see `replies`.
+        answers: Default::default(),
     }))
 }
 
@@ -162,7 +164,7 @@ const SUMMARY_COLS: &str = "t.id, t.kind, t.channel, t.status, t.customer_id, \
 
 const INSERT_TICKETS: &str = "INSERT INTO tickets (id, kind, channel, customer_id, unit_text, \
      summary, status, received_at, site_region, next_due_at, next_due_kind, desk_lane, \
-     site_id, unit_id, coverage_kind, coverage, created_by, created_at, updated_at) ";
+     site_id, unit_id, coverage_kind, coverage, created_by, created_at, updated_at, assignee_id) ";
 
 /// The recorded coverage as stored: its kind (for filters) and the whole decision.
 fn coverage_cols(t: &Ticket) -> (Option<&'static str>, Option<String>) {
@@ -221,7 +223,8 @@ impl Tx {
                     .push_bind(coverage_cols(t).1)
                     .push_bind(t.created_by.0)
                     .push_bind(ms(t.created_at))
-                    .push_bind(ms(t.updated_at));
+                    .push_bind(ms(t.updated_at))
+                    .push_bind(t.assignee_id.map(|u| u.0));
             });
             q.build().execute(&mut *c).await.map_err(db_err)?;
             let deadlines: Vec<(TicketId, &Deadline)> = tickets
@@ -248,6 +251,11 @@ impl Tx {
             })
             .collect();
         self.audit_many(&entries).await?;
+        // --- replies (issue 7): a quality complaint starts flagged ---
+        for t in tickets.iter().filter(|t| !t.answers.is_empty()) {
+            self.write_answers(t.id, &t.answers).await?;
+        }
+        // --- end replies ---
         Ok(tickets)
     }
 
@@ -258,7 +266,13 @@ impl Tx {
             .fetch_all(c)
             .await
             .map_err(internal))?;
-        to_ticket(rows)
+        match to_ticket(rows)? {
+            Some(mut t) => {
+                t.answers = self.answers(id).await?;
+                Ok(Some(t))
+            }
+            None => Ok(None),
+        }
     }
 
     /// Write `after` over `before` — the ticket as it was read, whose version must still
@@ -295,6 +309,9 @@ impl Tx {
             .map(|r| r.rows_affected())
             .map_err(db_err))?;
         crate::changed_one(n, &format!("ticket {}", before.number()), before.version)?;
+        if before.answers != after.answers {
+            self.write_answers(before.id, &after.answers).await?;
+        }
         for d in &after.deadlines {
             let was_due = before.deadline(d.kind).map(|x| x.due_at);
             if was_due.is_some_and(|w| w != d.due_at) {
@@ -453,7 +470,13 @@ impl Db {
             .fetch_all(p)
             .await
             .map_err(internal))?;
-        to_ticket(rows)
+        match to_ticket(rows)? {
+            Some(mut t) => {
+                t.answers = self.answers(id).await?;
+                Ok(Some(t))
+            }
+            None => Ok(None),
+        }
     }
 
     /// Newest first (by id); `before` is the cursor: the last id of the previous page.
@@ -504,6 +527,13 @@ impl Db {
         }
         if let Some(b) = before {
             push("t.id < $?", Arg::I(b));
+        }
+        if f.quality_review {
+            cond.push(
+                "EXISTS (SELECT 1 FROM ticket_answers qa WHERE qa.ticket_id = t.id \
+                 AND qa.quality_flagged_at IS NOT NULL)"
+                    .into(),
+            );
         }
         if f.open {
             cond.push(format!("t.desk_lane IN {}", *WORKING_LANES));

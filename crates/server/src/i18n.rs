@@ -330,6 +330,7 @@ mod tests {
             deadlines: Vec::new(),
             created_by: UserId(1),
             created_at: now,
+            assignee_id: None,
         }
         .into_ticket(TicketId(1));
         let view = ticket.audit_view();

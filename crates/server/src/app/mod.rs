@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod notify;
 pub mod outbox;
 pub mod people;
+pub mod replies;
 pub mod returns;
 pub mod session_cache;
 pub mod sessions;
@@ -23,6 +24,7 @@ pub mod state;
 pub mod tickets;
 pub mod units;
 pub mod users;
+pub mod visits;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use state::AppState;

@@ -4,10 +4,12 @@ pub mod customers;
 pub mod deliveries;
 pub mod error;
 pub mod extract;
+pub mod replies;
 pub mod returns;
 pub mod sessions;
 pub mod tickets;
 pub mod units;
+pub mod visits;
 
 use crate::app::AppState;
 use axum::routing::get;
@@ -43,6 +45,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(units::router())
         .merge(returns::router())
         .merge(deliveries::router())
+        // --- replies and visits (issue 7, parts 4-6) ---
+        .merge(replies::router())
+        .merge(visits::router())
 }
 
 /// The OpenAPI document, as served.

@@ -158,7 +158,7 @@ impl NewVisit {
         if kept.len() > QAS_MAX {
             errs.add(
                 "qas",
-                Problem::new("too_many", format!("at most {QAS_MAX} questions")),
+                Problem::invalid(format!("at most {QAS_MAX} questions")),
             );
         }
         for (i, qa) in input.qas.iter().enumerate() {
@@ -351,10 +351,7 @@ mod tests {
                 |v| v.qas = vec![qa("", ""), qa("", "答")],
                 vec![("qas[1].question", "required")],
             ),
-            (
-                |v| v.qas = vec![qa("q", "a"); 51],
-                vec![("qas", "too_many")],
-            ),
+            (|v| v.qas = vec![qa("q", "a"); 51], vec![("qas", "invalid")]),
         ];
         for (i, (change, want)) in table.into_iter().enumerate() {
             let mut v = good();

@@ -58,7 +58,7 @@ pub async fn open_owned_ticket(
 ) -> Result<Ticket, Error> {
     require(actor, Permission::OpenTickets)?;
     let owner = intake_owner(state, actor, input.kind, owner).await?;
-// --- end replies ---
+    // --- end replies ---
     let place = PlaceOf {
         customer: input.customer_id,
         unit: input.unit_id,

@@ -118,7 +118,9 @@ pub async fn rates(
         None => app::replies::this_month(state.now()),
         Some(m) => Month::parse(m).map_err(|p| Error::field("month", p))?,
     };
-    Ok(Json(app::replies::rates(&state, &actor, month).await?.into()))
+    Ok(Json(
+        app::replies::rates(&state, &actor, month).await?.into(),
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -358,9 +358,8 @@ pub async fn create(
         summary: b.summary,
         received_at: b.received_at.map_or(now, |r| r.with_timezone(&Utc)),
     };
-    let t =
-        app::tickets::open_owned_ticket(&state, &actor, input, b.assignee_id.map(UserId), now)
-            .await?;
+    let t = app::tickets::open_owned_ticket(&state, &actor, input, b.assignee_id.map(UserId), now)
+        .await?;
     Ok((StatusCode::CREATED, Json(TicketOut::new(t, now))))
 }
 

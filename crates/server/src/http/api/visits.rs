@@ -179,6 +179,8 @@ pub async fn get(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<VisitOut>> {
     Ok(Json(
-        app::visits::visit(&state, &actor, VisitId(id)).await?.into(),
+        app::visits::visit(&state, &actor, VisitId(id))
+            .await?
+            .into(),
     ))
 }

@@ -11,10 +11,12 @@ pub mod export;
 pub mod extract;
 pub mod imports;
 pub mod login;
+pub mod replies;
 pub mod returns;
 pub mod tickets;
 pub mod units;
 pub mod view;
+pub mod visits;
 
 use crate::app::AppState;
 use crate::i18n::Lang;
@@ -38,6 +40,10 @@ pub fn router() -> Router<AppState> {
         .merge(returns::router())
         .merge(deliveries::router())
         .merge(imports::router())
+        // --- replies and visits (issue 7, parts 4-6) ---
+        .merge(replies::router())
+        .merge(visits::router())
+        // --- end replies and visits ---
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))

@@ -508,11 +508,7 @@ struct OwnerChoice {
     auto: Choice,
 }
 
-async fn owner_choice(
-    state: &AppState,
-    u: &WebUser,
-    f: &TicketForm,
-) -> WebResult<OwnerChoice> {
+async fn owner_choice(state: &AppState, u: &WebUser, f: &TicketForm) -> WebResult<OwnerChoice> {
     let kind = TicketKind::parse(f.kind.trim());
     let managers =
         app::replies::intake_candidates(state, &u.user, TicketKind::ComplaintOther).await?;
@@ -534,10 +530,9 @@ async fn owner_choice(
             people
                 .iter()
                 .map(|c| {
-                    let label = u.lang.f(
-                        "replies.owner_load",
-                        &[("name", &c.name), ("n", &c.load)],
-                    );
+                    let label = u
+                        .lang
+                        .f("replies.owner_load", &[("name", &c.name), ("n", &c.load)]);
                     Choice::new(c.id.0.to_string(), label, &current)
                 })
                 .collect::<Vec<_>>(),
@@ -943,7 +938,10 @@ impl AnswersView {
         let who = |id: UserId, at: DateTime<Utc>| {
             format!(
                 "{} · {}",
-                names.get(&id.0).cloned().unwrap_or_else(|| id.0.to_string()),
+                names
+                    .get(&id.0)
+                    .cloned()
+                    .unwrap_or_else(|| id.0.to_string()),
                 full_time(at)
             )
         };
@@ -1073,7 +1071,12 @@ fn extra_input(
                 lang.t("replies.sent_via"),
                 ReplyMedium::ALL
                     .iter()
-                    .map(|m| (m.as_str().to_string(), lang.t(&format!("medium.{m}")).to_string()))
+                    .map(|m| {
+                        (
+                            m.as_str().to_string(),
+                            lang.t(&format!("medium.{m}")).to_string(),
+                        )
+                    })
                     .collect(),
             ),
             EventType::RespondToOpinion => (
@@ -1085,7 +1088,8 @@ fn extra_input(
                     .map(|r| {
                         (
                             r.as_str().to_string(),
-                            lang.t(&format!("opinion_response.{}", r.as_str())).to_string(),
+                            lang.t(&format!("opinion_response.{}", r.as_str()))
+                                .to_string(),
                         )
                     })
                     .collect(),
@@ -1289,9 +1293,9 @@ fn audit_value(lang: Lang, key: &str, v: &Value, names: &HashMap<i64, String>) -
             lang.t(&format!("opinion_response.{s}")).to_string()
         }
         ("reply_sent_via", Value::String(s)) => lang.t(&format!("medium.{s}")).to_string(),
-        ("quality_review", Value::Bool(b)) => {
-            lang.t(if *b { "replies.flagged" } else { "common.none" }).to_string()
-        }
+        ("quality_review", Value::Bool(b)) => lang
+            .t(if *b { "replies.flagged" } else { "common.none" })
+            .to_string(),
         ("reply_review", Value::Bool(b)) => lang
             .t(if *b {
                 "replies.correct"

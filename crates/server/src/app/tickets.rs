@@ -27,8 +27,9 @@ pub async fn open_ticket(
 
 /// The owner of a new ticket: the one the desk chose (who must be able to own that kind),
 /// otherwise for complaints, consultations and letters the one proposed by load
-/// ([`super::replies::proposed_owner`]), and when nobody fits, the person recording it if
-/// they may own it — so that no complaint is ever unowned (R3.10).
+/// ([`super::replies::proposed_owner`]); a complaint for which nobody fits (no active
+/// service manager) goes to the person recording it if they may own it, so that no
+/// complaint is ever unowned (R3.10).
 pub async fn intake_owner(
     state: &AppState,
     actor: &User,
@@ -44,7 +45,9 @@ pub async fn intake_owner(
     }
     match super::replies::proposed_owner(state, actor, kind).await? {
         Some(who) => Ok(Some(who)),
-        None => Ok(may_own_kind(actor.role, kind).then_some(actor.id)),
+        // No service manager at all: the complaint is not left unowned (R3.10).
+        None if kind.is_complaint() => Ok(may_own_kind(actor.role, kind).then_some(actor.id)),
+        None => Ok(None),
     }
 }
 

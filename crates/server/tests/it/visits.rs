@@ -35,7 +35,14 @@ async fn r3_6_a_visit_is_registered_with_its_questions_and_answers_scenario(app:
     let tech = app.user("tech1", "technician").await;
     let tech_token = login(app, "tech1").await;
     let quality = app.token("qe1", "quality_engineer").await;
-    let r = app.call("POST", "/api/v1/visits", Some(&clerk), Some(body(host.id.0))).await;
+    let r = app
+        .call(
+            "POST",
+            "/api/v1/visits",
+            Some(&clerk),
+            Some(body(host.id.0)),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let v = r.json();
     assert_eq!(v["questions"], 2);
@@ -43,62 +50,129 @@ async fn r3_6_a_visit_is_registered_with_its_questions_and_answers_scenario(app:
     assert_eq!(v["host_name"], "eng_a-name");
     let id = v["id"].clone();
     // Others read it; the audit trail has it.
-    let r = app.call("GET", &format!("/api/v1/visits/{id}"), Some(&quality), None).await;
+    let r = app
+        .call("GET", &format!("/api/v1/visits/{id}"), Some(&quality), None)
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["qas"].as_array().unwrap().len(), 2);
-    let trail = app.db.audit_trail("visit", id.as_i64().unwrap()).await.unwrap();
+    let trail = app
+        .db
+        .audit_trail("visit", id.as_i64().unwrap())
+        .await
+        .unwrap();
     assert_eq!(trail.len(), 1);
     // A customer from the archive instead of an organisation.
-    let c = app.api_customer(&clerk, "杭州电力", "杭州市西湖区文三路1号").await;
+    let c = app
+        .api_customer(&clerk, "杭州电力", "杭州市西湖区文三路1号")
+        .await;
     let mut b = body(other.id.0);
     b["organisation"] = Value::Null;
     b["customer_id"] = c["id"].clone();
     b["arrived_at"] = json!("2025-12-20T09:30:00+08:00");
     b["left_at"] = Value::Null;
     b["purpose"] = json!("visit");
-    let r = app.call("POST", "/api/v1/visits", Some(&clerk), Some(b)).await;
+    let r = app
+        .call("POST", "/api/v1/visits", Some(&clerk), Some(b))
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.json()["customer_name"], "杭州电力");
     // Newest first; by month; by host.
-    let r = app.call("GET", "/api/v1/visits", Some(&clerk), None).await.json();
-    assert_eq!(r["items"][0]["id"], id);
-    let r = app.call("GET", "/api/v1/visits?month=2025-12", Some(&clerk), None).await.json();
-    assert_eq!(r["items"].as_array().unwrap().len(), 1);
     let r = app
-        .call("GET", &format!("/api/v1/visits?host_id={}", host.id.0), Some(&clerk), None)
+        .call("GET", "/api/v1/visits", Some(&clerk), None)
+        .await
+        .json();
+    assert_eq!(r["items"][0]["id"], id);
+    let r = app
+        .call("GET", "/api/v1/visits?month=2025-12", Some(&clerk), None)
         .await
         .json();
     assert_eq!(r["items"].as_array().unwrap().len(), 1);
-    let r = app.call("GET", "/api/v1/visits?month=2025-13", Some(&clerk), None).await;
+    let r = app
+        .call(
+            "GET",
+            &format!("/api/v1/visits?host_id={}", host.id.0),
+            Some(&clerk),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(r["items"].as_array().unwrap().len(), 1);
+    let r = app
+        .call("GET", "/api/v1/visits?month=2025-13", Some(&clerk), None)
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.json()["error"]["fields"]["month"].is_string());
     // Bad input is refused by field and writes nothing.
     let before = count(app, &clerk).await;
     let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
         (Box::new(|b| b["visitors"] = json!("a\u{0}b")), "visitors"),
-        (Box::new(|b| b["visitors"] = json!("名".repeat(201))), "visitors"),
-        (Box::new(|b| b["organisation"] = Value::Null), "organisation"),
-        (Box::new(move |b| b["host_id"] = json!(tech.id.0)), "host_id"),
+        (
+            Box::new(|b| b["visitors"] = json!("名".repeat(201))),
+            "visitors",
+        ),
+        (
+            Box::new(|b| b["organisation"] = Value::Null),
+            "organisation",
+        ),
+        (
+            Box::new(move |b| b["host_id"] = json!(tech.id.0)),
+            "host_id",
+        ),
         (Box::new(|b| b["host_id"] = json!(999_999)), "host_id"),
-        (Box::new(|b| b["customer_id"] = json!(999_999)), "customer_id"),
+        (
+            Box::new(|b| b["customer_id"] = json!(999_999)),
+            "customer_id",
+        ),
         (Box::new(|b| b["purpose"] = json!("party")), "purpose"),
-        (Box::new(|b| b["left_at"] = json!("2026-01-05T08:00:00+08:00")), "left_at"),
-        (Box::new(|b| b["arrived_at"] = json!("2099-01-05T08:00:00+08:00")), "arrived_at"),
-        (Box::new(|b| b["qas"][0]["answer"] = json!("")), "qas[0].answer"),
-        (Box::new(|b| b["qas"][2]["question"] = json!("问".repeat(2001))), "qas[2].question"),
+        (
+            Box::new(|b| b["left_at"] = json!("2026-01-05T08:00:00+08:00")),
+            "left_at",
+        ),
+        (
+            Box::new(|b| b["arrived_at"] = json!("2099-01-05T08:00:00+08:00")),
+            "arrived_at",
+        ),
+        (
+            Box::new(|b| b["qas"][0]["answer"] = json!("")),
+            "qas[0].answer",
+        ),
+        (
+            Box::new(|b| b["qas"][2]["question"] = json!("问".repeat(2001))),
+            "qas[2].question",
+        ),
     ];
     for (change, field) in cases {
         let mut b = body(host.id.0);
         change(&mut b);
-        let r = app.call("POST", "/api/v1/visits", Some(&clerk), Some(b)).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {}", r.text);
-        assert!(r.json()["error"]["fields"][field].is_string(), "{field}: {}", r.text);
+        let r = app
+            .call("POST", "/api/v1/visits", Some(&clerk), Some(b))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            r.text
+        );
+        assert!(
+            r.json()["error"]["fields"][field].is_string(),
+            "{field}: {}",
+            r.text
+        );
     }
     // A role that does not register visits.
-    let r = app.call("POST", "/api/v1/visits", Some(&tech_token), Some(body(host.id.0))).await;
+    let r = app
+        .call(
+            "POST",
+            "/api/v1/visits",
+            Some(&tech_token),
+            Some(body(host.id.0)),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(count(app, &clerk).await, before);
-    let r = app.call("GET", "/api/v1/visits/999999", Some(&clerk), None).await;
+    let r = app
+        .call("GET", "/api/v1/visits/999999", Some(&clerk), None)
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 on_both_backends!(
@@ -115,32 +189,57 @@ async fn r3_6_the_visit_pages_register_list_and_show_a_visit_scenario(app: &Test
     assert_eq!(p.status, StatusCode::OK);
     // Problems are named, what was typed is kept, nothing is written.
     let r = b
-        .submit("/visits/new", "/visits", &[
-            ("visitors", ""), ("organisation", "嘉兴供电公司"), ("arrived_at", "2026-01-05T09:30"),
-            ("host_id", &hid), ("purpose", "visit"),
-            ("qas[0].question", "为什么跳闸？"), ("qas[0].answer", ""),
-        ])
+        .submit(
+            "/visits/new",
+            "/visits",
+            &[
+                ("visitors", ""),
+                ("organisation", "嘉兴供电公司"),
+                ("arrived_at", "2026-01-05T09:30"),
+                ("host_id", &hid),
+                ("purpose", "visit"),
+                ("qas[0].question", "为什么跳闸？"),
+                ("qas[0].answer", ""),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("visitors-error") && r.text.contains("qa-0-a-error"));
     assert!(r.text.contains("为什么跳闸？") && r.text.contains("嘉兴供电公司"));
     // One more row without losing what was typed.
     let r = b
-        .submit("/visits/new", "/visits", &[
-            ("visitors", "李工"), ("intent", "more"),
-            ("qas[0].question", "q"), ("qas[0].answer", "a"),
-            ("qas[1].question", ""), ("qas[1].answer", ""),
-            ("qas[2].question", ""), ("qas[2].answer", ""),
-        ])
+        .submit(
+            "/visits/new",
+            "/visits",
+            &[
+                ("visitors", "李工"),
+                ("intent", "more"),
+                ("qas[0].question", "q"),
+                ("qas[0].answer", "a"),
+                ("qas[1].question", ""),
+                ("qas[1].answer", ""),
+                ("qas[2].question", ""),
+                ("qas[2].answer", ""),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text.contains("qas[3].question") && r.text.contains("李工"));
     let r = b
-        .submit("/visits/new", "/visits", &[
-            ("visitors", "李工"), ("organisation", "嘉兴供电公司"), ("arrived_at", "2026-01-05T09:30"),
-            ("left_at", "2026-01-05T11:00"), ("host_id", &hid), ("purpose", "training"),
-            ("qas[0].question", "为什么跳闸？"), ("qas[0].answer", "过流保护动作。"),
-        ])
+        .submit(
+            "/visits/new",
+            "/visits",
+            &[
+                ("visitors", "李工"),
+                ("organisation", "嘉兴供电公司"),
+                ("arrived_at", "2026-01-05T09:30"),
+                ("left_at", "2026-01-05T11:00"),
+                ("host_id", &hid),
+                ("purpose", "training"),
+                ("qas[0].question", "为什么跳闸？"),
+                ("qas[0].answer", "过流保护动作。"),
+            ],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let p = b.get(&location(&r)).await;

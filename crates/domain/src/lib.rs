@@ -1,13 +1,14 @@
 //! Sanbao's domain: the after-sales policy as types and pure rules.
 //!
 //! Nothing here does I/O. Every rule of `REQUIREMENTS.md` that the system computes lives in
-//! exactly one place in this crate: deadlines ([`ticket::deadlines_for`]), regions
+//! exactly one place in this crate: deadlines ([`deadline::compute`]), regions
 //! ([`Region::of_address`]), warranty coverage ([`coverage::coverage_on`]), who may do what ([`role::Role::may`]), the ticket workflow
 //! ([`ticket::Ticket::apply`]).
 
 pub mod audit;
 pub mod coverage;
 pub mod customer;
+pub mod deadline;
 pub mod delivery;
 pub mod error;
 pub mod export;
@@ -20,6 +21,7 @@ pub mod replies;
 pub mod returns;
 pub mod role;
 pub mod site;
+pub mod terms;
 pub mod text;
 pub mod ticket;
 pub mod time;

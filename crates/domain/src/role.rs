@@ -123,6 +123,16 @@ pub enum Permission {
     DecideReturns,
     /// Bring a company's archive in from a file.
     ImportArchive,
+    // Deadline engine (R3.3–R3.7, R6.1).
+    /// Stop a ticket's clock while it waits for the customer, and start it again.
+    PauseDeadlines,
+    /// Change what a ticket is about (a complaint found to be about quality).
+    ReclassifyTickets,
+    /// Save a new version of the deadline policy and its business calendars.
+    ManageDeadlinePolicy,
+    /// See the manager's board: every open deadline, every person's load, the monthly
+    /// figures (R6.1).
+    WatchDeadlines,
     // --- replies and visits (issue 7, parts 4-6) ---
     /// Record the customer's response to a complaint's handling opinion (the desk).
     RecordOpinionResponses,
@@ -166,6 +176,10 @@ const GRANTS: &[(Permission, &[Role])] = &[
     (P::RequestReturns, &[A, M, C, Sa]),
     (P::DecideReturns, &[A, M]),
     (P::ImportArchive, &[A, M]),
+    (P::PauseDeadlines, &[A, M, C, E, T]),
+    (P::ReclassifyTickets, &[A, M, C]),
+    (P::ManageDeadlinePolicy, &[A, M]),
+    (P::WatchDeadlines, &[A, M, Q]),
     // --- replies and visits (issue 7, parts 4-6) ---
     (P::RecordOpinionResponses, &[A, M, C]),
     (P::FlagForQualityReview, &[A, M, C, E, Q]),
@@ -205,6 +219,10 @@ mod tests {
             (P::RequestReturns, "amc..s.."),
             (P::DecideReturns, "am......"),
             (P::ImportArchive, "am......"),
+            (P::PauseDeadlines, "amcet..."),
+            (P::ReclassifyTickets, "amc....."),
+            (P::ManageDeadlinePolicy, "am......"),
+            (P::WatchDeadlines, "am....q."),
             (P::RecordOpinionResponses, "amc....."),
             (P::FlagForQualityReview, "amce..q."),
             (P::ReviewReplies, "am....q."),

@@ -11,217 +11,22 @@ use crate::text;
 use crate::time::{local_date, to_store_precision};
 use crate::unit::TicketPlace;
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
-use std::fmt;
 
-/// A string enum with `ALL`, `as_str`, `parse`, serde in snake_case.
-macro_rules! str_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $s:literal),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vm])* $variant),* }
+pub use crate::deadline::{
+    DUE_SOON, Deadline, DeadlinePolicy, DeadlineState, Pause, arrival_hours, compute, recompute,
+};
+pub use crate::terms::{Channel, DeadlineKind, EventType, TicketKind, TicketStatus};
 
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $s),* }
-            }
-            pub fn parse(s: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s)
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-str_enum!(
-    /// What the contact is about (R1.1, R3.3–R3.7).
-    TicketKind {
-        Consultation = "consultation",
-        Correspondence = "correspondence",
-        ComplaintQuality = "complaint_quality",
-        ComplaintOther = "complaint_other",
-        Emergency = "emergency",
-        Repair = "repair",
-        Installation = "installation",
-        TechnicalGuidance = "technical_guidance",
-        Training = "training",
-        ReturnRequest = "return_request",
-    }
-);
-
-str_enum!(
-    /// How the contact reached the company.
-    Channel {
-        Phone = "phone",
-        Email = "email",
-        Letter = "letter",
-        Visit = "visit",
-        Portal = "portal",
-        Salesperson = "salesperson",
-    }
-);
-
-str_enum!(
-    /// Where a ticket stands in its workflow.
-    TicketStatus {
-        /// Recorded; nobody has acted yet.
-        Open = "open",
-        /// Someone owns it, has given an opinion or a reply.
-        InProgress = "in_progress",
-        /// A technician is on the way.
-        Dispatched = "dispatched",
-        /// The technician has checked in on site.
-        OnSite = "on_site",
-        Resolved = "resolved",
-        Closed = "closed",
-        Cancelled = "cancelled",
-    }
-);
-
-str_enum!(
-    /// The deadlines the policy promises.
-    DeadlineKind {
-        /// R3.3: a complaint's handling opinion.
-        HandlingOpinion = "handling_opinion",
-        /// R3.4: an emergency's technician on site.
-        Arrival = "arrival",
-        /// R3.5, R3.7: a consultation's answer, a letter's reply.
-        Reply = "reply",
-    }
-);
-
-str_enum!(
-    /// Every step of the workflow, as `POST /api/v1/tickets/{id}/events` names it.
-    EventType {
-        Assign = "assign",
-        GiveOpinion = "give_opinion",
-        Reply = "reply",
-        Dispatch = "dispatch",
-        CheckIn = "check_in",
-        Note = "note",
-        Resolve = "resolve",
-        Close = "close",
-        Reopen = "reopen",
-        Cancel = "cancel",
-        LinkUnit = "link_unit",
-        // --- replies: complaints' responses, quality flag, reply review (issue 7, parts 4-5) ---
-        RespondToOpinion = "respond_to_opinion",
-        FlagQuality = "flag_quality",
-        ReviewReply = "review_reply",
-        // --- end replies ---
-    }
-);
-
-impl TicketKind {
-    pub fn is_complaint(self) -> bool {
-        matches!(
-            self,
-            TicketKind::ComplaintQuality | TicketKind::ComplaintOther
-        )
-    }
-    /// Answered by reply rather than by work on site.
-    pub fn is_answered_by_reply(self) -> bool {
-        matches!(self, TicketKind::Consultation | TicketKind::Correspondence)
-    }
-}
-
-impl TicketStatus {
-    /// No more work: deadlines no longer run.
-    pub fn is_finished(self) -> bool {
-        matches!(
-            self,
-            TicketStatus::Resolved | TicketStatus::Closed | TicketStatus::Cancelled
-        )
-    }
-}
-
-/// R3.4: hours to be on site, by the site's region. An unknown region gets the strictest
-/// promise (1 h) so that no emergency is ever given more time than the policy allows; the
-/// desk is asked to correct the region.
-pub fn arrival_hours(region: Region) -> i64 {
-    match region {
-        Region::HangzhouUrban | Region::Unknown => 1,
-        Region::Zhejiang => 6,
-        Region::OutOfProvince => 12,
-    }
-}
-
-/// R3.3–R3.7: the deadlines a ticket of this kind starts with, on the wall clock from the
-/// moment the contact was received (R3 decision: 24 hours a day, not working hours).
+/// The deadlines a ticket of `kind` at a site in `region`, received at `received_at`,
+/// starts with under the company's built-in policy (see [`compute`] for any policy).
 pub fn deadlines_for(
     kind: TicketKind,
-    region: Region,
+    region: crate::region::Region,
     received_at: DateTime<Utc>,
 ) -> Vec<Deadline> {
-    let due = |kind, hours| Deadline {
-        kind,
-        due_at: received_at + Duration::hours(hours),
-        met_at: None,
-    };
-    match kind {
-        TicketKind::ComplaintQuality => vec![due(DeadlineKind::HandlingOpinion, 2)],
-        TicketKind::ComplaintOther => vec![due(DeadlineKind::HandlingOpinion, 12)],
-        TicketKind::Emergency => vec![due(DeadlineKind::Arrival, arrival_hours(region))],
-        TicketKind::Consultation => vec![due(DeadlineKind::Reply, 12)],
-        TicketKind::Correspondence => vec![due(DeadlineKind::Reply, 24)],
-        TicketKind::Repair
-        | TicketKind::Installation
-        | TicketKind::TechnicalGuidance
-        | TicketKind::Training
-        | TicketKind::ReturnRequest => Vec::new(),
-    }
-}
-
-/// "Due soon" on the service desk: within the hour.
-pub const DUE_SOON: Duration = Duration::hours(1);
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Deadline {
-    pub kind: DeadlineKind,
-    pub due_at: DateTime<Utc>,
-    pub met_at: Option<DateTime<Utc>>,
-}
-
-/// How a deadline looks at a given moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeadlineState {
-    Pending,
-    DueSoon,
-    Breached,
-    Met,
-    MetLate,
-    /// The ticket was cancelled before the deadline was met.
-    Void,
-}
-
-impl Deadline {
-    /// Late: met after it was due, or still unmet and past due.
-    pub fn breached(&self, now: DateTime<Utc>) -> bool {
-        match self.met_at {
-            Some(met) => met > self.due_at,
-            None => now > self.due_at,
-        }
-    }
-
-    pub fn state(&self, now: DateTime<Utc>, status: TicketStatus) -> DeadlineState {
-        match self.met_at {
-            Some(met) if met > self.due_at => DeadlineState::MetLate,
-            Some(_) => DeadlineState::Met,
-            None if status == TicketStatus::Cancelled => DeadlineState::Void,
-            None if now > self.due_at => DeadlineState::Breached,
-            None if self.due_at - now <= DUE_SOON => DeadlineState::DueSoon,
-            None => DeadlineState::Pending,
-        }
-    }
+    compute(&DeadlinePolicy::company(), kind, region, received_at, &[])
 }
 
 /// The number people quote on the phone: `SB` and the id, zero-padded to eight digits.
@@ -291,6 +96,7 @@ impl NewTicket {
     pub fn parse(
         input: TicketInput,
         place: &TicketPlace,
+        policy: &DeadlinePolicy,
         created_by: UserId,
         now: DateTime<Utc>,
     ) -> Result<NewTicket, Error> {
@@ -307,7 +113,7 @@ impl NewTicket {
         errs.take("received_at", check_received_at(received_at, now));
         match (summary, unit_text) {
             (Some(summary), Some(unit_text)) if errs.is_empty() => Ok(NewTicket {
-                deadlines: deadlines_for(input.kind, place.region, received_at),
+                deadlines: compute(policy, input.kind, place.region, received_at, &[]),
                 site_id: place.site_id,
                 unit_id: place.unit.as_ref().map(|u| u.id),
                 coverage: place
@@ -351,6 +157,7 @@ impl NewTicket {
             reply: None,
             resolution: None,
             deadlines: self.deadlines,
+            pauses: Vec::new(),
             created_by: self.created_by,
             created_at: self.created_at,
             updated_at: self.created_at,
@@ -394,6 +201,8 @@ pub struct Ticket {
     pub reply: Option<String>,
     pub resolution: Option<String>,
     pub deadlines: Vec<Deadline>,
+    /// The stretches the ticket waited for the customer, oldest first.
+    pub pauses: Vec<Pause>,
     pub created_by: UserId,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -440,6 +249,18 @@ pub enum TicketEvent {
     LinkUnit {
         unit: UnitId,
     },
+    /// Wait for the customer: the deadlines whose target says so stop.
+    Pause {
+        reason: String,
+    },
+    /// The customer is back: the stopped deadlines run on from where they stood.
+    Resume,
+    /// The contact turned out to be of another kind (a complaint found to be about
+    /// quality): the running deadlines are recomputed for it from the received time.
+    Reclassify {
+        kind: TicketKind,
+        reason: String,
+    },
     // --- replies (issue 7, parts 4-5): applied by [`Ticket::answer`] ---
     /// The customer's response to the handling opinion, recorded by the desk.
     RespondToOpinion {
@@ -465,6 +286,8 @@ pub struct EventInput {
     pub assignee_id: Option<UserId>,
     pub technician_id: Option<UserId>,
     pub unit_id: Option<UnitId>,
+    /// The new kind (only for `reclassify`).
+    pub kind: Option<TicketKind>,
     pub opinion: Option<String>,
     pub reply: Option<String>,
     pub text: Option<String>,
@@ -500,7 +323,9 @@ impl TicketEvent {
             EventType::Resolve => &["resolution"],
             EventType::Close => &[],
             EventType::LinkUnit => &["unit_id"],
-            EventType::Reopen | EventType::Cancel => &["reason"],
+            EventType::Reopen | EventType::Cancel | EventType::Pause => &["reason"],
+            EventType::Resume => &[],
+            EventType::Reclassify => &["kind", "reason"],
             EventType::RespondToOpinion => &["response", "text"],
             EventType::FlagQuality => &["reason"],
             EventType::ReviewReply => &["correct", "comment"],
@@ -511,6 +336,7 @@ impl TicketEvent {
             ("assignee_id", input.assignee_id.is_some()),
             ("technician_id", input.technician_id.is_some()),
             ("unit_id", input.unit_id.is_some()),
+            ("kind", input.kind.is_some()),
             ("opinion", input.opinion.is_some()),
             ("reply", input.reply.is_some()),
             ("text", input.text.is_some()),
@@ -550,6 +376,20 @@ impl TicketEvent {
                 text_of("reason", &input.reason).map(|reason| TicketEvent::Cancel { reason })
             }
             EventType::Close => Some(TicketEvent::Close),
+            EventType::Pause => {
+                text_of("reason", &input.reason).map(|reason| TicketEvent::Pause { reason })
+            }
+            EventType::Resume => Some(TicketEvent::Resume),
+            EventType::Reclassify => {
+                let reason = text_of("reason", &input.reason);
+                if input.kind.is_none() {
+                    errs.add("kind", Problem::required());
+                }
+                match (input.kind, reason) {
+                    (Some(kind), Some(reason)) => Some(TicketEvent::Reclassify { kind, reason }),
+                    _ => None,
+                }
+            }
             EventType::Assign => match input.assignee_id {
                 Some(assignee) => Some(TicketEvent::Assign { assignee }),
                 None => {
@@ -649,6 +489,9 @@ impl TicketEvent {
             TicketEvent::Reopen { .. } => EventType::Reopen,
             TicketEvent::Cancel { .. } => EventType::Cancel,
             TicketEvent::LinkUnit { .. } => EventType::LinkUnit,
+            TicketEvent::Pause { .. } => EventType::Pause,
+            TicketEvent::Resume => EventType::Resume,
+            TicketEvent::Reclassify { .. } => EventType::Reclassify,
             TicketEvent::RespondToOpinion { .. } => EventType::RespondToOpinion,
             TicketEvent::FlagQuality { .. } => EventType::FlagQuality,
             TicketEvent::ReviewReply { .. } => EventType::ReviewReply,
@@ -666,7 +509,9 @@ impl TicketEvent {
             | TicketEvent::Note { text: t }
             | TicketEvent::Resolve { resolution: t }
             | TicketEvent::Reopen { reason: t }
-            | TicketEvent::Cancel { reason: t } => Some(t),
+            | TicketEvent::Cancel { reason: t }
+            | TicketEvent::Pause { reason: t }
+            | TicketEvent::Reclassify { reason: t, .. } => Some(t),
             _ => None,
         }
     }
@@ -685,6 +530,8 @@ impl EventType {
             EventType::Close | EventType::Reopen => Permission::CloseTickets,
             EventType::Cancel => Permission::CancelTickets,
             EventType::LinkUnit => Permission::LinkUnits,
+            EventType::Pause | EventType::Resume => Permission::PauseDeadlines,
+            EventType::Reclassify => Permission::ReclassifyTickets,
             EventType::RespondToOpinion => Permission::RecordOpinionResponses,
             EventType::FlagQuality => Permission::FlagForQualityReview,
             EventType::ReviewReply => Permission::ReviewReplies,
@@ -772,6 +619,7 @@ impl Ticket {
         event: &TicketEvent,
         role: Role,
         now: DateTime<Utc>,
+        policy: &DeadlinePolicy,
     ) -> Result<Ticket, Error> {
         use TicketStatus as S;
         let ty = event.event_type();
@@ -787,7 +635,7 @@ impl Ticket {
         let open_to_progress = |s: S| if s == S::Open { S::InProgress } else { s };
         match event {
             TicketEvent::Assign { assignee } => {
-                if !working {
+                if !working && self.status != S::Waiting {
                     return Err(refuse(self, ty));
                 }
                 t.assignee_id = Some(*assignee);
@@ -865,10 +713,53 @@ impl Ticket {
                 t.status = S::InProgress;
             }
             TicketEvent::Cancel { .. } => {
+                if !working && self.status != S::Waiting {
+                    return Err(refuse(self, ty));
+                }
+                if let Some(p) = t.pauses.iter_mut().find(|p| p.to.is_none()) {
+                    p.to = Some(now);
+                }
+                t.status = S::Cancelled;
+            }
+            TicketEvent::Pause { reason } => {
                 if !working {
                     return Err(refuse(self, ty));
                 }
-                t.status = S::Cancelled;
+                t.pauses.push(Pause {
+                    from: now,
+                    to: None,
+                    reason: reason.clone(),
+                    resume_to: self.status,
+                });
+                t.status = S::Waiting;
+                t.deadlines = t.recomputed(policy);
+            }
+            TicketEvent::Resume => {
+                let Some(p) = t.pauses.iter_mut().find(|p| p.to.is_none()) else {
+                    return Err(refuse(self, ty));
+                };
+                p.to = Some(now);
+                t.status = p.resume_to;
+                t.deadlines = t.recomputed(policy);
+            }
+            TicketEvent::Reclassify { kind, .. } => {
+                if self.status.is_finished() {
+                    return Err(refuse(self, ty));
+                }
+                if *kind == self.kind {
+                    return Err(Error::field(
+                        "kind",
+                        Problem::new("unchanged", "the ticket is already of this kind"),
+                    ));
+                }
+                if kind.is_answered_by_reply() && matches!(self.status, S::Dispatched | S::OnSite) {
+                    return Err(Error::field(
+                        "kind",
+                        Problem::invalid("a technician is already sent: it is work on site"),
+                    ));
+                }
+                t.kind = *kind;
+                t.deadlines = t.recomputed(policy);
             }
             TicketEvent::LinkUnit { .. } => {
                 return Err(Error::Internal(
@@ -899,6 +790,7 @@ impl Ticket {
         place: &TicketPlace,
         role: Role,
         now: DateTime<Utc>,
+        policy: &DeadlinePolicy,
     ) -> Result<Ticket, Error> {
         let ty = EventType::LinkUnit;
         if !role.may(ty.permission()) {
@@ -921,17 +813,55 @@ impl Ticket {
         t.site_id = place.site_id;
         t.coverage = Some(unit.coverage_on(local_date(self.received_at)));
         if place.region != self.site_region {
-            let fresh = deadlines_for(self.kind, place.region, self.received_at);
-            for d in t.deadlines.iter_mut().filter(|d| d.met_at.is_none()) {
-                if let Some(f) = fresh.iter().find(|f| f.kind == d.kind) {
-                    d.due_at = f.due_at;
-                }
-            }
             t.site_region = place.region;
+            t.deadlines = t.recomputed(policy);
         }
         t.version += 1;
         t.updated_at = to_store_precision(now);
         Ok(t)
+    }
+
+    /// The running deadlines computed afresh under `policy` for the ticket as it stands
+    /// (its kind, its site's region, its pauses); met ones stay as they were.
+    fn recomputed(&self, policy: &DeadlinePolicy) -> Vec<Deadline> {
+        recompute(
+            &self.deadlines,
+            compute(
+                policy,
+                self.kind,
+                self.site_region,
+                self.received_at,
+                &self.pauses,
+            ),
+        )
+    }
+
+    /// The ticket with its running deadlines recomputed because the policy changed, its
+    /// site's region was corrected, or its unit moved to another site; `None` when it is
+    /// finished (a closed ticket keeps the deadlines it was judged by) or nothing changes.
+    pub fn relocated(
+        &self,
+        site: Option<SiteId>,
+        region: crate::region::Region,
+        policy: &DeadlinePolicy,
+        now: DateTime<Utc>,
+    ) -> Option<Ticket> {
+        if self.status.is_finished() {
+            return None;
+        }
+        let mut t = self.clone();
+        t.site_id = site;
+        t.site_region = region;
+        t.deadlines = t.recomputed(policy);
+        if t.deadlines == self.deadlines
+            && t.site_region == self.site_region
+            && t.site_id == self.site_id
+        {
+            return None;
+        }
+        t.version += 1;
+        t.updated_at = to_store_precision(now);
+        Some(t)
     }
 
     /// The fields an audit record compares (R1.4).
@@ -955,6 +885,7 @@ impl Ticket {
             "resolution": self.resolution,
             "deadlines": self.deadlines.iter().map(|d| json!({
                 "kind": d.kind, "due_at": d.due_at, "met_at": d.met_at,
+                "paused_since": d.paused_since, "policy_version": d.basis.policy_version,
             })).collect::<Vec<_>>(),
             // --- replies (issue 7, parts 4-5) ---
             "opinion_response": self.answers.opinion_response.as_ref().map(|r| r.response),

@@ -264,13 +264,15 @@ mod tests {
             .collect()
     }
 
-    fn deadline_states() -> [DeadlineState; 6] {
+    fn deadline_states() -> [DeadlineState; 8] {
         use DeadlineState::*;
         // A new state fails to compile here until it is listed below.
         let _every_state_listed = |s: DeadlineState| match s {
-            Pending | DueSoon | Breached | Met | MetLate | Void => (),
+            Pending | Warning | DueSoon | Breached | Paused | Met | MetLate | Void => (),
         };
-        [Pending, DueSoon, Breached, Met, MetLate, Void]
+        [
+            Pending, Warning, DueSoon, Breached, Paused, Met, MetLate, Void,
+        ]
     }
 
     /// The fields a ticket's audit record compares, as its timeline names them (the
@@ -379,6 +381,18 @@ mod tests {
         keys.extend(Channel::ALL.iter().map(|k| format!("channel.{k}")));
         keys.extend(TicketStatus::ALL.iter().map(|k| format!("status.{k}")));
         keys.extend(DeadlineKind::ALL.iter().map(|k| format!("deadline.{k}")));
+        keys.extend(
+            DeadlineKind::ALL
+                .iter()
+                .map(|k| format!("deadline.goal.{k}")),
+        );
+        // What the watcher and a recomputation write on a ticket's timeline.
+        for a in sanbao_domain::deadline::Alarm::ALL {
+            keys.insert(format!("event.alarm_{}", a.as_str()));
+            keys.insert(format!("alarm.{}.subject", a.as_str()));
+            keys.insert(format!("alarm.{}.body", a.as_str()));
+        }
+        keys.insert("event.recompute".to_string());
         keys.extend(
             deadline_states()
                 .into_iter()

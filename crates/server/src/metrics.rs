@@ -66,6 +66,11 @@ pub fn set_gauge(name: &'static str, value: f64) {
     metrics::gauge!(name).set(value);
 }
 
+/// A counter counted from outside (e.g. the deadline watcher's warnings).
+pub fn add_counter(name: &'static str, by: u64) {
+    metrics::counter!(name).increment(by);
+}
+
 /// The text exposition.
 pub fn render() -> String {
     handle().map(PrometheusHandle::render).unwrap_or_default()

@@ -110,9 +110,18 @@ async fn write_batch(
             return Ok(());
         }
     };
+    let policy = match tx.current_policy().await {
+        Ok(p) => p,
+        Err(e) => {
+            for job in jobs {
+                let _ = job.done.send(Err(e.clone()));
+            }
+            return Ok(());
+        }
+    };
     let mut decided: Vec<(NewTicket, Answer)> = Vec::with_capacity(jobs.len());
     for (job, place) in jobs.into_iter().zip(places) {
-        let new = place.and_then(|place| (job.decide)(&place));
+        let new = place.and_then(|place| (job.decide)(&place, &policy));
         match new {
             Ok(new) => decided.push((new, job.done)),
             Err(e) => {

@@ -16,6 +16,7 @@ mod audit;
 mod batch;
 mod conns;
 mod customers;
+mod deadlines;
 mod deliveries;
 mod export;
 mod imports;
@@ -30,6 +31,7 @@ mod units;
 mod users;
 mod visits;
 
+pub use deadlines::{PolicyVersion, Watched};
 pub use deliveries::NewDelivery;
 pub use imports::Upload;
 pub use outbox::{NewOutboxMessage, OutboxMessage};

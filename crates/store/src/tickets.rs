@@ -4,13 +4,15 @@
 //! `next_due_kind` and `desk_lane` — so lists and the desk filter by stored columns and
 //! never re-derive a rule in SQL.
 
+use crate::deadlines::{DEADLINE_COLUMNS, DeadlineCols};
 use crate::sql::{Arg, WORKING_LANES, bind_all, like_pattern};
 use crate::{Db, Tx, at, corrupt, db_err, internal, ms, on_tx, parse, read};
 use chrono::{DateTime, Utc};
 use sanbao_domain::audit::NewAuditEntry;
+use sanbao_domain::deadline::DeadlinePolicy;
 use sanbao_domain::ticket::{
-    Channel, Dashboard, Deadline, DeadlineKind, DeskBounds, DeskLane, NewTicket, Ticket,
-    TicketFilter, TicketKind, TicketStatus, TicketSummary,
+    Channel, Dashboard, DeadlineKind, DeskBounds, DeskLane, NewTicket, Ticket, TicketFilter,
+    TicketKind, TicketStatus, TicketSummary,
 };
 use sanbao_domain::unit::{TicketPlace, UnitTicket};
 use sanbao_domain::{CustomerId, Error, Region, SiteId, TicketId, UnitId, UserId};
@@ -40,6 +42,7 @@ struct TicketDbRow {
     created_at: i64,
     updated_at: i64,
     version: i64,
+    pause_count: i64,
 }
 
 /// A ticket joined with one of its deadlines (none for kinds without deadlines).
@@ -47,62 +50,73 @@ struct TicketDbRow {
 struct TicketWithDeadline {
     #[sqlx(flatten)]
     ticket: TicketDbRow,
-    d_kind: Option<String>,
-    d_due_at: Option<i64>,
-    d_met_at: Option<i64>,
+    #[sqlx(flatten)]
+    d: DeadlineCols,
 }
 
-const SELECT_TICKET_WITH_DEADLINES: &str = "SELECT t.id, t.kind, t.channel, t.customer_id, \
+static SELECT_TICKET_WITH_DEADLINES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT t.id, t.kind, t.channel, t.customer_id, \
      t.unit_text, t.summary, t.status, t.received_at, t.site_region, t.assignee_id, t.technician_id, \
      t.opinion, t.reply, t.resolution, t.site_id, t.unit_id, t.coverage, t.created_by, \
-     t.created_at, t.updated_at, t.version, d.kind AS d_kind, d.due_at AS d_due_at, d.met_at AS d_met_at \
+     t.created_at, t.updated_at, t.version, t.pause_count, {DEADLINE_COLUMNS} \
      FROM tickets t LEFT JOIN ticket_deadlines d ON d.ticket_id = t.id \
-     WHERE t.id = $1 ORDER BY d.due_at";
+     WHERE t.id = $1 ORDER BY d.due_at"
+    )
+});
 
-/// The rows of [`SELECT_TICKET_WITH_DEADLINES`] as one ticket.
-fn to_ticket(rows: Vec<TicketWithDeadline>) -> Result<Option<Ticket>, Error> {
+/// The rows of [`SELECT_TICKET_WITH_DEADLINES`] as one ticket, and whether it has pauses
+/// to read.
+fn to_ticket(rows: Vec<TicketWithDeadline>) -> Result<Option<(Ticket, bool)>, Error> {
     let mut deadlines = Vec::with_capacity(rows.len());
-    let mut ticket = None;
+    let mut ticket: Option<TicketDbRow> = None;
+    let mut cols = Vec::with_capacity(rows.len());
     for r in rows {
-        if let (Some(kind), Some(due_at)) = (r.d_kind, r.d_due_at) {
-            deadlines.push(Deadline {
-                kind: parse("deadline kind", &kind, DeadlineKind::parse)?,
-                due_at: at(due_at),
-                met_at: r.d_met_at.map(at),
-            });
-        }
+        cols.push(r.d);
         ticket.get_or_insert(r.ticket);
     }
     let Some(r) = ticket else { return Ok(None) };
-    Ok(Some(Ticket {
-        id: TicketId(r.id),
-        kind: parse("ticket kind", &r.kind, TicketKind::parse)?,
-        channel: parse("channel", &r.channel, Channel::parse)?,
-        customer_id: CustomerId(r.customer_id),
-        unit_text: r.unit_text,
-        summary: r.summary,
-        status: parse("ticket status", &r.status, TicketStatus::parse)?,
-        received_at: at(r.received_at),
-        site_region: parse("region", &r.site_region, Region::parse)?,
-        assignee_id: r.assignee_id.map(UserId),
-        technician_id: r.technician_id.map(UserId),
-        opinion: r.opinion,
-        reply: r.reply,
-        resolution: r.resolution,
-        site_id: r.site_id.map(SiteId),
-        unit_id: r.unit_id.map(UnitId),
-        coverage: r
-            .coverage
-            .map(|c| serde_json::from_str(&c).map_err(|e| corrupt("coverage", &e.to_string())))
-            .transpose()?,
-        deadlines,
-        created_by: UserId(r.created_by),
-        created_at: at(r.created_at),
-        updated_at: at(r.updated_at),
-        version: r.version,
-        // Read apart: see `replies`.
-        answers: Default::default(),
-    }))
+    let kind = parse("ticket kind", &r.kind, TicketKind::parse)?;
+    let region = parse("region", &r.site_region, Region::parse)?;
+    for c in cols {
+        if let Some(d) = c.into_deadline(kind, region, at(r.received_at))? {
+            deadlines.push(d);
+        }
+    }
+    let has_pauses = r.pause_count > 0;
+    Ok(Some((
+        Ticket {
+            id: TicketId(r.id),
+            kind,
+            channel: parse("channel", &r.channel, Channel::parse)?,
+            customer_id: CustomerId(r.customer_id),
+            unit_text: r.unit_text,
+            summary: r.summary,
+            status: parse("ticket status", &r.status, TicketStatus::parse)?,
+            received_at: at(r.received_at),
+            site_region: region,
+            assignee_id: r.assignee_id.map(UserId),
+            technician_id: r.technician_id.map(UserId),
+            opinion: r.opinion,
+            reply: r.reply,
+            resolution: r.resolution,
+            site_id: r.site_id.map(SiteId),
+            unit_id: r.unit_id.map(UnitId),
+            coverage: r
+                .coverage
+                .map(|c| serde_json::from_str(&c).map_err(|e| corrupt("coverage", &e.to_string())))
+                .transpose()?,
+            deadlines,
+            pauses: Vec::new(),
+            created_by: UserId(r.created_by),
+            created_at: at(r.created_at),
+            updated_at: at(r.updated_at),
+            version: r.version,
+            // Read apart: see `replies`.
+            answers: Default::default(),
+        },
+        has_pauses,
+    )))
 }
 
 /// A line of a list as read; [`TicketSummary`] once checked.
@@ -227,23 +241,8 @@ impl Tx {
                     .push_bind(t.assignee_id.map(|u| u.0));
             });
             q.build().execute(&mut *c).await.map_err(db_err)?;
-            let deadlines: Vec<(TicketId, &Deadline)> = tickets
-                .iter()
-                .flat_map(|t| t.deadlines.iter().map(move |d| (t.id, d)))
-                .collect();
-            if !deadlines.is_empty() {
-                let mut q = sqlx::QueryBuilder::<B>::new(
-                    "INSERT INTO ticket_deadlines (ticket_id, kind, due_at, met_at) ",
-                );
-                q.push_values(deadlines, |mut b, (id, d)| {
-                    b.push_bind(id.0)
-                        .push_bind(d.kind.as_str())
-                        .push_bind(ms(d.due_at))
-                        .push_bind(d.met_at.map(ms));
-                });
-                q.build().execute(&mut *c).await.map_err(db_err)?;
-            }
         });
+        self.insert_deadlines(&tickets).await?;
         let entries: Vec<NewAuditEntry> = tickets
             .iter()
             .map(|t| {
@@ -261,18 +260,19 @@ impl Tx {
 
     /// A ticket with its deadlines as this transaction sees it.
     pub async fn ticket(&mut self, id: TicketId) -> Result<Option<Ticket>, Error> {
-        let rows: Vec<TicketWithDeadline> = on_tx!(self, c => sqlx::query_as(SELECT_TICKET_WITH_DEADLINES)
+        let rows: Vec<TicketWithDeadline> = on_tx!(self, c => sqlx::query_as(SELECT_TICKET_WITH_DEADLINES.as_str())
             .bind(id.0)
             .fetch_all(c)
             .await
             .map_err(internal))?;
-        match to_ticket(rows)? {
-            Some(mut t) => {
-                t.answers = self.answers(id).await?;
-                Ok(Some(t))
-            }
-            None => Ok(None),
+        let Some((mut t, has_pauses)) = to_ticket(rows)? else {
+            return Ok(None);
+        };
+        if has_pauses {
+            t.pauses = self.pauses(id).await?;
         }
+        t.answers = self.answers(id).await?;
+        Ok(Some(t))
     }
 
     /// Write `after` over `before` — the ticket as it was read, whose version must still
@@ -284,7 +284,7 @@ impl Tx {
             "UPDATE tickets SET status = $1, assignee_id = $2, technician_id = $3, opinion = $4,
                reply = $5, resolution = $6, next_due_at = $7, next_due_kind = $8, desk_lane = $9,
                updated_at = $10, version = $11, site_id = $14, unit_id = $15, site_region = $16,
-               coverage_kind = $17, coverage = $18
+               coverage_kind = $17, coverage = $18, kind = $19, pause_count = $20
              WHERE id = $12 AND version = $13")
             .bind(after.status.as_str())
             .bind(after.assignee_id.map(|u| u.0))
@@ -304,54 +304,27 @@ impl Tx {
             .bind(after.site_region.as_str())
             .bind(coverage_cols(after).0)
             .bind(coverage_cols(after).1)
+            .bind(after.kind.as_str())
+            .bind(i64::try_from(after.pauses.len()).unwrap_or(i64::MAX))
             .execute(c)
             .await
             .map(|r| r.rows_affected())
             .map_err(db_err))?;
         crate::changed_one(n, &format!("ticket {}", before.number()), before.version)?;
+        // --- replies (issue 7) ---
         if before.answers != after.answers {
             self.write_answers(before.id, &after.answers).await?;
         }
-        for d in &after.deadlines {
-            let was_due = before.deadline(d.kind).map(|x| x.due_at);
-            if was_due.is_some_and(|w| w != d.due_at) {
-                on_tx!(self, c => sqlx::query(
-                    "UPDATE ticket_deadlines SET due_at = $1 WHERE ticket_id = $2 AND kind = $3")
-                    .bind(ms(d.due_at))
-                    .bind(before.id.0)
-                    .bind(d.kind.as_str())
-                    .execute(c)
-                    .await
-                    .map(|_| ())
-                    .map_err(internal))?;
-            }
-            let was = before.deadline(d.kind).and_then(|x| x.met_at);
-            if d.met_at != was {
-                let n = on_tx!(self, c => sqlx::query(
-                    "UPDATE ticket_deadlines SET met_at = $1 WHERE ticket_id = $2 AND kind = $3")
-                    .bind(d.met_at.map(ms))
-                    .bind(before.id.0)
-                    .bind(d.kind.as_str())
-                    .execute(c)
-                    .await
-                    .map(|r| r.rows_affected())
-                    .map_err(internal))?;
-                if n != 1 {
-                    return Err(Error::Internal(format!(
-                        "ticket {} has no {} deadline to meet",
-                        before.id, d.kind
-                    )));
-                }
-            }
-        }
-        Ok(())
+        // --- end replies ---
+        self.update_deadlines(before, after).await
     }
 }
 
 /// What makes a new ticket once the place of its work is known (the site and its region,
 /// the unit and what its coverage rests on): the domain's rule, handed in by the use case,
 /// so that the place is read in the same transaction that writes.
-pub type DecideTicket = Box<dyn FnOnce(&TicketPlace) -> Result<NewTicket, Error> + Send>;
+pub type DecideTicket =
+    Box<dyn FnOnce(&TicketPlace, &DeadlinePolicy) -> Result<NewTicket, Error> + Send>;
 
 /// Where a new ticket says its work is: the customer, and the unit or site if named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -450,7 +423,8 @@ impl Db {
                     .await?
                     .pop()
                     .ok_or_else(no_such_customer)??;
-                let new = decide(&found)?;
+                let policy = tx.current_policy().await?;
+                let new = decide(&found, &policy)?;
                 let mut written = tx.insert_tickets(&[&new]).await?;
                 tx.commit().await?;
                 written
@@ -465,18 +439,19 @@ impl Db {
     /// One ticket with its deadlines, in one query.
     #[instrument(skip_all, fields(%id))]
     pub async fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, Error> {
-        let rows: Vec<TicketWithDeadline> = read!(self, p => sqlx::query_as(SELECT_TICKET_WITH_DEADLINES)
+        let rows: Vec<TicketWithDeadline> = read!(self, p => sqlx::query_as(SELECT_TICKET_WITH_DEADLINES.as_str())
             .bind(id.0)
             .fetch_all(p)
             .await
             .map_err(internal))?;
-        match to_ticket(rows)? {
-            Some(mut t) => {
-                t.answers = self.answers(id).await?;
-                Ok(Some(t))
-            }
-            None => Ok(None),
+        let Some((mut t, has_pauses)) = to_ticket(rows)? else {
+            return Ok(None);
+        };
+        if has_pauses {
+            t.pauses = self.pauses(id).await?;
         }
+        t.answers = self.answers(id).await?;
+        Ok(Some(t))
     }
 
     /// Newest first (by id); `before` is the cursor: the last id of the previous page.

@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use sanbao_domain::audit::NewAuditEntry;
 use sanbao_domain::customer::{ContactInput, CustomerFields, CustomerInput, RegionCorrection};
 use sanbao_domain::customer::{Customer, CustomerFilter};
+use sanbao_domain::deadline::DeadlinePolicy;
 use sanbao_domain::ticket::{
     Channel, EventInput, EventType, NewTicket, TicketEvent, TicketInput, TicketKind, TicketStatus,
 };
@@ -268,7 +269,9 @@ fn opinion(before: &Ticket, text: &str, at: DateTime<Utc>) -> (TicketEvent, Tick
         at,
     )
     .unwrap();
-    let after = before.apply(&e, Role::ServiceManager, at).unwrap();
+    let after = before
+        .apply(&e, Role::ServiceManager, at, &DeadlinePolicy::company())
+        .unwrap();
     (e, after)
 }
 
@@ -336,7 +339,7 @@ async fn ticket(
             unit: None,
             site: None,
         },
-        Box::new(move |place| NewTicket::parse(input, place, actor, at)),
+        Box::new(move |place, policy| NewTicket::parse(input, place, policy, actor, at)),
     )
     .await
     .unwrap()
@@ -791,7 +794,9 @@ async fn ticket_list_filters_and_pages(db: &Db) {
     let before = db.ticket(a).await.unwrap().unwrap();
     let now = t("2026-05-10T09:10:00+08:00");
     let e = TicketEvent::Dispatch { technician: tech };
-    let after = before.apply(&e, Role::ServiceClerk, now).unwrap();
+    let after = before
+        .apply(&e, Role::ServiceClerk, now, &DeadlinePolicy::company())
+        .unwrap();
     save_event(db, &before, &after, EventType::Dispatch, None, actor, now)
         .await
         .unwrap();
@@ -929,6 +934,7 @@ async fn tickets_written_at_once_are_all_kept_and_a_bad_one_fails_alone(db: &Db)
                 received_at: t("2026-05-10T09:00:00+08:00"),
             },
             &TicketPlace::region_only(Region::HangzhouUrban),
+            &DeadlinePolicy::company(),
             actor,
             t("2026-05-10T09:00:00+08:00"),
         )
@@ -978,7 +984,7 @@ async fn futures_join_all(
                     },
                     // The place read in the writer's transaction is the customer's
                     // first site.
-                    Box::new(move |place| {
+                    Box::new(move |place, _| {
                         Ok(NewTicket {
                             site_id: place.site_id,
                             ..t
@@ -1568,7 +1574,9 @@ async fn a_units_tickets_and_visits_are_found_by_the_unit(db: &Db) {
                 unit: Some(unit),
                 site: None,
             },
-            Box::new(move |place| NewTicket::parse(input, place, actor, t(received))),
+            Box::new(move |place, policy| {
+                NewTicket::parse(input, place, policy, actor, t(received))
+            }),
         )
     };
     let later = named("2026-06-02T00:00:00Z").await.unwrap();
@@ -2089,7 +2097,8 @@ async fn answer(
 ) -> Ticket {
     let before = db.ticket(id).await.unwrap().unwrap();
     let e = TicketEvent::parse(&input, t(at)).unwrap();
-    let after = before.answer(&e, actor, role, t(at)).unwrap();
+    let policy = sanbao_domain::ticket::DeadlinePolicy::company();
+    let after = before.answer(&e, actor, role, t(at), &policy).unwrap();
     save_event(db, &before, &after, e.event_type(), e.text(), actor, t(at))
         .await
         .unwrap();
@@ -2185,12 +2194,15 @@ async fn ticket_answers_round_trip_and_feed_the_rates_the_queue_and_the_load(db:
             summary: "保护定值".into(),
             received_at: t(received),
         };
-        Box::new(move |place: &sanbao_domain::unit::TicketPlace| {
-            NewTicket::parse(input, place, clerk, t(received)).map(|mut n| {
-                n.assignee_id = Some(eng);
-                n
-            })
-        }) as sanbao_store::DecideTicket
+        Box::new(
+            move |place: &sanbao_domain::unit::TicketPlace,
+                  policy: &sanbao_domain::ticket::DeadlinePolicy| {
+                NewTicket::parse(input, place, policy, clerk, t(received)).map(|mut n| {
+                    n.assignee_id = Some(eng);
+                    n
+                })
+            },
+        ) as sanbao_store::DecideTicket
     };
     let place = PlaceOf {
         customer: c,

@@ -2,7 +2,7 @@
 //! customer's response to a handling opinion, the flag for the quality review, a reply
 //! (its author is kept) and its review (never by the author). See [`crate::replies`].
 
-use super::{EventType, Ticket, TicketEvent, TicketStatus, refuse};
+use super::{DeadlinePolicy, EventType, Ticket, TicketEvent, TicketKind, TicketStatus, refuse};
 use crate::error::Error;
 use crate::ids::UserId;
 use crate::replies::{OpinionReception, OpinionResponse, QualityFlag, ReplyReview};
@@ -19,6 +19,7 @@ impl TicketEvent {
                 | TicketEvent::RespondToOpinion { .. }
                 | TicketEvent::FlagQuality { .. }
                 | TicketEvent::ReviewReply { .. }
+                | TicketEvent::Reclassify { .. }
         )
     }
 }
@@ -31,6 +32,7 @@ impl Ticket {
         actor: UserId,
         role: Role,
         now: DateTime<Utc>,
+        policy: &DeadlinePolicy,
     ) -> Result<Ticket, Error> {
         use TicketStatus as S;
         let ty = event.event_type();
@@ -41,14 +43,27 @@ impl Ticket {
         let mut t = self.clone();
         match event {
             TicketEvent::Reply { .. } => {
-                let mut t = self.apply(event, role, now)?;
+                let mut t = self.apply(event, role, now, policy)?;
                 t.answers.reply_by = Some(actor);
+                return Ok(t);
+            }
+            // A complaint found to be about quality goes to the quality review, as one
+            // recorded as such would have.
+            TicketEvent::Reclassify { .. } => {
+                let mut t = self.apply(event, role, now, policy)?;
+                if t.kind == TicketKind::ComplaintQuality && t.answers.quality_review.is_none() {
+                    t.answers.quality_review = Some(QualityFlag {
+                        reason: event.text().map(str::to_string),
+                        by: actor,
+                        at: now,
+                    });
+                }
                 return Ok(t);
             }
             TicketEvent::RespondToOpinion { response, text } => {
                 let open = matches!(
                     self.status,
-                    S::Open | S::InProgress | S::Dispatched | S::OnSite | S::Resolved
+                    S::Open | S::InProgress | S::Dispatched | S::OnSite | S::Waiting | S::Resolved
                 );
                 if !open
                     || !self.kind.is_complaint()
@@ -103,7 +118,7 @@ impl Ticket {
                     at: now,
                 });
             }
-            _ => return self.apply(event, role, now),
+            _ => return self.apply(event, role, now, policy),
         }
         if ty != EventType::Note {
             t.version += 1;

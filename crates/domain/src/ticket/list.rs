@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn r6_1_desk_bounds_agree_with_deadline_states() {
-        use super::super::{Deadline, DeadlineState};
+        use super::super::DeadlineState;
         let now = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap_or_default();
         let b = DeskBounds::at(now);
         for (offset_min, state) in [
@@ -162,11 +162,12 @@ mod tests {
             (61, DeadlineState::Pending),
         ] {
             let due_at = now + Duration::minutes(offset_min);
-            let d = Deadline {
-                kind: DeadlineKind::Arrival,
-                due_at,
-                met_at: None,
-            };
+            let d = crate::ticket::deadlines_for(
+                TicketKind::Emergency,
+                crate::region::Region::HangzhouUrban,
+                due_at - Duration::hours(1),
+            )
+            .remove(0);
             assert_eq!(d.state(now, TicketStatus::Open), state, "{offset_min}");
             assert_eq!(
                 b.breached(due_at),

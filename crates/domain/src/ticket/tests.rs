@@ -2,6 +2,10 @@ use super::*;
 use crate::audit::changed_fields;
 use crate::time::local;
 
+fn company() -> DeadlinePolicy {
+    DeadlinePolicy::company()
+}
+
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
@@ -163,11 +167,12 @@ fn r3_deadlines_cross_midnight_and_month_and_year_ends() {
 
 #[test]
 fn r3_deadline_states() {
-    let d = Deadline {
-        kind: DeadlineKind::Arrival,
-        due_at: at("2026-05-10T10:00:00Z"),
-        met_at: None,
-    };
+    let d = deadlines_for(
+        TicketKind::Emergency,
+        Region::HangzhouUrban,
+        at("2026-05-10T09:00:00Z"),
+    )
+    .remove(0);
     let open = TicketStatus::Dispatched;
     assert_eq!(
         d.state(at("2026-05-10T08:00:00Z"), open),
@@ -224,6 +229,7 @@ fn new_ticket(kind: TicketKind, received: &str, now: &str) -> Result<NewTicket, 
             received_at: at(received),
         },
         &TicketPlace::region_only(Region::HangzhouUrban),
+        &company(),
         UserId(1),
         at(now),
     )
@@ -275,6 +281,7 @@ fn r1_4_empty_summary_is_refused_by_name() {
     let Err(Error::Validation(f)) = NewTicket::parse(
         input.clone(),
         &TicketPlace::region_only(Region::Zhejiang),
+        &company(),
         UserId(1),
         at("2026-05-10T10:00:00Z"),
     ) else {
@@ -288,6 +295,7 @@ fn r1_4_empty_summary_is_refused_by_name() {
         NewTicket::parse(
             input,
             &TicketPlace::region_only(Region::Zhejiang),
+            &company(),
             UserId(1),
             at("2026-05-10T10:00:00Z")
         )
@@ -308,7 +316,7 @@ fn r3_3_handling_opinion_meets_the_complaint_deadline() {
         opinion: Some("更换断路器".into()),
         ..Default::default()
     });
-    let t2 = t.apply(&e, Role::ServiceManager, now).unwrap();
+    let t2 = t.apply(&e, Role::ServiceManager, now, &company()).unwrap();
     assert_eq!(t2.status, TicketStatus::InProgress);
     assert_eq!(t2.deadlines[0].met_at, Some(now));
     assert!(!t2.deadlines[0].breached(at("2026-05-11T00:00:00Z")));
@@ -316,12 +324,12 @@ fn r3_3_handling_opinion_meets_the_complaint_deadline() {
     assert_eq!(t2.next_due_at(), None);
     // A second opinion is refused: the first one met the deadline.
     assert!(matches!(
-        t2.apply(&e, Role::ServiceManager, now),
+        t2.apply(&e, Role::ServiceManager, now, &company()),
         Err(Error::Conflict(_))
     ));
     // Opinions are for complaints only.
     assert!(matches!(
-        ticket(TicketKind::Repair).apply(&e, Role::ServiceManager, now),
+        ticket(TicketKind::Repair).apply(&e, Role::ServiceManager, now, &company()),
         Err(Error::Conflict(_))
     ));
 }
@@ -336,7 +344,12 @@ fn r3_4_emergency_arrival_is_met_by_check_in_on_site() {
     });
     assert!(
         matches!(
-            t.apply(&check_in, Role::Technician, at("2026-05-10T09:40:00+08:00")),
+            t.apply(
+                &check_in,
+                Role::Technician,
+                at("2026-05-10T09:40:00+08:00"),
+                &company()
+            ),
             Err(Error::Conflict(_))
         ),
         "not dispatched yet"
@@ -347,7 +360,12 @@ fn r3_4_emergency_arrival_is_met_by_check_in_on_site() {
         ..Default::default()
     });
     assert_eq!(
-        t.apply(&dispatch, Role::Technician, at("2026-05-10T09:10:00+08:00")),
+        t.apply(
+            &dispatch,
+            Role::Technician,
+            at("2026-05-10T09:10:00+08:00"),
+            &company()
+        ),
         Err(Error::Forbidden)
     );
     let t = t
@@ -355,6 +373,7 @@ fn r3_4_emergency_arrival_is_met_by_check_in_on_site() {
             &dispatch,
             Role::ServiceClerk,
             at("2026-05-10T09:10:00+08:00"),
+            &company(),
         )
         .unwrap();
     assert_eq!(
@@ -367,7 +386,12 @@ fn r3_4_emergency_arrival_is_met_by_check_in_on_site() {
         ..Default::default()
     });
     assert!(matches!(
-        t.apply(&resolve, Role::Technician, at("2026-05-10T09:20:00+08:00")),
+        t.apply(
+            &resolve,
+            Role::Technician,
+            at("2026-05-10T09:20:00+08:00"),
+            &company()
+        ),
         Err(Error::Conflict(_))
     ));
     let late = at("2026-05-10T10:20:00+08:00");
@@ -379,20 +403,26 @@ fn r3_4_emergency_arrival_is_met_by_check_in_on_site() {
         late,
     )
     .unwrap();
-    let t = t.apply(&check_in, Role::Technician, late).unwrap();
+    let t = t
+        .apply(&check_in, Role::Technician, late, &company())
+        .unwrap();
     assert_eq!(t.status, TicketStatus::OnSite);
     assert_eq!(t.deadlines[0].state(late, t.status), DeadlineState::MetLate);
-    let t = t.apply(&resolve, Role::Technician, late).unwrap();
+    let t = t
+        .apply(&resolve, Role::Technician, late, &company())
+        .unwrap();
     assert_eq!(t.status, TicketStatus::Resolved);
     let close = ev(EventInput {
         event_type: Some(EventType::Close),
         ..Default::default()
     });
     assert_eq!(
-        t.apply(&close, Role::Technician, late),
+        t.apply(&close, Role::Technician, late, &company()),
         Err(Error::Forbidden)
     );
-    let t = t.apply(&close, Role::ServiceManager, late).unwrap();
+    let t = t
+        .apply(&close, Role::ServiceManager, late, &company())
+        .unwrap();
     assert_eq!((t.status, t.version), (TicketStatus::Closed, 5));
 }
 
@@ -409,6 +439,7 @@ fn r3_4_check_in_reported_later_keeps_its_own_time() {
             &dispatch,
             Role::ServiceClerk,
             at("2026-05-10T09:10:00+08:00"),
+            &company(),
         )
         .unwrap();
     let on_site = at("2026-05-10T09:50:00+08:00");
@@ -422,7 +453,7 @@ fn r3_4_check_in_reported_later_keeps_its_own_time() {
         now,
     )
     .unwrap();
-    let t2 = t.apply(&e, Role::ServiceClerk, now).unwrap();
+    let t2 = t.apply(&e, Role::ServiceClerk, now, &company()).unwrap();
     assert_eq!(t2.deadlines[0].state(now, t2.status), DeadlineState::Met);
     let before_received = TicketEvent::parse(
         &EventInput {
@@ -434,7 +465,7 @@ fn r3_4_check_in_reported_later_keeps_its_own_time() {
     )
     .unwrap();
     assert!(matches!(
-        t.apply(&before_received, Role::ServiceClerk, now),
+        t.apply(&before_received, Role::ServiceClerk, now, &company()),
         Err(Error::Validation(_))
     ));
     let future = EventInput {
@@ -457,11 +488,21 @@ fn r3_5_reply_meets_the_consultation_deadline() {
         ..Default::default()
     });
     assert_eq!(
-        t.apply(&e, Role::Technician, at("2026-05-10T10:00:00+08:00")),
+        t.apply(
+            &e,
+            Role::Technician,
+            at("2026-05-10T10:00:00+08:00"),
+            &company()
+        ),
         Err(Error::Forbidden)
     );
     let t = t
-        .apply(&e, Role::SeniorEngineer, at("2026-05-10T10:00:00+08:00"))
+        .apply(
+            &e,
+            Role::SeniorEngineer,
+            at("2026-05-10T10:00:00+08:00"),
+            &company(),
+        )
         .unwrap();
     assert!(t.deadlines[0].met_at.is_some());
     let dispatch = ev(EventInput {
@@ -473,7 +514,8 @@ fn r3_5_reply_meets_the_consultation_deadline() {
         t.apply(
             &dispatch,
             Role::ServiceClerk,
-            at("2026-05-10T10:00:00+08:00")
+            at("2026-05-10T10:00:00+08:00"),
+            &company()
         ),
         Err(Error::Conflict(_))
     ));
@@ -488,7 +530,12 @@ fn r1_4_cancel_voids_deadlines_and_finished_tickets_take_no_work() {
         ..Default::default()
     });
     let t = t
-        .apply(&cancel, Role::ServiceClerk, at("2026-05-10T09:05:00+08:00"))
+        .apply(
+            &cancel,
+            Role::ServiceClerk,
+            at("2026-05-10T09:05:00+08:00"),
+            &company(),
+        )
         .unwrap();
     assert_eq!(t.next_due_at(), None);
     assert_eq!(
@@ -504,7 +551,8 @@ fn r1_4_cancel_voids_deadlines_and_finished_tickets_take_no_work() {
         t.apply(
             &assign,
             Role::ServiceManager,
-            at("2026-05-10T09:06:00+08:00")
+            at("2026-05-10T09:06:00+08:00"),
+            &company()
         ),
         Err(Error::Conflict(_))
     ));
@@ -515,9 +563,14 @@ fn r1_4_cancel_voids_deadlines_and_finished_tickets_take_no_work() {
         ..Default::default()
     });
     assert_eq!(
-        t.apply(&note, Role::Salesperson, at("2026-05-10T09:06:00+08:00"))
-            .unwrap()
-            .version,
+        t.apply(
+            &note,
+            Role::Salesperson,
+            at("2026-05-10T09:06:00+08:00"),
+            &company()
+        )
+        .unwrap()
+        .version,
         t.version
     );
 }
@@ -535,6 +588,7 @@ fn r3_10_assign_makes_an_owner_and_starts_work() {
             &assign,
             Role::ServiceManager,
             at("2026-05-10T09:05:00+08:00"),
+            &company(),
         )
         .unwrap();
     assert_eq!(
@@ -663,7 +717,12 @@ fn r1_4_audit_keeps_only_what_changed() {
         ..Default::default()
     });
     let t2 = t
-        .apply(&e, Role::ServiceManager, at("2026-05-10T10:00:00+08:00"))
+        .apply(
+            &e,
+            Role::ServiceManager,
+            at("2026-05-10T10:00:00+08:00"),
+            &company(),
+        )
         .unwrap();
     let (b, a) = changed_fields(&t.audit_view(), &t2.audit_view());
     let mut keys: Vec<&String> = a.as_object().unwrap().keys().collect();
@@ -683,14 +742,16 @@ fn r6_1_desk_lane_says_running_no_deadline_met_or_finished() {
     });
     let complaint = ticket(TicketKind::ComplaintOther);
     let answered = complaint
-        .apply(&opinion, Role::ServiceManager, now)
+        .apply(&opinion, Role::ServiceManager, now, &company())
         .unwrap();
     let cancel = ev(EventInput {
         event_type: Some(EventType::Cancel),
         reason: Some("重复登记".into()),
         ..EventInput::default()
     });
-    let cancelled = complaint.apply(&cancel, Role::ServiceManager, now).unwrap();
+    let cancelled = complaint
+        .apply(&cancel, Role::ServiceManager, now, &company())
+        .unwrap();
     let cases = [
         (
             &complaint,
@@ -742,6 +803,7 @@ fn r3_4_emergency_on_a_unit_in_ningbo_for_a_hangzhou_customer_is_due_in_6_hours(
             received_at: at("2026-05-10T09:00:00+08:00"),
         },
         &ningbo_unit_place(),
+        &company(),
         UserId(1),
         at("2026-05-10T09:01:00+08:00"),
     )
@@ -768,6 +830,7 @@ fn r2_linking_a_unit_later_records_coverage_at_the_received_date_and_moves_runni
             &ningbo_unit_place(),
             Role::ServiceClerk,
             at("2026-05-11T09:00:00+08:00"),
+            &company(),
         )
         .unwrap();
     assert_eq!(linked.unit_id, Some(UnitId(3)));
@@ -787,6 +850,7 @@ fn r2_linking_a_unit_later_records_coverage_at_the_received_date_and_moves_runni
             },
             Role::ServiceClerk,
             at("2026-05-10T09:10:00+08:00"),
+            &company(),
         )
         .unwrap()
         .apply(
@@ -795,6 +859,7 @@ fn r2_linking_a_unit_later_records_coverage_at_the_received_date_and_moves_runni
             },
             Role::ServiceClerk,
             at("2026-05-10T09:40:00+08:00"),
+            &company(),
         )
         .unwrap();
     let relinked = met
@@ -802,6 +867,7 @@ fn r2_linking_a_unit_later_records_coverage_at_the_received_date_and_moves_runni
             &ningbo_unit_place(),
             Role::Technician,
             at("2026-05-10T10:00:00+08:00"),
+            &company(),
         )
         .unwrap();
     assert_eq!(relinked.deadlines, met.deadlines);
@@ -810,7 +876,8 @@ fn r2_linking_a_unit_later_records_coverage_at_the_received_date_and_moves_runni
         t.link_unit(
             &ningbo_unit_place(),
             Role::QualityEngineer,
-            at("2026-05-11T09:00:00+08:00")
+            at("2026-05-11T09:00:00+08:00"),
+            &company()
         ),
         Err(Error::Forbidden)
     );
@@ -819,7 +886,8 @@ fn r2_linking_a_unit_later_records_coverage_at_the_received_date_and_moves_runni
             .link_unit(
                 &ningbo_unit_place(),
                 Role::ServiceClerk,
-                at("2026-05-11T10:00:00+08:00")
+                at("2026-05-11T10:00:00+08:00"),
+                &company()
             )
             .is_err()
     );
@@ -845,7 +913,12 @@ fn r3_3_a_disputed_opinion_lets_a_new_one_be_given_and_the_deadline_stays_met() 
         opinion: text.into(),
     };
     let t = ticket(TicketKind::ComplaintOther)
-        .apply(&opinion("更换断路器"), Role::ServiceManager, first)
+        .apply(
+            &opinion("更换断路器"),
+            Role::ServiceManager,
+            first,
+            &DeadlinePolicy::company(),
+        )
         .unwrap();
     let disputed = answer_ev(EventType::RespondToOpinion, |i| {
         i.response = Some("disputed".into());
@@ -854,20 +927,43 @@ fn r3_3_a_disputed_opinion_lets_a_new_one_be_given_and_the_deadline_stays_met() 
     .unwrap();
     // Only the desk records the customer's response.
     assert!(matches!(
-        t.answer(&disputed, me, Role::Technician, later),
+        t.answer(
+            &disputed,
+            me,
+            Role::Technician,
+            later,
+            &DeadlinePolicy::company()
+        ),
         Err(Error::Forbidden)
     ));
     let t2 = t
-        .answer(&disputed, desk, Role::ServiceClerk, later)
+        .answer(
+            &disputed,
+            desk,
+            Role::ServiceClerk,
+            later,
+            &DeadlinePolicy::company(),
+        )
         .unwrap();
     assert!(t2.answers.opinion_disputed());
     // A second response to the same opinion is refused.
     assert!(matches!(
-        t2.answer(&disputed, desk, Role::ServiceClerk, later),
+        t2.answer(
+            &disputed,
+            desk,
+            Role::ServiceClerk,
+            later,
+            &DeadlinePolicy::company()
+        ),
         Err(Error::Conflict(_))
     ));
     let t3 = t2
-        .apply(&opinion("同意退货"), Role::ServiceManager, later)
+        .apply(
+            &opinion("同意退货"),
+            Role::ServiceManager,
+            later,
+            &DeadlinePolicy::company(),
+        )
         .unwrap();
     assert_eq!(t3.opinion.as_deref(), Some("同意退货"));
     assert_eq!(t3.answers.opinion_response, None);
@@ -882,24 +978,47 @@ fn r3_3_a_disputed_opinion_lets_a_new_one_be_given_and_the_deadline_stays_met() 
     })
     .unwrap();
     let t4 = t3
-        .answer(&accepted, desk, Role::ServiceClerk, later)
+        .answer(
+            &accepted,
+            desk,
+            Role::ServiceClerk,
+            later,
+            &DeadlinePolicy::company(),
+        )
         .unwrap();
     // An accepted opinion is final.
     assert!(matches!(
-        t4.apply(&opinion("x"), Role::ServiceManager, later),
+        t4.apply(
+            &opinion("x"),
+            Role::ServiceManager,
+            later,
+            &DeadlinePolicy::company()
+        ),
         Err(Error::Conflict(_))
     ));
     // No response before an opinion, none on a consultation.
     let fresh = ticket(TicketKind::ComplaintOther);
     assert!(
         fresh
-            .answer(&accepted, desk, Role::ServiceClerk, later)
+            .answer(
+                &accepted,
+                desk,
+                Role::ServiceClerk,
+                later,
+                &DeadlinePolicy::company()
+            )
             .is_err()
     );
     let c = ticket(TicketKind::Consultation);
     assert!(
-        c.answer(&accepted, desk, Role::ServiceClerk, later)
-            .is_err()
+        c.answer(
+            &accepted,
+            desk,
+            Role::ServiceClerk,
+            later,
+            &DeadlinePolicy::company()
+        )
+        .is_err()
     );
 }
 
@@ -963,7 +1082,13 @@ fn r3_7_a_reply_says_how_it_was_sent_and_is_reviewed_by_someone_else() {
     })
     .unwrap();
     let t = ticket(TicketKind::Consultation)
-        .answer(&reply, author, Role::SeniorEngineer, now)
+        .answer(
+            &reply,
+            author,
+            Role::SeniorEngineer,
+            now,
+            &DeadlinePolicy::company(),
+        )
         .unwrap();
     assert_eq!(t.answers.reply_sent_via, Some(ReplyMedium::Wechat));
     assert_eq!(t.answers.reply_by, Some(author));
@@ -971,7 +1096,13 @@ fn r3_7_a_reply_says_how_it_was_sent_and_is_reviewed_by_someone_else() {
     // Not said: back the way it came in (the test ticket came by phone).
     let plain = answer_ev(EventType::Reply, |i| i.reply = Some("x".into())).unwrap();
     let t0 = ticket(TicketKind::Consultation)
-        .answer(&plain, author, Role::SeniorEngineer, now)
+        .answer(
+            &plain,
+            author,
+            Role::SeniorEngineer,
+            now,
+            &DeadlinePolicy::company(),
+        )
         .unwrap();
     assert_eq!(
         t0.answers.reply_sent_via,
@@ -991,23 +1122,46 @@ fn r3_7_a_reply_says_how_it_was_sent_and_is_reviewed_by_someone_else() {
         (reviewer, Role::ServiceManager, true),
     ];
     for (who, role, ok) in table {
-        assert_eq!(t.answer(&review, who, role, now).is_ok(), ok, "{role:?}");
+        assert_eq!(
+            t.answer(&review, who, role, now, &DeadlinePolicy::company())
+                .is_ok(),
+            ok,
+            "{role:?}"
+        );
     }
     let t2 = t
-        .answer(&review, reviewer, Role::ServiceManager, now)
+        .answer(
+            &review,
+            reviewer,
+            Role::ServiceManager,
+            now,
+            &DeadlinePolicy::company(),
+        )
         .unwrap();
     assert_eq!(
         t2.answers.reply_review.as_ref().map(|r| r.correct),
         Some(false)
     );
     assert!(matches!(
-        t2.answer(&review, reviewer, Role::ServiceManager, now),
+        t2.answer(
+            &review,
+            reviewer,
+            Role::ServiceManager,
+            now,
+            &DeadlinePolicy::company()
+        ),
         Err(Error::Conflict(_))
     ));
     // No review before a reply.
     assert!(
         ticket(TicketKind::Consultation)
-            .answer(&review, reviewer, Role::ServiceManager, now)
+            .answer(
+                &review,
+                reviewer,
+                Role::ServiceManager,
+                now,
+                &DeadlinePolicy::company()
+            )
             .is_err()
     );
 }
@@ -1031,11 +1185,33 @@ fn r3_10_the_owner_or_the_manager_flags_a_complaint_for_the_quality_review() {
         (owner, Role::Technician, false),
     ];
     for (who, role, ok) in table {
-        assert_eq!(t.answer(&flag, who, role, now).is_ok(), ok, "{role:?}");
+        assert_eq!(
+            t.answer(&flag, who, role, now, &DeadlinePolicy::company())
+                .is_ok(),
+            ok,
+            "{role:?}"
+        );
     }
-    let t2 = t.answer(&flag, owner, Role::SeniorEngineer, now).unwrap();
+    let t2 = t
+        .answer(
+            &flag,
+            owner,
+            Role::SeniorEngineer,
+            now,
+            &DeadlinePolicy::company(),
+        )
+        .unwrap();
     assert!(t2.answers.quality_review.is_some());
-    assert!(t2.answer(&flag, owner, Role::SeniorEngineer, now).is_err());
+    assert!(
+        t2.answer(
+            &flag,
+            owner,
+            Role::SeniorEngineer,
+            now,
+            &DeadlinePolicy::company()
+        )
+        .is_err()
+    );
     // A quality complaint is flagged from intake; a consultation never.
     assert!(
         ticket(TicketKind::ComplaintQuality)
@@ -1045,7 +1221,13 @@ fn r3_10_the_owner_or_the_manager_flags_a_complaint_for_the_quality_review() {
     );
     assert!(
         ticket(TicketKind::Consultation)
-            .answer(&flag, owner, Role::ServiceManager, now)
+            .answer(
+                &flag,
+                owner,
+                Role::ServiceManager,
+                now,
+                &DeadlinePolicy::company()
+            )
             .is_err()
     );
 }

@@ -162,6 +162,12 @@ pub async fn update_customer(
     };
     tx.update_customer(&before, &after).await?;
     tx.audit(&entry).await?;
+    // The customer's own address is its first site: open tickets there follow its region.
+    if after.region != before.region
+        && let Some(first) = tx.first_site(id).await?
+    {
+        super::deadlines::follow_site(&mut tx, first.id, first.region, actor.id, now).await?;
+    }
     tx.commit().await?;
     // The desk shows customers' names.
     state.desk.changed();

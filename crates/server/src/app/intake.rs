@@ -6,6 +6,7 @@ use super::require;
 use crate::app::AppState;
 use chrono::{DateTime, Utc};
 use sanbao_domain::customer::{Customer, CustomerFields, CustomerInput};
+use sanbao_domain::deadline::DeadlinePolicy;
 use sanbao_domain::ticket::{NewTicket, Ticket, TicketInput};
 use sanbao_domain::unit::TicketPlace;
 use sanbao_domain::user::User;
@@ -50,7 +51,13 @@ pub async fn open_ticket_for_new_customer(
     let mut errs = customer_problems(customer);
     let region = Region::of_address(&customer.address);
     let place = TicketPlace::region_only(region);
-    if let Err(Error::Validation(more)) = NewTicket::parse(ticket.clone(), &place, actor.id, now) {
+    if let Err(Error::Validation(more)) = NewTicket::parse(
+        ticket.clone(),
+        &place,
+        &DeadlinePolicy::company(),
+        actor.id,
+        now,
+    ) {
         errs.0.extend(more.0);
     }
     if !errs.is_empty() {
@@ -80,7 +87,8 @@ pub async fn open_ticket_for_new_customer(
         ..ticket
     };
     let place = tx.ticket_place(created.id, None, None).await?;
-    let mut new = NewTicket::parse(ticket, &place, actor.id, now)?;
+    let policy = tx.current_policy().await?;
+    let mut new = NewTicket::parse(ticket, &place, &policy, actor.id, now)?;
     new.assignee_id = owner;
     let opened = tx
         .insert_tickets(&[&new])

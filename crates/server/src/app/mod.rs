@@ -6,6 +6,7 @@
 pub mod archive;
 pub mod clock;
 pub mod customers;
+pub mod deadlines;
 pub mod deliveries;
 pub mod desk;
 pub mod export;
@@ -25,6 +26,7 @@ pub mod tickets;
 pub mod units;
 pub mod users;
 pub mod visits;
+pub mod watcher;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use state::AppState;

@@ -75,8 +75,8 @@ pub async fn open_owned_ticket(
         .db
         .create_ticket(
             place,
-            Box::new(move |place| {
-                NewTicket::parse(input, place, by, now).map(|mut t| {
+            Box::new(move |place, policy| {
+                NewTicket::parse(input, place, policy, by, now).map(|mut t| {
                     t.assignee_id = owner;
                     t
                 })
@@ -125,18 +125,20 @@ pub async fn record_event(
         }
         _ => {}
     }
+    // Steps that recompute deadlines do it under the policy in force, read here.
+    let policy = tx.current_policy().await?;
     let after = match &event {
         // Naming the unit needs its site and dates, read in this transaction.
         TicketEvent::LinkUnit { unit } => {
             let place = tx
                 .ticket_place(before.customer_id, Some(*unit), None)
                 .await?;
-            before.link_unit(&place, actor.role, now)?
+            before.link_unit(&place, actor.role, now, &policy)?
         }
         // --- replies (issue 7): steps that depend on who takes them ---
-        e if e.needs_actor() => before.answer(e, actor.id, actor.role, now)?,
+        e if e.needs_actor() => before.answer(e, actor.id, actor.role, now, &policy)?,
         // --- end replies ---
-        _ => before.apply(&event, actor.role, now)?,
+        _ => before.apply(&event, actor.role, now, &policy)?,
     };
     tx.update_ticket(&before, &after).await?;
     if let Some(entry) = NewAuditEntry::changed(

@@ -513,6 +513,10 @@ pub async fn update_site(
     };
     tx.update_site(&before, &after).await?;
     tx.audit(&entry).await?;
+    // Open tickets there are due by the corrected region.
+    if after.region != before.region {
+        super::deadlines::follow_site(&mut tx, id, after.region, actor.id, now).await?;
+    }
     tx.commit().await?;
     Ok(after)
 }
@@ -598,6 +602,11 @@ pub async fn update_unit(
         .unit(id)
         .await?
         .ok_or_else(|| Error::Internal("unit not found after writing it".into()))?;
+    // Open tickets about the unit go with it: their work is where the unit is.
+    if moved {
+        super::deadlines::follow_unit(&mut tx, id, saved.site_id, saved.site_region, actor.id, now)
+            .await?;
+    }
     tx.commit().await?;
     Ok(saved)
 }

@@ -133,7 +133,13 @@ pub async fn bench_seed(
                 let created_at = received_at + Duration::minutes(2);
                 let place = TicketPlace::region_only(region);
                 // Checked here, so a bad row fails before it reaches the writer.
-                NewTicket::parse(input.clone(), &place, creator, created_at.min(now))?;
+                NewTicket::parse(
+                    input.clone(),
+                    &place,
+                    &sanbao_domain::deadline::DeadlinePolicy::company(),
+                    creator,
+                    created_at.min(now),
+                )?;
                 let at = created_at.min(now);
                 state
                     .db
@@ -143,7 +149,9 @@ pub async fn bench_seed(
                             unit: None,
                             site: None,
                         },
-                        Box::new(move |place| NewTicket::parse(input, place, creator, at)),
+                        Box::new(move |place, policy| {
+                            NewTicket::parse(input, place, policy, creator, at)
+                        }),
                     )
                     .await?;
                 i += tasks;

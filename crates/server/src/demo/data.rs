@@ -154,6 +154,8 @@ struct StepEntry {
     close: Option<bool>,
     reopen: Option<String>,
     cancel: Option<String>,
+    pause: Option<String>,
+    resume: Option<bool>,
 }
 
 /// A delivery (R3.2): shipped at `shipped`, then — as far as it got — arrived, counted
@@ -314,6 +316,8 @@ pub(super) enum Action {
     Close,
     Reopen(String),
     Cancel(String),
+    Pause(String),
+    Resume,
 }
 
 impl Action {
@@ -362,6 +366,11 @@ impl Action {
                 e.reason = Some(reason.clone());
                 EventType::Cancel
             }
+            Action::Pause(reason) => {
+                e.reason = Some(reason.clone());
+                EventType::Pause
+            }
+            Action::Resume => EventType::Resume,
         };
         e.event_type = Some(ty);
         Ok(e)
@@ -567,6 +576,7 @@ pub(super) fn plan(source: &str, password: &str, now: DateTime<Utc>) -> Result<P
         NewTicket::parse(
             input,
             &TicketPlace::region_only(Region::Unknown),
+            &sanbao_domain::deadline::DeadlinePolicy::company(),
             UserId(0),
             opened_at,
         )
@@ -797,13 +807,14 @@ fn action(s: &StepEntry, find: impl Fn(&str) -> Result<Who, String>) -> Result<A
             find(u).map_err(|e| format!("dispatch: {e}"))?,
         ));
     }
-    let texts: [(&Option<String>, TextAction); 6] = [
+    let texts: [(&Option<String>, TextAction); 7] = [
         (&s.give_opinion, Action::GiveOpinion),
         (&s.reply, Action::Reply),
         (&s.note, Action::Note),
         (&s.resolve, Action::Resolve),
         (&s.reopen, Action::Reopen),
         (&s.cancel, Action::Cancel),
+        (&s.pause, Action::Pause),
     ];
     for (text, make) in texts {
         if let Some(t) = text {
@@ -815,6 +826,9 @@ fn action(s: &StepEntry, find: impl Fn(&str) -> Result<Who, String>) -> Result<A
     }
     if s.close == Some(true) {
         found.push(Action::Close);
+    }
+    if s.resume == Some(true) {
+        found.push(Action::Resume);
     }
     match found.len() {
         1 => Ok(found.remove(0)),
@@ -829,7 +843,7 @@ fn action(s: &StepEntry, find: impl Fn(&str) -> Result<Who, String>) -> Result<A
     }
 }
 
-const ACTIONS: [&str; 10] = [
+const ACTIONS: [&str; 12] = [
     "assign",
     "give_opinion",
     "reply",
@@ -840,6 +854,8 @@ const ACTIONS: [&str; 10] = [
     "close = true",
     "reopen",
     "cancel",
+    "pause",
+    "resume = true",
 ];
 
 fn one_of<T: std::fmt::Display>(all: &[T]) -> String {
@@ -945,7 +961,7 @@ mod tests {
         let plan = plan.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             (plan.staff.len(), plan.customers.len(), plan.tickets.len()),
-            (10, 26, 62)
+            (10, 26, 63)
         );
         assert!(
             plan.tickets

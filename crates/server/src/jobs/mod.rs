@@ -5,6 +5,7 @@
 
 mod outbox;
 mod sessions;
+mod watcher;
 
 use crate::app::AppState;
 use chrono::Duration;
@@ -25,6 +26,9 @@ enum Kind {
     Outbox,
     /// Remove expired sessions; one instance per interval (a lease).
     Sessions,
+    /// Warn and escalate deadlines; every instance may run it (deadlines are claimed row
+    /// by row).
+    Watcher,
 }
 
 /// How often each job runs.
@@ -32,6 +36,7 @@ enum Kind {
 pub struct Schedule {
     pub outbox_every: StdDuration,
     pub sessions_every: StdDuration,
+    pub watcher_every: StdDuration,
 }
 
 impl Default for Schedule {
@@ -39,6 +44,7 @@ impl Default for Schedule {
         Schedule {
             outbox_every: StdDuration::from_secs(2),
             sessions_every: StdDuration::from_secs(600),
+            watcher_every: StdDuration::from_secs(15),
         }
     }
 }
@@ -71,6 +77,11 @@ impl Runner {
                 name: "sessions",
                 every: schedule.sessions_every,
                 kind: Kind::Sessions,
+            },
+            Job {
+                name: "watcher",
+                every: schedule.watcher_every,
+                kind: Kind::Watcher,
             },
         ];
         let tasks = jobs
@@ -113,6 +124,7 @@ async fn run_once(state: &AppState, holder: &str, job: &Job) -> Result<(), sanba
             let every = Duration::from_std(job.every).unwrap_or(Duration::minutes(10));
             sessions::run(state, holder, every).await
         }
+        Kind::Watcher => watcher::run(state).await,
     }
 }
 

@@ -105,6 +105,7 @@ async fn demo_loads_with_every_region_kind_and_status(app: TestApp) {
         DeadlineState::Met,
         DeadlineState::MetLate,
         DeadlineState::Void,
+        DeadlineState::Paused,
     ] {
         assert!(states.contains(&s), "no deadline {s:?}: {states:?}");
     }
@@ -300,7 +301,7 @@ async fn a_mistake_in_the_demo_data_is_named_and_nothing_is_written() {
     // An unknown kind.
     let e = refused(demo_file_with(r#"kind = "repair""#, r#"kind = "repairs""#)).await;
     assert!(
-        e.contains("ticket 9 (\"综保装置通讯中断，后台无法读取")
+        e.contains("ticket 10 (\"综保装置通讯中断，后台无法读取")
             && e.contains("): unknown kind \"repairs\"; one of consultation,"),
         "{e}"
     );

@@ -132,6 +132,7 @@ async fn the_runner_sends_what_is_enqueued_and_stops_when_told() {
         "runner".into(),
         &jobs::Schedule {
             outbox_every: std::time::Duration::from_millis(20),
+            watcher_every: std::time::Duration::from_secs(3600),
             sessions_every: std::time::Duration::from_secs(60),
         },
     );

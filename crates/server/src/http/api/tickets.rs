@@ -392,7 +392,7 @@ pub async fn events(
 #[serde(deny_unknown_fields)]
 pub struct EventIn {
     /// assign, give_opinion, reply, dispatch, check_in, note, resolve, close, reopen, cancel,
-    /// link_unit, respond_to_opinion, flag_quality, review_reply
+    /// link_unit, pause, resume, reclassify, respond_to_opinion, flag_quality, review_reply
     #[serde(rename = "type")]
     #[schema(value_type = String, example = "give_opinion")]
     pub event_type: EventType,
@@ -404,6 +404,9 @@ pub struct EventIn {
     pub technician_id: Option<i64>,
     /// `link_unit`: the unit the ticket is about, once known.
     pub unit_id: Option<i64>,
+    /// `reclassify`: what the contact turned out to be about.
+    #[schema(value_type = Option<String>, example = "complaint_quality")]
+    pub kind: Option<TicketKind>,
     /// `give_opinion`: the handling opinion (R3.3).
     pub opinion: Option<String>,
     /// `reply`: the answer sent (R3.5, R3.7).
@@ -412,7 +415,8 @@ pub struct EventIn {
     pub text: Option<String>,
     /// `resolve`.
     pub resolution: Option<String>,
-    /// `reopen`, `cancel`; `flag_quality`: why it goes to the quality review.
+    /// `reopen`, `cancel`, `pause` (what the ticket waits for), `reclassify`;
+    /// `flag_quality`: why it goes to the quality review.
     pub reason: Option<String>,
     /// `check_in`: when the technician arrived, if reported later; now if omitted.
     #[schema(value_type = Option<String>)]
@@ -443,6 +447,7 @@ pub async fn record_event(
         assignee_id: b.assignee_id.map(UserId),
         technician_id: b.technician_id.map(UserId),
         unit_id: b.unit_id.map(UnitId),
+        kind: b.kind,
         opinion: b.opinion,
         reply: b.reply,
         text: b.text,

@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod customers;
 pub mod dashboard;
+pub mod deadlines;
 pub mod deliveries;
 pub mod error;
 pub mod export;

@@ -24,6 +24,7 @@ use chrono::{DateTime, Utc};
 use sanbao_domain::audit::AuditEntry;
 use sanbao_domain::customer::CustomerFilter;
 use sanbao_domain::customer::{ADDRESS_MAX, ContactInput, CustomerInput};
+use sanbao_domain::deadline::DeadlinePolicy;
 use sanbao_domain::replies::{OpinionResponse, ReplyMedium};
 use sanbao_domain::text::Phone;
 use sanbao_domain::ticket::TicketFilter;
@@ -369,6 +370,7 @@ impl TicketForm {
         if let Err(Error::Validation(more)) = NewTicket::parse(
             input,
             &TicketPlace::region_only(Region::Unknown),
+            &sanbao_domain::deadline::DeadlinePolicy::company(),
             UserId(0),
             now,
         ) {
@@ -854,6 +856,8 @@ struct ActionForm {
     hint: Option<String>,
     /// `primary` for the step that meets a deadline, `danger` for cancelling.
     style: &'static str,
+    /// A reason asked beside the main field (changing the kind): label, value, error.
+    reason: Option<(String, String, Option<String>)>,
     /// A second input some steps take: how a reply was sent, the customer's response,
     /// the reviewer's verdict (issue 7).
     extra: Option<ExtraInput>,
@@ -901,6 +905,10 @@ struct DetailPage {
     customer_tel: String,
     region: RegionBadge,
     deadlines: Vec<DeadlineView>,
+    /// Waiting for the customer since, and why.
+    waiting: Option<(String, String)>,
+    /// Earlier waits, one line each.
+    pauses: Vec<String>,
     summary: String,
     unit_text: Option<String>,
     opinion: Option<String>,
@@ -996,7 +1004,7 @@ struct Candidates {
 }
 
 /// The steps shown, in the order a desk works through them.
-const STEPS: [EventType; 14] = [
+const STEPS: [EventType; 17] = [
     EventType::GiveOpinion,
     EventType::RespondToOpinion,
     EventType::Reply,
@@ -1004,8 +1012,11 @@ const STEPS: [EventType; 14] = [
     EventType::FlagQuality,
     EventType::Dispatch,
     EventType::CheckIn,
+    EventType::Resume,
     EventType::Resolve,
     EventType::Assign,
+    EventType::Pause,
+    EventType::Reclassify,
     EventType::Note,
     EventType::Close,
     EventType::Reopen,
@@ -1042,16 +1053,20 @@ fn step_fits(t: &Ticket, ty: EventType, actor: &User, now: DateTime<Utc>) -> boo
         EventType::Close => TicketEvent::Close,
         EventType::Reopen => TicketEvent::Reopen { reason: text },
         EventType::Cancel => TicketEvent::Cancel { reason: text },
-        // Naming the unit has a form of its own beside the unit's details.
-        EventType::LinkUnit => {
+        EventType::Pause => TicketEvent::Pause { reason: text },
+        EventType::Resume => TicketEvent::Resume,
+        // Naming the unit and changing the kind have forms of their own.
+        EventType::LinkUnit | EventType::Reclassify => {
             return actor.role.may(ty.permission()) && !t.status.is_finished();
         }
     };
+    // Whether the step fits does not depend on the durations: any policy answers it.
+    let policy = DeadlinePolicy::company();
     actor.role.may(ty.permission())
         && if probe.needs_actor() {
-            t.answer(&probe, actor.id, actor.role, now).is_ok()
+            t.answer(&probe, actor.id, actor.role, now, &policy).is_ok()
         } else {
-            t.apply(&probe, actor.role, now).is_ok()
+            t.apply(&probe, actor.role, now, &policy).is_ok()
         }
 }
 
@@ -1146,8 +1161,10 @@ fn action_form(
         EventType::Note => ("textarea", "text"),
         EventType::Resolve => ("textarea", "resolution"),
         EventType::Close => ("none", ""),
-        EventType::Reopen | EventType::Cancel => ("textarea", "reason"),
+        EventType::Reopen | EventType::Cancel | EventType::Pause => ("textarea", "reason"),
         EventType::LinkUnit => ("select", "unit_id"),
+        EventType::Resume => ("none", ""),
+        EventType::Reclassify => ("select", "kind"),
         EventType::RespondToOpinion => ("textarea", "text"),
         EventType::FlagQuality => ("textarea", "reason"),
         EventType::ReviewReply => ("textarea", "comment"),
@@ -1194,6 +1211,16 @@ fn action_form(
             );
             v
         }
+        EventType::Reclassify => {
+            let mut v = vec![Choice::new("", lang.t("action.pick_kind"), &current)];
+            v.extend(
+                TicketKind::ALL
+                    .iter()
+                    .filter(|k| **k != t.kind)
+                    .map(|k| Choice::new(k.as_str(), lang.t(&format!("kind.{k}")), &current)),
+            );
+            v
+        }
         _ => Vec::new(),
     };
     let extra = extra_input(lang, ty, t, refused, messages);
@@ -1213,6 +1240,8 @@ fn action_form(
         EventType::Dispatch => lang.t("ticket.technician"),
         EventType::CheckIn => lang.t("action.check_in.at"),
         EventType::Reopen | EventType::Cancel => lang.t("action.reason"),
+        EventType::Pause => lang.t("action.pause.reason"),
+        EventType::Reclassify => lang.t("ticket.kind"),
         EventType::GiveOpinion => lang.t("ticket.opinion"),
         EventType::Reply => lang.t("ticket.reply"),
         EventType::Resolve => lang.t("ticket.resolution"),
@@ -1238,11 +1267,20 @@ fn action_form(
         error,
         hint: match ty {
             EventType::Cancel => Some(lang.t("action.cancel.hint").to_string()),
+            EventType::Pause => Some(lang.t("action.pause.hint").to_string()),
+            EventType::Reclassify => Some(lang.t("action.reclassify.hint").to_string()),
             EventType::RespondToOpinion => Some(lang.t("replies.response_hint").to_string()),
             EventType::ReviewReply => Some(lang.t("replies.review_hint").to_string()),
             _ => None,
         },
         extra,
+        reason: (ty == EventType::Reclassify).then(|| {
+            (
+                lang.t("action.reason").to_string(),
+                mine.map(|r| r.form.text("reason")).unwrap_or_default(),
+                messages.get("reason").map(str::to_string),
+            )
+        }),
         style: if ty == EventType::Cancel {
             "danger"
         } else if meets_deadline {
@@ -1389,7 +1427,13 @@ fn timeline(
                     .and_then(Value::as_str)
                     .map(str::to_string)
             } else {
-                for (key, v) in after {
+                // The watcher's steps say what they did in their note.
+                let listed = if e.action.starts_with("alarm_") {
+                    &empty
+                } else {
+                    after
+                };
+                for (key, v) in listed {
                     if key == "deadlines"
                         || (TEXT_FIELDS.contains(&key.as_str()) && e.note.is_some())
                     {
@@ -1529,7 +1573,34 @@ async fn detail_page(
         deadlines: t
             .deadlines
             .iter()
-            .map(|d| DeadlineView::new(u.lang, d, t.status, now))
+            .map(|d| {
+                let mut v = DeadlineView::new(u.lang, d, t.status, now);
+                v.explain = Some(super::deadlines::explain(u.lang, &d.explain()));
+                v
+            })
+            .collect(),
+        waiting: t.pauses.iter().rev().find(|p| p.to.is_none()).map(|p| {
+            (
+                u.lang
+                    .f("ticket.waiting_since", &[("t", &full_time(p.from))]),
+                p.reason.clone(),
+            )
+        }),
+        pauses: t
+            .pauses
+            .iter()
+            .filter_map(|p| {
+                p.to.map(|to| {
+                    u.lang.f(
+                        "ticket.paused_line",
+                        &[
+                            ("from", &full_time(p.from)),
+                            ("to", &full_time(to)),
+                            ("reason", &p.reason),
+                        ],
+                    )
+                })
+            })
             .collect(),
         summary: t.summary.clone(),
         unit_text: t.unit_text.clone(),
@@ -1597,6 +1668,13 @@ pub async fn record_event(
             None
         }),
     };
+    let kind = match form.filled("kind") {
+        None => None,
+        Some(s) => TicketKind::parse(s).or_else(|| {
+            errs.add("kind", Problem::invalid("not a kind of contact"));
+            None
+        }),
+    };
     let unit_id = match form.filled("unit_id") {
         None => None,
         Some(s) => s.trim().parse::<i64>().ok().map(UnitId).or_else(|| {
@@ -1618,6 +1696,7 @@ pub async fn record_event(
         assignee_id: person("assignee_id", &mut errs),
         technician_id: person("technician_id", &mut errs),
         unit_id,
+        kind,
         opinion: text("opinion"),
         reply: text("reply"),
         text: text("text"),

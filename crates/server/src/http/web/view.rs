@@ -5,8 +5,9 @@ use super::Layout;
 use crate::i18n::Lang;
 use askama::Template;
 use chrono::{DateTime, NaiveDateTime, Utc};
+use sanbao_domain::deadline::running_state;
 use sanbao_domain::ticket::TicketSummary;
-use sanbao_domain::ticket::{Deadline, DeadlineState, TicketStatus};
+use sanbao_domain::ticket::{Deadline, DeadlineKind, DeadlineState, TicketStatus};
 use sanbao_domain::time::{company_offset, local};
 use sanbao_domain::{FieldErrors, Region};
 use std::collections::BTreeMap;
@@ -46,14 +47,7 @@ fn minutes_between(a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
 }
 
 pub fn state_name(s: DeadlineState) -> &'static str {
-    match s {
-        DeadlineState::Pending => "pending",
-        DeadlineState::DueSoon => "due_soon",
-        DeadlineState::Breached => "breached",
-        DeadlineState::Met => "met",
-        DeadlineState::MetLate => "met_late",
-        DeadlineState::Void => "void",
-    }
+    s.as_str()
 }
 
 /// A deadline as a page shows it.
@@ -73,46 +67,64 @@ pub struct DeadlineView {
     /// Still running: the script updates it.
     pub live: bool,
     pub met_full: Option<String>,
+    /// Why it is due when it is, in one sentence (the ticket page).
+    pub explain: Option<String>,
 }
 
 impl DeadlineView {
     pub fn new(lang: Lang, d: &Deadline, status: TicketStatus, now: DateTime<Utc>) -> Self {
-        let state = d.state(now, status);
-        let relative = match (state, d.met_at) {
+        Self::from_parts(lang, d.kind, d.due_at, d.met_at, d.state(now, status), now)
+    }
+
+    /// A deadline known by its kind, due time, meeting and state.
+    pub fn from_parts(
+        lang: Lang,
+        kind: DeadlineKind,
+        due_at: DateTime<Utc>,
+        met_at: Option<DateTime<Utc>>,
+        state: DeadlineState,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let relative = match (state, met_at) {
             (DeadlineState::Breached, _) => lang.f(
                 "deadline.overdue",
-                &[("d", &lang.duration(minutes_between(d.due_at, now)))],
+                &[("d", &lang.duration(minutes_between(due_at, now)))],
             ),
-            (DeadlineState::Pending | DeadlineState::DueSoon, _) => lang.f(
-                "deadline.left",
-                &[("d", &lang.duration(minutes_between(now, d.due_at)))],
-            ),
+            (DeadlineState::Pending | DeadlineState::DueSoon | DeadlineState::Warning, _) => lang
+                .f(
+                    "deadline.left",
+                    &[("d", &lang.duration(minutes_between(now, due_at)))],
+                ),
             (DeadlineState::MetLate, Some(met)) => lang.f(
                 "deadline.met_late_by",
-                &[("d", &lang.duration(minutes_between(d.due_at, met)))],
+                &[("d", &lang.duration(minutes_between(due_at, met)))],
             ),
             (DeadlineState::Met, Some(met)) => lang.f(
                 "deadline.met_early_by",
-                &[("d", &lang.duration((d.due_at - met).num_minutes()))],
+                &[("d", &lang.duration((due_at - met).num_minutes()))],
             ),
             _ => String::new(),
         };
         DeadlineView {
-            kind_label: lang.t(&format!("deadline.{}", d.kind.as_str())).to_string(),
+            kind_label: lang.t(&format!("deadline.{}", kind.as_str())).to_string(),
             state: state_name(state),
             state_label: lang
                 .t(&format!("deadline_state.{}", state_name(state)))
                 .to_string(),
             relative,
-            due_short: short_time(d.due_at),
-            due_full: full_time(d.due_at),
-            due_text: lang.f("deadline.due_at", &[("t", &short_time(d.due_at))]),
-            due_ms: d.due_at.timestamp_millis(),
+            due_short: short_time(due_at),
+            due_full: full_time(due_at),
+            due_text: lang.f("deadline.due_at", &[("t", &short_time(due_at))]),
+            due_ms: due_at.timestamp_millis(),
             live: matches!(
                 state,
-                DeadlineState::Pending | DeadlineState::DueSoon | DeadlineState::Breached
+                DeadlineState::Pending
+                    | DeadlineState::Warning
+                    | DeadlineState::DueSoon
+                    | DeadlineState::Breached
             ),
-            met_full: d.met_at.map(full_time),
+            met_full: met_at.map(full_time),
+            explain: None,
         }
     }
 }
@@ -140,14 +152,12 @@ pub struct TicketLine {
 impl TicketLine {
     pub fn new(lang: Lang, r: TicketSummary, now: DateTime<Utc>) -> Self {
         let deadline = match (r.next_due_at, r.next_due_kind) {
-            (Some(due_at), Some(kind)) if r.desk_lane.is_work() => Some(DeadlineView::new(
+            (Some(due_at), Some(kind)) if r.desk_lane.is_work() => Some(DeadlineView::from_parts(
                 lang,
-                &Deadline {
-                    kind,
-                    due_at,
-                    met_at: None,
-                },
-                r.status,
+                kind,
+                due_at,
+                None,
+                running_state(due_at, now),
                 now,
             )),
             _ => None,
@@ -360,7 +370,7 @@ impl Choice {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sanbao_domain::ticket::DeadlineKind;
+    use sanbao_domain::ticket::TicketKind;
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s)
@@ -381,10 +391,13 @@ mod tests {
     #[test]
     fn deadlines_read_as_the_desk_says_them() {
         let now = at("2026-11-27T06:00:00Z");
-        let d = |due: &str| Deadline {
-            kind: DeadlineKind::Arrival,
-            due_at: at(due),
-            met_at: None,
+        let d = |due: &str| {
+            sanbao_domain::ticket::deadlines_for(
+                TicketKind::Emergency,
+                sanbao_domain::Region::HangzhouUrban,
+                at(due) - chrono::Duration::hours(1),
+            )
+            .remove(0)
         };
         let v = DeadlineView::new(
             Lang::Zh,

@@ -34,10 +34,10 @@ pub async fn record(
             None => errs.add("host_id", Problem::new("not_found", "no such user")),
         }
     }
-    if let Some(c) = input.customer_id {
-        if state.db.customer(c).await?.is_none() {
-            errs.add("customer_id", Problem::new("not_found", "no such customer"));
-        }
+    if let Some(c) = input.customer_id
+        && state.db.customer(c).await?.is_none()
+    {
+        errs.add("customer_id", Problem::new("not_found", "no such customer"));
     }
     errs.into_result()?;
     let new = NewVisit::parse(input, actor.id, now)?;

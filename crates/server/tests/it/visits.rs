@@ -104,7 +104,8 @@ async fn r3_6_a_visit_is_registered_with_its_questions_and_answers_scenario(app:
     assert!(r.json()["error"]["fields"]["month"].is_string());
     // Bad input is refused by field and writes nothing.
     let before = count(app, &clerk).await;
-    let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
+    type Change = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(Change, &str)> = vec![
         (Box::new(|b| b["visitors"] = json!("a\u{0}b")), "visitors"),
         (
             Box::new(|b| b["visitors"] = json!("名".repeat(201))),

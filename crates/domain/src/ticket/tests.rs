@@ -1028,7 +1028,10 @@ fn r3_3_responses_and_reviews_name_their_missing_fields() {
         Err(Error::Validation(f)) => f.0.into_iter().map(|(k, p)| (k, p.code)).collect(),
         _ => vec![],
     };
-    type Case = (Result<TicketEvent, Error>, Vec<(&'static str, &'static str)>);
+    type Case = (
+        Result<TicketEvent, Error>,
+        Vec<(&'static str, &'static str)>,
+    );
     let table: Vec<Case> = vec![
         (
             answer_ev(EventType::RespondToOpinion, |_| {}),

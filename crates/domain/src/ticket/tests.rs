@@ -1235,3 +1235,28 @@ fn r3_10_the_owner_or_the_manager_flags_a_complaint_for_the_quality_review() {
             .is_err()
     );
 }
+
+#[test]
+fn r3_3_a_complaint_found_to_be_about_quality_goes_to_the_quality_review() {
+    let now = at("2026-05-10T10:00:00+08:00");
+    let policy = DeadlinePolicy::company();
+    let e = TicketEvent::parse(
+        &EventInput {
+            event_type: Some(EventType::Reclassify),
+            kind: Some(TicketKind::ComplaintQuality),
+            reason: Some("断路器批次缺陷".into()),
+            ..Default::default()
+        },
+        now,
+    )
+    .unwrap();
+    assert!(e.needs_actor());
+    let t = ticket(TicketKind::ComplaintOther)
+        .answer(&e, UserId(3), Role::ServiceClerk, now, &policy)
+        .unwrap();
+    let flag = t.answers.quality_review.unwrap();
+    assert_eq!(
+        (flag.by, flag.reason.as_deref()),
+        (UserId(3), Some("断路器批次缺陷"))
+    );
+}

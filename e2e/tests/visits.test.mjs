@@ -80,6 +80,16 @@ test("a clerk registers a training with its questions and answers and finds it b
   await Promise.all([clerk.waitForURL(/host_id=/), clerk.click("form.filters button[type=submit]")]);
   assert.match(await clerk.textContent(".empty"), /没有/);
 
+  // From a customer's page, the form names the customer.
+  const customer = await api("POST", "/api/v1/customers", admin, {
+    name: "德清县供电公司",
+    address: "浙江省湖州市德清县武康街道1号",
+    contacts: [],
+  });
+  await clerk.goto(`/customers/${customer.id}`);
+  await Promise.all([clerk.waitForURL(/\/visits\/new\?customer_id=/), clerk.click("#record-visit")]);
+  assert.match(await clerk.textContent("#visit-customer"), /德清县供电公司/);
+
   // On a phone.
   const phone = await newPage(browser, server.url, PHONE);
   await login(phone, "wangli");

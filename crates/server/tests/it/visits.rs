@@ -249,6 +249,35 @@ async fn r3_6_the_visit_pages_register_list_and_show_a_visit_scenario(app: &Test
     assert!(p.text.contains("李工"));
     let p = b.get("/visits?month=2025-01").await;
     assert!(!p.text.contains("李工"));
+    // From a customer's page: the visit names the customer.
+    let clerk = crate::replies::login(app, "clerk_web").await;
+    let c = app
+        .api_customer(&clerk, "杭州电力", "杭州市西湖区文三路1号")
+        .await;
+    let page = b.get(&format!("/customers/{}", c["id"])).await;
+    assert!(
+        page.text
+            .contains(&format!("/visits/new?customer_id={}", c["id"]))
+    );
+    let form = format!("/visits/new?customer_id={}", c["id"]);
+    let cid = c["id"].to_string();
+    let r = b
+        .submit(
+            &form,
+            "/visits",
+            &[
+                ("visitors", "周工"),
+                ("customer_id", &cid),
+                ("organisation", ""),
+                ("arrived_at", "2026-01-06T09:30"),
+                ("host_id", &hid),
+                ("purpose", "visit"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let p = b.get(&location(&r)).await;
+    assert!(p.text.contains("杭州电力"));
     // A technician reads the register but is not offered the form.
     let mut t = signed_in(app, "tech_web", "technician").await;
     let p = t.get("/visits").await;

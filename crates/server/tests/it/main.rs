@@ -17,4 +17,5 @@ mod support;
 mod units;
 mod units_web;
 mod visits;
+mod watcher;
 mod web;

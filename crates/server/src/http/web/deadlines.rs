@@ -42,7 +42,7 @@ pub fn explain(lang: Lang, e: &Explanation) -> String {
         &[
             ("due", &full_time(e.due_at)),
             ("kind", &lang.t(&format!("kind.{}", e.ticket_kind))),
-            ("target", &lang.t(&format!("deadline.{}", e.kind))),
+            ("goal", &lang.t(&format!("deadline.goal.{}", e.kind))),
             ("d", &lang.duration(e.minutes)),
             ("clock", &clock),
             ("start", &full_time(e.started_at)),

@@ -39,4 +39,6 @@ id_type!(
     DeliveryId,
     /// A customer's request to return a unit (R2.2, R2.5).
     ReturnId,
+    /// A visit or a customer training received by a senior engineer (R3.6).
+    VisitId,
 );

@@ -17,6 +17,7 @@ pub mod notify;
 pub mod people;
 pub mod product;
 pub mod region;
+pub mod replies;
 pub mod returns;
 pub mod role;
 pub mod site;
@@ -26,11 +27,12 @@ pub mod ticket;
 pub mod time;
 pub mod unit;
 pub mod user;
+pub mod visit;
 
 pub use error::{Error, FieldErrors, Problem};
 pub use ids::{
     ContactId, CustomerId, DeliveryId, PolicyId, ProductModelId, ReturnId, SiteId, TicketId,
-    UnitId, UserId,
+    UnitId, UserId, VisitId,
 };
 pub use region::Region;
 pub use role::{Permission, Role};

@@ -137,6 +137,16 @@ pub enum Permission {
     /// Configure the mail server and the chat robots; set people's e-mail addresses.
     ManageNotifications,
     // ---- end where notifications go ----
+    // --- replies and visits (issue 7, parts 4-6) ---
+    /// Record the customer's response to a complaint's handling opinion (the desk).
+    RecordOpinionResponses,
+    /// Mark a complaint for the quality review (its owner, or the manager).
+    FlagForQualityReview,
+    /// Judge a reply correct or not (R3.7): never the reply's author.
+    ReviewReplies,
+    /// Register a visit or a customer training with its questions and answers (R3.6).
+    RecordVisits,
+    // --- end replies and visits ---
 }
 
 use Permission as P;
@@ -177,6 +187,12 @@ const GRANTS: &[(Permission, &[Role])] = &[
     // ---- Where notifications go ----
     (P::ManageNotifications, &[A]),
     // ---- end where notifications go ----
+    // --- replies and visits (issue 7, parts 4-6) ---
+    (P::RecordOpinionResponses, &[A, M, C]),
+    (P::FlagForQualityReview, &[A, M, C, E, Q]),
+    (P::ReviewReplies, &[A, M, Q]),
+    (P::RecordVisits, &[A, M, C, E]),
+    // --- end replies and visits ---
 ];
 
 #[cfg(test)]
@@ -217,6 +233,10 @@ mod tests {
             // ---- Where notifications go ----
             (P::ManageNotifications, "a......."),
             // ---- end where notifications go ----
+            (P::RecordOpinionResponses, "amc....."),
+            (P::FlagForQualityReview, "amce..q."),
+            (P::ReviewReplies, "am....q."),
+            (P::RecordVisits, "amce...."),
         ];
         assert_eq!(
             table.len(),

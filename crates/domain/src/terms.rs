@@ -108,6 +108,11 @@ str_enum!(
         Pause = "pause",
         Resume = "resume",
         Reclassify = "reclassify",
+        // --- replies: complaints' responses, quality flag, reply review (issue 7, parts 4-5) ---
+        RespondToOpinion = "respond_to_opinion",
+        FlagQuality = "flag_quality",
+        ReviewReply = "review_reply",
+        // --- end replies ---
     }
 );
 

@@ -5,6 +5,7 @@ use crate::coverage::Coverage;
 use crate::error::{Error, FieldErrors, Problem};
 use crate::ids::{CustomerId, SiteId, TicketId, UnitId, UserId};
 use crate::region::Region;
+use crate::replies::{Answers, OpinionResponse, ReplyMedium};
 use crate::role::{Permission, Role};
 use crate::text;
 use crate::time::{local_date, to_store_precision};
@@ -85,6 +86,8 @@ pub struct NewTicket {
     pub deadlines: Vec<Deadline>,
     pub created_by: UserId,
     pub created_at: DateTime<Utc>,
+    /// The owner from the moment it is recorded (R3.10: complaints are never unowned).
+    pub assignee_id: Option<UserId>,
 }
 
 impl NewTicket {
@@ -126,6 +129,7 @@ impl NewTicket {
                 site_region: place.region,
                 created_by,
                 created_at: now,
+                assignee_id: None,
             }),
             _ => Err(Error::Validation(errs)),
         }
@@ -134,6 +138,7 @@ impl NewTicket {
     /// The ticket this becomes once the store has given it an id.
     pub fn into_ticket(self, id: TicketId) -> Ticket {
         Ticket {
+            answers: Answers::at_intake(self.kind, self.created_by, self.created_at),
             id,
             kind: self.kind,
             channel: self.channel,
@@ -146,7 +151,7 @@ impl NewTicket {
             site_id: self.site_id,
             unit_id: self.unit_id,
             coverage: self.coverage,
-            assignee_id: None,
+            assignee_id: self.assignee_id,
             technician_id: None,
             opinion: None,
             reply: None,
@@ -202,6 +207,8 @@ pub struct Ticket {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// The opinion's response, the quality flag, the reply's medium and review.
+    pub answers: Answers,
 }
 
 /// One step of the workflow, checked.
@@ -215,6 +222,8 @@ pub enum TicketEvent {
     },
     Reply {
         reply: String,
+        /// How it was sent; the way the contact came in when not said.
+        sent_via: Option<ReplyMedium>,
     },
     Dispatch {
         technician: UserId,
@@ -252,6 +261,22 @@ pub enum TicketEvent {
         kind: TicketKind,
         reason: String,
     },
+    // --- replies (issue 7, parts 4-5): applied by [`Ticket::answer`] ---
+    /// The customer's response to the handling opinion, recorded by the desk.
+    RespondToOpinion {
+        response: OpinionResponse,
+        text: String,
+    },
+    /// Mark a complaint for the quality review.
+    FlagQuality {
+        reason: String,
+    },
+    /// A reviewer's verdict on the reply (R3.7).
+    ReviewReply {
+        correct: bool,
+        comment: String,
+    },
+    // --- end replies ---
 }
 
 /// An event as submitted: its type and whichever fields came with it.
@@ -270,6 +295,16 @@ pub struct EventInput {
     pub reason: Option<String>,
     /// When it happened, if not now (only for `check_in`, reported by phone).
     pub at: Option<DateTime<Utc>>,
+    // --- replies (issue 7, parts 4-5) ---
+    /// `reply`: how it was sent (`phone`, `email`, …).
+    pub sent_via: Option<String>,
+    /// `respond_to_opinion`: `accepted` or `disputed`.
+    pub response: Option<String>,
+    /// `review_reply`: whether the reply was correct.
+    pub correct: Option<bool>,
+    /// `review_reply`: the reviewer's comment.
+    pub comment: Option<String>,
+    // --- end replies ---
 }
 
 impl TicketEvent {
@@ -281,7 +316,7 @@ impl TicketEvent {
         let wanted: &[&str] = match ty {
             EventType::Assign => &["assignee_id"],
             EventType::GiveOpinion => &["opinion"],
-            EventType::Reply => &["reply"],
+            EventType::Reply => &["reply", "sent_via"],
             EventType::Dispatch => &["technician_id"],
             EventType::CheckIn => &["at"],
             EventType::Note => &["text"],
@@ -291,7 +326,11 @@ impl TicketEvent {
             EventType::Reopen | EventType::Cancel | EventType::Pause => &["reason"],
             EventType::Resume => &[],
             EventType::Reclassify => &["kind", "reason"],
+            EventType::RespondToOpinion => &["response", "text"],
+            EventType::FlagQuality => &["reason"],
+            EventType::ReviewReply => &["correct", "comment"],
         };
+
         let mut errs = FieldErrors::new();
         let present = [
             ("assignee_id", input.assignee_id.is_some()),
@@ -304,6 +343,10 @@ impl TicketEvent {
             ("resolution", input.resolution.is_some()),
             ("reason", input.reason.is_some()),
             ("at", input.at.is_some()),
+            ("sent_via", input.sent_via.is_some()),
+            ("response", input.response.is_some()),
+            ("correct", input.correct.is_some()),
+            ("comment", input.comment.is_some()),
         ];
         for (field, is_present) in present {
             if is_present && !wanted.contains(&field) {
@@ -319,9 +362,10 @@ impl TicketEvent {
         let event = match ty {
             EventType::GiveOpinion => text_of("opinion", &input.opinion)
                 .map(|opinion| TicketEvent::GiveOpinion { opinion }),
-            EventType::Reply => {
-                text_of("reply", &input.reply).map(|reply| TicketEvent::Reply { reply })
-            }
+            EventType::Reply => text_of("reply", &input.reply).map(|reply| TicketEvent::Reply {
+                reply,
+                sent_via: None,
+            }),
             EventType::Note => text_of("text", &input.text).map(|text| TicketEvent::Note { text }),
             EventType::Resolve => text_of("resolution", &input.resolution)
                 .map(|resolution| TicketEvent::Resolve { resolution }),
@@ -367,6 +411,39 @@ impl TicketEvent {
                     None
                 }
             },
+            EventType::RespondToOpinion => {
+                let text = text_of("text", &input.text);
+                let response = match input.response.as_deref().map(str::trim) {
+                    None | Some("") => {
+                        errs.add("response", Problem::required());
+                        None
+                    }
+                    Some(r) => OpinionResponse::parse(r).or_else(|| {
+                        errs.add("response", Problem::invalid("accepted or disputed"));
+                        None
+                    }),
+                };
+                text.zip(response)
+                    .map(|(text, response)| TicketEvent::RespondToOpinion { response, text })
+            }
+            EventType::FlagQuality => {
+                text_of("reason", &input.reason).map(|reason| TicketEvent::FlagQuality { reason })
+            }
+            EventType::ReviewReply => {
+                let comment = errs.take(
+                    "comment",
+                    text::required(
+                        input.comment.as_deref().unwrap_or(""),
+                        crate::replies::COMMENT_MAX,
+                    ),
+                );
+                if input.correct.is_none() {
+                    errs.add("correct", Problem::required());
+                }
+                comment
+                    .zip(input.correct)
+                    .map(|(comment, correct)| TicketEvent::ReviewReply { correct, comment })
+            }
             EventType::CheckIn => {
                 let at = to_store_precision(input.at.unwrap_or(now));
                 if at > now + CLOCK_SKEW {
@@ -376,6 +453,22 @@ impl TicketEvent {
                     at: at.min(to_store_precision(now)),
                 })
             }
+        };
+        // How a reply was sent, when said.
+        let event = match (event, input.sent_via.as_deref().map(str::trim)) {
+            (Some(TicketEvent::Reply { reply, .. }), Some(s)) if !s.is_empty() => {
+                match ReplyMedium::parse(s) {
+                    Some(m) => Some(TicketEvent::Reply {
+                        reply,
+                        sent_via: Some(m),
+                    }),
+                    None => {
+                        errs.add("sent_via", Problem::invalid("not a way of sending a reply"));
+                        None
+                    }
+                }
+            }
+            (e, _) => e,
         };
         match event {
             Some(e) if errs.is_empty() => Ok(e),
@@ -399,6 +492,9 @@ impl TicketEvent {
             TicketEvent::Pause { .. } => EventType::Pause,
             TicketEvent::Resume => EventType::Resume,
             TicketEvent::Reclassify { .. } => EventType::Reclassify,
+            TicketEvent::RespondToOpinion { .. } => EventType::RespondToOpinion,
+            TicketEvent::FlagQuality { .. } => EventType::FlagQuality,
+            TicketEvent::ReviewReply { .. } => EventType::ReviewReply,
         }
     }
 
@@ -406,7 +502,10 @@ impl TicketEvent {
     pub fn text(&self) -> Option<&str> {
         match self {
             TicketEvent::GiveOpinion { opinion: t }
-            | TicketEvent::Reply { reply: t }
+            | TicketEvent::Reply { reply: t, .. }
+            | TicketEvent::RespondToOpinion { text: t, .. }
+            | TicketEvent::FlagQuality { reason: t }
+            | TicketEvent::ReviewReply { comment: t, .. }
             | TicketEvent::Note { text: t }
             | TicketEvent::Resolve { resolution: t }
             | TicketEvent::Reopen { reason: t }
@@ -433,6 +532,9 @@ impl EventType {
             EventType::LinkUnit => Permission::LinkUnits,
             EventType::Pause | EventType::Resume => Permission::PauseDeadlines,
             EventType::Reclassify => Permission::ReclassifyTickets,
+            EventType::RespondToOpinion => Permission::RecordOpinionResponses,
+            EventType::FlagQuality => Permission::FlagForQualityReview,
+            EventType::ReviewReply => Permission::ReviewReplies,
         }
     }
 }
@@ -544,18 +646,25 @@ impl Ticket {
                 t.status = open_to_progress(self.status);
             }
             TicketEvent::GiveOpinion { opinion } => {
-                if !working || !self.kind.is_complaint() || self.opinion.is_some() {
+                // A disputed opinion may be followed by a new one (see `replies`).
+                if !working
+                    || !self.kind.is_complaint()
+                    || (self.opinion.is_some() && !self.answers.opinion_disputed())
+                {
                     return Err(refuse(self, ty));
                 }
                 t.opinion = Some(opinion.clone());
+                t.answers.opinion_response = None;
                 t.meet(DeadlineKind::HandlingOpinion, now);
                 t.status = open_to_progress(self.status);
             }
-            TicketEvent::Reply { reply } => {
+            TicketEvent::Reply { reply, sent_via } => {
                 if !working || !self.kind.is_answered_by_reply() || self.reply.is_some() {
                     return Err(refuse(self, ty));
                 }
                 t.reply = Some(reply.clone());
+                t.answers.reply_sent_via =
+                    Some(sent_via.unwrap_or(ReplyMedium::answering(self.channel)));
                 t.meet(DeadlineKind::Reply, now);
                 t.status = open_to_progress(self.status);
             }
@@ -659,6 +768,13 @@ impl Ticket {
             TicketEvent::LinkUnit { .. } => {
                 return Err(Error::Internal(
                     "link_unit is applied with the unit's place: Ticket::link_unit".into(),
+                ));
+            }
+            TicketEvent::RespondToOpinion { .. }
+            | TicketEvent::FlagQuality { .. }
+            | TicketEvent::ReviewReply { .. } => {
+                return Err(Error::Internal(
+                    "answers are applied with the actor: Ticket::answer".into(),
                 ));
             }
         }
@@ -775,9 +891,18 @@ impl Ticket {
                 "kind": d.kind, "due_at": d.due_at, "met_at": d.met_at,
                 "paused_since": d.paused_since, "policy_version": d.basis.policy_version,
             })).collect::<Vec<_>>(),
+            // --- replies (issue 7, parts 4-5) ---
+            "opinion_response": self.answers.opinion_response.as_ref().map(|r| r.response),
+            "quality_review": self.answers.quality_review.is_some(),
+            "reply_sent_via": self.answers.reply_sent_via,
+            "reply_review": self.answers.reply_review.as_ref().map(|r| r.correct),
         })
     }
 }
+
+// --- replies (issue 7, parts 4-5) ---
+mod answers;
+// --- end replies ---
 
 mod list;
 pub use list::{Dashboard, DeskBounds, DeskLane, TicketFilter, TicketSummary};

@@ -332,6 +332,7 @@ mod tests {
             deadlines: Vec::new(),
             created_by: UserId(1),
             created_at: now,
+            assignee_id: None,
         }
         .into_ticket(TicketId(1));
         let view = ticket.audit_view();
@@ -427,6 +428,22 @@ mod tests {
             keys.insert(format!("action.{e}.submit"));
         }
         keys.extend(ticket_audit_fields().iter().map(|f| format!("field.{f}")));
+        // --- replies and visits (issue 7) ---
+        keys.extend(
+            sanbao_domain::replies::ReplyMedium::ALL
+                .iter()
+                .map(|m| format!("medium.{m}")),
+        );
+        keys.extend(
+            sanbao_domain::replies::OpinionResponse::ALL
+                .iter()
+                .map(|r| format!("opinion_response.{}", r.as_str())),
+        );
+        keys.extend(
+            sanbao_domain::visit::VisitPurpose::ALL
+                .iter()
+                .map(|p| format!("visit_purpose.{p}")),
+        );
         // A customer's history: the actions the store records, each field.
         for action in ["create", "update", "update_region"] {
             keys.insert(format!("customer.history_action.{action}"));

@@ -381,6 +381,7 @@
     }
     var form = document.getElementById("intake");
     if (form) intake(form);
+    proposeOwner();
     if (desk) liveDesk(desk);
     // On a phone the menu is one row that scrolls sideways: bring this page's entry into
     // view, so a salesperson on the deliveries board sees where they are.
@@ -389,6 +390,30 @@
     if (here && nav.scrollWidth > nav.clientWidth) {
       nav.scrollLeft = here.offsetLeft - (nav.clientWidth - here.offsetWidth) / 2;
     }
+  }
+
+  // The intake form's owner: as the kind changes, select the one the load proposes (the
+  // service manager for a complaint, a senior engineer for a consultation or a letter),
+  // unless the clerk has chosen someone.
+  function proposeOwner() {
+    var owner = document.getElementById("assignee_id");
+    var kind = document.getElementById("kind");
+    if (!owner || !kind) return;
+    var chosen = false;
+    owner.addEventListener("change", function () {
+      chosen = true;
+    });
+    kind.addEventListener("change", function () {
+      if (chosen) return;
+      var k = kind.value;
+      var id = "";
+      if (k === "complaint_quality" || k === "complaint_other") {
+        id = owner.getAttribute("data-propose-complaint") || "";
+      } else if (k === "consultation" || k === "correspondence") {
+        id = owner.getAttribute("data-propose-reply") || "";
+      }
+      owner.value = id;
+    });
   }
 
   if (document.readyState === "loading") {

@@ -25,12 +25,14 @@ mod leases;
 mod notify;
 // ---- end where notifications go ----
 mod outbox;
+mod replies;
 mod returns;
 mod sites;
 mod sql;
 mod tickets;
 mod units;
 mod users;
+mod visits;
 
 pub use deadlines::{PolicyVersion, Watched};
 pub use deliveries::NewDelivery;
@@ -292,6 +294,7 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
                 ("assignee", "assignee_id"),
                 ("technician", "technician_id"),
                 ("customer", "customer_id"),
+                ("host", "host_id"),
             ] {
                 if name.contains(key) {
                     return Error::field(field, Problem::new("not_found", "no such record"));

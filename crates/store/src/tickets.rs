@@ -112,6 +112,8 @@ fn to_ticket(rows: Vec<TicketWithDeadline>) -> Result<Option<(Ticket, bool)>, Er
             created_at: at(r.created_at),
             updated_at: at(r.updated_at),
             version: r.version,
+            // Read apart: see `replies`.
+            answers: Default::default(),
         },
         has_pauses,
     )))
@@ -176,7 +178,7 @@ const SUMMARY_COLS: &str = "t.id, t.kind, t.channel, t.status, t.customer_id, \
 
 const INSERT_TICKETS: &str = "INSERT INTO tickets (id, kind, channel, customer_id, unit_text, \
      summary, status, received_at, site_region, next_due_at, next_due_kind, desk_lane, \
-     site_id, unit_id, coverage_kind, coverage, created_by, created_at, updated_at) ";
+     site_id, unit_id, coverage_kind, coverage, created_by, created_at, updated_at, assignee_id) ";
 
 /// The recorded coverage as stored: its kind (for filters) and the whole decision.
 fn coverage_cols(t: &Ticket) -> (Option<&'static str>, Option<String>) {
@@ -235,7 +237,8 @@ impl Tx {
                     .push_bind(coverage_cols(t).1)
                     .push_bind(t.created_by.0)
                     .push_bind(ms(t.created_at))
-                    .push_bind(ms(t.updated_at));
+                    .push_bind(ms(t.updated_at))
+                    .push_bind(t.assignee_id.map(|u| u.0));
             });
             q.build().execute(&mut *c).await.map_err(db_err)?;
         });
@@ -247,6 +250,11 @@ impl Tx {
             })
             .collect();
         self.audit_many(&entries).await?;
+        // --- replies (issue 7): a quality complaint starts flagged ---
+        for t in tickets.iter().filter(|t| !t.answers.is_empty()) {
+            self.write_answers(t.id, &t.answers).await?;
+        }
+        // --- end replies ---
         Ok(tickets)
     }
 
@@ -263,6 +271,7 @@ impl Tx {
         if has_pauses {
             t.pauses = self.pauses(id).await?;
         }
+        t.answers = self.answers(id).await?;
         Ok(Some(t))
     }
 
@@ -302,6 +311,11 @@ impl Tx {
             .map(|r| r.rows_affected())
             .map_err(db_err))?;
         crate::changed_one(n, &format!("ticket {}", before.number()), before.version)?;
+        // --- replies (issue 7) ---
+        if before.answers != after.answers {
+            self.write_answers(before.id, &after.answers).await?;
+        }
+        // --- end replies ---
         self.update_deadlines(before, after).await
     }
 }
@@ -436,6 +450,7 @@ impl Db {
         if has_pauses {
             t.pauses = self.pauses(id).await?;
         }
+        t.answers = self.answers(id).await?;
         Ok(Some(t))
     }
 
@@ -487,6 +502,13 @@ impl Db {
         }
         if let Some(b) = before {
             push("t.id < $?", Arg::I(b));
+        }
+        if f.quality_review {
+            cond.push(
+                "EXISTS (SELECT 1 FROM ticket_answers qa WHERE qa.ticket_id = t.id \
+                 AND qa.quality_flagged_at IS NOT NULL)"
+                    .into(),
+            );
         }
         if f.open {
             cond.push(format!("t.desk_lane IN {}", *WORKING_LANES));

@@ -175,6 +175,10 @@ store_tests!(
     // ---- Where notifications go ----
     the_inbox_is_read_and_marked_by_its_person_only_and_secrets_are_kept_apart,
     // ---- end where notifications go ----
+    // --- replies and visits (issue 7, parts 4-6) ---
+    ticket_answers_round_trip_and_feed_the_rates_the_queue_and_the_load,
+    visits_are_written_with_their_questions_and_listed_newest_first,
+    // --- end replies and visits ---
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -2369,3 +2373,293 @@ async fn the_inbox_is_read_and_marked_by_its_person_only_and_secrets_are_kept_ap
     );
 }
 // ---- end where notifications go ----
+// --- replies and visits (issue 7, parts 4-6) ---
+
+/// A step that needs its actor (a reply, a response, a review), written as the use case
+/// writes it.
+async fn answer(
+    db: &Db,
+    id: TicketId,
+    input: EventInput,
+    actor: UserId,
+    role: Role,
+    at: &str,
+) -> Ticket {
+    let before = db.ticket(id).await.unwrap().unwrap();
+    let e = TicketEvent::parse(&input, t(at)).unwrap();
+    let policy = sanbao_domain::ticket::DeadlinePolicy::company();
+    let after = before.answer(&e, actor, role, t(at), &policy).unwrap();
+    save_event(db, &before, &after, e.event_type(), e.text(), actor, t(at))
+        .await
+        .unwrap();
+    db.ticket(id).await.unwrap().unwrap()
+}
+
+async fn ticket_answers_round_trip_and_feed_the_rates_the_queue_and_the_load(db: &Db) {
+    use sanbao_domain::replies::{Month, OpinionResponse, ReplyMedium};
+    let clerk = user(db, "clerk", Role::ServiceClerk).await;
+    let eng = user(db, "eng", Role::SeniorEngineer).await;
+    let qe = user(db, "qe", Role::QualityEngineer).await;
+    let c = customer(db, clerk, "杭州电力", "杭州市西湖区文三路1号").await;
+    // A quality complaint is flagged from the moment it is written; the list finds it.
+    let q = ticket(
+        db,
+        clerk,
+        c,
+        TicketKind::ComplaintQuality,
+        "2026-11-02T01:00:00Z",
+    )
+    .await;
+    let other = ticket(
+        db,
+        clerk,
+        c,
+        TicketKind::ComplaintOther,
+        "2026-11-02T01:10:00Z",
+    )
+    .await;
+    assert!(
+        db.ticket(q)
+            .await
+            .unwrap()
+            .unwrap()
+            .answers
+            .quality_review
+            .is_some()
+    );
+    let flagged = TicketFilter {
+        quality_review: true,
+        ..TicketFilter::default()
+    };
+    let ids: Vec<TicketId> = db
+        .tickets(&flagged, 10, None)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, vec![q]);
+    // The customer's response round-trips.
+    let before = db.ticket(other).await.unwrap().unwrap();
+    let (e, after) = opinion(&before, "复查", t("2026-11-02T02:00:00Z"));
+    save_event(
+        db,
+        &before,
+        &after,
+        e.event_type(),
+        e.text(),
+        clerk,
+        t("2026-11-02T02:00:00Z"),
+    )
+    .await
+    .unwrap();
+    let o = answer(
+        db,
+        other,
+        EventInput {
+            event_type: Some(EventType::RespondToOpinion),
+            response: Some("disputed".into()),
+            text: Some("不同意".into()),
+            ..EventInput::default()
+        },
+        clerk,
+        Role::ServiceClerk,
+        "2026-11-02T03:00:00Z",
+    )
+    .await;
+    let r = o.answers.opinion_response.unwrap();
+    assert_eq!(
+        (r.response, r.text.as_str(), r.by),
+        (OpinionResponse::Disputed, "不同意", clerk)
+    );
+    // Two consultations owned by the engineer: the load counts the unanswered ones.
+    let mk = |received: &'static str| {
+        let input = TicketInput {
+            kind: TicketKind::Consultation,
+            channel: Channel::Phone,
+            customer_id: c,
+            unit_id: None,
+            site_id: None,
+            unit_text: None,
+            summary: "保护定值".into(),
+            received_at: t(received),
+        };
+        Box::new(
+            move |place: &sanbao_domain::unit::TicketPlace,
+                  policy: &sanbao_domain::ticket::DeadlinePolicy| {
+                NewTicket::parse(input, place, policy, clerk, t(received)).map(|mut n| {
+                    n.assignee_id = Some(eng);
+                    n
+                })
+            },
+        ) as sanbao_store::DecideTicket
+    };
+    let place = PlaceOf {
+        customer: c,
+        unit: None,
+        site: None,
+    };
+    let a = db
+        .create_ticket(place, mk("2026-11-03T01:00:00Z"))
+        .await
+        .unwrap();
+    let b = db
+        .create_ticket(place, mk("2026-11-04T01:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(a.assignee_id, Some(eng));
+    let load = db
+        .owner_load(
+            &[TicketKind::Consultation, TicketKind::Correspondence],
+            true,
+        )
+        .await
+        .unwrap();
+    assert_eq!(load, vec![(eng, 2)]);
+    let a = answer(
+        db,
+        a.id,
+        EventInput {
+            event_type: Some(EventType::Reply),
+            reply: Some("见说明书".into()),
+            sent_via: Some("email".into()),
+            ..EventInput::default()
+        },
+        eng,
+        Role::SeniorEngineer,
+        "2026-11-03T05:00:00Z",
+    )
+    .await;
+    assert_eq!(a.answers.reply_sent_via, Some(ReplyMedium::Email));
+    assert_eq!(a.answers.reply_by, Some(eng));
+    let load = db
+        .owner_load(&[TicketKind::Consultation], true)
+        .await
+        .unwrap();
+    assert_eq!(load, vec![(eng, 1)]);
+    let queue = db.review_queue(10).await.unwrap();
+    assert_eq!(
+        queue.iter().map(|i| i.ticket_id).collect::<Vec<_>>(),
+        vec![a.id]
+    );
+    assert_eq!(queue[0].sent_via, Some(ReplyMedium::Email));
+    let a = answer(
+        db,
+        a.id,
+        EventInput {
+            event_type: Some(EventType::ReviewReply),
+            correct: Some(true),
+            comment: Some("正确".into()),
+            ..EventInput::default()
+        },
+        qe,
+        Role::QualityEngineer,
+        "2026-11-03T06:00:00Z",
+    )
+    .await;
+    let rv = a.answers.reply_review.clone().unwrap();
+    assert_eq!(
+        (rv.correct, rv.comment.as_str(), rv.by, rv.at),
+        (true, "正确", qe, t("2026-11-03T06:00:00Z"))
+    );
+    assert!(db.review_queue(10).await.unwrap().is_empty());
+    // The month's facts: both consultations, one replied and judged correct.
+    let (from, to) = Month::parse("2026-11").unwrap().bounds();
+    let facts = db.reply_facts(from, to).await.unwrap();
+    let seen: Vec<_> = facts
+        .iter()
+        .map(|f| (f.ticket_id, f.owner, f.replied_at.is_some(), f.correct))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (a.id, Some(eng), true, Some(true)),
+            (b.id, Some(eng), false, None)
+        ]
+    );
+    let (from, to) = Month::parse("2026-10").unwrap().bounds();
+    assert!(db.reply_facts(from, to).await.unwrap().is_empty());
+}
+
+async fn visits_are_written_with_their_questions_and_listed_newest_first(db: &Db) {
+    use sanbao_domain::replies::Month;
+    use sanbao_domain::visit::{NewVisit, QuestionAnswer, VisitFilter, VisitInput};
+    let clerk = user(db, "clerk", Role::ServiceClerk).await;
+    let eng = user(db, "eng", Role::SeniorEngineer).await;
+    let eng2 = user(db, "eng2", Role::SeniorEngineer).await;
+    let c = customer(db, clerk, "杭州电力", "杭州市西湖区文三路1号").await;
+    let write = |host: UserId, arrived: &'static str, customer: Option<CustomerId>, qas: usize| {
+        let input = VisitInput {
+            visitors: "李工".into(),
+            organisation: customer.is_none().then(|| "嘉兴供电".to_string()),
+            customer_id: customer,
+            arrived_at: Some(t(arrived)),
+            left_at: None,
+            host_id: Some(host),
+            purpose: Some("visit".into()),
+            qas: (0..qas)
+                .map(|i| QuestionAnswer {
+                    question: format!("问{i}"),
+                    answer: format!("答{i}"),
+                })
+                .collect(),
+        };
+        NewVisit::parse(&input, clerk, t("2026-12-01T00:00:00Z")).unwrap()
+    };
+    let mut ids = Vec::new();
+    for v in [
+        write(eng, "2026-11-05T01:00:00Z", None, 2),
+        write(eng2, "2026-11-20T01:00:00Z", Some(c), 0),
+        write(eng, "2026-10-20T01:00:00Z", None, 1),
+    ] {
+        let mut tx = db.begin().await.unwrap();
+        ids.push(tx.insert_visit(&v).await.unwrap());
+        tx.commit().await.unwrap();
+    }
+    let v = db.visit(ids[0]).await.unwrap().unwrap();
+    assert_eq!(v.qas.len(), 2);
+    assert_eq!(
+        v.qas[1],
+        QuestionAnswer {
+            question: "问1".into(),
+            answer: "答1".into()
+        }
+    );
+    assert_eq!(v.host_id, eng);
+    let v = db.visit(ids[1]).await.unwrap().unwrap();
+    assert_eq!(v.customer_name.as_deref(), Some("杭州电力"));
+    let all = db.visits(&VisitFilter::default(), 10, None).await.unwrap();
+    assert_eq!(
+        all.iter().map(|v| v.id).collect::<Vec<_>>(),
+        vec![ids[1], ids[0], ids[2]]
+    );
+    assert_eq!(all[1].questions, 2);
+    let page = db
+        .visits(&VisitFilter::default(), 10, Some(ids[1].0))
+        .await
+        .unwrap();
+    assert_eq!(
+        page.iter().map(|v| v.id).collect::<Vec<_>>(),
+        vec![ids[0], ids[2]]
+    );
+    let nov = VisitFilter {
+        month: Some(Month::parse("2026-11").unwrap()),
+        host_id: Some(eng),
+    };
+    assert_eq!(
+        db.visits(&nov, 10, None)
+            .await
+            .unwrap()
+            .iter()
+            .map(|v| v.id)
+            .collect::<Vec<_>>(),
+        vec![ids[0]]
+    );
+    assert!(
+        db.visit(sanbao_domain::VisitId(999_999))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+// --- end replies and visits ---

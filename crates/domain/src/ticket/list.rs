@@ -131,6 +131,8 @@ pub struct TicketFilter {
     pub customer_id: Option<CustomerId>,
     /// Assigned to, or sent to site: one person's work (R6.1).
     pub person_id: Option<UserId>,
+    /// Only complaints flagged for the quality review (issue 7, part 4).
+    pub quality_review: bool,
 }
 
 /// The service desk (R6.1): what breached, what is due within the hour, the open work by

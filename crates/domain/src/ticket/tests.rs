@@ -1200,3 +1200,370 @@ fn r3_4_a_region_corrected_on_an_open_emergency_moves_its_arrival_deadline() {
     assert_eq!(local(d.due_at).format("%H:%M").to_string(), "15:00");
     assert_eq!(d.met_at, Some(at("2026-05-10T13:00:00+08:00")));
 }
+// --- replies (issue 7, parts 4-5) ---
+
+fn answer_ev(ty: EventType, f: impl FnOnce(&mut EventInput)) -> Result<TicketEvent, Error> {
+    let mut input = EventInput {
+        event_type: Some(ty),
+        ..Default::default()
+    };
+    f(&mut input);
+    TicketEvent::parse(&input, at("2026-05-10T09:30:00+08:00"))
+}
+
+#[test]
+fn r3_3_a_disputed_opinion_lets_a_new_one_be_given_and_the_deadline_stays_met() {
+    let (me, desk) = (UserId(3), UserId(4));
+    let first = at("2026-05-10T10:00:00+08:00");
+    let later = at("2026-05-10T15:00:00+08:00");
+    let opinion = |text: &str| TicketEvent::GiveOpinion {
+        opinion: text.into(),
+    };
+    let t = ticket(TicketKind::ComplaintOther)
+        .apply(
+            &opinion("更换断路器"),
+            Role::ServiceManager,
+            first,
+            &DeadlinePolicy::company(),
+        )
+        .unwrap();
+    let disputed = answer_ev(EventType::RespondToOpinion, |i| {
+        i.response = Some("disputed".into());
+        i.text = Some("客户要求退货".into());
+    })
+    .unwrap();
+    // Only the desk records the customer's response.
+    assert!(matches!(
+        t.answer(
+            &disputed,
+            me,
+            Role::Technician,
+            later,
+            &DeadlinePolicy::company()
+        ),
+        Err(Error::Forbidden)
+    ));
+    let t2 = t
+        .answer(
+            &disputed,
+            desk,
+            Role::ServiceClerk,
+            later,
+            &DeadlinePolicy::company(),
+        )
+        .unwrap();
+    assert!(t2.answers.opinion_disputed());
+    // A second response to the same opinion is refused.
+    assert!(matches!(
+        t2.answer(
+            &disputed,
+            desk,
+            Role::ServiceClerk,
+            later,
+            &DeadlinePolicy::company()
+        ),
+        Err(Error::Conflict(_))
+    ));
+    let t3 = t2
+        .apply(
+            &opinion("同意退货"),
+            Role::ServiceManager,
+            later,
+            &DeadlinePolicy::company(),
+        )
+        .unwrap();
+    assert_eq!(t3.opinion.as_deref(), Some("同意退货"));
+    assert_eq!(t3.answers.opinion_response, None);
+    assert_eq!(
+        t3.deadlines[0].met_at,
+        Some(first),
+        "met by the first opinion"
+    );
+    let accepted = answer_ev(EventType::RespondToOpinion, |i| {
+        i.response = Some("accepted".into());
+        i.text = Some("客户同意".into());
+    })
+    .unwrap();
+    let t4 = t3
+        .answer(
+            &accepted,
+            desk,
+            Role::ServiceClerk,
+            later,
+            &DeadlinePolicy::company(),
+        )
+        .unwrap();
+    // An accepted opinion is final.
+    assert!(matches!(
+        t4.apply(
+            &opinion("x"),
+            Role::ServiceManager,
+            later,
+            &DeadlinePolicy::company()
+        ),
+        Err(Error::Conflict(_))
+    ));
+    // No response before an opinion, none on a consultation.
+    let fresh = ticket(TicketKind::ComplaintOther);
+    assert!(
+        fresh
+            .answer(
+                &accepted,
+                desk,
+                Role::ServiceClerk,
+                later,
+                &DeadlinePolicy::company()
+            )
+            .is_err()
+    );
+    let c = ticket(TicketKind::Consultation);
+    assert!(
+        c.answer(
+            &accepted,
+            desk,
+            Role::ServiceClerk,
+            later,
+            &DeadlinePolicy::company()
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn r3_3_responses_and_reviews_name_their_missing_fields() {
+    let codes = |r: Result<TicketEvent, Error>| match r {
+        Err(Error::Validation(f)) => f.0.into_iter().map(|(k, p)| (k, p.code)).collect(),
+        _ => vec![],
+    };
+    type Case = (
+        Result<TicketEvent, Error>,
+        Vec<(&'static str, &'static str)>,
+    );
+    let table: Vec<Case> = vec![
+        (
+            answer_ev(EventType::RespondToOpinion, |_| {}),
+            vec![("response", "required"), ("text", "required")],
+        ),
+        (
+            answer_ev(EventType::RespondToOpinion, |i| {
+                i.response = Some("maybe".into());
+                i.text = Some("x".into());
+            }),
+            vec![("response", "invalid")],
+        ),
+        (
+            answer_ev(EventType::ReviewReply, |i| i.comment = Some("好".into())),
+            vec![("correct", "required")],
+        ),
+        (
+            answer_ev(EventType::ReviewReply, |i| {
+                i.correct = Some(true);
+                i.comment = Some("a\u{0}".into());
+            }),
+            vec![("comment", "invalid")],
+        ),
+        (
+            answer_ev(EventType::Reply, |i| {
+                i.reply = Some("x".into());
+                i.sent_via = Some("pigeon".into());
+            }),
+            vec![("sent_via", "invalid")],
+        ),
+        (
+            answer_ev(EventType::Note, |i| {
+                i.text = Some("x".into());
+                i.correct = Some(true);
+            }),
+            vec![("correct", "not_allowed")],
+        ),
+    ];
+    for (i, (got, want)) in table.into_iter().enumerate() {
+        let want: Vec<(String, &str)> = want.into_iter().map(|(k, c)| (k.into(), c)).collect();
+        assert_eq!(codes(got), want, "case {i}");
+    }
+}
+
+#[test]
+fn r3_7_a_reply_says_how_it_was_sent_and_is_reviewed_by_someone_else() {
+    let (author, reviewer) = (UserId(5), UserId(2));
+    let now = at("2026-05-10T10:00:00+08:00");
+    let reply = answer_ev(EventType::Reply, |i| {
+        i.reply = Some("请检查接线".into());
+        i.sent_via = Some("wechat".into());
+    })
+    .unwrap();
+    let t = ticket(TicketKind::Consultation)
+        .answer(
+            &reply,
+            author,
+            Role::SeniorEngineer,
+            now,
+            &DeadlinePolicy::company(),
+        )
+        .unwrap();
+    assert_eq!(t.answers.reply_sent_via, Some(ReplyMedium::Wechat));
+    assert_eq!(t.answers.reply_by, Some(author));
+    assert_eq!(t.deadlines[0].met_at, Some(now));
+    // Not said: back the way it came in (the test ticket came by phone).
+    let plain = answer_ev(EventType::Reply, |i| i.reply = Some("x".into())).unwrap();
+    let t0 = ticket(TicketKind::Consultation)
+        .answer(
+            &plain,
+            author,
+            Role::SeniorEngineer,
+            now,
+            &DeadlinePolicy::company(),
+        )
+        .unwrap();
+    assert_eq!(
+        t0.answers.reply_sent_via,
+        Some(ReplyMedium::answering(t0.channel))
+    );
+    let review = answer_ev(EventType::ReviewReply, |i| {
+        i.correct = Some(false);
+        i.comment = Some("型号答错".into());
+    })
+    .unwrap();
+    // (who, role, allowed)
+    let table = [
+        (author, Role::ServiceManager, false),
+        (reviewer, Role::SeniorEngineer, false),
+        (reviewer, Role::ServiceClerk, false),
+        (reviewer, Role::QualityEngineer, true),
+        (reviewer, Role::ServiceManager, true),
+    ];
+    for (who, role, ok) in table {
+        assert_eq!(
+            t.answer(&review, who, role, now, &DeadlinePolicy::company())
+                .is_ok(),
+            ok,
+            "{role:?}"
+        );
+    }
+    let t2 = t
+        .answer(
+            &review,
+            reviewer,
+            Role::ServiceManager,
+            now,
+            &DeadlinePolicy::company(),
+        )
+        .unwrap();
+    assert_eq!(
+        t2.answers.reply_review.as_ref().map(|r| r.correct),
+        Some(false)
+    );
+    assert!(matches!(
+        t2.answer(
+            &review,
+            reviewer,
+            Role::ServiceManager,
+            now,
+            &DeadlinePolicy::company()
+        ),
+        Err(Error::Conflict(_))
+    ));
+    // No review before a reply.
+    assert!(
+        ticket(TicketKind::Consultation)
+            .answer(
+                &review,
+                reviewer,
+                Role::ServiceManager,
+                now,
+                &DeadlinePolicy::company()
+            )
+            .is_err()
+    );
+}
+
+#[test]
+fn r3_10_the_owner_or_the_manager_flags_a_complaint_for_the_quality_review() {
+    let (owner, other) = (UserId(7), UserId(8));
+    let now = at("2026-05-10T10:00:00+08:00");
+    let flag = answer_ev(EventType::FlagQuality, |i| {
+        i.reason = Some("断路器批次问题".into())
+    })
+    .unwrap();
+    let mut t = ticket(TicketKind::ComplaintOther);
+    t.assignee_id = Some(owner);
+    // (who, role, allowed)
+    let table = [
+        (owner, Role::SeniorEngineer, true),
+        (other, Role::SeniorEngineer, false),
+        (other, Role::ServiceClerk, false),
+        (other, Role::ServiceManager, true),
+        (owner, Role::Technician, false),
+    ];
+    for (who, role, ok) in table {
+        assert_eq!(
+            t.answer(&flag, who, role, now, &DeadlinePolicy::company())
+                .is_ok(),
+            ok,
+            "{role:?}"
+        );
+    }
+    let t2 = t
+        .answer(
+            &flag,
+            owner,
+            Role::SeniorEngineer,
+            now,
+            &DeadlinePolicy::company(),
+        )
+        .unwrap();
+    assert!(t2.answers.quality_review.is_some());
+    assert!(
+        t2.answer(
+            &flag,
+            owner,
+            Role::SeniorEngineer,
+            now,
+            &DeadlinePolicy::company()
+        )
+        .is_err()
+    );
+    // A quality complaint is flagged from intake; a consultation never.
+    assert!(
+        ticket(TicketKind::ComplaintQuality)
+            .answers
+            .quality_review
+            .is_some()
+    );
+    assert!(
+        ticket(TicketKind::Consultation)
+            .answer(
+                &flag,
+                owner,
+                Role::ServiceManager,
+                now,
+                &DeadlinePolicy::company()
+            )
+            .is_err()
+    );
+}
+
+#[test]
+fn r3_3_a_complaint_found_to_be_about_quality_goes_to_the_quality_review() {
+    let now = at("2026-05-10T10:00:00+08:00");
+    let policy = DeadlinePolicy::company();
+    let e = TicketEvent::parse(
+        &EventInput {
+            event_type: Some(EventType::Reclassify),
+            kind: Some(TicketKind::ComplaintQuality),
+            reason: Some("断路器批次缺陷".into()),
+            ..Default::default()
+        },
+        now,
+    )
+    .unwrap();
+    assert!(e.needs_actor());
+    let t = ticket(TicketKind::ComplaintOther)
+        .answer(&e, UserId(3), Role::ServiceClerk, now, &policy)
+        .unwrap();
+    let flag = t.answers.quality_review.unwrap();
+    assert_eq!(
+        (flag.by, flag.reason.as_deref()),
+        (UserId(3), Some("断路器批次缺陷"))
+    );
+}

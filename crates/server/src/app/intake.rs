@@ -34,10 +34,20 @@ pub async fn open_ticket_for_new_customer(
     actor: &User,
     customer: &CustomerInput,
     ticket: TicketInput,
+    owner: Option<sanbao_domain::UserId>,
     now: DateTime<Utc>,
 ) -> Result<(Customer, Ticket), Error> {
     require(actor, Permission::EditCustomers)?;
     require(actor, Permission::OpenTickets)?;
+    let owner = match super::tickets::intake_owner(state, actor, ticket.kind, owner).await {
+        Ok(o) => o,
+        Err(Error::Validation(f)) => {
+            let mut errs = customer_problems(customer);
+            errs.0.extend(f.0);
+            return Err(Error::Validation(errs));
+        }
+        Err(e) => return Err(e),
+    };
     let mut errs = customer_problems(customer);
     let region = Region::of_address(&customer.address);
     let place = TicketPlace::region_only(region);
@@ -78,7 +88,8 @@ pub async fn open_ticket_for_new_customer(
     };
     let place = tx.ticket_place(created.id, None, None).await?;
     let policy = tx.current_policy().await?;
-    let new = NewTicket::parse(ticket, &place, &policy, actor.id, now)?;
+    let mut new = NewTicket::parse(ticket, &place, &policy, actor.id, now)?;
+    new.assignee_id = owner;
     let opened = tx
         .insert_tickets(&[&new])
         .await?

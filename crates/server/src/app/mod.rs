@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod notify;
 pub mod outbox;
 pub mod people;
+pub mod replies;
 pub mod returns;
 pub mod session_cache;
 pub mod sessions;
@@ -24,6 +25,7 @@ pub mod state;
 pub mod tickets;
 pub mod units;
 pub mod users;
+pub mod visits;
 pub mod watcher;
 // ---- Where notifications go ----
 pub mod inbox;

@@ -13,13 +13,55 @@ use sanbao_domain::{Error, Permission, Problem, TicketId, UserId};
 use sanbao_store::PlaceOf;
 
 /// Record an incoming contact (R1.4); its deadlines come from its kind and the site's region.
+/// A complaint, a consultation or a letter gets its owner at once (see [`intake_owner`]).
 pub async fn open_ticket(
     state: &AppState,
     actor: &User,
     input: TicketInput,
     now: DateTime<Utc>,
 ) -> Result<Ticket, Error> {
+    open_owned_ticket(state, actor, input, None, now).await
+}
+
+// --- replies (issue 7, part 4): the owner at intake ---
+
+/// The owner of a new ticket: the one the desk chose (who must be able to own that kind),
+/// otherwise for complaints, consultations and letters the one proposed by load
+/// ([`super::replies::proposed_owner`]); a complaint for which nobody fits (no active
+/// service manager) goes to the person recording it if they may own it, so that no
+/// complaint is ever unowned (R3.10).
+pub async fn intake_owner(
+    state: &AppState,
+    actor: &User,
+    kind: sanbao_domain::ticket::TicketKind,
+    chosen: Option<UserId>,
+) -> Result<Option<UserId>, Error> {
+    if let Some(who) = chosen {
+        check_person(state, who, "assignee_id", |r| may_own_kind(r, kind)).await?;
+        return Ok(Some(who));
+    }
+    if sanbao_domain::replies::intake_owner_role(kind).is_none() {
+        return Ok(None);
+    }
+    match super::replies::proposed_owner(state, actor, kind).await? {
+        Some(who) => Ok(Some(who)),
+        // No service manager at all: the complaint is not left unowned (R3.10).
+        None if kind.is_complaint() => Ok(may_own_kind(actor.role, kind).then_some(actor.id)),
+        None => Ok(None),
+    }
+}
+
+/// [`open_ticket`] with the owner the desk chose, if any.
+pub async fn open_owned_ticket(
+    state: &AppState,
+    actor: &User,
+    input: TicketInput,
+    owner: Option<UserId>,
+    now: DateTime<Utc>,
+) -> Result<Ticket, Error> {
     require(actor, Permission::OpenTickets)?;
+    let owner = intake_owner(state, actor, input.kind, owner).await?;
+    // --- end replies ---
     let place = PlaceOf {
         customer: input.customer_id,
         unit: input.unit_id,
@@ -33,7 +75,12 @@ pub async fn open_ticket(
         .db
         .create_ticket(
             place,
-            Box::new(move |place, policy| NewTicket::parse(input, place, policy, by, now)),
+            Box::new(move |place, policy| {
+                NewTicket::parse(input, place, policy, by, now).map(|mut t| {
+                    t.assignee_id = owner;
+                    t
+                })
+            }),
         )
         .await?;
     state.desk.changed();
@@ -88,6 +135,9 @@ pub async fn record_event(
                 .await?;
             before.link_unit(&place, actor.role, now, &policy)?
         }
+        // --- replies (issue 7): steps that depend on who takes them ---
+        e if e.needs_actor() => before.answer(e, actor.id, actor.role, now, &policy)?,
+        // --- end replies ---
         _ => before.apply(&event, actor.role, now, &policy)?,
     };
     tx.update_ticket(&before, &after).await?;

@@ -55,6 +55,13 @@ const SERVED: &[&str] = &[
     "POST /api/v1/deliveries",
     "GET /api/v1/deliveries/{id}",
     "POST /api/v1/deliveries/{id}/events",
+    // Replies and visits (issue 7, parts 4-6).
+    "GET /api/v1/replies/rates",
+    "GET /api/v1/replies/review-queue",
+    "GET /api/v1/visits",
+    "POST /api/v1/visits",
+    "GET /api/v1/visits/{id}",
+    // End of replies and visits.
 ];
 
 #[tokio::test]

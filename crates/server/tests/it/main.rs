@@ -15,9 +15,11 @@ mod jobs;
 mod loopback;
 mod notify;
 // ---- end where notifications go ----
+mod replies;
 mod returns;
 mod support;
 mod units;
 mod units_web;
+mod visits;
 mod watcher;
 mod web;

@@ -7,10 +7,12 @@ pub mod extract;
 // ---- Where notifications go ----
 pub mod inbox;
 // ---- end where notifications go ----
+pub mod replies;
 pub mod returns;
 pub mod sessions;
 pub mod tickets;
 pub mod units;
+pub mod visits;
 
 use crate::app::AppState;
 use axum::routing::get;
@@ -49,6 +51,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // ---- Where notifications go ----
         .merge(inbox::router())
     // ---- end where notifications go ----
+        // --- replies and visits (issue 7, parts 4-6) ---
+        .merge(replies::router())
+        .merge(visits::router())
 }
 
 /// The OpenAPI document, as served.

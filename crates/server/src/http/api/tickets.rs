@@ -53,6 +53,9 @@ pub struct TicketIn {
     #[schema(value_type = Option<String>, example = "2026-11-27T09:30:00+08:00")]
     pub received_at: Option<DateTime<FixedOffset>>,
     pub summary: String,
+    /// The owner (R3.10). When omitted, a complaint goes to the service manager and a
+    /// consultation or a letter to the senior engineer with the fewest open ones.
+    pub assignee_id: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -112,7 +115,75 @@ pub struct TicketOut {
     pub created_at: String,
     pub updated_at: String,
     pub version: i64,
+    /// The opinion's response, the quality-review flag, the reply's medium and review.
+    pub answers: AnswersOut,
 }
+
+// --- replies (issue 7, parts 4-5) ---
+
+#[derive(Serialize, ToSchema)]
+pub struct OpinionResponseOut {
+    /// accepted, disputed
+    pub response: String,
+    pub text: String,
+    pub by: i64,
+    pub at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QualityFlagOut {
+    /// Why the owner marked it; none for a complaint about quality from intake.
+    pub reason: Option<String>,
+    pub by: i64,
+    pub at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReplyReviewOut {
+    pub correct: bool,
+    pub comment: String,
+    pub by: i64,
+    pub at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AnswersOut {
+    /// The customer's response to the current handling opinion.
+    pub opinion_response: Option<OpinionResponseOut>,
+    /// Flagged for the quality review.
+    pub quality_review: Option<QualityFlagOut>,
+    /// phone, email, letter, wechat, in_person, fax
+    pub reply_sent_via: Option<String>,
+    pub reply_by: Option<i64>,
+    pub reply_review: Option<ReplyReviewOut>,
+}
+
+impl AnswersOut {
+    pub fn new(a: sanbao_domain::replies::Answers) -> Self {
+        AnswersOut {
+            opinion_response: a.opinion_response.map(|r| OpinionResponseOut {
+                response: r.response.as_str().into(),
+                text: r.text,
+                by: r.by.0,
+                at: ts(r.at),
+            }),
+            quality_review: a.quality_review.map(|f| QualityFlagOut {
+                reason: f.reason,
+                by: f.by.0,
+                at: ts(f.at),
+            }),
+            reply_sent_via: a.reply_sent_via.map(|m| m.as_str().into()),
+            reply_by: a.reply_by.map(|u| u.0),
+            reply_review: a.reply_review.map(|r| ReplyReviewOut {
+                correct: r.correct,
+                comment: r.comment,
+                by: r.by.0,
+                at: ts(r.at),
+            }),
+        }
+    }
+}
+// --- end replies ---
 
 impl TicketOut {
     pub fn new(t: Ticket, now: DateTime<Utc>) -> Self {
@@ -163,6 +234,7 @@ impl TicketOut {
             created_at: ts(t.created_at),
             updated_at: ts(t.updated_at),
             version: t.version,
+            answers: AnswersOut::new(t.answers),
         }
     }
 }
@@ -226,6 +298,8 @@ pub struct TicketQuery {
     pub person_id: Option<i64>,
     /// Only tickets whose nearest deadline has passed unmet.
     pub overdue: Option<bool>,
+    /// Only complaints flagged for the quality review.
+    pub quality_review: Option<bool>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -258,6 +332,7 @@ impl TicketQuery {
             region: parse_region_filter(self.region.as_deref())?,
             customer_id: self.customer_id.map(CustomerId),
             person_id: self.person_id.map(UserId),
+            quality_review: self.quality_review.unwrap_or(false),
         })
     }
 }
@@ -306,7 +381,8 @@ pub async fn create(
         summary: b.summary,
         received_at: b.received_at.map_or(now, |r| r.with_timezone(&Utc)),
     };
-    let t = app::tickets::open_ticket(&state, &actor, input, now).await?;
+    let t = app::tickets::open_owned_ticket(&state, &actor, input, b.assignee_id.map(UserId), now)
+        .await?;
     Ok((StatusCode::CREATED, Json(TicketOut::new(t, now))))
 }
 
@@ -339,7 +415,7 @@ pub async fn events(
 #[serde(deny_unknown_fields)]
 pub struct EventIn {
     /// assign, give_opinion, reply, dispatch, check_in, note, resolve, close, reopen, cancel,
-    /// link_unit, pause, resume, reclassify
+    /// link_unit, pause, resume, reclassify, respond_to_opinion, flag_quality, review_reply
     #[serde(rename = "type")]
     #[schema(value_type = String, example = "give_opinion")]
     pub event_type: EventType,
@@ -358,15 +434,25 @@ pub struct EventIn {
     pub opinion: Option<String>,
     /// `reply`: the answer sent (R3.5, R3.7).
     pub reply: Option<String>,
-    /// `note`.
+    /// `note`; `respond_to_opinion`: the customer's words.
     pub text: Option<String>,
     /// `resolve`.
     pub resolution: Option<String>,
-    /// `reopen`, `cancel`, `pause` (what the ticket waits for), `reclassify`.
+    /// `reopen`, `cancel`, `pause` (what the ticket waits for), `reclassify`;
+    /// `flag_quality`: why it goes to the quality review.
     pub reason: Option<String>,
     /// `check_in`: when the technician arrived, if reported later; now if omitted.
     #[schema(value_type = Option<String>)]
     pub at: Option<DateTime<FixedOffset>>,
+    /// `reply`: how it was sent — phone, email, letter, wechat, in_person, fax; the way
+    /// the contact came in when omitted.
+    pub sent_via: Option<String>,
+    /// `respond_to_opinion`: accepted or disputed (with `text`, the customer's words).
+    pub response: Option<String>,
+    /// `review_reply`: whether the reply was correct (with `comment`).
+    pub correct: Option<bool>,
+    /// `review_reply`: the reviewer's comment.
+    pub comment: Option<String>,
 }
 
 /// One step of the workflow, recorded and audited.
@@ -391,6 +477,10 @@ pub async fn record_event(
         resolution: b.resolution,
         reason: b.reason,
         at: b.at.map(|a| a.with_timezone(&Utc)),
+        sent_via: b.sent_via,
+        response: b.response,
+        correct: b.correct,
+        comment: b.comment,
     };
     let now = state.now();
     let t =

@@ -638,6 +638,8 @@ struct DetailPage {
     saved: bool,
     may_edit: bool,
     may_open: bool,
+    /// May register a visit from this customer (R3.6).
+    may_record_visit: bool,
     // The installed base: sites (with the form to add one) and units.
     customer_id: i64,
     sites: Vec<super::units::SiteLine>,
@@ -807,6 +809,7 @@ pub async fn detail(
         saved: p.get("saved").is_some(),
         may_edit: u.may(Permission::EditCustomers),
         may_open: u.may(Permission::OpenTickets),
+        may_record_visit: u.may(Permission::RecordVisits),
         name: c.fields.name,
         address: c.fields.address,
     })

@@ -16,10 +16,12 @@ pub mod inbox;
 pub mod notify_settings;
 // ---- end where notifications go ----
 pub mod login;
+pub mod replies;
 pub mod returns;
 pub mod tickets;
 pub mod units;
 pub mod view;
+pub mod visits;
 
 use crate::app::AppState;
 use crate::i18n::Lang;
@@ -47,6 +49,10 @@ pub fn router() -> Router<AppState> {
         .merge(inbox::router())
         .merge(notify_settings::router())
         // ---- end where notifications go ----
+        // --- replies and visits (issue 7, parts 4-6) ---
+        .merge(replies::router())
+        .merge(visits::router())
+        // --- end replies and visits ---
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))

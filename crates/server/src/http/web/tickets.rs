@@ -25,6 +25,7 @@ use sanbao_domain::audit::AuditEntry;
 use sanbao_domain::customer::CustomerFilter;
 use sanbao_domain::customer::{ADDRESS_MAX, ContactInput, CustomerInput};
 use sanbao_domain::deadline::DeadlinePolicy;
+use sanbao_domain::replies::{OpinionResponse, ReplyMedium};
 use sanbao_domain::text::Phone;
 use sanbao_domain::ticket::TicketFilter;
 use sanbao_domain::ticket::{
@@ -84,6 +85,7 @@ struct ListPage {
     statuses: Vec<Choice>,
     regions: Vec<Choice>,
     overdue: bool,
+    quality_review: bool,
     table: String,
     next_href: Option<String>,
     first_href: Option<String>,
@@ -103,6 +105,7 @@ pub async fn list(
     let open = status_param == "open";
     let region = p.filled("region").and_then(Region::parse);
     let overdue = p.filled("overdue").is_some_and(|v| v != "0");
+    let quality_review = p.filled("quality_review").is_some_and(|v| v != "0");
     let cursor = p.filled("cursor").and_then(|c| c.parse::<i64>().ok());
     let filter = TicketFilter {
         q: Some(q.clone()).filter(|s| !s.trim().is_empty()),
@@ -111,6 +114,7 @@ pub async fn list(
         open,
         overdue_at: overdue.then_some(now),
         region,
+        quality_review,
         ..TicketFilter::default()
     };
     let mut rows = app::tickets::tickets(&state, &u.user, &filter, PAGE + 1, cursor).await?;
@@ -130,6 +134,7 @@ pub async fn list(
         ("status", status_code),
         ("region", region_code),
         ("overdue", overdue_code),
+        ("quality_review", if quality_review { "1" } else { "" }),
     ];
     let next_href = more
         .then(|| rows.last().map(|r| r.id.to_string()))
@@ -177,6 +182,7 @@ pub async fn list(
         l,
         q,
         overdue,
+        quality_review,
         table,
         next_href,
         first_href,
@@ -232,6 +238,8 @@ struct TicketForm {
     /// The customer's unit the contact is about (a choice of its units), if named.
     unit_id: String,
     summary: String,
+    /// The owner the desk chose; empty: the one proposed by load (issue 7).
+    assignee_id: String,
 }
 
 impl TicketForm {
@@ -252,6 +260,7 @@ impl TicketForm {
             unit_text: p.text("unit_text"),
             unit_id: p.text("unit_id"),
             summary: p.text("summary"),
+            assignee_id: p.text("assignee_id"),
         }
     }
 
@@ -486,6 +495,60 @@ struct NewPage {
     may_add_customer: bool,
     /// The picked customer's units to name one of (empty: no choice shown).
     units: Vec<Choice>,
+    /// Who may own it: the service managers (complaints) and the senior engineers
+    /// (consultations, letters), each with their open load.
+    owners: OwnerChoice,
+}
+
+/// The intake form's owner choice (R3.10, R3.5, R3.7): the people, grouped, and the one
+/// the load proposes for each group, which the form's script selects as the kind changes.
+struct OwnerChoice {
+    /// (group label, its people)
+    groups: Vec<(String, Vec<Choice>)>,
+    propose_complaint: String,
+    propose_reply: String,
+    auto: Choice,
+}
+
+async fn owner_choice(state: &AppState, u: &WebUser, f: &TicketForm) -> WebResult<OwnerChoice> {
+    let kind = TicketKind::parse(f.kind.trim());
+    let managers =
+        app::replies::intake_candidates(state, &u.user, TicketKind::ComplaintOther).await?;
+    let engineers =
+        app::replies::intake_candidates(state, &u.user, TicketKind::Consultation).await?;
+    let pick = |c: &[sanbao_domain::replies::Candidate]| {
+        sanbao_domain::replies::pick_by_load(c).map_or(String::new(), |id| id.0.to_string())
+    };
+    let (propose_complaint, propose_reply) = (pick(&managers), pick(&engineers));
+    // Shown selected: what was chosen, else (the kind being known) the proposal.
+    let current = match (f.assignee_id.trim(), kind) {
+        ("", Some(k)) if k.is_complaint() => propose_complaint.clone(),
+        ("", Some(k)) if k.is_answered_by_reply() => propose_reply.clone(),
+        (chosen, _) => chosen.to_string(),
+    };
+    let group = |key: &str, people: &[sanbao_domain::replies::Candidate]| {
+        (
+            u.t(key).to_string(),
+            people
+                .iter()
+                .map(|c| {
+                    let label = u
+                        .lang
+                        .f("replies.owner_load", &[("name", &c.name), ("n", &c.load)]);
+                    Choice::new(c.id.0.to_string(), label, &current)
+                })
+                .collect::<Vec<_>>(),
+        )
+    };
+    Ok(OwnerChoice {
+        groups: vec![
+            group("role.service_manager", &managers),
+            group("role.senior_engineer", &engineers),
+        ],
+        propose_complaint,
+        propose_reply,
+        auto: Choice::new("", u.t("replies.owner_auto"), &current),
+    })
 }
 
 async fn new_page(
@@ -597,8 +660,11 @@ async fn new_page(
         FormField::new("unit_id", "unit_id", u.t("ticket.unit")),
         FormField::new("unit_text", "unit_text", u.t("ticket.unit_text")),
         FormField::new("summary", "summary", u.t("ticket.summary")),
+        FormField::new("assignee_id", "assignee_id", u.t("ticket.assignee")),
     ];
+    let owners = owner_choice(state, u, &f).await?;
     Ok(NewPage {
+        owners,
         form_errors: ErrorSummary::new(u.lang, &errors, &fields, None),
         l,
         customer: picked,
@@ -707,14 +773,31 @@ pub async fn create(
     if intent != "save" || searching {
         return render(&new_page(&state, &u, f, &FieldErrors::new()).await?);
     }
+    let owner = match f.assignee_id.trim() {
+        "" => Ok(None),
+        s => s
+            .parse::<i64>()
+            .map(|n| Some(UserId(n)))
+            .map_err(|_| Problem::invalid("not a person")),
+    };
+    let owner_problem = owner.as_ref().err().cloned();
+    let with_owner = |r: Result<TicketInput, FieldErrors>| match (&owner_problem, r) {
+        (None, r) => r,
+        (Some(p), Ok(_)) => Err(FieldErrors::single("assignee_id", p.clone())),
+        (Some(p), Err(mut e)) => {
+            e.add("assignee_id", p.clone());
+            Err(e)
+        }
+    };
+    let owner = owner.unwrap_or(None);
     let result = if f.new_customer {
         let customer = f.customer_input();
-        match f.ticket_input(None, now) {
-            Ok(input) => {
-                app::intake::open_ticket_for_new_customer(&state, &u.user, &customer, input, now)
-                    .await
-                    .map(|(_, t)| t)
-            }
+        match with_owner(f.ticket_input(None, now)) {
+            Ok(input) => app::intake::open_ticket_for_new_customer(
+                &state, &u.user, &customer, input, owner, now,
+            )
+            .await
+            .map(|(_, t)| t),
             Err(mut errs) => {
                 errs.0.extend(app::intake::customer_problems(&customer).0);
                 Err(Error::Validation(errs))
@@ -728,13 +811,13 @@ pub async fn create(
                 .map(CustomerId)
                 .map_err(|_| Problem::new("not_found", "no such customer")),
         };
-        match (customer, f.ticket_input(None, now)) {
+        match (customer, with_owner(f.ticket_input(None, now))) {
             (Ok(id), Ok(input)) => {
                 let input = TicketInput {
                     customer_id: id,
                     ..input
                 };
-                app::tickets::open_ticket(&state, &u.user, input, now).await
+                app::tickets::open_owned_ticket(&state, &u.user, input, owner, now).await
             }
             (customer, input) => {
                 let mut errs = input.err().unwrap_or_default();
@@ -775,6 +858,18 @@ struct ActionForm {
     style: &'static str,
     /// A reason asked beside the main field (changing the kind): label, value, error.
     reason: Option<(String, String, Option<String>)>,
+    /// A second input some steps take: how a reply was sent, the customer's response,
+    /// the reviewer's verdict (issue 7).
+    extra: Option<ExtraInput>,
+}
+
+/// A choice beside a step's text: `radio` buttons or a `select`.
+struct ExtraInput {
+    input: &'static str,
+    name: &'static str,
+    label: String,
+    options: Vec<Choice>,
+    error: Option<String>,
 }
 
 struct Change {
@@ -831,6 +926,66 @@ struct DetailPage {
     place: Option<super::units::SiteLine>,
     unit_link: Option<(String, String)>,
     coverage: Option<super::units::CoverageView>,
+    answers: AnswersView,
+}
+
+/// What followed the first answer, as the ticket's facts show it (issue 7).
+#[derive(Default)]
+struct AnswersView {
+    /// (response code, its words, the customer's words, who and when)
+    opinion_response: Option<(&'static str, String, String, String)>,
+    /// Why it goes to the quality review (the words for "from intake" when no reason).
+    quality_review: Option<String>,
+    reply_sent_via: Option<String>,
+    /// (correct, verdict's words, comment, who and when)
+    reply_review: Option<(bool, String, String, String)>,
+}
+
+impl AnswersView {
+    fn new(lang: Lang, a: &sanbao_domain::replies::Answers, names: &HashMap<i64, String>) -> Self {
+        let who = |id: UserId, at: DateTime<Utc>| {
+            format!(
+                "{} · {}",
+                names
+                    .get(&id.0)
+                    .cloned()
+                    .unwrap_or_else(|| id.0.to_string()),
+                full_time(at)
+            )
+        };
+        AnswersView {
+            opinion_response: a.opinion_response.as_ref().map(|r| {
+                (
+                    r.response.as_str(),
+                    lang.t(&format!("opinion_response.{}", r.response.as_str()))
+                        .to_string(),
+                    r.text.clone(),
+                    who(r.by, r.at),
+                )
+            }),
+            quality_review: a.quality_review.as_ref().map(|f| {
+                f.reason
+                    .clone()
+                    .unwrap_or_else(|| lang.t("replies.flagged_at_intake").to_string())
+            }),
+            reply_sent_via: a
+                .reply_sent_via
+                .map(|m| lang.t(&format!("medium.{m}")).to_string()),
+            reply_review: a.reply_review.as_ref().map(|r| {
+                (
+                    r.correct,
+                    lang.t(if r.correct {
+                        "replies.correct"
+                    } else {
+                        "replies.incorrect"
+                    })
+                    .to_string(),
+                    r.comment.clone(),
+                    who(r.by, r.at),
+                )
+            }),
+        }
+    }
 }
 
 /// A submitted step that was refused for its input: the form shows it again.
@@ -849,9 +1004,12 @@ struct Candidates {
 }
 
 /// The steps shown, in the order a desk works through them.
-const STEPS: [EventType; 14] = [
+const STEPS: [EventType; 17] = [
     EventType::GiveOpinion,
+    EventType::RespondToOpinion,
     EventType::Reply,
+    EventType::ReviewReply,
+    EventType::FlagQuality,
     EventType::Dispatch,
     EventType::CheckIn,
     EventType::Resume,
@@ -873,7 +1031,19 @@ fn step_fits(t: &Ticket, ty: EventType, actor: &User, now: DateTime<Utc>) -> boo
     let probe = match ty {
         EventType::Assign => TicketEvent::Assign { assignee: actor.id },
         EventType::GiveOpinion => TicketEvent::GiveOpinion { opinion: text },
-        EventType::Reply => TicketEvent::Reply { reply: text },
+        EventType::Reply => TicketEvent::Reply {
+            reply: text,
+            sent_via: None,
+        },
+        EventType::RespondToOpinion => TicketEvent::RespondToOpinion {
+            response: OpinionResponse::Accepted,
+            text,
+        },
+        EventType::FlagQuality => TicketEvent::FlagQuality { reason: text },
+        EventType::ReviewReply => TicketEvent::ReviewReply {
+            correct: true,
+            comment: text,
+        },
         EventType::Dispatch => TicketEvent::Dispatch {
             technician: actor.id,
         },
@@ -891,9 +1061,87 @@ fn step_fits(t: &Ticket, ty: EventType, actor: &User, now: DateTime<Utc>) -> boo
         }
     };
     // Whether the step fits does not depend on the durations: any policy answers it.
+    let policy = DeadlinePolicy::company();
     actor.role.may(ty.permission())
-        && t.apply(&probe, actor.role, now, &DeadlinePolicy::company())
-            .is_ok()
+        && if probe.needs_actor() {
+            t.answer(&probe, actor.id, actor.role, now, &policy).is_ok()
+        } else {
+            t.apply(&probe, actor.role, now, &policy).is_ok()
+        }
+}
+
+/// The second input of the steps that take one, with what was typed kept.
+fn extra_input(
+    lang: Lang,
+    ty: EventType,
+    t: &Ticket,
+    refused: Option<&Refused>,
+    messages: &Messages,
+) -> Option<ExtraInput> {
+    let (input, name, label, options): (&'static str, &'static str, &str, Vec<(String, String)>) =
+        match ty {
+            EventType::Reply => (
+                "select",
+                "sent_via",
+                lang.t("replies.sent_via"),
+                ReplyMedium::ALL
+                    .iter()
+                    .map(|m| {
+                        (
+                            m.as_str().to_string(),
+                            lang.t(&format!("medium.{m}")).to_string(),
+                        )
+                    })
+                    .collect(),
+            ),
+            EventType::RespondToOpinion => (
+                "radio",
+                "response",
+                lang.t("replies.response"),
+                OpinionResponse::ALL
+                    .iter()
+                    .map(|r| {
+                        (
+                            r.as_str().to_string(),
+                            lang.t(&format!("opinion_response.{}", r.as_str()))
+                                .to_string(),
+                        )
+                    })
+                    .collect(),
+            ),
+            EventType::ReviewReply => (
+                "radio",
+                "correct",
+                lang.t("replies.verdict"),
+                vec![
+                    ("true".into(), lang.t("replies.correct").to_string()),
+                    ("false".into(), lang.t("replies.incorrect").to_string()),
+                ],
+            ),
+            _ => return None,
+        };
+    let typed = refused
+        .filter(|r| r.ty == Some(ty))
+        .map(|r| r.form.text(name));
+    let current = typed.unwrap_or_else(|| {
+        if ty == EventType::Reply {
+            ReplyMedium::answering(t.channel).as_str().to_string()
+        } else {
+            String::new()
+        }
+    });
+    Some(ExtraInput {
+        input,
+        name,
+        label: label.to_string(),
+        options: options
+            .into_iter()
+            .map(|(v, l)| Choice::new(v, l, &current))
+            .collect(),
+        error: refused
+            .filter(|r| r.ty == Some(ty))
+            .and_then(|_| messages.get(name).map(str::to_string)),
+    })
 }
 
 fn action_form(
@@ -917,6 +1165,9 @@ fn action_form(
         EventType::LinkUnit => ("select", "unit_id"),
         EventType::Resume => ("none", ""),
         EventType::Reclassify => ("select", "kind"),
+        EventType::RespondToOpinion => ("textarea", "text"),
+        EventType::FlagQuality => ("textarea", "reason"),
+        EventType::ReviewReply => ("textarea", "comment"),
     };
     let mine = refused.filter(|r| r.ty == Some(ty));
     let current = match (mine, ty) {
@@ -972,9 +1223,17 @@ fn action_form(
         }
         _ => Vec::new(),
     };
+    let extra = extra_input(lang, ty, t, refused, messages);
     let error = mine.and_then(|_| {
         let own = messages.get(name).map(str::to_string);
-        own.or_else(|| messages.0.values().next().cloned())
+        let extra_has_it = extra
+            .as_ref()
+            .is_some_and(|x| x.error.is_some() && messages.0.len() == 1);
+        own.or_else(|| {
+            (!extra_has_it)
+                .then(|| messages.0.values().next().cloned())
+                .flatten()
+        })
     });
     let label = match ty {
         EventType::Assign => lang.t("ticket.assignee"),
@@ -987,6 +1246,9 @@ fn action_form(
         EventType::Reply => lang.t("ticket.reply"),
         EventType::Resolve => lang.t("ticket.resolution"),
         EventType::LinkUnit => lang.t("ticket.unit"),
+        EventType::RespondToOpinion => lang.t("replies.response_text"),
+        EventType::FlagQuality => lang.t("replies.flag_reason"),
+        EventType::ReviewReply => lang.t("replies.comment"),
         _ => lang.t("action.text"),
     };
     let meets_deadline = matches!(
@@ -1007,8 +1269,11 @@ fn action_form(
             EventType::Cancel => Some(lang.t("action.cancel.hint").to_string()),
             EventType::Pause => Some(lang.t("action.pause.hint").to_string()),
             EventType::Reclassify => Some(lang.t("action.reclassify.hint").to_string()),
+            EventType::RespondToOpinion => Some(lang.t("replies.response_hint").to_string()),
+            EventType::ReviewReply => Some(lang.t("replies.review_hint").to_string()),
             _ => None,
         },
+        extra,
         reason: (ty == EventType::Reclassify).then(|| {
             (
                 lang.t("action.reason").to_string(),
@@ -1061,6 +1326,21 @@ fn audit_value(lang: Lang, key: &str, v: &Value, names: &HashMap<i64, String>) -
             .and_then(|id| names.get(&id).cloned())
             .unwrap_or_else(|| n.to_string()),
         ("received_at", Value::String(s)) => instant(s).map_or_else(|| s.clone(), full_time),
+        // --- replies (issue 7) ---
+        ("opinion_response", Value::String(s)) => {
+            lang.t(&format!("opinion_response.{s}")).to_string()
+        }
+        ("reply_sent_via", Value::String(s)) => lang.t(&format!("medium.{s}")).to_string(),
+        ("quality_review", Value::Bool(b)) => lang
+            .t(if *b { "replies.flagged" } else { "common.none" })
+            .to_string(),
+        ("reply_review", Value::Bool(b)) => lang
+            .t(if *b {
+                "replies.correct"
+            } else {
+                "replies.incorrect"
+            })
+            .to_string(),
         (_, Value::String(s)) => s.clone(),
         (_, other) => other.to_string(),
     }
@@ -1262,6 +1542,7 @@ async fn detail_page(
     let first = c.fields.contacts.first();
     let (place, unit_link, coverage) = super::units::ticket_place(state, u, &t).await?;
     Ok(DetailPage {
+        answers: AnswersView::new(u.lang, &t.answers, &names),
         place,
         unit_link,
         coverage,
@@ -1401,6 +1682,15 @@ pub async fn record_event(
             None
         }),
     };
+    let correct = match form.filled("correct") {
+        None => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(_) => {
+            errs.add("correct", Problem::invalid("correct or not"));
+            None
+        }
+    };
     let input = EventInput {
         event_type: ty,
         assignee_id: person("assignee_id", &mut errs),
@@ -1413,6 +1703,10 @@ pub async fn record_event(
         resolution: text("resolution"),
         reason: text("reason"),
         at,
+        sent_via: form.filled("sent_via").map(str::to_string),
+        response: form.filled("response").map(str::to_string),
+        correct,
+        comment: text("comment"),
     };
     let result = if errs.is_empty() {
         app::tickets::record_event(&state, &u.user, id, version, &input, state.now()).await

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, and its OpenAPI document at `/api/openapi.json`.
 
 pub mod customers;
+pub mod deadline_policy;
 pub mod deliveries;
 pub mod error;
 pub mod extract;
@@ -43,6 +44,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(units::router())
         .merge(returns::router())
         .merge(deliveries::router())
+        .merge(deadline_policy::router())
 }
 
 /// The OpenAPI document, as served.

@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(returns::router())
         .merge(deliveries::router())
         .merge(imports::router())
+        .merge(deadlines::router())
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -64,6 +65,8 @@ pub struct LayoutUser {
     pub may_track_deliveries: bool,
     /// The import page is in the navigation (service manager, admin).
     pub may_import: bool,
+    /// The deadline policy page is in the navigation (service manager, admin).
+    pub may_manage_deadline_policy: bool,
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

@@ -207,13 +207,30 @@ pub async fn preview(
     Ok(compute(&policy, kind, region, received_at, &[]))
 }
 
-/// The promise to be on site for an emergency in `region` under the policy in force, in
-/// minutes: what every page quoting it says, so that a changed policy is quoted everywhere.
-pub async fn arrival_minutes(state: &AppState, region: Region) -> Result<i64, Error> {
+/// The promise to be on site for an emergency, per region, under the policy in force:
+/// what every page quoting it says, so that a changed policy is quoted everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArrivalPromises([i64; 4]);
+
+impl ArrivalPromises {
+    /// Minutes to be on site in `region`.
+    pub fn minutes(&self, region: Region) -> i64 {
+        Region::ALL
+            .iter()
+            .position(|r| *r == region)
+            .map_or(60, |i| self.0[i])
+    }
+}
+
+/// The arrival promises of the policy in force (a region without one, which the editor
+/// does not allow, is quoted the built-in promise).
+pub async fn arrival_promises(state: &AppState) -> Result<ArrivalPromises, Error> {
     let policy = state.db.current_policy().await?;
-    Ok(policy
-        .arrival_minutes(region)
-        .unwrap_or_else(|| arrival_hours(region) * 60))
+    Ok(ArrivalPromises(Region::ALL.map(|r| {
+        policy
+            .arrival_minutes(r)
+            .unwrap_or_else(|| arrival_hours(r) * 60)
+    })))
 }
 
 /// The people who may be named department head (told at the second escalation): active

@@ -14,6 +14,7 @@ use super::{
     render_with, see_other, url_with,
 };
 use crate::app;
+use crate::app::deadlines::ArrivalPromises;
 use crate::app::AppState;
 use crate::i18n::Lang;
 use askama::Template;
@@ -29,7 +30,7 @@ use sanbao_domain::text::Phone;
 use sanbao_domain::ticket::TicketFilter;
 use sanbao_domain::ticket::{
     Channel, EventInput, EventType, NewTicket, Ticket, TicketEvent, TicketInput, TicketKind,
-    TicketStatus, arrival_hours,
+    TicketStatus,
 };
 use sanbao_domain::unit::{TicketPlace, UnitFilter, UnitSummary};
 use sanbao_domain::user::User;
@@ -387,8 +388,10 @@ struct CustomerCard {
 }
 
 impl CustomerCard {
+    #[allow(clippy::too_many_arguments)]
     fn new(
         lang: Lang,
+        promises: &ArrivalPromises,
         id: i64,
         name: String,
         address: String,
@@ -407,7 +410,10 @@ impl CustomerCard {
                 .filter(|s| !s.trim().is_empty())
                 .collect::<Vec<_>>()
                 .join(" · "),
-            arrival_promise: lang.f("customer.arrival_promise", &[("h", &arrival_hours(region))]),
+            arrival_promise: lang.f(
+                "customer.arrival_promise",
+                &[("d", &lang.duration(promises.minutes(region)))],
+            ),
         }
     }
 }
@@ -431,7 +437,7 @@ struct RegionHint {
     arrival_promise: String,
 }
 
-fn region_hint(l: &Layout, address: &str) -> WebResult<String> {
+fn region_hint(l: &Layout, promises: &ArrivalPromises, address: &str) -> WebResult<String> {
     if address.trim().is_empty() {
         return Ok(String::new());
     }
@@ -442,9 +448,10 @@ fn region_hint(l: &Layout, address: &str) -> WebResult<String> {
             || l.t("customer.derived_none").to_string(),
             |p| l.lang.f("customer.derived_from", &[("place", &p)]),
         ),
-        arrival_promise: l
-            .lang
-            .f("customer.arrival_promise", &[("h", &arrival_hours(region))]),
+        arrival_promise: l.lang.f(
+            "customer.arrival_promise",
+            &[("d", &l.lang.duration(promises.minutes(region)))],
+        ),
     })
 }
 
@@ -454,11 +461,13 @@ async fn find_customers(state: &AppState, u: &WebUser, q: &str) -> WebResult<Vec
         ..CustomerFilter::default()
     };
     let found = app::customers::customers(state, &u.user, &filter, MATCHES, None).await?;
+    let promises = app::deadlines::arrival_promises(state).await?;
     Ok(found
         .into_iter()
         .map(|c| {
             CustomerCard::new(
                 u.lang,
+                &promises,
                 c.id.0,
                 c.name,
                 c.address,
@@ -535,10 +544,12 @@ async fn new_page(
         }
         None => Vec::new(),
     };
+    let promises = app::deadlines::arrival_promises(state).await?;
     let picked = customer.map(|c| {
         let first = c.fields.contacts.first();
         CustomerCard::new(
             u.lang,
+            &promises,
             c.id.0,
             c.fields.name,
             c.fields.address,
@@ -564,7 +575,7 @@ async fn new_page(
         String::new()
     };
     let nc_region = if f.new_customer {
-        region_hint(&l, &f.nc.address)?
+        region_hint(&l, &promises, &f.nc.address)?
     } else {
         String::new()
     };
@@ -660,10 +671,15 @@ pub async fn customer_matches(
 
 /// `GET /tickets/new/region?address=`: the region of a new customer's address and the
 /// arrival it promises, as the clerk types it.
-pub async fn address_region(u: WebUser, QueryParams(p): QueryParams) -> WebResult<Response> {
+pub async fn address_region(
+    State(state): State<AppState>,
+    u: WebUser,
+    QueryParams(p): QueryParams,
+) -> WebResult<Response> {
     let l = u.layout("new_ticket", u.t("ticket.new_title"));
     let address: String = p.text("address").chars().take(ADDRESS_MAX).collect();
-    Ok(fragment(region_hint(&l, &address)?))
+    let promises = app::deadlines::arrival_promises(&state).await?;
+    Ok(fragment(region_hint(&l, &promises, &address)?))
 }
 
 /// A piece of a page for a script to place: never cached.

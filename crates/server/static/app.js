@@ -430,6 +430,18 @@
           var doc = new DOMParser().parseFromString(res.html, "text/html");
           var fresh = doc.getElementById("try-result");
           if (fresh) out.innerHTML = fresh.innerHTML;
+          // The policy as typed is good: problems shown from an earlier post are gone.
+          if (!doc.getElementById("error-summary")) {
+            var old = document.getElementById("error-summary");
+            if (old) old.parentNode.removeChild(old);
+            var msgs = form.querySelectorAll(".field-error");
+            for (var m = 0; m < msgs.length; m++) msgs[m].parentNode.removeChild(msgs[m]);
+            var bad = form.querySelectorAll(".has-error, [aria-invalid]");
+            for (var b = 0; b < bad.length; b++) {
+              bad[b].classList.remove("has-error");
+              bad[b].removeAttribute("aria-invalid");
+            }
+          }
         })
         .catch(function () {
           tryButton.disabled = false;

@@ -68,11 +68,18 @@ async fn saving_a_calendar_moves_open_consultations_into_working_hours_and_leave
 ) {
     app.clock.set(at(ON_HOLIDAY));
     let boss = app.token("boss", "service_manager").await;
-    let c = app.api_customer(&boss, "杭州电力", "杭州市西湖区文三路 1 号").await;
-    let open = app.api_ticket(&boss, &c, "consultation", "问保护定值").await;
+    let c = app
+        .api_customer(&boss, "杭州电力", "杭州市西湖区文三路 1 号")
+        .await;
+    let open = app
+        .api_ticket(&boss, &c, "consultation", "问保护定值")
+        .await;
     let closed = app.api_ticket(&boss, &c, "consultation", "问价格").await;
     // Wall clock, version 0: due twelve hours later.
-    assert_eq!(due_at(app, &boss, &open["id"]).await, "2027-02-12T22:00:00+08:00");
+    assert_eq!(
+        due_at(app, &boss, &open["id"]).await,
+        "2027-02-12T22:00:00+08:00"
+    );
     let r = app
         .call(
             "POST",
@@ -92,16 +99,23 @@ async fn saving_a_calendar_moves_open_consultations_into_working_hours_and_leave
     assert_eq!(saved["policy"]["version"], 1);
     assert_eq!(saved["recomputed"], 1);
     // Holidays to the 16th; then 8 h on the 17th and 4 h on the 18th.
-    assert_eq!(due_at(app, &boss, &open["id"]).await, "2027-02-18T13:30:00+08:00");
-    assert_eq!(due_at(app, &boss, &closed["id"]).await, "2027-02-12T22:00:00+08:00");
+    assert_eq!(
+        due_at(app, &boss, &open["id"]).await,
+        "2027-02-18T13:30:00+08:00"
+    );
+    assert_eq!(
+        due_at(app, &boss, &closed["id"]).await,
+        "2027-02-12T22:00:00+08:00"
+    );
 
     // The deadline names the version and the calendar, in both languages.
-    let manager = sanbao_server::app::users::users(&app.state, &app.user("reader", "admin").await, None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|u| u.username == "boss")
-        .unwrap();
+    let manager =
+        sanbao_server::app::users::users(&app.state, &app.user("reader", "admin").await, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|u| u.username == "boss")
+            .unwrap();
     let t = sanbao_server::app::tickets::ticket(
         &app.state,
         &manager,
@@ -125,12 +139,22 @@ async fn saving_a_calendar_moves_open_consultations_into_working_hours_and_leave
     assert_eq!(versions[0]["note"], "咨询按办公时间计算");
     assert_eq!(versions[0]["created_by"], "boss-name");
     let r = app
-        .call("GET", "/api/v1/deadline-policy/versions/1", Some(&boss), None)
+        .call(
+            "GET",
+            "/api/v1/deadline-policy/versions/1",
+            Some(&boss),
+            None,
+        )
         .await;
     assert_eq!(r.json()["calendars"][0]["name"], "办公时间");
     assert_eq!(r.json()["calendars"][0]["workdays"][0], "2027-02-20");
     let r = app
-        .call("GET", "/api/v1/deadline-policy/versions/9", Some(&boss), None)
+        .call(
+            "GET",
+            "/api/v1/deadline-policy/versions/9",
+            Some(&boss),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
@@ -146,7 +170,11 @@ async fn saving_a_calendar_moves_open_consultations_into_working_hours_and_leave
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let page = b.get(&format!("/customers/{}", c["id"])).await;
-    assert!(page.text.contains("紧急抢修到场时限：1 小时 30 分"), "{}", page.text);
+    assert!(
+        page.text.contains("紧急抢修到场时限：1 小时 30 分"),
+        "{}",
+        page.text
+    );
     let r = app
         .call(
             "POST",
@@ -167,7 +195,12 @@ async fn a_stale_base_version_is_refused_and_writes_nothing_on(app: &TestApp) {
     let boss = app.token("boss", "service_manager").await;
     let body = office_hours_policy(app, &boss, 0).await;
     let r = app
-        .call("PUT", "/api/v1/deadline-policy", Some(&boss), Some(body.clone()))
+        .call(
+            "PUT",
+            "/api/v1/deadline-policy",
+            Some(&boss),
+            Some(body.clone()),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let before = policy_rows(app).await;
@@ -182,6 +215,9 @@ async fn a_stale_base_version_is_refused_and_writes_nothing_on(app: &TestApp) {
     assert_eq!(r.json()["version"], 1);
 }
 
+/// A change that spoils a good policy.
+type Change = Box<dyn Fn(&mut Value)>;
+
 on_both_backends!(
     bad_policies_are_refused_by_field_and_write_nothing,
     bad_policies_are_refused_by_field_and_write_nothing_on_postgres,
@@ -191,14 +227,32 @@ async fn bad_policies_are_refused_by_field_and_write_nothing_on(app: &TestApp) {
     let boss = app.token("boss", "service_manager").await;
     let good = office_hours_policy(app, &boss, 0).await;
     let before = policy_rows(app).await;
-    let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
-        (Box::new(|b| b["targets"][2]["minutes"] = json!(0)), "targets[2].minutes"),
-        (Box::new(|b| b["targets"][0]["ticket_kind"] = json!("picnic")), "targets[0].ticket_kind"),
-        (Box::new(|b| b["targets"][0]["calendar"] = json!("夜班")), "targets[0].calendar"),
-        (Box::new(|b| b["calendars"][0]["week"][1] = json!("9点到5点")), "calendars[0].week[1]"),
-        (Box::new(|b| b["calendars"][0]["holidays"] = json!(["2027-02-30"])), "calendars[0].holidays"),
+    let cases: Vec<(Change, &str)> = vec![
+        (
+            Box::new(|b| b["targets"][2]["minutes"] = json!(0)),
+            "targets[2].minutes",
+        ),
+        (
+            Box::new(|b| b["targets"][0]["ticket_kind"] = json!("picnic")),
+            "targets[0].ticket_kind",
+        ),
+        (
+            Box::new(|b| b["targets"][0]["calendar"] = json!("夜班")),
+            "targets[0].calendar",
+        ),
+        (
+            Box::new(|b| b["calendars"][0]["week"][1] = json!("9点到5点")),
+            "calendars[0].week[1]",
+        ),
+        (
+            Box::new(|b| b["calendars"][0]["holidays"] = json!(["2027-02-30"])),
+            "calendars[0].holidays",
+        ),
         (Box::new(|b| b["warn_pct"] = json!(100)), "warn_pct"),
-        (Box::new(|b| b["quiet_hours"] = json!("晚上")), "quiet_hours"),
+        (
+            Box::new(|b| b["quiet_hours"] = json!("晚上")),
+            "quiet_hours",
+        ),
         (Box::new(|b| b["head_id"] = json!(9999)), "head_id"),
     ];
     for (change, field) in cases {
@@ -207,7 +261,12 @@ async fn bad_policies_are_refused_by_field_and_write_nothing_on(app: &TestApp) {
         let r = app
             .call("PUT", "/api/v1/deadline-policy", Some(&boss), Some(body))
             .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {}", r.text);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            r.text
+        );
         let fields = r.json()["error"]["fields"].clone();
         assert!(fields.get(field).is_some(), "{field}: {fields}");
     }
@@ -224,20 +283,34 @@ async fn a_technician_may_not_read_versions_save_or_try_a_policy_on(app: &TestAp
     let tech = app.token("tech", "technician").await;
     let body = office_hours_policy(app, &boss, 0).await;
     let r = app
-        .call("PUT", "/api/v1/deadline-policy", Some(&tech), Some(body.clone()))
+        .call(
+            "PUT",
+            "/api/v1/deadline-policy",
+            Some(&tech),
+            Some(body.clone()),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = app
         .call("GET", "/api/v1/deadline-policy/versions", Some(&tech), None)
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let preview = json!({"policy": strip(&body), "ticket_kind": "consultation", "received_at": ON_HOLIDAY});
+    let preview =
+        json!({"policy": strip(&body), "ticket_kind": "consultation", "received_at": ON_HOLIDAY});
     let r = app
-        .call("POST", "/api/v1/deadline-policy/preview", Some(&tech), Some(preview))
+        .call(
+            "POST",
+            "/api/v1/deadline-policy/preview",
+            Some(&tech),
+            Some(preview),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let mut b = signed_in(app, "tech2", "technician").await;
-    assert_eq!(b.get("/settings/deadlines").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        b.get("/settings/deadlines").await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(policy_rows(app).await, 1);
 }
 
@@ -260,7 +333,12 @@ async fn the_preview_answers_due_times_under_a_draft_without_writing_on(app: &Te
     let body = office_hours_policy(app, &boss, 0).await;
     let preview = json!({"policy": strip(&body), "ticket_kind": "consultation", "region": "zhejiang", "received_at": ON_HOLIDAY});
     let r = app
-        .call("POST", "/api/v1/deadline-policy/preview", Some(&boss), Some(preview))
+        .call(
+            "POST",
+            "/api/v1/deadline-policy/preview",
+            Some(&boss),
+            Some(preview),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let d = &r.json()["deadlines"][0];
@@ -334,7 +412,13 @@ fn page_fields(html: &str) -> Vec<(String, String)> {
 fn attr(tag: &str, name: &str) -> Option<String> {
     let key = format!(" {name}=\"");
     let i = tag.find(&key)? + key.len();
-    Some(tag[i..].split('"').next()?.replace("&#x2d;", "-").replace("&#43;", "+"))
+    Some(
+        tag[i..]
+            .split('"')
+            .next()?
+            .replace("&#x2d;", "-")
+            .replace("&#43;", "+"),
+    )
 }
 
 fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
@@ -353,7 +437,10 @@ async fn the_settings_page_saves_a_calendar_tries_it_and_keeps_a_mistake_on(app:
     let mut b = signed_in(app, "boss", "service_manager").await;
     let page = b.get("/settings/deadlines").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.text.contains("href=\"/settings/deadlines\""), "nav entry");
+    assert!(
+        page.text.contains("href=\"/settings/deadlines\""),
+        "nav entry"
+    );
     let token = csrf(&page.text);
     let mut fields = page_fields(&page.text);
     fields.retain(|(k, _)| k != "_csrf");
@@ -366,14 +453,19 @@ async fn the_settings_page_saves_a_calendar_tries_it_and_keeps_a_mistake_on(app:
         .unwrap();
     let blank_cal = "calendars[0]";
     set(&mut fields, &format!("{blank_cal}.name"), "办公时间");
-    set(&mut fields, &format!("{blank_cal}.holidays"), "2027-02-10..2027-02-16");
+    set(
+        &mut fields,
+        &format!("{blank_cal}.holidays"),
+        "2027-02-10..2027-02-16",
+    );
     set(&mut fields, &format!("{consult}.calendar"), "办公时间");
     set(&mut fields, "note", "咨询按办公时间计算");
     // A mistake first: the hours of Tuesday, and a quiet time that is no time.
     set(&mut fields, &format!("{blank_cal}.week[1]"), "九点到五点");
     set(&mut fields, "quiet_hours", "晚上");
     let post = |fields: &Vec<(String, String)>, op: &str| {
-        let mut all: Vec<(String, String)> = vec![("_csrf".into(), token.clone()), ("op".into(), op.into())];
+        let mut all: Vec<(String, String)> =
+            vec![("_csrf".into(), token.clone()), ("op".into(), op.into())];
         all.extend(fields.iter().cloned());
         all
     };
@@ -383,12 +475,19 @@ async fn the_settings_page_saves_a_calendar_tries_it_and_keeps_a_mistake_on(app:
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(r.text.contains("九点到五点") && r.text.contains("2027-02-10..2027-02-16"));
     assert!(r.text.contains("value=\"晚上\""));
-    assert!(r.text.contains("工作时间如 08:30-12:00"), "message at the day");
+    assert!(
+        r.text.contains("工作时间如 08:30-12:00"),
+        "message at the day"
+    );
     assert!(r.text.contains("时段如 22:00-08:00"));
     assert_eq!(policy_rows(app).await, 1);
 
     // Corrected, tried on a contact received on the holiday.
-    set(&mut fields, &format!("{blank_cal}.week[1]"), "08:30-12:00, 13:00-17:30");
+    set(
+        &mut fields,
+        &format!("{blank_cal}.week[1]"),
+        "08:30-12:00, 13:00-17:30",
+    );
     set(&mut fields, "quiet_hours", "22:00-08:00");
     set(&mut fields, "try_kind", "consultation");
     set(&mut fields, "try_region", "hangzhou_urban");

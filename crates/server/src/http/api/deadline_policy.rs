@@ -13,12 +13,10 @@ use crate::app::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::{DateTime, FixedOffset, Utc};
-use sanbao_domain::deadline::{
-    CalendarInput, Deadline, DeadlinePolicy, PolicyInput, TargetInput,
-};
+use sanbao_domain::UserId;
+use sanbao_domain::deadline::{CalendarInput, Deadline, DeadlinePolicy, PolicyInput, TargetInput};
 use sanbao_domain::region::Region;
 use sanbao_domain::terms::{DeadlineKind, TicketKind};
-use sanbao_domain::UserId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -253,15 +251,9 @@ pub async fn save(
         head_id: b.head_id,
     }
     .input();
-    let saved = app::deadlines::save_policy(
-        &state,
-        &actor,
-        &input,
-        base,
-        note.as_deref(),
-        state.now(),
-    )
-    .await?;
+    let saved =
+        app::deadlines::save_policy(&state, &actor, &input, base, note.as_deref(), state.now())
+            .await?;
     Ok(Json(SavedOut {
         policy: PolicyOut::from(&saved.policy),
         recomputed: saved.recomputed,

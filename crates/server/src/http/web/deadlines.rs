@@ -2,7 +2,9 @@
 
 use super::extract::Pairs;
 use super::view::{ErrorSummary, FormField, Messages, full_time, parse_datetime_local};
-use super::{Layout, QueryParams, WebError, WebForm, WebResult, WebUser, render, render_with, see_other};
+use super::{
+    Layout, QueryParams, WebError, WebForm, WebResult, WebUser, render, render_with, see_other,
+};
 use crate::app;
 use crate::app::AppState;
 use crate::i18n::Lang;
@@ -270,7 +272,11 @@ impl Draft {
             let m = number(field, &t.mins);
             let minutes = match (h, m) {
                 (None, None) => None,
-                (h, m) => Some(h.unwrap_or(0).saturating_mul(60).saturating_add(m.unwrap_or(0))),
+                (h, m) => Some(
+                    h.unwrap_or(0)
+                        .saturating_mul(60)
+                        .saturating_add(m.unwrap_or(0)),
+                ),
             };
             targets.push(TargetInput {
                 ticket_kind: TicketKind::parse(&t.ticket_kind),
@@ -282,8 +288,10 @@ impl Draft {
             });
         }
         let warn_pct = number("warn_pct".into(), &self.warn_pct);
-        let escalate_again_minutes =
-            number("escalate_again_minutes".into(), &self.escalate_again_minutes);
+        let escalate_again_minutes = number(
+            "escalate_again_minutes".into(),
+            &self.escalate_again_minutes,
+        );
         let head_id = match self.head_id.as_str() {
             "" => None,
             s => {
@@ -338,14 +346,18 @@ fn check(draft: &Draft) -> Result<PolicyInput, FieldErrors> {
             }
         }
     }
-    if errs.is_empty() { Ok(input) } else { Err(errs) }
+    if errs.is_empty() {
+        Ok(input)
+    } else {
+        Err(errs)
+    }
 }
 
 /// A problem in the page's words, naming what is wrong where it is shown.
 fn message(lang: Lang, field: &str, p: &Problem) -> String {
     let base = field.rsplit('.').next().unwrap_or(field);
     let base = base.split('[').next().unwrap_or(base);
-    let key = match (p.code.as_ref(), base) {
+    let key = match (p.code, base) {
         ("required", "minutes") => "policy.err.minutes_required",
         ("invalid", "minutes") => "policy.err.minutes",
         ("required", "ticket_kind") => "policy.err.kind_required",
@@ -364,7 +376,7 @@ fn message(lang: Lang, field: &str, p: &Problem) -> String {
         ("invalid" | "required", "escalate_again_minutes") => "policy.err.escalate",
         ("invalid", "quiet_hours") => "policy.err.quiet",
         (_, "head_id") => "policy.err.head",
-        _ => return lang.problem(&p.code, field),
+        _ => return lang.problem(p.code, field),
     };
     let text = lang.t(key).to_string();
     // The domain's words say which date or hours; the English page shows them too.
@@ -592,11 +604,18 @@ async fn editor_page(
             fields.push(FormField::new(
                 format!("targets[{}].{f}", r.i),
                 format!("t{}-{id}", r.i),
-                lang.f("policy.target_n", &[("n", &(r.i + 1)), ("what", &lang.t(key))]),
+                lang.f(
+                    "policy.target_n",
+                    &[("n", &(r.i + 1)), ("what", &lang.t(key))],
+                ),
             ));
         }
     }
-    fields.push(FormField::new("targets", "targets", lang.t("policy.targets")));
+    fields.push(FormField::new(
+        "targets",
+        "targets",
+        lang.t("policy.targets"),
+    ));
     for c in &calendars {
         let name = if c.c.name.is_empty() {
             lang.f("policy.calendar_n", &[("n", &(c.i + 1))])
@@ -625,11 +644,11 @@ async fn editor_page(
             format!("c{}-day0", c.i),
             "policy.week",
         );
-        for d in 0..7 {
+        for (d, key) in WEEKDAY_KEYS.iter().enumerate() {
             add(
                 format!("calendars[{}].week[{d}]", c.i),
                 format!("c{}-day{d}", c.i),
-                WEEKDAY_KEYS[d],
+                key,
             );
         }
         add(
@@ -645,7 +664,11 @@ async fn editor_page(
     }
     for (f, id, key) in [
         ("warn_pct", "warn-pct", "policy.warn_pct"),
-        ("escalate_again_minutes", "escalate", "policy.escalate_again"),
+        (
+            "escalate_again_minutes",
+            "escalate",
+            "policy.escalate_again",
+        ),
         ("quiet_hours", "quiet", "policy.quiet_hours"),
         ("head_id", "head", "policy.head"),
         ("note", "note", "policy.note"),
@@ -711,7 +734,12 @@ async fn editor_page(
                 by: v
                     .created_by
                     .unwrap_or_else(|| lang.t("policy.built_in_by").to_string()),
-                at: full_time(v.created_at),
+                // The built-in version was never saved by anyone.
+                at: if v.version == 0 {
+                    String::new()
+                } else {
+                    full_time(v.created_at)
+                },
                 note: v.note.unwrap_or_default(),
             })
             .collect(),
@@ -772,7 +800,10 @@ pub async fn editor(
     let current = app::deadlines::policy(&state, &u.user).await?;
     let mut shown = Shown::of(Draft::of(&current));
     if let Some(v) = q.filled("saved").and_then(|v| v.parse::<i64>().ok()) {
-        let n = q.filled("recomputed").and_then(|n| n.parse::<i64>().ok()).unwrap_or(0);
+        let n = q
+            .filled("recomputed")
+            .and_then(|n| n.parse::<i64>().ok())
+            .unwrap_or(0);
         shown.saved = Some(u.lang.f("policy.saved", &[("v", &v), ("n", &n)]));
     }
     editor_page(&state, &u, shown, StatusCode::OK).await
@@ -802,8 +833,7 @@ pub async fn submit(
                 Ok(i) => i,
                 Err(errs) => {
                     shown.errs = errs;
-                    return editor_page(&state, &u, shown, StatusCode::UNPROCESSABLE_ENTITY)
-                        .await;
+                    return editor_page(&state, &u, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
                 }
             };
             let mut try_errs = FieldErrors::new();
@@ -820,8 +850,7 @@ pub async fn submit(
                 shown.try_errs = try_errs;
                 return editor_page(&state, &u, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
             };
-            let found =
-                app::deadlines::preview(&state, &u.user, &input, kind, region, at).await;
+            let found = app::deadlines::preview(&state, &u.user, &input, kind, region, at).await;
             match found {
                 Ok(ds) => {
                     shown.tried = Some(Tried {
@@ -937,7 +966,11 @@ pub async fn version_page(
             .as_ref()
             .and_then(|l| l.created_by.clone())
             .unwrap_or_else(|| lang.t("policy.built_in_by").to_string()),
-        at: line.as_ref().map(|l| full_time(l.created_at)).unwrap_or_default(),
+        at: line
+            .as_ref()
+            .filter(|l| l.version > 0)
+            .map(|l| full_time(l.created_at))
+            .unwrap_or_default(),
         note: line.and_then(|l| l.note).unwrap_or_default(),
         targets: p
             .targets

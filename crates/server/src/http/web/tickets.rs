@@ -14,8 +14,8 @@ use super::{
     render_with, see_other, url_with,
 };
 use crate::app;
-use crate::app::deadlines::ArrivalPromises;
 use crate::app::AppState;
+use crate::app::deadlines::ArrivalPromises;
 use crate::i18n::Lang;
 use askama::Template;
 use axum::extract::{Path, State};

@@ -1028,3 +1028,42 @@ pub async fn version_page(
     };
     render(&page)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    /// After a policy change the sentence names the version and the calendar, in both
+    /// languages, with no placeholder left.
+    #[test]
+    fn the_sentence_names_the_version_and_the_calendar() {
+        let e = Explanation {
+            kind: DeadlineKind::Reply,
+            due_at: at("2027-02-18T13:30:00+08:00"),
+            ticket_kind: TicketKind::Consultation,
+            region: None,
+            minutes: 720,
+            calendar: Some("办公时间".into()),
+            started_at: at("2027-02-12T10:00:00+08:00"),
+            paused_minutes: 30,
+            paused_since: None,
+            policy_version: 3,
+        };
+        let en = explain(Lang::En, &e);
+        assert_eq!(
+            en,
+            "Due 2027-02-18 13:30: Consultation — reply to the customer within 12 h \
+             (in the working hours of calendar “办公时间”, counted from 2027-02-12 10:00 when \
+             it was received, plus 30 min paused while waiting for the customer; deadline \
+             policy version 3)."
+        );
+        let zh = explain(Lang::Zh, &e);
+        assert!(zh.contains("时限政策第 3 版") && zh.contains("「办公时间」"), "{zh}");
+        assert!(!zh.contains('{') && !en.contains('{'));
+    }
+}

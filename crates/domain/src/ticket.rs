@@ -473,14 +473,16 @@ impl Ticket {
         self.next_due().map(|d| d.due_at)
     }
 
-    /// The deadline [`Ticket::next_due_at`] names: the nearest unmet one while work goes on.
+    /// The deadline [`Ticket::next_due_at`] names: the nearest unmet one whose clock runs,
+    /// while work goes on. A paused deadline is not due: it is not counted, listed or
+    /// shown as breached while the ticket waits for the customer.
     pub fn next_due(&self) -> Option<&Deadline> {
         if self.status.is_finished() {
             return None;
         }
         self.deadlines
             .iter()
-            .filter(|d| d.met_at.is_none())
+            .filter(|d| d.met_at.is_none() && d.paused_since.is_none())
             .min_by_key(|d| d.due_at)
     }
 
@@ -491,6 +493,8 @@ impl Ticket {
             DeskLane::Finished
         } else if self.next_due().is_some() {
             DeskLane::Running
+        } else if self.status == TicketStatus::Waiting {
+            DeskLane::Waiting
         } else if self.deadlines.is_empty() {
             DeskLane::NoDeadline
         } else {

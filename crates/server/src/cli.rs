@@ -56,6 +56,10 @@ pub struct Settings {
     /// How long a sign-in lasts, in hours [default: 12].
     #[arg(long, global = true, env = "SANBAO_SESSION_HOURS")]
     pub session_hours: Option<i64>,
+    /// Background jobs this instance runs: all, none, or some of outbox, watcher,
+    /// sessions [default: all].
+    #[arg(long, global = true, env = "SANBAO_JOBS")]
+    pub jobs: Option<String>,
     /// Mark cookies Secure (when served behind HTTPS).
     #[arg(long, global = true, env = "SANBAO_SECURE_COOKIES")]
     pub secure_cookies: Option<bool>,
@@ -94,6 +98,15 @@ pub enum Command {
         /// Check the file and report what an import would do, writing nothing.
         #[arg(long)]
         check: bool,
+    },
+    /// Run the deadline watcher once and say what it did: the warnings and escalations
+    /// due are written with their messages (sent by a running server's outbox job). For
+    /// operators, and for `bench/watcher.sh`.
+    Watch {
+        /// Watch as at this instant (RFC 3339, e.g. 2026-11-27T10:00:00+08:00) instead of
+        /// now.
+        #[arg(long)]
+        at: Option<String>,
     },
     /// Fill an empty database with generated customers and tickets for load tests
     /// (`bench/load.sh`); the `admin` account opens them.
@@ -149,6 +162,9 @@ impl Settings {
         }
         if let Some(v) = self.session_hours {
             c.session_hours = v;
+        }
+        if let Some(v) = &self.jobs {
+            c.jobs.clone_from(v);
         }
         if let Some(v) = self.secure_cookies {
             c.secure_cookies = v;
@@ -279,7 +295,31 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             customers,
             tasks,
         } => bench_seed(&state, tickets, customers, tasks).await,
+        Command::Watch { at } => watch(&state, at.as_deref()).await,
     }
+}
+
+async fn watch(state: &AppState, at: Option<&str>) -> Result<(), String> {
+    let now = match at {
+        None => state.now(),
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .map_err(|e| format!("--at {s:?}: {e}"))?
+            .with_timezone(&chrono::Utc),
+    };
+    let started = std::time::Instant::now();
+    let pass = crate::app::watcher::pass(state, now, crate::app::watcher::BATCH)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "looked at {} deadlines: {} warned, {} escalated, {} escalated again, {} warnings passed over, in {:.2} s",
+        pass.looked_at,
+        pass.warned,
+        pass.escalated,
+        pass.escalated_again,
+        pass.skipped,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 async fn bench_seed(

@@ -44,6 +44,9 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Log filter, as `RUST_LOG` takes it.
     pub log: String,
+    /// The background jobs this instance runs: `all`, `none`, or a comma-separated list
+    /// of `outbox`, `watcher`, `sessions` (e.g. one instance dedicated to them).
+    pub jobs: String,
 }
 
 impl Default for Config {
@@ -57,6 +60,7 @@ impl Default for Config {
             session_hours: 12,
             secure_cookies: false,
             log: "info,sqlx=warn,tower_http=warn".into(),
+            jobs: "all".into(),
         }
     }
 }
@@ -85,7 +89,25 @@ impl Config {
         if self.max_connections == 0 {
             return Err("max_connections must be at least 1".into());
         }
+        self.job_names()?;
         Ok(())
+    }
+
+    /// The jobs this instance runs, by name.
+    pub fn job_names(&self) -> Result<Vec<&'static str>, String> {
+        const ALL: [&str; 3] = ["outbox", "watcher", "sessions"];
+        match self.jobs.trim() {
+            "all" => Ok(ALL.to_vec()),
+            "none" | "" => Ok(Vec::new()),
+            list => list
+                .split(',')
+                .map(|j| {
+                    ALL.iter().copied().find(|a| *a == j.trim()).ok_or_else(|| {
+                        format!("jobs: unknown job {j:?}; give all, none, or some of outbox, watcher, sessions")
+                    })
+                })
+                .collect(),
+        }
     }
 
     pub fn db_options(&self) -> sanbao_store::DbOptions {
@@ -126,5 +148,16 @@ mod tests {
             ..Config::default()
         };
         assert!(c.check().unwrap_err().contains("sqlite_synchronous"));
+        let jobs = |s: &str| {
+            Config {
+                jobs: s.into(),
+                ..Config::default()
+            }
+            .job_names()
+        };
+        assert_eq!(jobs("all").unwrap(), ["outbox", "watcher", "sessions"]);
+        assert_eq!(jobs("none").unwrap(), Vec::<&str>::new());
+        assert_eq!(jobs("watcher, outbox").unwrap(), ["watcher", "outbox"]);
+        assert!(jobs("watcher,mail").unwrap_err().contains("mail"));
     }
 }

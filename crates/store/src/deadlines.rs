@@ -338,8 +338,8 @@ impl Tx {
         limit: i64,
     ) -> Result<Vec<TicketId>, Error> {
         let ids: Vec<i64> = on_tx!(self, c => sqlx::query_scalar(
-            "SELECT id FROM tickets WHERE desk_lane IN ('running', 'no_deadline', 'deadlines_met')
-               AND id > $1 ORDER BY id LIMIT $2")
+            &format!("SELECT id FROM tickets WHERE desk_lane IN {}
+               AND id > $1 ORDER BY id LIMIT $2", crate::sql::WORKING_LANES.as_str()))
             .bind(after.0)
             .bind(limit)
             .fetch_all(c)

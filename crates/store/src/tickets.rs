@@ -561,6 +561,9 @@ impl Db {
             let met: Vec<SummaryRow> = sqlx::query_as(&lane_sql)
                 .bind(who).bind(limit).bind(DeskLane::DeadlinesMet.as_str())
                 .fetch_all(&mut *p).await.map_err(internal)?;
+            let waiting: Vec<SummaryRow> = sqlx::query_as(&lane_sql)
+                .bind(who).bind(limit).bind(DeskLane::Waiting.as_str())
+                .fetch_all(&mut *p).await.map_err(internal)?;
             Ok(Dashboard {
                 open,
                 breached,
@@ -568,6 +571,7 @@ impl Db {
                 by_deadline: summaries(by_deadline)?,
                 without_deadline: summaries(without)?,
                 deadlines_met: summaries(met)?,
+                waiting: summaries(waiting)?,
             })
         })
     }

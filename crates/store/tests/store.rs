@@ -168,6 +168,10 @@ store_tests!(
     // --- Archive export ---
     exports_hold_every_match_of_the_lists_filters_oldest_first,
     // --- end archive export ---
+    // --- Deadline engine ---
+    deadlines_keep_their_basis_pauses_and_what_the_watcher_did,
+    deadline_policy_versions_follow_one_another,
+    // --- end deadline engine ---
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -2079,3 +2083,145 @@ async fn exports_hold_every_match_of_the_lists_filters_oldest_first(db: &Db) {
     }
 }
 // --- end archive export -----------------------------------------------------------------
+
+// --- Deadline engine ---
+
+async fn deadlines_keep_their_basis_pauses_and_what_the_watcher_did(db: &Db) {
+    use sanbao_domain::deadline::Alarms;
+    let actor = user(db, "clerk", Role::ServiceManager).await;
+    let c = customer(db, actor, "之江变电站", "浙江省杭州市西湖区转塘街道 1 号").await;
+    let id = ticket(
+        db,
+        actor,
+        c,
+        TicketKind::ComplaintOther,
+        "2026-05-10T09:00:00+08:00",
+    )
+    .await;
+    let before = db.ticket(id).await.unwrap().unwrap();
+    let d = &before.deadlines[0];
+    assert_eq!(d.basis.policy_version, 0);
+    assert_eq!(d.basis.minutes, 12 * 60);
+    assert_eq!(d.warn_at, t("2026-05-10T18:00:00+08:00"));
+    // Paused for the customer: the pause and the stopped clock are kept.
+    let pause = sanbao_domain::ticket::TicketEvent::Pause {
+        reason: "等待客户提供照片".into(),
+    };
+    let waiting = before
+        .apply(
+            &pause,
+            Role::ServiceManager,
+            t("2026-05-10T10:00:00+08:00"),
+            &DeadlinePolicy::company(),
+        )
+        .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.update_ticket(&before, &waiting).await.unwrap();
+    tx.commit().await.unwrap();
+    let read = db.ticket(id).await.unwrap().unwrap();
+    assert_eq!(read, waiting);
+    assert_eq!(read.pauses.len(), 1);
+    // Nothing for the watcher while paused.
+    let mut tx = db.begin().await.unwrap();
+    assert!(
+        tx.claim_alarms(t("2026-05-20T00:00:00Z"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    tx.commit().await.unwrap();
+    // Resumed: the pause is closed; the due time moves by the wait.
+    let back = read
+        .apply(
+            &sanbao_domain::ticket::TicketEvent::Resume,
+            Role::ServiceManager,
+            t("2026-05-10T12:00:00+08:00"),
+            &DeadlinePolicy::company(),
+        )
+        .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.update_ticket(&read, &back).await.unwrap();
+    tx.commit().await.unwrap();
+    let read = db.ticket(id).await.unwrap().unwrap();
+    assert_eq!(read, back);
+    assert_eq!(read.deadlines[0].due_at, t("2026-05-10T23:00:00+08:00"));
+    // The watcher claims it when its warning is due, and records what it did.
+    let mut tx = db.begin().await.unwrap();
+    assert!(
+        tx.claim_alarms(t("2026-05-10T19:59:00+08:00"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let claimed = tx
+        .claim_alarms(t("2026-05-10T20:00:00+08:00"), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].ticket_id, id);
+    assert_eq!(claimed[0].customer_name, "之江变电站");
+    let alarms = Alarms {
+        warned_at: Some(t("2026-05-10T20:00:00+08:00")),
+        ..Alarms::default()
+    };
+    tx.record_alarms(
+        id,
+        claimed[0].deadline.kind,
+        &alarms,
+        Some(read.deadlines[0].due_at),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let read = db.ticket(id).await.unwrap().unwrap();
+    assert_eq!(read.deadlines[0].alarms, alarms);
+    let mut tx = db.begin().await.unwrap();
+    assert!(
+        tx.claim_alarms(t("2026-05-10T22:59:00+08:00"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    tx.commit().await.unwrap();
+}
+
+async fn deadline_policy_versions_follow_one_another(db: &Db) {
+    let actor = user(db, "boss", Role::ServiceManager).await;
+    assert_eq!(
+        db.current_policy().await.unwrap(),
+        DeadlinePolicy::company()
+    );
+    let mut tx = db.begin().await.unwrap();
+    let v0 = tx.lock_policy().await.unwrap();
+    let mut v1 = v0.clone();
+    v1.version = 1;
+    v1.targets[0].minutes = 90;
+    tx.insert_deadline_policy(
+        &v1,
+        Some("质量投诉 90 分钟"),
+        actor,
+        t("2026-05-01T00:00:00Z"),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(db.current_policy().await.unwrap(), v1);
+    assert_eq!(db.policy_version(0).await.unwrap(), Some(v0));
+    let versions = db.policy_versions().await.unwrap();
+    assert_eq!(
+        versions.iter().map(|v| v.version).collect::<Vec<_>>(),
+        [1, 0]
+    );
+    assert_eq!(versions[0].note.as_deref(), Some("质量投诉 90 分钟"));
+    assert_eq!(versions[0].created_by.as_deref(), Some("boss 名"));
+    // The same version twice is refused, and nothing is written.
+    let mut tx = db.begin().await.unwrap();
+    assert!(
+        tx.insert_deadline_policy(&v1, None, actor, t("2026-05-02T00:00:00Z"))
+            .await
+            .is_err()
+    );
+    drop(tx);
+    assert_eq!(db.policy_versions().await.unwrap().len(), 2);
+}
+// --- end deadline engine ---

@@ -176,7 +176,8 @@ impl Deadline {
         if a.warned_at.is_none() && a.escalated_at.is_none() && self.warn_at < self.due_at {
             Some((Alarm::Warn, self.warn_at))
         } else if a.escalated_at.is_none() {
-            Some((Alarm::Escalate, self.due_at))
+            // Breached from the first instant after the due time (the store counts ms).
+            Some((Alarm::Escalate, self.due_at + Duration::milliseconds(1)))
         } else if a.escalated_again_at.is_none() {
             Some((
                 Alarm::EscalateAgain,

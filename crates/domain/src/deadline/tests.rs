@@ -335,12 +335,17 @@ fn r6_1_the_watcher_warns_then_escalates_each_exactly_once() {
     );
     // At the due minute it is not yet breached; a second after it is.
     assert_eq!(watch(&d, k, "2026-11-27T20:59:59+08:00").0, vec![]);
+    assert_eq!(
+        watch(&d, k, "2026-11-27T21:00:00+08:00").0,
+        vec![],
+        "due at the minute is not late"
+    );
     let step = decide(
         &d,
         TicketStatus::InProgress,
         k,
         None,
-        at("2026-11-27T21:00:00+08:00"),
+        at("2026-11-27T21:00:00.001+08:00"),
     );
     assert_eq!(step.send, vec![Escalate]);
     d.alarms = step.alarms;

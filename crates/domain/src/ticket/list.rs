@@ -18,6 +18,8 @@ pub enum DeskLane {
     NoDeadline,
     /// Work going on whose every deadline was met.
     DeadlinesMet,
+    /// Waiting for the customer with every running deadline paused.
+    Waiting,
     /// Resolved, closed or cancelled: no longer work.
     Finished,
 }
@@ -27,6 +29,7 @@ impl DeskLane {
         DeskLane::Running,
         DeskLane::NoDeadline,
         DeskLane::DeadlinesMet,
+        DeskLane::Waiting,
         DeskLane::Finished,
     ];
 
@@ -35,6 +38,7 @@ impl DeskLane {
             DeskLane::Running => "running",
             DeskLane::NoDeadline => "no_deadline",
             DeskLane::DeadlinesMet => "deadlines_met",
+            DeskLane::Waiting => "waiting",
             DeskLane::Finished => "finished",
         }
     }
@@ -140,6 +144,8 @@ pub struct Dashboard {
     pub by_deadline: Vec<TicketSummary>,
     pub without_deadline: Vec<TicketSummary>,
     pub deadlines_met: Vec<TicketSummary>,
+    /// Waiting for the customer, their clocks stopped.
+    pub waiting: Vec<TicketSummary>,
 }
 
 #[cfg(test)]
@@ -185,7 +191,7 @@ mod tests {
         for l in DeskLane::ALL {
             assert_eq!(DeskLane::parse(l.as_str()), Some(*l));
         }
-        assert_eq!(DeskLane::working().count(), 3);
+        assert_eq!(DeskLane::working().count(), 4);
         assert!(!DeskLane::Finished.is_work());
     }
 }

@@ -892,3 +892,311 @@ fn r2_linking_a_unit_later_records_coverage_at_the_received_date_and_moves_runni
             .is_err()
     );
 }
+
+fn step(t: &Ticket, ty: EventType, f: impl FnOnce(&mut EventInput), now: &str) -> Ticket {
+    let mut input = EventInput {
+        event_type: Some(ty),
+        ..EventInput::default()
+    };
+    f(&mut input);
+    let e = TicketEvent::parse(&input, at(now)).unwrap_or_else(|e| panic!("{ty}: {e:?}"));
+    t.apply(&e, Role::ServiceManager, at(now), &company())
+        .unwrap_or_else(|e| panic!("{ty}: {e:?}"))
+}
+
+fn due_of(t: &Ticket, kind: DeadlineKind) -> String {
+    let d = t.deadline(kind).unwrap_or_else(|| panic!("no {kind}"));
+    local(d.due_at).format("%Y-%m-%d %H:%M").to_string()
+}
+
+#[test]
+fn r3_pause_and_resume_across_days_move_the_due_time_by_the_wait() {
+    // A complaint about something else, 12 h from 09:00: due 21:00.
+    let t = ticket(TicketKind::ComplaintOther);
+    let waiting = step(
+        &t,
+        EventType::Pause,
+        |e| e.reason = Some("等待客户提供照片".into()),
+        "2026-05-10T11:00:00+08:00",
+    );
+    assert_eq!(waiting.status, TicketStatus::Waiting);
+    let d = waiting.deadline(DeadlineKind::HandlingOpinion).unwrap();
+    assert_eq!(d.paused_since, Some(at("2026-05-10T11:00:00+08:00")));
+    assert_eq!(
+        d.state(at("2026-05-11T09:00:00+08:00"), waiting.status),
+        DeadlineState::Paused,
+        "no breach while paused"
+    );
+    assert_eq!(
+        d.next_alarm(waiting.status),
+        None,
+        "the watcher leaves it alone"
+    );
+    // Only waiting steps are allowed: an opinion needs the clock running again.
+    let opinion = ev(EventInput {
+        event_type: Some(EventType::GiveOpinion),
+        opinion: Some("更换锁具".into()),
+        ..EventInput::default()
+    });
+    assert!(matches!(
+        waiting.apply(
+            &opinion,
+            Role::ServiceManager,
+            at("2026-05-11T09:00:00+08:00"),
+            &company()
+        ),
+        Err(Error::Conflict(_))
+    ));
+    // Back the next morning at 09:00 after 22 h: due 22 h later than first promised.
+    let back = step(
+        &waiting,
+        EventType::Resume,
+        |_| {},
+        "2026-05-11T09:00:00+08:00",
+    );
+    assert_eq!(back.status, TicketStatus::Open);
+    assert_eq!(
+        due_of(&back, DeadlineKind::HandlingOpinion),
+        "2026-05-11 19:00"
+    );
+    assert_eq!(back.pauses.len(), 1);
+    assert_eq!(back.pauses[0].to, Some(at("2026-05-11T09:00:00+08:00")));
+    let d = back.deadline(DeadlineKind::HandlingOpinion).unwrap();
+    assert_eq!(d.basis.paused_minutes, 22 * 60);
+    // Resume without a pause is refused.
+    assert!(matches!(
+        back.apply(
+            &ev(EventInput {
+                event_type: Some(EventType::Resume),
+                ..EventInput::default()
+            }),
+            Role::ServiceManager,
+            at("2026-05-11T09:05:00+08:00"),
+            &company()
+        ),
+        Err(Error::Conflict(_))
+    ));
+}
+
+#[test]
+fn r3_3_a_complaint_found_to_be_about_quality_is_due_2_hours_from_receipt() {
+    let t = ticket(TicketKind::ComplaintOther);
+    assert_eq!(
+        due_of(&t, DeadlineKind::HandlingOpinion),
+        "2026-05-10 21:00"
+    );
+    let q = step(
+        &t,
+        EventType::Reclassify,
+        |e| {
+            e.kind = Some(TicketKind::ComplaintQuality);
+            e.reason = Some("现场确认为产品质量问题".into());
+        },
+        "2026-05-10T10:30:00+08:00",
+    );
+    assert_eq!(q.kind, TicketKind::ComplaintQuality);
+    // From the received time, not from the change: 11:00, so it is already due soon.
+    assert_eq!(
+        due_of(&q, DeadlineKind::HandlingOpinion),
+        "2026-05-10 11:00"
+    );
+    // Found later still, after 11:00: breached at once.
+    let late = step(
+        &t,
+        EventType::Reclassify,
+        |e| {
+            e.kind = Some(TicketKind::ComplaintQuality);
+            e.reason = Some("质量问题".into());
+        },
+        "2026-05-10T12:00:00+08:00",
+    );
+    assert!(
+        late.deadline(DeadlineKind::HandlingOpinion)
+            .unwrap()
+            .breached(at("2026-05-10T12:00:00+08:00"))
+    );
+    // A consultation that turns out to be an emergency: the reply deadline goes, the
+    // arrival deadline comes.
+    let c = ticket(TicketKind::Consultation);
+    let e = step(
+        &c,
+        EventType::Reclassify,
+        |e| {
+            e.kind = Some(TicketKind::Emergency);
+            e.reason = Some("客户来电说明已全厂停电".into());
+        },
+        "2026-05-10T09:20:00+08:00",
+    );
+    let kinds: Vec<DeadlineKind> = e.deadlines.iter().map(|d| d.kind).collect();
+    assert_eq!(kinds, [DeadlineKind::Arrival]);
+    assert_eq!(due_of(&e, DeadlineKind::Arrival), "2026-05-10 10:00");
+    // Unchanged kind and missing fields are named.
+    let same = EventInput {
+        event_type: Some(EventType::Reclassify),
+        kind: Some(TicketKind::ComplaintOther),
+        reason: Some("x".into()),
+        ..EventInput::default()
+    };
+    assert!(matches!(
+        t.apply(&ev(same), Role::ServiceManager, at("2026-05-10T10:00:00+08:00"), &company()),
+        Err(Error::Validation(f)) if f.get("kind").is_some()
+    ));
+    let missing = TicketEvent::parse(
+        &EventInput {
+            event_type: Some(EventType::Reclassify),
+            ..EventInput::default()
+        },
+        at("2026-05-10T10:00:00+08:00"),
+    );
+    assert!(
+        matches!(missing, Err(Error::Validation(f)) if f.get("kind").is_some() && f.get("reason").is_some())
+    );
+    // A technician may not change the kind.
+    let tech = t.apply(
+        &ev(EventInput {
+            event_type: Some(EventType::Reclassify),
+            kind: Some(TicketKind::ComplaintQuality),
+            reason: Some("x".into()),
+            ..EventInput::default()
+        }),
+        Role::Technician,
+        at("2026-05-10T10:00:00+08:00"),
+        &company(),
+    );
+    assert!(matches!(tech, Err(Error::Forbidden)));
+}
+
+#[test]
+fn r3_a_reopened_ticket_keeps_the_deadlines_it_met() {
+    let t = ticket(TicketKind::ComplaintQuality);
+    let answered = step(
+        &t,
+        EventType::GiveOpinion,
+        |e| e.opinion = Some("换件".into()),
+        "2026-05-10T10:00:00+08:00",
+    );
+    let resolved = step(
+        &answered,
+        EventType::Resolve,
+        |e| e.resolution = Some("已更换".into()),
+        "2026-05-10T15:00:00+08:00",
+    );
+    let closed = step(
+        &resolved,
+        EventType::Close,
+        |_| {},
+        "2026-05-11T09:00:00+08:00",
+    );
+    let reopened = step(
+        &closed,
+        EventType::Reopen,
+        |e| e.reason = Some("客户反映问题复现".into()),
+        "2026-05-20T09:00:00+08:00",
+    );
+    assert_eq!(reopened.status, TicketStatus::InProgress);
+    assert_eq!(
+        reopened.deadlines, answered.deadlines,
+        "met deadlines are history"
+    );
+    let d = reopened.deadline(DeadlineKind::HandlingOpinion).unwrap();
+    assert_eq!(d.next_alarm(reopened.status), None, "nothing to warn about");
+    // Under a new policy, a reopened ticket's met deadline stays as it was.
+    let mut stricter = company();
+    stricter.version = 2;
+    stricter.targets[0].minutes = 30;
+    assert_eq!(
+        reopened.relocated(
+            reopened.site_id,
+            reopened.site_region,
+            &stricter,
+            at("2026-05-20T10:00:00+08:00")
+        ),
+        None
+    );
+}
+
+#[test]
+fn r3_a_policy_change_recomputes_open_tickets_and_never_closed_ones() {
+    let mut v2 = company();
+    v2.version = 2;
+    for t in &mut v2.targets {
+        if t.ticket_kind == TicketKind::ComplaintOther {
+            t.minutes = 8 * 60;
+        }
+    }
+    let now = at("2026-05-10T12:00:00+08:00");
+    let open = ticket(TicketKind::ComplaintOther);
+    let after = open
+        .relocated(open.site_id, open.site_region, &v2, now)
+        .expect("recomputed");
+    assert_eq!(
+        due_of(&after, DeadlineKind::HandlingOpinion),
+        "2026-05-10 17:00"
+    );
+    let d = after.deadline(DeadlineKind::HandlingOpinion).unwrap();
+    assert_eq!(d.basis.policy_version, 2);
+    assert_eq!(after.version, open.version + 1);
+    // The same policy again changes nothing.
+    assert_eq!(
+        after.relocated(after.site_id, after.site_region, &v2, now),
+        None
+    );
+    // Closed and cancelled tickets keep what they were judged by.
+    let cancelled = step(
+        &open,
+        EventType::Cancel,
+        |e| e.reason = Some("重复".into()),
+        "2026-05-10T09:30:00+08:00",
+    );
+    assert_eq!(
+        cancelled.relocated(cancelled.site_id, cancelled.site_region, &v2, now),
+        None
+    );
+}
+
+#[test]
+fn r3_4_a_region_corrected_on_an_open_emergency_moves_its_arrival_deadline() {
+    // Recorded as Hangzhou (1 h, due 10:00); the site is found to be in Wenzhou (6 h).
+    let t = ticket(TicketKind::Emergency);
+    assert_eq!(due_of(&t, DeadlineKind::Arrival), "2026-05-10 10:00");
+    let moved = t
+        .relocated(
+            t.site_id,
+            Region::Zhejiang,
+            &company(),
+            at("2026-05-10T09:10:00+08:00"),
+        )
+        .expect("recomputed");
+    assert_eq!(moved.site_region, Region::Zhejiang);
+    assert_eq!(due_of(&moved, DeadlineKind::Arrival), "2026-05-10 15:00");
+    assert_eq!(
+        moved.deadline(DeadlineKind::Arrival).unwrap().basis.region,
+        Some(Region::Zhejiang)
+    );
+    // Once the technician is on site, the met deadline no longer moves.
+    let dispatched = step(
+        &moved,
+        EventType::Dispatch,
+        |e| e.technician_id = Some(UserId(3)),
+        "2026-05-10T09:20:00+08:00",
+    );
+    let on_site = step(
+        &dispatched,
+        EventType::CheckIn,
+        |e| e.at = Some(at("2026-05-10T13:00:00+08:00")),
+        "2026-05-10T13:00:00+08:00",
+    );
+    let back = on_site.relocated(
+        on_site.site_id,
+        Region::HangzhouUrban,
+        &company(),
+        at("2026-05-10T13:30:00+08:00"),
+    );
+    let d = back
+        .as_ref()
+        .unwrap_or(&on_site)
+        .deadline(DeadlineKind::Arrival)
+        .unwrap();
+    assert_eq!(local(d.due_at).format("%H:%M").to_string(), "15:00");
+    assert_eq!(d.met_at, Some(at("2026-05-10T13:00:00+08:00")));
+}

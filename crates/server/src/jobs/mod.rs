@@ -84,8 +84,10 @@ impl Runner {
                 kind: Kind::Watcher,
             },
         ];
+        let wanted = state.config.job_names().unwrap_or_default();
         let tasks = jobs
             .into_iter()
+            .filter(|job| wanted.contains(&job.name))
             .map(|job| {
                 let (state, holder, mut stopped) =
                     (state.clone(), holder.clone(), stop.subscribe());

@@ -16,4 +16,5 @@ mod returns;
 mod support;
 mod units;
 mod units_web;
+mod watcher;
 mod web;

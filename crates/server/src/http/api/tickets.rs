@@ -62,8 +62,24 @@ pub struct DeadlineOut {
     pub due_at: String,
     pub met_at: Option<String>,
     pub breached: bool,
-    /// pending, due_soon, breached, met, met_late, void
+    /// pending, warning, due_soon, breached, paused, met, met_late, void
     pub state: String,
+    /// When the owner is (or was) warned.
+    pub warn_at: String,
+    /// The clock stopped then, while the ticket waits for the customer.
+    pub paused_since: Option<String>,
+    /// What the due time was computed from: the policy version, the target's duration in
+    /// minutes and its clock (`null`: the wall clock; else the business calendar's name),
+    /// the region it was chosen by, and minutes paused so far.
+    pub policy_version: i64,
+    pub minutes: i64,
+    pub calendar: Option<String>,
+    pub region: Option<String>,
+    pub paused_minutes: i64,
+    /// What the watcher has done: warned, escalated, escalated again (when).
+    pub warned_at: Option<String>,
+    pub escalated_at: Option<String>,
+    pub escalated_again_at: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -76,7 +92,7 @@ pub struct TicketOut {
     pub customer_id: i64,
     pub unit_text: Option<String>,
     pub summary: String,
-    /// open, in_progress, dispatched, on_site, resolved, closed, cancelled
+    /// open, in_progress, dispatched, on_site, waiting, resolved, closed, cancelled
     pub status: String,
     pub received_at: String,
     /// The site's region when the contact came in.
@@ -110,10 +126,17 @@ impl TicketOut {
                     due_at: ts(d.due_at),
                     met_at: d.met_at.map(ts),
                     breached: d.breached(now) && t.status != TicketStatus::Cancelled,
-                    state: serde_json::to_value(d.state(now, t.status))
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default(),
+                    state: d.state(now, t.status).as_str().into(),
+                    warn_at: ts(d.warn_at),
+                    paused_since: d.paused_since.map(ts),
+                    policy_version: d.basis.policy_version,
+                    minutes: d.basis.minutes,
+                    calendar: d.basis.calendar.clone(),
+                    region: d.basis.region.map(|r| r.as_str().into()),
+                    paused_minutes: d.basis.paused_minutes,
+                    warned_at: d.alarms.warned_at.map(ts),
+                    escalated_at: d.alarms.escalated_at.map(ts),
+                    escalated_again_at: d.alarms.escalated_again_at.map(ts),
                 })
                 .collect(),
             id: t.id.0,

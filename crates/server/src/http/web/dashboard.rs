@@ -70,6 +70,7 @@ async fn desk_live(state: &AppState, u: &WebUser, l: &Layout, mine: bool) -> Web
     let by_deadline = lines(d.by_deadline);
     let without = lines(d.without_deadline);
     let met = lines(d.deadlines_met);
+    let waiting = lines(d.waiting);
     let lists = vec![
         DeskList {
             id: "by-deadline",
@@ -110,6 +111,20 @@ async fn desk_live(state: &AppState, u: &WebUser, l: &Layout, mine: bool) -> Web
                 deadline_column: false,
                 customer_column: true,
                 empty: u.t("dashboard.empty_met").to_string(),
+            })?,
+            hide_when_empty: true,
+        },
+        DeskList {
+            id: "waiting",
+            title: u.t("dashboard.waiting").to_string(),
+            count: Some(waiting.len()),
+            table: render_partial(&TicketTable {
+                l,
+                rows: &waiting,
+                by_deadline: false,
+                deadline_column: false,
+                customer_column: true,
+                empty: String::new(),
             })?,
             hide_when_empty: true,
         },

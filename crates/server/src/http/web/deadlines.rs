@@ -1063,7 +1063,10 @@ mod tests {
              policy version 3)."
         );
         let zh = explain(Lang::Zh, &e);
-        assert!(zh.contains("时限政策第 3 版") && zh.contains("「办公时间」"), "{zh}");
+        assert!(
+            zh.contains("时限政策第 3 版") && zh.contains("「办公时间」"),
+            "{zh}"
+        );
         assert!(!zh.contains('{') && !en.contains('{'));
     }
 }

@@ -359,7 +359,11 @@ async fn the_preview_answers_due_times_under_a_draft_without_writing_on(app: &Te
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.json()["error"]["fields"].get("warn_pct").is_some());
+    assert!(
+        r.json()["error"]["fields"].get("policy.warn_pct").is_some(),
+        "{}",
+        r.text
+    );
     let r = app
         .call("GET", "/api/v1/deadline-policy", Some(&boss), None)
         .await;

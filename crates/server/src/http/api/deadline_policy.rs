@@ -344,7 +344,8 @@ fn preview_deadline(d: &Deadline) -> PreviewDeadline {
     }
 }
 
-/// The due times a contact would get under a draft policy, without saving anything.
+/// The due times a contact would get under a draft policy, without saving anything. A
+/// problem of the draft is named under `policy` (`policy.targets[2].minutes`).
 #[utoipa::path(post, path = "/api/v1/deadline-policy/preview", request_body = PreviewIn, tag = "deadline policy", security(("bearer" = [])),
     responses((status = 200, body = PreviewOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn preview(
@@ -360,7 +361,18 @@ pub async fn preview(
         b.region.unwrap_or(Region::Unknown),
         b.received_at.with_timezone(&Utc),
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        // The draft's fields are named where the body has them.
+        sanbao_domain::Error::Validation(errs) => {
+            let mut named = sanbao_domain::FieldErrors::new();
+            for (f, p) in errs.0 {
+                named.add(format!("policy.{f}"), p);
+            }
+            sanbao_domain::Error::Validation(named)
+        }
+        other => other,
+    })?;
     Ok(Json(PreviewOut {
         deadlines: deadlines.iter().map(preview_deadline).collect(),
     }))

@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, ADMIN_PASSWORD } from "../lib/server.mjs";
-import { launch, newPage, login, screenshot } from "../lib/browser.mjs";
+import { launch, newPage, login, screenshot, switchLanguage } from "../lib/browser.mjs";
 
 let server;
 let browser;
@@ -86,4 +86,12 @@ test("a business calendar for consultations, tried and saved", async () => {
   assert.match(await page.textContent("main"), /2027-02-16/);
   assert.equal(await page.locator("main input").count(), 0);
   await screenshot(page, "deadline-policy-version");
+
+  // In English, the same page reads in English.
+  await page.goto("/settings/deadlines");
+  await switchLanguage(page, "en");
+  assert.match(await page.textContent("h1"), /Deadline policy/);
+  assert.match(await page.textContent("#versions"), /Consultations counted|咨询按办公时间计算/);
+  assert.match(await page.textContent("#targets"), /Working hours: 办公时间/);
+  await screenshot(page, "deadline-policy-en");
 });

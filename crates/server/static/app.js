@@ -366,6 +366,90 @@
     });
   }
 
+  // ---- Deadline policy editor ----
+  // The Clock lists follow the calendars' names as they are typed; "Show the due time"
+  // answers in place (the form still works as a plain post without the script).
+  function policyEditor(form) {
+    function syncClocks() {
+      var names = [];
+      var inputs = form.querySelectorAll("[data-calendar-name]");
+      for (var i = 0; i < inputs.length; i++) {
+        var n = inputs[i].value.trim();
+        if (n && names.indexOf(n) < 0) names.push(n);
+      }
+      var selects = form.querySelectorAll("select[data-clock]");
+      for (var j = 0; j < selects.length; j++) {
+        var sel = selects[j];
+        var current = sel.value;
+        var wall = sel.options[0];
+        var template = sel.getAttribute("data-calendar-label") || "{name}";
+        while (sel.options.length > 1) sel.remove(1);
+        for (var k = 0; k < names.length; k++) {
+          var o = document.createElement("option");
+          o.value = names[k];
+          o.textContent = template.replace("{name}", names[k]);
+          sel.appendChild(o);
+        }
+        sel.value = names.indexOf(current) >= 0 ? current : wall.value;
+      }
+    }
+    form.addEventListener("input", function (e) {
+      if (e.target.matches && e.target.matches("[data-calendar-name]")) syncClocks();
+    });
+    var tryButton = document.getElementById("try-button");
+    var out = document.getElementById("try-result");
+    if (!tryButton || !out || !window.fetch || !window.DOMParser) return;
+    tryButton.addEventListener("click", function (e) {
+      e.preventDefault();
+      var data = new URLSearchParams(new FormData(form));
+      data.set("op", "try");
+      tryButton.disabled = true;
+      fetch(form.action, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      })
+        .then(function (r) {
+          return r.text().then(function (html) {
+            return { ok: r.ok, html: html };
+          });
+        })
+        .then(function (res) {
+          tryButton.disabled = false;
+          if (!res.ok) {
+            // Problems are shown at their fields: let the form show them.
+            var op = document.createElement("input");
+            op.type = "hidden";
+            op.name = "op";
+            op.value = "try";
+            form.appendChild(op);
+            form.submit();
+            return;
+          }
+          var doc = new DOMParser().parseFromString(res.html, "text/html");
+          var fresh = doc.getElementById("try-result");
+          if (fresh) out.innerHTML = fresh.innerHTML;
+          // The policy as typed is good: problems shown from an earlier post are gone.
+          if (!doc.getElementById("error-summary")) {
+            var old = document.getElementById("error-summary");
+            if (old) old.parentNode.removeChild(old);
+            var msgs = form.querySelectorAll(".field-error");
+            for (var m = 0; m < msgs.length; m++) msgs[m].parentNode.removeChild(msgs[m]);
+            var bad = form.querySelectorAll(".has-error, [aria-invalid]");
+            for (var b = 0; b < bad.length; b++) {
+              bad[b].classList.remove("has-error");
+              bad[b].removeAttribute("aria-invalid");
+            }
+          }
+        })
+        .catch(function () {
+          tryButton.disabled = false;
+        });
+    });
+  }
+  // ---- end deadline policy editor ----
+
   function ready() {
     errorSummary();
     var printers = document.querySelectorAll("[data-print]");
@@ -383,6 +467,8 @@
     if (form) intake(form);
     proposeOwner();
     if (desk) liveDesk(desk);
+    var policy = document.getElementById("policy-form");
+    if (policy) policyEditor(policy);
     // On a phone the menu is one row that scrolls sideways: bring this page's entry into
     // view, so a salesperson on the deliveries board sees where they are.
     var nav = document.querySelector(".nav");

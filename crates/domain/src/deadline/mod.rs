@@ -9,7 +9,7 @@ mod policy;
 pub use calendar::{BusinessCalendar, Clock, DAY_MINUTES, Span, hhmm, minute_of_day};
 pub use policy::{
     CalendarInput, DeadlinePolicy, MAX_TARGET_MINUTES, PolicyInput, Quiet, Target, TargetInput,
-    WatchRules, arrival_hours, deadline_fits, parse_dates, parse_day,
+    WatchRules, arrival_hours, date_ranges, deadline_fits, parse_dates, parse_day,
 };
 
 use crate::ids::UserId;

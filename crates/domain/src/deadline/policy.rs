@@ -484,6 +484,33 @@ impl PolicyInput {
     }
 }
 
+/// Dates as the editor shows them: a run of consecutive days as one range
+/// (`2027-02-10..2027-02-16`), a lone day as itself.
+pub fn date_ranges(dates: &BTreeSet<NaiveDate>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut run: Option<(NaiveDate, NaiveDate)> = None;
+    for d in dates {
+        run = match run {
+            Some((a, b)) if b.succ_opt() == Some(*d) => Some((a, *d)),
+            Some(r) => {
+                out.push(range_text(r));
+                Some((*d, *d))
+            }
+            None => Some((*d, *d)),
+        };
+    }
+    out.extend(run.map(range_text));
+    out
+}
+
+fn range_text((a, b): (NaiveDate, NaiveDate)) -> String {
+    if a == b {
+        a.to_string()
+    } else {
+        format!("{a}..{b}")
+    }
+}
+
 /// Whether a ticket of this kind has a step that meets this deadline: a complaint its
 /// handling opinion, a consultation or letter its reply, and any work on site its arrival.
 pub fn deadline_fits(kind: TicketKind, deadline: DeadlineKind) -> bool {
@@ -503,12 +530,7 @@ impl DeadlinePolicy {
                 .map(|d| d.iter().map(Span::to_string).collect::<Vec<_>>().join(", "))
                 .collect()
         };
-        let dates = |s: &BTreeSet<NaiveDate>| {
-            s.iter()
-                .map(NaiveDate::to_string)
-                .collect::<Vec<_>>()
-                .join("\n")
-        };
+        let dates = |s: &BTreeSet<NaiveDate>| date_ranges(s).join("\n");
         PolicyInput {
             targets: self
                 .targets

@@ -605,3 +605,17 @@ fn a_bad_policy_is_refused_by_field() {
     let p = ranges.parse().unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(p.calendars[0].holidays.len(), 8);
 }
+
+#[test]
+fn the_editor_shows_runs_of_days_as_ranges() {
+    let dates = parse_dates("2027-02-10..2027-02-16, 2027-02-20, 2027-10-01..2027-10-02").unwrap();
+    assert_eq!(
+        date_ranges(&dates),
+        [
+            "2027-02-10..2027-02-16",
+            "2027-02-20",
+            "2027-10-01..2027-10-02"
+        ]
+    );
+    assert!(date_ranges(&std::collections::BTreeSet::new()).is_empty());
+}

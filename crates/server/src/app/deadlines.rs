@@ -7,7 +7,8 @@ use super::require;
 use super::state::AppState;
 use chrono::{DateTime, Utc};
 use sanbao_domain::audit::NewAuditEntry;
-use sanbao_domain::deadline::{DeadlinePolicy, PolicyInput};
+use sanbao_domain::deadline::{Deadline, DeadlinePolicy, PolicyInput, arrival_hours, compute};
+use sanbao_domain::ticket::TicketKind;
 use sanbao_domain::user::User;
 use sanbao_domain::{Error, Permission, Problem, Region, SiteId, TicketId, UnitId, UserId};
 use sanbao_store::{PolicyVersion, Tx};
@@ -187,4 +188,62 @@ pub async fn follow_unit(
         n += usize::from(recompute(tx, id, Some((site, region)), &policy, actor, now).await?);
     }
     Ok(n)
+}
+
+/// The deadlines a ticket of `kind` at a site in `region`, received at `received_at`,
+/// would carry under a draft policy, numbered as the version it would be saved as. Nothing
+/// is written: the manager tries a calendar before saving it.
+pub async fn preview(
+    state: &AppState,
+    actor: &User,
+    input: &PolicyInput,
+    kind: TicketKind,
+    region: Region,
+    received_at: DateTime<Utc>,
+) -> Result<Vec<Deadline>, Error> {
+    require(actor, Permission::ManageDeadlinePolicy)?;
+    let mut policy = input.parse()?;
+    policy.version = state.db.current_policy().await?.version + 1;
+    Ok(compute(&policy, kind, region, received_at, &[]))
+}
+
+/// The promise to be on site for an emergency, per region, under the policy in force:
+/// what every page quoting it says, so that a changed policy is quoted everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArrivalPromises([i64; 4]);
+
+impl ArrivalPromises {
+    /// Minutes to be on site in `region`.
+    pub fn minutes(&self, region: Region) -> i64 {
+        Region::ALL
+            .iter()
+            .position(|r| *r == region)
+            .map_or(60, |i| self.0[i])
+    }
+}
+
+/// The arrival promises of the policy in force (a region without one, which the editor
+/// does not allow, is quoted the built-in promise).
+pub async fn arrival_promises(state: &AppState) -> Result<ArrivalPromises, Error> {
+    let policy = state.db.current_policy().await?;
+    Ok(ArrivalPromises(Region::ALL.map(|r| {
+        policy
+            .arrival_minutes(r)
+            .unwrap_or_else(|| arrival_hours(r) * 60)
+    })))
+}
+
+/// The people who may be named department head (told at the second escalation): active
+/// staff, by the pinyin of their names.
+pub async fn head_candidates(state: &AppState, actor: &User) -> Result<Vec<User>, Error> {
+    require(actor, Permission::ManageDeadlinePolicy)?;
+    let mut found: Vec<User> = state
+        .db
+        .users(None)
+        .await?
+        .into_iter()
+        .filter(|u| u.active && u.role.is_staff())
+        .collect();
+    sanbao_domain::people::sort_by_pinyin(&mut found, |u| u.display_name.as_str());
+    Ok(found)
 }

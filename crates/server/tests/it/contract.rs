@@ -62,6 +62,13 @@ const SERVED: &[&str] = &[
     "POST /api/v1/visits",
     "GET /api/v1/visits/{id}",
     // End of replies and visits.
+    // Deadline policy as data (issue 7).
+    "GET /api/v1/deadline-policy",
+    "PUT /api/v1/deadline-policy",
+    "GET /api/v1/deadline-policy/versions",
+    "GET /api/v1/deadline-policy/versions/{version}",
+    "POST /api/v1/deadline-policy/preview",
+    // End of deadline policy.
 ];
 
 #[tokio::test]

@@ -6,6 +6,7 @@ mod api;
 mod archive;
 mod concurrency;
 mod contract;
+mod deadline_policy;
 mod deliveries;
 mod demo;
 mod export;

@@ -345,18 +345,29 @@ pub struct RegionOut {
     pub region: String,
     /// The place name that decided it.
     pub derived_from: Option<String>,
-    /// Hours to be on site for an emergency there (R3.4).
+    /// Whole hours to be on site for an emergency there under the deadline policy in
+    /// force (R3.4), rounded down so that it never promises more than the policy.
     pub arrival_hours: i64,
+    /// Minutes to be on site for an emergency there under the deadline policy in force.
+    pub arrival_minutes: i64,
 }
 
 /// What region an address gives (for forms that show it as you type).
 #[utoipa::path(post, path = "/api/v1/regions/derive", request_body = AddressIn, tag = "customers", security(("bearer" = [])),
     responses((status = 200, body = RegionOut)))]
-pub async fn derive_region(ApiUser(_): ApiUser, ApiJson(b): ApiJson<AddressIn>) -> Json<RegionOut> {
+pub async fn derive_region(
+    State(state): State<AppState>,
+    ApiUser(_): ApiUser,
+    ApiJson(b): ApiJson<AddressIn>,
+) -> ApiResult<Json<RegionOut>> {
     let (region, from) = Region::explain_address(&b.address);
-    Json(RegionOut {
+    let minutes = app::deadlines::arrival_promises(&state)
+        .await?
+        .minutes(region);
+    Ok(Json(RegionOut {
         region: region.as_str().into(),
         derived_from: from.map(str::to_string),
-        arrival_hours: sanbao_domain::ticket::arrival_hours(region),
-    })
+        arrival_hours: minutes / 60,
+        arrival_minutes: minutes,
+    }))
 }

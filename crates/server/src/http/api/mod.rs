@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, and its OpenAPI document at `/api/openapi.json`.
 
 pub mod customers;
+pub mod deadline_policy;
 pub mod deliveries;
 pub mod error;
 pub mod extract;
@@ -54,6 +55,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // --- replies and visits (issue 7, parts 4-6) ---
         .merge(replies::router())
         .merge(visits::router())
+        .merge(deadline_policy::router())
 }
 
 /// The OpenAPI document, as served.

@@ -20,7 +20,6 @@ use axum::response::Response;
 use sanbao_domain::customer::CustomerFilter;
 use sanbao_domain::customer::{CONTACTS_MAX, ContactInput, Customer, CustomerInput};
 use sanbao_domain::ticket::TicketFilter;
-use sanbao_domain::ticket::arrival_hours;
 use sanbao_domain::user::User;
 use sanbao_domain::{CustomerId, Error, FieldErrors, Permission, Problem, Region, Role, UserId};
 
@@ -760,6 +759,7 @@ pub async fn detail(
     };
     let derived_label = u.t(&format!("region.{}", derived.as_str())).to_string();
     let (sites, units) = super::units::customer_base(&state, &u, id).await?;
+    let promises = app::deadlines::arrival_promises(&state).await?;
     render(&DetailPage {
         customer_id: id.0,
         sites,
@@ -785,7 +785,7 @@ pub async fn detail(
         }),
         arrival_promise: u.lang.f(
             "customer.arrival_promise",
-            &[("h", &arrival_hours(c.region))],
+            &[("d", &u.lang.duration(promises.minutes(c.region)))],
         ),
         salesperson,
         notes: c.fields.notes.clone(),

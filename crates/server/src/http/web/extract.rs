@@ -51,6 +51,7 @@ impl WebUser {
                 unread: self.unread,
                 may_manage_notifications: self.may(Permission::ManageNotifications),
                 // ---- end where notifications go ----
+                may_manage_deadline_policy: self.may(Permission::ManageDeadlinePolicy),
             }),
             here: self.here.clone(),
             css: assets::css_url(),

@@ -53,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .merge(replies::router())
         .merge(visits::router())
         // --- end replies and visits ---
+        .merge(deadlines::router())
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -84,6 +85,8 @@ pub struct LayoutUser {
     /// The notification settings are in the navigation (admin).
     pub may_manage_notifications: bool,
     // ---- end where notifications go ----
+    /// The deadline policy page is in the navigation (service manager, admin).
+    pub may_manage_deadline_policy: bool,
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

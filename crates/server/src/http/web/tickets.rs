@@ -15,6 +15,7 @@ use super::{
 };
 use crate::app;
 use crate::app::AppState;
+use crate::app::deadlines::ArrivalPromises;
 use crate::i18n::Lang;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -30,7 +31,7 @@ use sanbao_domain::text::Phone;
 use sanbao_domain::ticket::TicketFilter;
 use sanbao_domain::ticket::{
     Channel, EventInput, EventType, NewTicket, Ticket, TicketEvent, TicketInput, TicketKind,
-    TicketStatus, arrival_hours,
+    TicketStatus,
 };
 use sanbao_domain::unit::{TicketPlace, UnitFilter, UnitSummary};
 use sanbao_domain::user::User;
@@ -396,8 +397,10 @@ struct CustomerCard {
 }
 
 impl CustomerCard {
+    #[allow(clippy::too_many_arguments)]
     fn new(
         lang: Lang,
+        promises: &ArrivalPromises,
         id: i64,
         name: String,
         address: String,
@@ -416,7 +419,10 @@ impl CustomerCard {
                 .filter(|s| !s.trim().is_empty())
                 .collect::<Vec<_>>()
                 .join(" · "),
-            arrival_promise: lang.f("customer.arrival_promise", &[("h", &arrival_hours(region))]),
+            arrival_promise: lang.f(
+                "customer.arrival_promise",
+                &[("d", &lang.duration(promises.minutes(region)))],
+            ),
         }
     }
 }
@@ -440,7 +446,7 @@ struct RegionHint {
     arrival_promise: String,
 }
 
-fn region_hint(l: &Layout, address: &str) -> WebResult<String> {
+fn region_hint(l: &Layout, promises: &ArrivalPromises, address: &str) -> WebResult<String> {
     if address.trim().is_empty() {
         return Ok(String::new());
     }
@@ -451,9 +457,10 @@ fn region_hint(l: &Layout, address: &str) -> WebResult<String> {
             || l.t("customer.derived_none").to_string(),
             |p| l.lang.f("customer.derived_from", &[("place", &p)]),
         ),
-        arrival_promise: l
-            .lang
-            .f("customer.arrival_promise", &[("h", &arrival_hours(region))]),
+        arrival_promise: l.lang.f(
+            "customer.arrival_promise",
+            &[("d", &l.lang.duration(promises.minutes(region)))],
+        ),
     })
 }
 
@@ -463,11 +470,13 @@ async fn find_customers(state: &AppState, u: &WebUser, q: &str) -> WebResult<Vec
         ..CustomerFilter::default()
     };
     let found = app::customers::customers(state, &u.user, &filter, MATCHES, None).await?;
+    let promises = app::deadlines::arrival_promises(state).await?;
     Ok(found
         .into_iter()
         .map(|c| {
             CustomerCard::new(
                 u.lang,
+                &promises,
                 c.id.0,
                 c.name,
                 c.address,
@@ -598,10 +607,12 @@ async fn new_page(
         }
         None => Vec::new(),
     };
+    let promises = app::deadlines::arrival_promises(state).await?;
     let picked = customer.map(|c| {
         let first = c.fields.contacts.first();
         CustomerCard::new(
             u.lang,
+            &promises,
             c.id.0,
             c.fields.name,
             c.fields.address,
@@ -627,7 +638,7 @@ async fn new_page(
         String::new()
     };
     let nc_region = if f.new_customer {
-        region_hint(&l, &f.nc.address)?
+        region_hint(&l, &promises, &f.nc.address)?
     } else {
         String::new()
     };
@@ -726,10 +737,15 @@ pub async fn customer_matches(
 
 /// `GET /tickets/new/region?address=`: the region of a new customer's address and the
 /// arrival it promises, as the clerk types it.
-pub async fn address_region(u: WebUser, QueryParams(p): QueryParams) -> WebResult<Response> {
+pub async fn address_region(
+    State(state): State<AppState>,
+    u: WebUser,
+    QueryParams(p): QueryParams,
+) -> WebResult<Response> {
     let l = u.layout("new_ticket", u.t("ticket.new_title"));
     let address: String = p.text("address").chars().take(ADDRESS_MAX).collect();
-    Ok(fragment(region_hint(&l, &address)?))
+    let promises = app::deadlines::arrival_promises(&state).await?;
+    Ok(fragment(region_hint(&l, &promises, &address)?))
 }
 
 /// A piece of a page for a script to place: never cached.

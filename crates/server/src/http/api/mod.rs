@@ -51,7 +51,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(deliveries::router())
         // ---- Where notifications go ----
         .merge(inbox::router())
-    // ---- end where notifications go ----
+        // ---- end where notifications go ----
         // --- replies and visits (issue 7, parts 4-6) ---
         .merge(replies::router())
         .merge(visits::router())

@@ -15,6 +15,7 @@ mod jobs;
 // ---- Where notifications go ----
 mod loopback;
 mod notify;
+mod processes;
 // ---- end where notifications go ----
 mod replies;
 mod returns;

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod audit;
+mod board;
 mod batch;
 mod conns;
 mod customers;

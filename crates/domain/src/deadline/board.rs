@@ -262,8 +262,9 @@ impl StateCounts {
 /// One person's load: open tickets they own, and the open deadlines that are their work.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Load {
-    pub user_id: crate::ids::UserId,
-    pub name: String,
+    /// `None`: work nobody owns yet.
+    pub user_id: Option<crate::ids::UserId>,
+    pub name: Option<String>,
     pub open_tickets: i64,
     pub running: i64,
     pub warnings: i64,

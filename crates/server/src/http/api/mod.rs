@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, and its OpenAPI document at `/api/openapi.json`.
 
+pub mod board;
 pub mod customers;
 pub mod deliveries;
 pub mod error;
@@ -43,6 +44,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(units::router())
         .merge(returns::router())
         .merge(deliveries::router())
+        // The manager's board (R6.1–R6.3).
+        .merge(board::router())
 }
 
 /// The OpenAPI document, as served.

@@ -43,6 +43,7 @@ impl WebUser {
                 may_manage_products: self.may(Permission::ManageProducts),
                 may_track_deliveries: self.may(Permission::TrackDeliveries),
                 may_import: self.may(Permission::ImportArchive),
+                may_watch_deadlines: self.may(Permission::WatchDeadlines),
             }),
             here: self.here.clone(),
             css: assets::css_url(),

@@ -3,6 +3,7 @@
 //! adapter and the extractors live beside them.
 
 pub mod assets;
+pub mod board;
 pub mod customers;
 pub mod dashboard;
 pub mod deadlines;
@@ -39,6 +40,8 @@ pub fn router() -> Router<AppState> {
         .merge(returns::router())
         .merge(deliveries::router())
         .merge(imports::router())
+        // The manager's board (R6.1–R6.3).
+        .merge(board::router())
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -64,6 +67,8 @@ pub struct LayoutUser {
     pub may_track_deliveries: bool,
     /// The import page is in the navigation (service manager, admin).
     pub may_import: bool,
+    /// The manager's board is in the navigation (admin, service manager, quality engineer).
+    pub may_watch_deadlines: bool,
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

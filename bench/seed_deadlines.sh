@@ -127,13 +127,16 @@ WHERE id > (SELECT last_ticket FROM bench_base) AND status = 'waiting';
 DROP TABLE bench_base;
 DROP TABLE bench_ids;
 COMMIT;
-ANALYZE;
+ANALYZE users;
+ANALYZE customers;
+ANALYZE tickets;
+ANALYZE ticket_deadlines;
 SQL
 )
 
 START=$(date +%s)
 if [ "$BACKEND" = sqlite ]; then
-  printf '%s\n' "PRAGMA foreign_keys = ON;" "PRAGMA busy_timeout = 10000;" "$SQL" | sqlite3 "$TARGET"
+  printf '%s\n' "PRAGMA foreign_keys = ON;" "PRAGMA busy_timeout = 10000;" "$SQL" | sqlite3 "$TARGET" >/dev/null
 else
   printf '%s\n' "\\set ON_ERROR_STOP on" "$SQL" | psql -q "$URL" >/dev/null
 fi

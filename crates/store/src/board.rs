@@ -11,8 +11,8 @@ use crate::{Db, Tx, at, corrupt, internal, ms, on_tx, parse, read};
 use chrono::{DateTime, Utc};
 use sanbao_domain::deadline::Times;
 use sanbao_domain::deadline::board::{
-    BoardCursor, BoardFilter, BoardLine, BoardTimes, BreachCategory, BreachCause, Load,
-    MonthLine, OPEN_STATES, PersonColumn, StateCounts, Window, owner_sources, windows,
+    BoardCursor, BoardFilter, BoardLine, BoardTimes, BreachCategory, BreachCause, Load, MonthLine,
+    OPEN_STATES, PersonColumn, StateCounts, Window, owner_sources, windows,
 };
 use sanbao_domain::ticket::{DeadlineKind, TicketKind, TicketStatus};
 use sanbao_domain::{Error, Region, TicketId, UserId};
@@ -93,7 +93,11 @@ impl Where {
     }
 
     /// Any window of `state`.
-    fn state(&mut self, state: sanbao_domain::deadline::DeadlineState, now: DateTime<Utc>) -> String {
+    fn state(
+        &mut self,
+        state: sanbao_domain::deadline::DeadlineState,
+        now: DateTime<Utc>,
+    ) -> String {
         let ws = windows(state, now);
         if ws.is_empty() {
             return "1 = 0".into();
@@ -260,7 +264,12 @@ impl Db {
         let mut w = Where::open(f);
         let sums: Vec<String> = OPEN_STATES
             .iter()
-            .map(|s| format!("COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0)", w.state(*s, now)))
+            .map(|s| {
+                format!(
+                    "COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0)",
+                    w.state(*s, now)
+                )
+            })
             .collect();
         let sql = format!(
             "SELECT {} FROM ticket_deadlines d JOIN tickets t ON t.id = d.ticket_id WHERE {}",
@@ -335,13 +344,20 @@ impl Db {
         }
         let mut out: Vec<Load> = by.into_values().collect();
         out.sort_by(|a, b| {
-            (a.user_id.is_none(), -a.breaches, -a.warnings, -a.running, &a.name).cmp(&(
-                b.user_id.is_none(),
-                -b.breaches,
-                -b.warnings,
-                -b.running,
-                &b.name,
-            ))
+            (
+                a.user_id.is_none(),
+                -a.breaches,
+                -a.warnings,
+                -a.running,
+                &a.name,
+            )
+                .cmp(&(
+                    b.user_id.is_none(),
+                    -b.breaches,
+                    -b.warnings,
+                    -b.running,
+                    &b.name,
+                ))
         });
         Ok(out)
     }

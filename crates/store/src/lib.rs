@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod audit;
-mod board;
 mod batch;
+mod board;
 mod conns;
 mod customers;
 mod deadlines;

@@ -2086,9 +2086,7 @@ async fn exports_hold_every_match_of_the_lists_filters_oldest_first(db: &Db) {
 // ---------------------------------------------------------------------------------------
 // The manager's board (R6.1–R6.3).
 
-async fn the_board_pages_open_deadlines_by_due_time_counts_states_and_keeps_breach_causes(
-    db: &Db,
-) {
+async fn the_board_pages_open_deadlines_by_due_time_counts_states_and_keeps_breach_causes(db: &Db) {
     use sanbao_domain::deadline::DeadlineState;
     use sanbao_domain::deadline::board::{
         BoardFilter, BreachCategory, BreachCause, Month, Outcome, figures,
@@ -2099,9 +2097,30 @@ async fn the_board_pages_open_deadlines_by_due_time_counts_states_and_keeps_brea
     let far = customer(db, actor, "成都丙", "四川省成都市武侯区1号").await;
     // At 12:00: the 10:00 emergency (due 11:00) breached; the 11:30 one (due 12:30) due soon;
     // the out-of-province one (due 23:00) pending.
-    let breached = ticket(db, actor, hz, TicketKind::Emergency, "2026-05-10T10:00:00+08:00").await;
-    let soon = ticket(db, actor, hz, TicketKind::Emergency, "2026-05-10T11:30:00+08:00").await;
-    let later = ticket(db, actor, far, TicketKind::Emergency, "2026-05-10T11:00:00+08:00").await;
+    let breached = ticket(
+        db,
+        actor,
+        hz,
+        TicketKind::Emergency,
+        "2026-05-10T10:00:00+08:00",
+    )
+    .await;
+    let soon = ticket(
+        db,
+        actor,
+        hz,
+        TicketKind::Emergency,
+        "2026-05-10T11:30:00+08:00",
+    )
+    .await;
+    let later = ticket(
+        db,
+        actor,
+        far,
+        TicketKind::Emergency,
+        "2026-05-10T11:00:00+08:00",
+    )
+    .await;
     let now = t("2026-05-10T12:00:00+08:00");
     let all = BoardFilter::default();
     let lines = db.board_lines(&all, now, None, 10).await.unwrap();
@@ -2110,7 +2129,11 @@ async fn the_board_pages_open_deadlines_by_due_time_counts_states_and_keeps_brea
     let states: Vec<DeadlineState> = lines.iter().map(|l| l.state(now)).collect();
     assert_eq!(
         states,
-        [DeadlineState::Breached, DeadlineState::DueSoon, DeadlineState::Pending]
+        [
+            DeadlineState::Breached,
+            DeadlineState::DueSoon,
+            DeadlineState::Pending
+        ]
     );
     // A page of one, then the next after its cursor.
     let first = db.board_lines(&all, now, None, 1).await.unwrap();
@@ -2149,17 +2172,32 @@ async fn the_board_pages_open_deadlines_by_due_time_counts_states_and_keeps_brea
         deadline_kind: Some(DeadlineKind::Reply),
         ..BoardFilter::default()
     };
-    assert!(db.board_lines(&replies, now, None, 10).await.unwrap().is_empty());
+    assert!(
+        db.board_lines(&replies, now, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let counts = db.board_counts(&all, now).await.unwrap();
     assert_eq!(
-        (counts.breached, counts.due_soon, counts.pending, counts.total()),
+        (
+            counts.breached,
+            counts.due_soon,
+            counts.pending,
+            counts.total()
+        ),
         (1, 1, 1, 3)
     );
     // Nobody owns the work yet: one line of unowned load.
     let load = db.board_load(now).await.unwrap();
     assert_eq!(load.len(), 1);
     assert_eq!(
-        (load[0].user_id, load[0].running, load[0].breaches, load[0].open_tickets),
+        (
+            load[0].user_id,
+            load[0].running,
+            load[0].breaches,
+            load[0].open_tickets
+        ),
         (None, 3, 1, 3)
     );
     // The month: one late (breached), two not yet due; a cause recorded for the breach.
@@ -2186,14 +2224,20 @@ async fn the_board_pages_open_deadlines_by_due_time_counts_states_and_keeps_brea
         "a cause recorded again replaces the first"
     );
     tx.commit().await.unwrap();
-    let lines = db.deadlines_due_between(may.start(), may.end()).await.unwrap();
+    let lines = db
+        .deadlines_due_between(may.start(), may.end())
+        .await
+        .unwrap();
     assert_eq!(lines.len(), 3);
     let late: Vec<_> = lines
         .iter()
         .filter(|l| l.outcome(now) == Outcome::Late)
         .collect();
     assert_eq!(late.len(), 1);
-    assert_eq!(late[0].cause.as_ref().unwrap().category, BreachCategory::Travel);
+    assert_eq!(
+        late[0].cause.as_ref().unwrap().category,
+        BreachCategory::Travel
+    );
     let f = figures(may, &lines, now);
     assert_eq!((f.total.late, f.total.running), (1, 2));
     assert!(

@@ -605,7 +605,10 @@ impl BreachCause {
             .filter(|c| !c.is_control() || *c == '\n')
             .collect();
         let note = Some(clean.trim().to_string()).filter(|n| !n.is_empty());
-        if note.as_ref().is_some_and(|n| n.chars().count() > CAUSE_NOTE_MAX) {
+        if note
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > CAUSE_NOTE_MAX)
+        {
             errors.add("note", Problem::too_long(CAUSE_NOTE_MAX));
         } else if category == Some(BreachCategory::Other) && note.is_none() {
             errors.add("note", Problem::new("required", "say what the cause was"));

@@ -161,9 +161,7 @@ pub async fn record_cause(
     let version = tx
         .put_breach_cause(ticket, kind, cause, actor.id, now)
         .await?;
-    let view = |c: &BreachCause| {
-        serde_json::json!({"deadline": kind.as_str(), "category": c.category.as_str(), "note": c.note})
-    };
+    let view = |c: &BreachCause| serde_json::json!({"deadline": kind.as_str(), "category": c.category.as_str(), "note": c.note});
     tx.audit(&NewAuditEntry {
         entity: "breach_cause",
         entity_id: ticket.0,

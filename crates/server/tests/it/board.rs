@@ -32,15 +32,17 @@ async fn world(app: &TestApp) -> World {
     let c = app
         .api_customer(&clerk, "杭州电力设备厂", "浙江省杭州市上城区解放路1号")
         .await;
-    let received = (app.state.now() - Duration::hours(3))
-        .to_rfc3339_opts(SecondsFormat::Secs, true);
+    let received =
+        (app.state.now() - Duration::hours(3)).to_rfc3339_opts(SecondsFormat::Secs, true);
     let r = app
         .call(
             "POST",
             "/api/v1/tickets",
             Some(&clerk),
-            Some(json!({"kind": "emergency", "channel": "phone", "customer_id": c["id"],
-                        "received_at": received, "summary": "10kV 开关柜跳闸"})),
+            Some(
+                json!({"kind": "emergency", "channel": "phone", "customer_id": c["id"],
+                        "received_at": received, "summary": "10kV 开关柜跳闸"}),
+            ),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -59,7 +61,12 @@ async fn world(app: &TestApp) -> World {
 /// The ticket numbers the board lists for query `q`.
 async fn only(app: &TestApp, token: &str, q: &str) -> Vec<String> {
     let r = app
-        .call("GET", &format!("/api/v1/board/deadlines?{q}"), Some(token), None)
+        .call(
+            "GET",
+            &format!("/api/v1/board/deadlines?{q}"),
+            Some(token),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.text);
     r.json()["items"]
@@ -87,19 +94,36 @@ async fn the_board_lists_open_deadlines_most_urgent_first_with_counts_and_pages_
     assert_eq!(b["items"][1]["number"], w.complaint["number"]);
     assert_eq!(b["items"][1]["state"], "pending");
     // Filters.
-    assert_eq!(only(app, &w.manager, "state=breached").await, [w.breached["number"].as_str().unwrap()]);
+    assert_eq!(
+        only(app, &w.manager, "state=breached").await,
+        [w.breached["number"].as_str().unwrap()]
+    );
     assert_eq!(
         only(app, &w.manager, "deadline_kind=handling_opinion").await,
         [w.complaint["number"].as_str().unwrap()]
     );
     assert_eq!(
-        only(app, &w.manager, "ticket_kind=emergency&region=hangzhou_urban").await,
+        only(
+            app,
+            &w.manager,
+            "ticket_kind=emergency&region=hangzhou_urban"
+        )
+        .await,
         [w.breached["number"].as_str().unwrap()]
     );
-    assert!(only(app, &w.manager, "region=out_of_province").await.is_empty());
+    assert!(
+        only(app, &w.manager, "region=out_of_province")
+            .await
+            .is_empty()
+    );
     // Pages: one at a time, the cursor leads on.
     let r = app
-        .call("GET", "/api/v1/board/deadlines?limit=1", Some(&w.manager), None)
+        .call(
+            "GET",
+            "/api/v1/board/deadlines?limit=1",
+            Some(&w.manager),
+            None,
+        )
         .await;
     let cursor = r.json()["next_cursor"].as_str().unwrap().to_string();
     let r = app
@@ -121,7 +145,12 @@ async fn the_board_lists_open_deadlines_most_urgent_first_with_counts_and_pages_
         ("cursor=nope", "cursor"),
     ] {
         let r = app
-            .call("GET", &format!("/api/v1/board/deadlines?{q}"), Some(&w.manager), None)
+            .call(
+                "GET",
+                &format!("/api/v1/board/deadlines?{q}"),
+                Some(&w.manager),
+                None,
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{q}");
         assert_eq!(field_names(&r), [field], "{q}");
@@ -133,7 +162,10 @@ async fn the_board_lists_open_deadlines_most_urgent_first_with_counts_and_pages_
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let unowned = &r.json()[0];
     assert!(unowned["user_id"].is_null());
-    assert_eq!((unowned["running"].as_i64(), unowned["breaches"].as_i64()), (Some(2), Some(1)));
+    assert_eq!(
+        (unowned["running"].as_i64(), unowned["breaches"].as_i64()),
+        (Some(2), Some(1))
+    );
 }
 on_both_backends!(
     the_board_lists_open_deadlines_most_urgent_first_with_counts_and_pages,
@@ -173,11 +205,20 @@ async fn a_breach_takes_a_cause_shown_in_the_months_figures_and_their_drill_down
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert_eq!(field_names(&r), ["deadline"]);
-    let r = put(cause_uri(&w.complaint, "arrival"), json!({"category": "travel"})).await;
+    let r = put(
+        cause_uri(&w.complaint, "arrival"),
+        json!({"category": "travel"}),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // The month's figures: the breach, late, with its cause; the rule stated.
     let r = app
-        .call("GET", &format!("/api/v1/board/months/{}", w.month), Some(&w.manager), None)
+        .call(
+            "GET",
+            &format!("/api/v1/board/months/{}", w.month),
+            Some(&w.manager),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let m = r.json();
@@ -189,14 +230,20 @@ async fn a_breach_takes_a_cause_shown_in_the_months_figures_and_their_drill_down
         .find(|k| k["key"] == "arrival")
         .unwrap()
         .clone();
-    assert_eq!((arrival["late"].as_i64(), arrival["on_time_rate"].as_f64()), (Some(1), Some(0.0)));
+    assert_eq!(
+        (arrival["late"].as_i64(), arrival["on_time_rate"].as_f64()),
+        (Some(1), Some(0.0))
+    );
     assert_eq!(m["breaches"][0]["number"], w.breached["number"]);
     assert_eq!(m["breaches"][0]["cause"], "travel");
     assert_eq!(m["breaches"][0]["cause_note"], "绕城高速堵车");
     let r = app
         .call(
             "GET",
-            &format!("/api/v1/board/months/{}/deadlines?kind=arrival&outcome=late", w.month),
+            &format!(
+                "/api/v1/board/months/{}/deadlines?kind=arrival&outcome=late",
+                w.month
+            ),
             Some(&w.manager),
             None,
         )
@@ -205,7 +252,12 @@ async fn a_breach_takes_a_cause_shown_in_the_months_figures_and_their_drill_down
     assert_eq!(r.json().as_array().unwrap().len(), 1);
     for bad in ["2026-13", "26-01", "x"] {
         let r = app
-            .call("GET", &format!("/api/v1/board/months/{bad}"), Some(&w.manager), None)
+            .call(
+                "GET",
+                &format!("/api/v1/board/months/{bad}"),
+                Some(&w.manager),
+                None,
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
         assert_eq!(field_names(&r), ["month"]);
@@ -227,7 +279,10 @@ async fn technicians_and_salespeople_are_refused_the_board_on(app: &TestApp) {
             ("GET", format!("/api/v1/board/months/{}", w.month), None),
             (
                 "PUT",
-                format!("/api/v1/tickets/{}/deadlines/arrival/breach-cause", w.breached["id"]),
+                format!(
+                    "/api/v1/tickets/{}/deadlines/arrival/breach-cause",
+                    w.breached["id"]
+                ),
                 Some(json!({"category": "travel"})),
             ),
         ] {
@@ -236,10 +291,17 @@ async fn technicians_and_salespeople_are_refused_the_board_on(app: &TestApp) {
         }
         let mut b = signed_in(app, &format!("{role}-web"), role).await;
         for uri in ["/board", "/board/export?format=csv"] {
-            assert_eq!(b.get(uri).await.status, StatusCode::FORBIDDEN, "{role} {uri}");
+            assert_eq!(
+                b.get(uri).await.status,
+                StatusCode::FORBIDDEN,
+                "{role} {uri}"
+            );
         }
         let home = b.get("/").await;
-        assert!(!home.text.contains("href=\"/board\""), "no board in {role}'s menu");
+        assert!(
+            !home.text.contains("href=\"/board\""),
+            "no board in {role}'s menu"
+        );
     }
 }
 on_both_backends!(
@@ -264,7 +326,12 @@ async fn the_board_pages_show_filter_record_causes_and_export_on(app: &TestApp) 
     // The list as CSV, as filtered.
     let csv = b.get("/board/export?format=csv&state=breached").await;
     assert_eq!(csv.status, StatusCode::OK);
-    assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(
+        csv.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
     assert!(csv.text.contains(number));
     assert!(!csv.text.contains(w.complaint["number"].as_str().unwrap()));
     // The month: the breach with a link to record its cause.
@@ -277,14 +344,24 @@ async fn the_board_pages_show_filter_record_causes_and_export_on(app: &TestApp) 
     assert_eq!(form.status, StatusCode::OK);
     let token = csrf(&form.text);
     let r = b
-        .post(&form_uri, &[("_csrf", &token), ("category", "other"), ("note", "")])
+        .post(
+            &form_uri,
+            &[("_csrf", &token), ("category", "other"), ("note", "")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text.contains("value=\"other\" selected"), "keeps what was chosen");
+    assert!(
+        r.text.contains("value=\"other\" selected"),
+        "keeps what was chosen"
+    );
     let r = b
         .post(
             &form_uri,
-            &[("_csrf", &token), ("category", "customer_unreachable"), ("note", "电话无人接听")],
+            &[
+                ("_csrf", &token),
+                ("category", "customer_unreachable"),
+                ("note", "电话无人接听"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
@@ -299,14 +376,25 @@ async fn the_board_pages_show_filter_record_causes_and_export_on(app: &TestApp) 
     for what in ["figures", "breaches"] {
         for format in ["csv", "xlsx"] {
             let r = b
-                .get(&format!("/board/months/{}/export?what={what}&format={format}", w.month))
+                .get(&format!(
+                    "/board/months/{}/export?what={what}&format={format}",
+                    w.month
+                ))
                 .await;
             assert_eq!(r.status, StatusCode::OK, "{what} {format}");
-            assert!(r.headers["content-disposition"].to_str().unwrap().contains(format));
+            assert!(
+                r.headers["content-disposition"]
+                    .to_str()
+                    .unwrap()
+                    .contains(format)
+            );
         }
     }
     let breaches = b
-        .get(&format!("/board/months/{}/export?what=breaches&format=csv", w.month))
+        .get(&format!(
+            "/board/months/{}/export?what=breaches&format=csv",
+            w.month
+        ))
         .await;
     assert!(breaches.text.contains("联系不上客户"));
 }

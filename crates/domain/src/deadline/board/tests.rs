@@ -47,7 +47,11 @@ fn r6_1_board_windows_say_exactly_what_the_deadline_state_says() {
         for warn in warns {
             for paused in pauses {
                 let d = times(due, warn, paused);
-                for status in [TicketStatus::Open, TicketStatus::Waiting, TicketStatus::OnSite] {
+                for status in [
+                    TicketStatus::Open,
+                    TicketStatus::Waiting,
+                    TicketStatus::OnSite,
+                ] {
                     let state = d.state(now, status);
                     seen.insert(state);
                     for s in OPEN_STATES {
@@ -68,7 +72,11 @@ fn r6_1_board_windows_say_exactly_what_the_deadline_state_says() {
 #[test]
 fn r6_1_only_open_states_have_windows() {
     let now = t("2026-11-27T10:00:00Z");
-    for s in [DeadlineState::Met, DeadlineState::MetLate, DeadlineState::Void] {
+    for s in [
+        DeadlineState::Met,
+        DeadlineState::MetLate,
+        DeadlineState::Void,
+    ] {
         assert!(windows(s, now).is_empty());
         assert_eq!(parse_open_state(s.as_str()), None);
     }
@@ -114,7 +122,9 @@ fn r6_2_a_month_runs_midnight_to_midnight_in_shanghai() {
     // The first of the month at 07:59 in Shanghai's morning is still… the first.
     assert_eq!(Month::of(t("2026-11-30T16:00:00Z")), m);
     assert_eq!(Month::of(t("2026-11-30T15:59:59Z")).to_string(), "2026-11");
-    for bad in ["2026-13", "2026-1", "26-01", "2026/01", "", "1999-12", "abcd-ef"] {
+    for bad in [
+        "2026-13", "2026-1", "26-01", "2026/01", "", "1999-12", "abcd-ef",
+    ] {
         assert!(Month::parse(bad).is_err(), "{bad}");
     }
 }
@@ -193,7 +203,10 @@ fn r6_2_on_time_rate_counts_met_in_time_over_decided_and_open_breaches_as_late()
         outcome: Some(Outcome::Late),
         ..MonthFilter::default()
     };
-    assert_eq!(lines.iter().filter(|l| late_urban.matches(l, now)).count(), 1);
+    assert_eq!(
+        lines.iter().filter(|l| late_urban.matches(l, now)).count(),
+        1
+    );
 }
 
 #[test]
@@ -238,7 +251,10 @@ fn r6_2_breach_cause_is_a_listed_category_with_a_note_required_for_other() {
     assert_eq!(field_of(BreachCause::parse("weather", "x")), ["category"]);
     assert_eq!(field_of(BreachCause::parse("other", " ")), ["note"]);
     assert_eq!(
-        field_of(BreachCause::parse("travel", &"长".repeat(CAUSE_NOTE_MAX + 1))),
+        field_of(BreachCause::parse(
+            "travel",
+            &"长".repeat(CAUSE_NOTE_MAX + 1)
+        )),
         ["note"]
     );
     assert!(BreachCause::parse("travel", &"长".repeat(CAUSE_NOTE_MAX)).is_ok());

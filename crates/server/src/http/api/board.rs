@@ -41,7 +41,10 @@ fn filled(v: Option<&str>) -> Option<&str> {
 }
 
 /// A deadline kind named in `field`.
-pub fn parse_deadline_kind(field: &'static str, v: Option<&str>) -> Result<Option<DeadlineKind>, Error> {
+pub fn parse_deadline_kind(
+    field: &'static str,
+    v: Option<&str>,
+) -> Result<Option<DeadlineKind>, Error> {
     filled(v)
         .map(|s| DeadlineKind::parse(s).ok_or_else(|| invalid(field, "not a deadline kind")))
         .transpose()
@@ -59,7 +62,9 @@ pub fn parse_filter(
     Ok(BoardFilter {
         deadline_kind: parse_deadline_kind("deadline_kind", deadline_kind)?,
         ticket_kind: filled(ticket_kind)
-            .map(|s| TicketKind::parse(s).ok_or_else(|| invalid("ticket_kind", "not a ticket kind")))
+            .map(|s| {
+                TicketKind::parse(s).ok_or_else(|| invalid("ticket_kind", "not a ticket kind"))
+            })
             .transpose()?,
         region: parse_region_filter(region)?,
         owner: filled(owner_id)
@@ -74,10 +79,7 @@ pub fn parse_filter(
         state: filled(state)
             .map(|s| {
                 parse_open_state(s).ok_or_else(|| {
-                    invalid(
-                        "state",
-                        "breached, due_soon, warning, pending or paused",
-                    )
+                    invalid("state", "breached, due_soon, warning, pending or paused")
                 })
             })
             .transpose()?,
@@ -88,7 +90,8 @@ pub fn parse_filter(
 pub fn parse_cursor(c: Option<&str>) -> Result<Option<BoardCursor>, Error> {
     filled(c)
         .map(|s| {
-            BoardCursor::decode(s).ok_or_else(|| invalid("cursor", "not a cursor from a previous page"))
+            BoardCursor::decode(s)
+                .ok_or_else(|| invalid("cursor", "not a cursor from a previous page"))
         })
         .transpose()
 }
@@ -103,7 +106,10 @@ pub fn parse_month_filter(
         kind: parse_deadline_kind("kind", kind)?,
         region: parse_region_filter(region)?,
         outcome: filled(outcome)
-            .map(|s| Outcome::parse(s).ok_or_else(|| invalid("outcome", "on_time, late, running or void")))
+            .map(|s| {
+                Outcome::parse(s)
+                    .ok_or_else(|| invalid("outcome", "on_time, late, running or void"))
+            })
             .transpose()?,
     })
 }
@@ -231,7 +237,10 @@ pub async fn deadlines(
     Ok(Json(BoardOut {
         now: ts(now),
         counts: counts.into(),
-        items: lines.into_iter().map(|l| BoardLineOut::new(l, now)).collect(),
+        items: lines
+            .into_iter()
+            .map(|l| BoardLineOut::new(l, now))
+            .collect(),
         next_cursor,
     }))
 }
@@ -417,7 +426,10 @@ pub async fn month_deadlines(
     let filter = parse_month_filter(q.kind.as_deref(), q.region.as_deref(), q.outcome.as_deref())?;
     let lines = app::board::behind(&state, &actor, m, &filter, now).await?;
     Ok(Json(
-        lines.into_iter().map(|l| MonthLineOut::new(l, now)).collect(),
+        lines
+            .into_iter()
+            .map(|l| MonthLineOut::new(l, now))
+            .collect(),
     ))
 }
 

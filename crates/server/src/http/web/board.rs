@@ -12,7 +12,7 @@
 
 use super::export::download_sheet;
 use super::extract::Pairs;
-use super::view::{Choice, FormField, ErrorSummary, Messages, full_time};
+use super::view::{Choice, ErrorSummary, FormField, Messages, full_time};
 use super::{Layout, QueryParams, WebForm, WebResult, WebUser, render, see_other, url_with};
 use crate::app;
 use crate::app::AppState;
@@ -39,11 +39,15 @@ pub fn router() -> axum::Router<AppState> {
         .route("/board/months/{month}", get(month))
         .route("/board/months/{month}/deadlines", get(behind))
         .route("/board/months/{month}/export", get(month_export))
-        .route("/board/causes/{ticket}/{kind}", get(cause_form).post(save_cause))
+        .route(
+            "/board/causes/{ticket}/{kind}",
+            get(cause_form).post(save_cause),
+        )
 }
 
 fn state_label(lang: Lang, s: DeadlineState) -> String {
-    lang.t(&format!("deadline_state.{}", s.as_str())).to_string()
+    lang.t(&format!("deadline_state.{}", s.as_str()))
+        .to_string()
 }
 
 fn kind_label(lang: Lang, k: DeadlineKind) -> String {
@@ -55,10 +59,8 @@ fn region_label(lang: Lang, r: Region) -> String {
 }
 
 fn rate_text(t: &Tally) -> String {
-    t.rate_permille().map_or_else(
-        || "—".to_string(),
-        |p| format!("{}.{}%", p / 10, p % 10),
-    )
+    t.rate_permille()
+        .map_or_else(|| "—".to_string(), |p| format!("{}.{}%", p / 10, p % 10))
 }
 
 /// A time left (or overdue) in words.
@@ -132,7 +134,9 @@ impl LineView {
         LineView {
             href: format!("/tickets/{}", l.ticket_id.0),
             number: l.number(),
-            ticket_kind: lang.t(&format!("kind.{}", l.ticket_kind.as_str())).to_string(),
+            ticket_kind: lang
+                .t(&format!("kind.{}", l.ticket_kind.as_str()))
+                .to_string(),
             customer: l.customer_name.clone(),
             summary: l.summary.clone(),
             region: region_label(lang, l.region),
@@ -272,11 +276,29 @@ pub async fn board(
                 breaches: l.breaches,
             })
             .collect(),
-        deadline_kinds: choices(lang, DeadlineKind::ALL, DeadlineKind::as_str, "deadline", &typed.deadline_kind),
-        ticket_kinds: choices(lang, TicketKind::ALL, TicketKind::as_str, "kind", &typed.ticket_kind),
+        deadline_kinds: choices(
+            lang,
+            DeadlineKind::ALL,
+            DeadlineKind::as_str,
+            "deadline",
+            &typed.deadline_kind,
+        ),
+        ticket_kinds: choices(
+            lang,
+            TicketKind::ALL,
+            TicketKind::as_str,
+            "kind",
+            &typed.ticket_kind,
+        ),
         regions: choices(lang, &Region::ALL, Region::as_str, "region", &typed.region),
         owners,
-        states: choices(lang, &OPEN_STATES, DeadlineState::as_str, "deadline_state", &typed.state),
+        states: choices(
+            lang,
+            &OPEN_STATES,
+            DeadlineState::as_str,
+            "deadline_state",
+            &typed.state,
+        ),
         first_href: cursor
             .is_some()
             .then(|| url_with("/board", &typed.pairs(&typed.state))),
@@ -291,7 +313,17 @@ pub async fn board(
 
 /// The headers of the open-deadline export.
 const LINE_HEADERS: [&str; 11] = [
-    "工单号", "工单类型", "客户", "地区", "期限", "负责人", "到期时间", "状态", "剩余（分钟）", "摘要", "工单链接",
+    "工单号",
+    "工单类型",
+    "客户",
+    "地区",
+    "期限",
+    "负责人",
+    "到期时间",
+    "状态",
+    "剩余（分钟）",
+    "摘要",
+    "工单链接",
 ];
 
 /// `GET /board/export?format=&…filters`: every open deadline the filters keep (up to the
@@ -318,11 +350,15 @@ pub async fn board_export(
         )
         .await?;
         let more = page.len() > usize::try_from(app::MAX_LIMIT).unwrap_or(0);
-        for l in page.iter().take(usize::try_from(app::MAX_LIMIT).unwrap_or(0)) {
+        for l in page
+            .iter()
+            .take(usize::try_from(app::MAX_LIMIT).unwrap_or(0))
+        {
             let st = l.state(now);
             rows.push(vec![
                 l.number(),
-                zh.t(&format!("kind.{}", l.ticket_kind.as_str())).to_string(),
+                zh.t(&format!("kind.{}", l.ticket_kind.as_str()))
+                    .to_string(),
                 l.customer_name.clone(),
                 region_label(zh, l.region),
                 kind_label(zh, l.kind),
@@ -420,7 +456,8 @@ impl MonthLineView {
             state: st.as_str(),
             state_text: state_label(lang, st),
             cause: l.cause.as_ref().map_or_else(String::new, |c| {
-                lang.t(&format!("board.cause.{}", c.category.as_str())).to_string()
+                lang.t(&format!("board.cause.{}", c.category.as_str()))
+                    .to_string()
             }),
             cause_note: l
                 .cause
@@ -473,7 +510,12 @@ pub async fn month(
     render(&MonthPage {
         previous_href: format!("/board/months/{}", m.previous()),
         next_href: format!("/board/months/{}", m.next()),
-        total: figure(lang.t("board.all_deadlines").to_string(), &f.total, &base, &[]),
+        total: figure(
+            lang.t("board.all_deadlines").to_string(),
+            &f.total,
+            &base,
+            &[],
+        ),
         by_kind: f
             .by_kind
             .iter()
@@ -549,10 +591,27 @@ pub async fn behind(
 }
 
 const FIGURE_HEADERS: [&str; 8] = [
-    "月份", "分组", "项目", "到期（已定）", "按时", "超期", "未到期", "按时率",
+    "月份",
+    "分组",
+    "项目",
+    "到期（已定）",
+    "按时",
+    "超期",
+    "未到期",
+    "按时率",
 ];
 const BREACH_HEADERS: [&str; 11] = [
-    "工单号", "客户", "地区", "期限", "负责人", "到期时间", "完成时间", "状态", "超期原因", "原因说明", "工单链接",
+    "工单号",
+    "客户",
+    "地区",
+    "期限",
+    "负责人",
+    "到期时间",
+    "完成时间",
+    "状态",
+    "超期原因",
+    "原因说明",
+    "工单链接",
 ];
 
 /// `GET /board/months/{month}/export?what=figures|breaches&format=csv|xlsx`
@@ -577,8 +636,17 @@ pub async fn month_export(
                 .map(|l| {
                     let v = MonthLineView::new(zh, l, now, false);
                     vec![
-                        v.number, v.customer, v.region, v.kind, v.owner, v.due, v.met,
-                        v.state_text, v.cause, v.cause_note, v.href,
+                        v.number,
+                        v.customer,
+                        v.region,
+                        v.kind,
+                        v.owner,
+                        v.due,
+                        v.met,
+                        v.state_text,
+                        v.cause,
+                        v.cause_note,
+                        v.href,
                     ]
                 })
                 .collect(),
@@ -597,7 +665,11 @@ pub async fn month_export(
                 rate_text(t),
             ]
         };
-        let mut rows = vec![row("合计", zh.t("board.all_deadlines").to_string(), &f.total)];
+        let mut rows = vec![row(
+            "合计",
+            zh.t("board.all_deadlines").to_string(),
+            &f.total,
+        )];
         rows.extend(
             f.by_kind
                 .iter()
@@ -699,8 +771,8 @@ pub async fn cause_form(
     let (ticket, kind) = cause_target(ticket, &kind)?;
     app::require(&u.user, sanbao_domain::Permission::WatchDeadlines)?;
     let month = month_of_deadline(&state, &u, ticket, kind).await?;
-    let lines = app::board::behind(&state, &u.user, month, &MonthFilter::default(), state.now())
-        .await?;
+    let lines =
+        app::board::behind(&state, &u.user, month, &MonthFilter::default(), state.now()).await?;
     let current = lines
         .iter()
         .find(|l| l.ticket_id == ticket && l.kind == kind)

@@ -4,8 +4,9 @@
 //! manager, quality engineer).
 //!
 //! A page of the board reads one index page; the counts per state and the load read every
-//! open deadline, so they are computed at most once per few seconds for everyone looking
-//! (and afresh after a write through this instance), like the service desk.
+//! open deadline, so they are shared between lookers: computed afresh after a write
+//! through this instance, and otherwise served up to a few seconds old and then recomputed
+//! in the background while the last figures are still served.
 
 use super::state::AppState;
 use super::{clamp_limit, require};
@@ -19,37 +20,112 @@ use sanbao_domain::deadline::board::{
 use sanbao_domain::ticket::DeadlineKind;
 use sanbao_domain::user::User;
 use sanbao_domain::{Error, Permission, TicketId};
-use std::time::Duration;
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-/// How long counts and loads are shared between lookers.
+/// How long counts and loads are served as they are; older ones are still served while
+/// one of the lookers' requests has them computed again in the background, so no page view
+/// waits for a count over every open deadline but the first after a write.
 const MAX_AGE: Duration = Duration::from_secs(5);
 
-/// Counts and loads, shared for a moment.
+/// How long a figure may be kept at all.
+const KEEP: Duration = Duration::from_secs(300);
+
+/// A figure and when it was computed.
+#[derive(Clone)]
+struct Figure<T> {
+    at: Instant,
+    value: T,
+}
+
+/// Figures shared between lookers, each computed again in the background once stale.
+struct Shared<T: Clone + Send + Sync + 'static> {
+    figures: Cache<String, Figure<T>>,
+    refreshing: Mutex<HashSet<String>>,
+}
+
+impl<T: Clone + Send + Sync + 'static> Shared<T> {
+    fn new(capacity: u64) -> Self {
+        Shared {
+            figures: Cache::builder()
+                .max_capacity(capacity)
+                .time_to_live(KEEP)
+                .build(),
+            refreshing: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// The figure under `key`: fresh, or stale while `compute` runs in the background,
+    /// or — the first time — computed now (lookers arriving meanwhile wait for it).
+    async fn get<F, Fut>(self: &Arc<Self>, key: String, compute: F) -> Result<T, Error>
+    where
+        F: Fn() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, Error>> + Send + 'static,
+    {
+        if let Some(f) = self.figures.get(&key).await {
+            if f.at.elapsed() > MAX_AGE && self.start_refresh(&key) {
+                let me = Arc::clone(self);
+                tokio::spawn(async move {
+                    match compute().await {
+                        Ok(value) => {
+                            me.figures
+                                .insert(key.clone(), Figure { at: Instant::now(), value })
+                                .await;
+                        }
+                        Err(e) => tracing::warn!(error = %e, "board figures not refreshed"),
+                    }
+                    me.end_refresh(&key);
+                });
+            }
+            return Ok(f.value);
+        }
+        self.figures
+            .try_get_with(key, async move {
+                compute().await.map(|value| Figure {
+                    at: Instant::now(),
+                    value,
+                })
+            })
+            .await
+            .map(|f| f.value)
+            .map_err(|e| (*e).clone())
+    }
+
+    fn start_refresh(&self, key: &str) -> bool {
+        self.refreshing
+            .lock()
+            .map(|mut r| r.insert(key.to_string()))
+            .unwrap_or(false)
+    }
+
+    fn end_refresh(&self, key: &str) {
+        if let Ok(mut r) = self.refreshing.lock() {
+            r.remove(key);
+        }
+    }
+}
+
+/// Counts and loads, shared between lookers.
 pub struct BoardCache {
-    counts: Cache<String, StateCounts>,
-    loads: Cache<String, Vec<Load>>,
+    counts: Arc<Shared<StateCounts>>,
+    loads: Arc<Shared<Vec<Load>>>,
 }
 
 impl Default for BoardCache {
     fn default() -> Self {
         BoardCache {
-            counts: Cache::builder()
-                .max_capacity(256)
-                .time_to_live(MAX_AGE)
-                .build(),
-            loads: Cache::builder()
-                .max_capacity(4)
-                .time_to_live(MAX_AGE)
-                .build(),
+            counts: Arc::new(Shared::new(256)),
+            loads: Arc::new(Shared::new(4)),
         }
     }
 }
 
-/// What a shared figure is keyed by: the writes seen so far (a write through this
-/// instance makes it stale) and the moment, to the few seconds it is shared.
-fn moment(state: &AppState, now: DateTime<Utc>) -> String {
-    let bucket = now.timestamp_millis() / i64::try_from(MAX_AGE.as_millis()).unwrap_or(5_000);
-    format!("{}|{bucket}", state.desk.generation())
+/// What a shared figure is keyed by: the writes this instance has seen (a write through
+/// it has the figures computed afresh at once).
+fn generation(state: &AppState) -> u64 {
+    state.desk.generation()
 }
 
 /// A page of the open deadlines the filter keeps, most urgent first: `limit + 1` lines at
@@ -81,24 +157,32 @@ pub async fn counts(
         state: None,
         ..filter.clone()
     };
-    let key = format!("{}|{unstated:?}", moment(state, now));
+    let key = format!("{}|{unstated:?}", generation(state));
+    let db = state.db.clone();
+    let clock = state.clone();
     state
         .board
         .counts
-        .try_get_with(key, state.db.board_counts(&unstated, now))
+        .get(key, move || {
+            let (db, unstated, now) = (db.clone(), unstated.clone(), clock.now().max(now));
+            async move { db.board_counts(&unstated, now).await }
+        })
         .await
-        .map_err(|e| (*e).clone())
 }
 
 /// Each person's load, the most breaches first.
 pub async fn load(state: &AppState, actor: &User, now: DateTime<Utc>) -> Result<Vec<Load>, Error> {
     require(actor, Permission::WatchDeadlines)?;
+    let db = state.db.clone();
+    let clock = state.clone();
     state
         .board
         .loads
-        .try_get_with(moment(state, now), state.db.board_load(now))
+        .get(generation(state).to_string(), move || {
+            let (db, now) = (db.clone(), clock.now().max(now));
+            async move { db.board_load(now).await }
+        })
         .await
-        .map_err(|e| (*e).clone())
 }
 
 /// The deadlines due in `month` (company time), each with its recorded cause.

@@ -6,7 +6,9 @@
 #
 #   bench/board.sh [--tickets N] [--sqlite-only | --postgres-only]
 #
-# Env: BENCH_POSTGRES_URL (postgres://sanbao:sanbao@127.0.0.1:5432/sanbao; a database
+# Env: BOARD_SQLITE_DB / BOARD_POSTGRES_SEEDED=1 reuse a database seeded before (by
+#      seed_deadlines.sh --no-alarms) instead of seeding afresh,
+#      BENCH_POSTGRES_URL (postgres://sanbao:sanbao@127.0.0.1:5432/sanbao; a database
 #      sanbao_bench_board is created there and dropped again), SANBAO_BENCH_PORT (8093),
 #      WRK_THREADS (2), WRK_CONNS (8), WRK_DURATION (10s).
 # Results (wrk output, server log, table.md) go to bench/results/board-<time>/.
@@ -58,13 +60,15 @@ row() {
 bench_backend() {
   local backend="$1" url="$2"
   echo "== $backend: seeding $N open deadlines"
-  if [ "$backend" = sqlite ]; then
+  if [ "${3:-}" = reuse ]; then
+    echo "(reusing the database as seeded)"
+  elif [ "$backend" = sqlite ]; then
     SANBAO_BIN="$BIN" "$ROOT/bench/seed_deadlines.sh" --sqlite "${url#sqlite://}" --tickets "$N" --no-alarms
   else
     SANBAO_BIN="$BIN" "$ROOT/bench/seed_deadlines.sh" --postgres "$url" --tickets "$N" --no-alarms
   fi
   printf '%s\n' "$PASS" | DATABASE_URL="$url" "$BIN" user add --username boardbench \
-    --display-name 看板测试 --role service_manager --password-stdin >/dev/null
+    --display-name 看板测试 --role service_manager --password-stdin >/dev/null 2>&1 || true
   DATABASE_URL="$url" SANBAO_LISTEN="127.0.0.1:$PORT" "$BIN" serve > "$OUT/server-$backend.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 300); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.2; done
@@ -107,12 +111,20 @@ LIST
 }
 
 if [ "$RUN_SQLITE" = 1 ]; then
-  bench_backend sqlite "sqlite://$WORK/board.db"
+  if [ -n "${BOARD_SQLITE_DB:-}" ]; then
+    bench_backend sqlite "sqlite://$BOARD_SQLITE_DB" reuse
+  else
+    bench_backend sqlite "sqlite://$WORK/board.db"
+  fi
 fi
 if [ "$RUN_PG" = 1 ]; then
-  psql -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS sanbao_bench_board" -c "CREATE DATABASE sanbao_bench_board" 2>/dev/null
-  bench_backend postgres "$PG_URL"
-  psql -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS sanbao_bench_board" 2>/dev/null || true
+  if [ "${BOARD_POSTGRES_SEEDED:-}" = 1 ]; then
+    bench_backend postgres "$PG_URL" reuse
+  else
+    psql -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS sanbao_bench_board" -c "CREATE DATABASE sanbao_bench_board" 2>/dev/null
+    bench_backend postgres "$PG_URL"
+    psql -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS sanbao_bench_board" 2>/dev/null || true
+  fi
 fi
 echo
 cat "$OUT/table.md"

@@ -45,7 +45,7 @@ if [ "$BACKEND" = sqlite ]; then
   CUST_SEQ="WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < 1000)"
   BEGIN="BEGIN IMMEDIATE;"
 else
-  SEQ="WITH seq(i) AS (SELECT generate_series(1, $N))"
+  SEQ="WITH seq(i) AS (SELECT generate_series(CAST(1 AS BIGINT), $N))"
   STAFF_SEQ="WITH seq(i) AS (SELECT generate_series(1, 30))"
   CUST_SEQ="WITH seq(i) AS (SELECT generate_series(1, 1000))"
   BEGIN="BEGIN;"

@@ -191,6 +191,12 @@ struct MonthRow {
     note: Option<String>,
 }
 
+/// What the load reads: each owner's deadlines, each assignee's open tickets, the names.
+type LoadRead = (Vec<LoadRow>, Vec<(Option<i64>, i64)>, Vec<(i64, String)>);
+
+/// A deadline's due, met, warning and pause instants and its ticket's status.
+type TimesRow = (i64, Option<i64>, i64, Option<i64>, String);
+
 #[derive(sqlx::FromRow)]
 struct LoadRow {
     owner_id: Option<i64>,
@@ -308,7 +314,7 @@ impl Db {
              WHERE t.desk_lane IN {} GROUP BY t.assignee_id",
             *WORKING_LANES
         );
-        let (rows, tickets, names): (Vec<LoadRow>, Vec<(Option<i64>, i64)>, Vec<(i64, String)>) = read!(self, p => {
+        let (rows, tickets, names): LoadRead = read!(self, p => {
             let rows = bind_all!(sqlx::query_as(&sql), &w.args)
                 .fetch_all(&mut *p).await.map_err(internal)?;
             let tickets = sqlx::query_as(&tickets_sql)
@@ -416,7 +422,7 @@ impl Tx {
         ticket: TicketId,
         kind: DeadlineKind,
     ) -> Result<Option<(Times, TicketStatus)>, Error> {
-        let row: Option<(i64, Option<i64>, i64, Option<i64>, String)> = on_tx!(self, c => sqlx::query_as(
+        let row: Option<TimesRow> = on_tx!(self, c => sqlx::query_as(
             &format!("SELECT d.due_at, d.met_at, {WARN_AT}, d.paused_since, t.status
              FROM ticket_deadlines d JOIN tickets t ON t.id = d.ticket_id
              WHERE d.ticket_id = $1 AND d.kind = $2"))

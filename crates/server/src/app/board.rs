@@ -71,7 +71,13 @@ impl<T: Clone + Send + Sync + 'static> Shared<T> {
                     match compute().await {
                         Ok(value) => {
                             me.figures
-                                .insert(key.clone(), Figure { at: Instant::now(), value })
+                                .insert(
+                                    key.clone(),
+                                    Figure {
+                                        at: Instant::now(),
+                                        value,
+                                    },
+                                )
                                 .await;
                         }
                         Err(e) => tracing::warn!(error = %e, "board figures not refreshed"),

@@ -8,6 +8,7 @@
 #
 # Env: BOARD_SQLITE_DB / BOARD_POSTGRES_SEEDED=1 reuse a database seeded before (by
 #      seed_deadlines.sh --no-alarms) instead of seeding afresh,
+#      BOARD_SKIP_BUILD=1 uses the release binary as it is,
 #      BENCH_POSTGRES_URL (postgres://sanbao:sanbao@127.0.0.1:5432/sanbao; a database
 #      sanbao_bench_board is created there and dropped again), SANBAO_BENCH_PORT (8093),
 #      WRK_THREADS (2), WRK_CONNS (8), WRK_DURATION (10s).
@@ -42,7 +43,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-(cd "$ROOT" && cargo build --release --bin sanbao >/dev/null 2>&1)
+if [ "${BOARD_SKIP_BUILD:-}" != 1 ]; then
+  (cd "$ROOT" && cargo build --release --bin sanbao >/dev/null 2>&1)
+fi
 echo "| backend | request | req/s | p50 | p99 | notes |" > "$OUT/table.md"
 echo "|---|---|---|---|---|---|" >> "$OUT/table.md"
 

@@ -84,7 +84,11 @@ bench_backend() {
   curl -fs -b "$jar" -c "$jar" -o /dev/null -X POST "$BASE/login" \
     --data-urlencode "_csrf=$csrf" --data-urlencode "username=boardbench" \
     --data-urlencode "password=$PASS" --data-urlencode "next=/board"
-  cookie=$(awk '!/^#/ && NF >= 7 {printf "%s=%s; ", $6, $7}' "$jar")
+  # HttpOnly cookies are written as "#HttpOnly_host …" lines.
+  cookie=$(sed 's/^#HttpOnly_//' "$jar" | awk '!/^#/ && NF >= 7 {printf "%s=%s; ", $6, $7}')
+  if [ "$(curl -s -o /dev/null -w '%{http_code}' -H "cookie: $cookie" "$BASE/board")" != 200 ]; then
+    echo "the page session did not open /board" >&2; exit 1
+  fi
   # A cursor deep in the list: the last line of the 200th page of 50.
   local cursor="" page
   for _ in $(seq 1 200); do

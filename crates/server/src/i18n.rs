@@ -393,6 +393,13 @@ mod tests {
             keys.insert(format!("alarm.{}.body", a.as_str()));
         }
         keys.insert("event.recompute".to_string());
+        // The manager's board: breach causes and how a deadline counts in the month.
+        for c in sanbao_domain::deadline::board::BreachCategory::ALL {
+            keys.insert(format!("board.cause.{}", c.as_str()));
+        }
+        for o in sanbao_domain::deadline::board::Outcome::ALL {
+            keys.insert(format!("board.outcome.{}", o.as_str()));
+        }
         keys.extend(
             deadline_states()
                 .into_iter()

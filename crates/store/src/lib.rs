@@ -14,6 +14,7 @@ use std::time::Duration;
 
 mod audit;
 mod batch;
+mod board;
 mod conns;
 mod customers;
 mod deadlines;

@@ -179,6 +179,9 @@ store_tests!(
     ticket_answers_round_trip_and_feed_the_rates_the_queue_and_the_load,
     visits_are_written_with_their_questions_and_listed_newest_first,
     // --- end replies and visits ---
+    // --- The manager's board (R6.1–R6.3) ---
+    the_board_pages_open_deadlines_by_due_time_counts_states_and_keeps_breach_causes,
+    // --- end the manager's board ---
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -2663,3 +2666,167 @@ async fn visits_are_written_with_their_questions_and_listed_newest_first(db: &Db
     );
 }
 // --- end replies and visits ---
+// ---------------------------------------------------------------------------------------
+// The manager's board (R6.1–R6.3).
+
+async fn the_board_pages_open_deadlines_by_due_time_counts_states_and_keeps_breach_causes(db: &Db) {
+    use sanbao_domain::deadline::DeadlineState;
+    use sanbao_domain::deadline::board::{
+        BoardFilter, BreachCategory, BreachCause, Month, Outcome, figures,
+    };
+    use sanbao_domain::ticket::DeadlineKind;
+    let actor = user(db, "clerk", Role::ServiceClerk).await;
+    let hz = customer(db, actor, "杭州甲", "杭州市上城区解放路1号").await;
+    let far = customer(db, actor, "成都丙", "四川省成都市武侯区1号").await;
+    // At 12:00: the 10:00 emergency (due 11:00) breached; the 11:30 one (due 12:30) due soon;
+    // the out-of-province one (due 23:00) pending.
+    let breached = ticket(
+        db,
+        actor,
+        hz,
+        TicketKind::Emergency,
+        "2026-05-10T10:00:00+08:00",
+    )
+    .await;
+    let soon = ticket(
+        db,
+        actor,
+        hz,
+        TicketKind::Emergency,
+        "2026-05-10T11:30:00+08:00",
+    )
+    .await;
+    let later = ticket(
+        db,
+        actor,
+        far,
+        TicketKind::Emergency,
+        "2026-05-10T11:00:00+08:00",
+    )
+    .await;
+    let now = t("2026-05-10T12:00:00+08:00");
+    let all = BoardFilter::default();
+    let lines = db.board_lines(&all, now, None, 10).await.unwrap();
+    let ids: Vec<TicketId> = lines.iter().map(|l| l.ticket_id).collect();
+    assert_eq!(ids, [breached, soon, later], "most urgent first");
+    let states: Vec<DeadlineState> = lines.iter().map(|l| l.state(now)).collect();
+    assert_eq!(
+        states,
+        [
+            DeadlineState::Breached,
+            DeadlineState::DueSoon,
+            DeadlineState::Pending
+        ]
+    );
+    // A page of one, then the next after its cursor.
+    let first = db.board_lines(&all, now, None, 1).await.unwrap();
+    let next = db
+        .board_lines(&all, now, Some(&first[0].cursor()), 1)
+        .await
+        .unwrap();
+    assert_eq!(next[0].ticket_id, soon);
+    // Filters: by state (the domain's windows), region, deadline kind.
+    for (state, want) in [
+        (DeadlineState::Breached, vec![breached]),
+        (DeadlineState::DueSoon, vec![soon]),
+        (DeadlineState::Pending, vec![later]),
+        (DeadlineState::Warning, vec![]),
+        (DeadlineState::Paused, vec![]),
+    ] {
+        let f = BoardFilter {
+            state: Some(state),
+            ..BoardFilter::default()
+        };
+        let got: Vec<TicketId> = db
+            .board_lines(&f, now, None, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|l| l.ticket_id)
+            .collect();
+        assert_eq!(got, want, "{state:?}");
+    }
+    let out = BoardFilter {
+        region: Some(sanbao_domain::Region::OutOfProvince),
+        ..BoardFilter::default()
+    };
+    assert_eq!(db.board_lines(&out, now, None, 10).await.unwrap().len(), 1);
+    let replies = BoardFilter {
+        deadline_kind: Some(DeadlineKind::Reply),
+        ..BoardFilter::default()
+    };
+    assert!(
+        db.board_lines(&replies, now, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let counts = db.board_counts(&all, now).await.unwrap();
+    assert_eq!(
+        (
+            counts.breached,
+            counts.due_soon,
+            counts.pending,
+            counts.total()
+        ),
+        (1, 1, 1, 3)
+    );
+    // Nobody owns the work yet: one line of unowned load.
+    let load = db.board_load(now).await.unwrap();
+    assert_eq!(load.len(), 1);
+    assert_eq!(
+        (
+            load[0].user_id,
+            load[0].running,
+            load[0].breaches,
+            load[0].open_tickets
+        ),
+        (None, 3, 1, 3)
+    );
+    // The month: one late (breached), two not yet due; a cause recorded for the breach.
+    let may = Month::parse("2026-05").unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let (times, status) = tx
+        .deadline_times(breached, DeadlineKind::Arrival)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(times.state(now, status), DeadlineState::Breached);
+    let cause = BreachCause::parse("travel", "绕城高速堵车").unwrap();
+    assert_eq!(
+        tx.put_breach_cause(breached, DeadlineKind::Arrival, &cause, actor, now)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        tx.put_breach_cause(breached, DeadlineKind::Arrival, &cause, actor, now)
+            .await
+            .unwrap(),
+        2,
+        "a cause recorded again replaces the first"
+    );
+    tx.commit().await.unwrap();
+    let lines = db
+        .deadlines_due_between(may.start(), may.end())
+        .await
+        .unwrap();
+    assert_eq!(lines.len(), 3);
+    let late: Vec<_> = lines
+        .iter()
+        .filter(|l| l.outcome(now) == Outcome::Late)
+        .collect();
+    assert_eq!(late.len(), 1);
+    assert_eq!(
+        late[0].cause.as_ref().unwrap().category,
+        BreachCategory::Travel
+    );
+    let f = figures(may, &lines, now);
+    assert_eq!((f.total.late, f.total.running), (1, 2));
+    assert!(
+        db.deadlines_due_between(may.next().start(), may.next().end())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -3,6 +3,7 @@
 //! the ticket waits for the customer; and what the watcher does about them — warn the
 //! owner, escalate at a breach, escalate again later — each step exactly once.
 
+pub mod board;
 mod calendar;
 mod policy;
 
@@ -90,7 +91,7 @@ pub struct Deadline {
 }
 
 /// How a deadline looks at a given moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeadlineState {
     Pending,
@@ -132,18 +133,17 @@ pub fn running_state(due_at: DateTime<Utc>, now: DateTime<Utc>) -> DeadlineState
     }
 }
 
-/// A stretch of time the ticket waited for the customer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pause {
-    pub from: DateTime<Utc>,
-    /// `None`: still waiting.
-    pub to: Option<DateTime<Utc>>,
-    pub reason: String,
-    /// The status the ticket goes back to when it resumes.
-    pub resume_to: TicketStatus,
+/// The instants a deadline's state is read from, as stored beside it: lists (the manager's
+/// board, the month's figures) read these and ask [`Times::state`], the one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Times {
+    pub due_at: DateTime<Utc>,
+    pub met_at: Option<DateTime<Utc>>,
+    pub warn_at: DateTime<Utc>,
+    pub paused_since: Option<DateTime<Utc>>,
 }
 
-impl Deadline {
+impl Times {
     /// Late: met after it was due, or still unmet and past due.
     pub fn breached(&self, now: DateTime<Utc>) -> bool {
         match self.met_at {
@@ -164,6 +164,38 @@ impl Deadline {
                 s => s,
             },
         }
+    }
+}
+
+/// A stretch of time the ticket waited for the customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pause {
+    pub from: DateTime<Utc>,
+    /// `None`: still waiting.
+    pub to: Option<DateTime<Utc>>,
+    pub reason: String,
+    /// The status the ticket goes back to when it resumes.
+    pub resume_to: TicketStatus,
+}
+
+impl Deadline {
+    /// The stored instants the deadline's state is read from.
+    pub fn times(&self) -> Times {
+        Times {
+            due_at: self.due_at,
+            met_at: self.met_at,
+            warn_at: self.warn_at,
+            paused_since: self.paused_since,
+        }
+    }
+
+    /// Late: met after it was due, or still unmet and past due.
+    pub fn breached(&self, now: DateTime<Utc>) -> bool {
+        self.times().breached(now)
+    }
+
+    pub fn state(&self, now: DateTime<Utc>, status: TicketStatus) -> DeadlineState {
+        self.times().state(now, status)
     }
 
     /// The watcher's next step on this deadline and when it falls due; `None` once met,

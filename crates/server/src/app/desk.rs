@@ -36,6 +36,11 @@ impl DeskCache {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// How many writes this instance has seen: figures shared between lookers key on it.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
     /// The desk, computed by `compute` unless a fresh one is at hand; lookers arriving
     /// while it is computed wait for that computation instead of starting their own.
     pub async fn get_or_compute<F>(&self, compute: F) -> Result<Dashboard, Error>

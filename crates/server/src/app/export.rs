@@ -23,6 +23,12 @@ pub enum ExportKind {
     Customers,
     Sites,
     Units,
+    /// The manager's board: open deadlines as filtered.
+    BoardDeadlines,
+    /// A month's on-time figures.
+    BoardFigures,
+    /// A month's breaches with their causes.
+    BoardBreaches,
 }
 
 impl ExportKind {
@@ -32,6 +38,9 @@ impl ExportKind {
             ExportKind::Customers => "customers",
             ExportKind::Sites => "sites",
             ExportKind::Units => "units",
+            ExportKind::BoardDeadlines => "open-deadlines",
+            ExportKind::BoardFigures => "on-time-figures",
+            ExportKind::BoardBreaches => "breaches",
         }
     }
 
@@ -40,6 +49,9 @@ impl ExportKind {
             ExportKind::Customers => "客户",
             ExportKind::Sites => "站点",
             ExportKind::Units => "设备",
+            ExportKind::BoardDeadlines => "未完成期限",
+            ExportKind::BoardFigures => "按时率",
+            ExportKind::BoardBreaches => "超期",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! all come in here; nothing outside `app` touches the store.
 
 pub mod archive;
+pub mod board;
 pub mod clock;
 pub mod customers;
 pub mod deadlines;

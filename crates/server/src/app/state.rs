@@ -1,6 +1,7 @@
 //! What every use case, handler and job receives: the database, the clock, the settings
 //! and the shared caches.
 
+use super::board::BoardCache;
 use super::clock::{Clock, SystemClock};
 use super::desk::DeskCache;
 use super::session_cache::SessionCache;
@@ -17,6 +18,8 @@ pub struct AppState {
     /// The whole department's service desk, shared for a moment between requests.
     pub(crate) desk: Arc<DeskCache>,
     pub(crate) sessions: Arc<SessionCache>,
+    /// The manager's board's counts and loads, shared for a moment between requests.
+    pub(crate) board: Arc<BoardCache>,
 }
 
 impl AppState {
@@ -32,6 +35,7 @@ impl AppState {
             config: Arc::new(config),
             desk: Arc::new(DeskCache::default()),
             sessions: Arc::new(SessionCache::default()),
+            board: Arc::new(BoardCache::default()),
         }
     }
 

@@ -69,6 +69,13 @@ const SERVED: &[&str] = &[
     "GET /api/v1/deadline-policy/versions/{version}",
     "POST /api/v1/deadline-policy/preview",
     // End of deadline policy.
+    // The manager's board (R6.1–R6.3).
+    "GET /api/v1/board/deadlines",
+    "GET /api/v1/board/load",
+    "GET /api/v1/board/months/{month}",
+    "GET /api/v1/board/months/{month}/deadlines",
+    "PUT /api/v1/tickets/{id}/deadlines/{kind}/breach-cause",
+    // End of the manager's board.
 ];
 
 #[tokio::test]

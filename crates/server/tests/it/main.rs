@@ -4,6 +4,7 @@
 
 mod api;
 mod archive;
+mod board;
 mod concurrency;
 mod contract;
 mod deadline_policy;

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, and its OpenAPI document at `/api/openapi.json`.
 
+pub mod board;
 pub mod customers;
 pub mod deadline_policy;
 pub mod deliveries;
@@ -56,6 +57,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(replies::router())
         .merge(visits::router())
         .merge(deadline_policy::router())
+        // The manager's board (R6.1–R6.3).
+        .merge(board::router())
 }
 
 /// The OpenAPI document, as served.

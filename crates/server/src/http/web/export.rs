@@ -85,6 +85,15 @@ pub async fn units(
 
 /// The file as a download named after what it holds and the company's date: an ASCII name
 /// (`customers-2026-11-27.xlsx`) and the name in the reader's language (`filename*`).
+pub async fn download_sheet(
+    state: &AppState,
+    u: &WebUser,
+    sheet: Sheet,
+    format: Format,
+) -> WebResult<Response> {
+    download(state, u, sheet, format).await
+}
+
 async fn download(
     state: &AppState,
     u: &WebUser,
@@ -100,6 +109,9 @@ async fn download(
         ExportKind::Customers => "export.file_customers",
         ExportKind::Sites => "export.file_sites",
         ExportKind::Units => "export.file_units",
+        ExportKind::BoardDeadlines => "board.file_deadlines",
+        ExportKind::BoardFigures => "board.file_figures",
+        ExportKind::BoardBreaches => "board.file_breaches",
     });
     let local = format!("{stem}-{on}.{ext}");
     let disposition = format!(

@@ -52,6 +52,7 @@ impl WebUser {
                 may_manage_notifications: self.may(Permission::ManageNotifications),
                 // ---- end where notifications go ----
                 may_manage_deadline_policy: self.may(Permission::ManageDeadlinePolicy),
+                may_watch_deadlines: self.may(Permission::WatchDeadlines),
             }),
             here: self.here.clone(),
             css: assets::css_url(),

@@ -3,6 +3,7 @@
 //! adapter and the extractors live beside them.
 
 pub mod assets;
+pub mod board;
 pub mod customers;
 pub mod dashboard;
 pub mod deadlines;
@@ -54,6 +55,8 @@ pub fn router() -> Router<AppState> {
         .merge(visits::router())
         // --- end replies and visits ---
         .merge(deadlines::router())
+        // The manager's board (R6.1–R6.3).
+        .merge(board::router())
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -87,6 +90,8 @@ pub struct LayoutUser {
     // ---- end where notifications go ----
     /// The deadline policy page is in the navigation (service manager, admin).
     pub may_manage_deadline_policy: bool,
+    /// The manager's board is in the navigation (admin, service manager, quality engineer).
+    pub may_watch_deadlines: bool,
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

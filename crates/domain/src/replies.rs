@@ -19,12 +19,11 @@
 //! - **Reply medium.** A reply says how it was sent; when the desk does not say, it went
 //!   back the way the contact came in (a phone consultation is answered by phone).
 
-use crate::error::Problem;
 use crate::ids::{TicketId, UserId};
 use crate::people::pinyin_key;
 use crate::role::Role;
 use crate::ticket::{Channel, TicketKind};
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -230,88 +229,7 @@ pub const COMMENT_MAX: usize = 2000;
 // ---------------------------------------------------------------------------------------
 // Monthly reply rates (R3.5, R3.7, R6.2).
 
-/// A calendar month of the company's calendar (Asia/Shanghai).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Month {
-    pub year: i32,
-    pub month: u32,
-}
-
-impl Month {
-    /// `YYYY-MM`.
-    pub fn parse(s: &str) -> Result<Month, Problem> {
-        let bad = || Problem::invalid("a month is written YYYY-MM");
-        let (y, m) = s.trim().split_once('-').ok_or_else(bad)?;
-        if y.len() != 4 || m.len() != 2 {
-            return Err(bad());
-        }
-        let year: i32 = y.parse().map_err(|_| bad())?;
-        let month: u32 = m.parse().map_err(|_| bad())?;
-        if !(2000..=2100).contains(&year) || !(1..=12).contains(&month) {
-            return Err(bad());
-        }
-        Ok(Month { year, month })
-    }
-
-    /// The month an instant falls in, on the company's calendar.
-    pub fn of(at: DateTime<Utc>) -> Month {
-        let d = crate::time::local_date(at);
-        Month {
-            year: d.year(),
-            month: d.month(),
-        }
-    }
-
-    pub fn first_day(self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or_default()
-    }
-
-    pub fn next(self) -> Month {
-        if self.month == 12 {
-            Month {
-                year: self.year + 1,
-                month: 1,
-            }
-        } else {
-            Month {
-                year: self.year,
-                month: self.month + 1,
-            }
-        }
-    }
-
-    pub fn prev(self) -> Month {
-        if self.month == 1 {
-            Month {
-                year: self.year - 1,
-                month: 12,
-            }
-        } else {
-            Month {
-                year: self.year,
-                month: self.month - 1,
-            }
-        }
-    }
-
-    /// `[start, end)`: midnight of the first day to midnight of the next month's, company time.
-    pub fn bounds(self) -> (DateTime<Utc>, DateTime<Utc>) {
-        let midnight = |m: Month| {
-            crate::time::company_offset()
-                .from_local_datetime(&m.first_day().and_hms_opt(0, 0, 0).unwrap_or_default())
-                .single()
-                .map(|d| d.with_timezone(&Utc))
-                .unwrap_or_default()
-        };
-        (midnight(self), midnight(self.next()))
-    }
-}
-
-impl fmt::Display for Month {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}", self.year, self.month)
-    }
-}
+pub use crate::time::Month;
 
 /// One consultation or letter received in the month, as the store reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -593,13 +511,13 @@ mod tests {
         }
         let dec = Month::parse("2026-12").unwrap_or(Month { year: 0, month: 0 });
         assert_eq!(dec.next().to_string(), "2027-01");
-        assert_eq!(dec.prev().to_string(), "2026-11");
+        assert_eq!(dec.previous().to_string(), "2026-11");
         assert_eq!(
             Month {
                 year: 2027,
                 month: 1
             }
-            .prev()
+            .previous()
             .to_string(),
             "2026-12"
         );

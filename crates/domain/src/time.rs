@@ -37,6 +37,97 @@ pub fn from_millis(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
+/// A calendar month of the company's calendar (Asia/Shanghai): what monthly figures,
+/// reports and registers are counted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month {
+    pub year: i32,
+    pub month: u32,
+}
+
+impl Month {
+    /// `YYYY-MM`.
+    pub fn parse(s: &str) -> Result<Month, crate::error::Problem> {
+        let bad = || crate::error::Problem::invalid("a month is written YYYY-MM");
+        let (y, m) = s.trim().split_once('-').ok_or_else(bad)?;
+        if y.len() != 4 || m.len() != 2 {
+            return Err(bad());
+        }
+        let year: i32 = y.parse().map_err(|_| bad())?;
+        let month: u32 = m.parse().map_err(|_| bad())?;
+        if !(2000..=2999).contains(&year) || NaiveDate::from_ymd_opt(year, month, 1).is_none() {
+            return Err(bad());
+        }
+        Ok(Month { year, month })
+    }
+
+    /// The month an instant falls in, on the company's calendar.
+    pub fn of(at: DateTime<Utc>) -> Month {
+        let d = local_date(at);
+        Month {
+            year: chrono::Datelike::year(&d),
+            month: chrono::Datelike::month(&d),
+        }
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or_default()
+    }
+
+    pub fn next(self) -> Month {
+        if self.month == 12 {
+            Month {
+                year: self.year + 1,
+                month: 1,
+            }
+        } else {
+            Month {
+                year: self.year,
+                month: self.month + 1,
+            }
+        }
+    }
+
+    pub fn previous(self) -> Month {
+        if self.month == 1 {
+            Month {
+                year: self.year - 1,
+                month: 12,
+            }
+        } else {
+            Month {
+                year: self.year,
+                month: self.month - 1,
+            }
+        }
+    }
+
+    /// The instant the month begins on the company's clock.
+    pub fn start(self) -> DateTime<Utc> {
+        let midnight = self.first_day().and_hms_opt(0, 0, 0).unwrap_or_default();
+        chrono::TimeZone::from_local_datetime(&company_offset(), &midnight)
+            .single()
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_default()
+    }
+
+    /// The instant the next month begins (the end, exclusive).
+    pub fn end(self) -> DateTime<Utc> {
+        self.next().start()
+    }
+
+    /// `[start, end)`.
+    pub fn bounds(self) -> (DateTime<Utc>, DateTime<Utc>) {
+        (self.start(), self.end())
+    }
+}
+
+impl std::fmt::Display for Month {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

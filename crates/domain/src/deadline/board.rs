@@ -10,7 +10,7 @@ use super::{DUE_SOON, DeadlineState, Times};
 use crate::error::{Error, FieldErrors, Problem};
 use crate::region::Region;
 use crate::terms::{DeadlineKind, TicketKind, TicketStatus};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 /// The states an open deadline (unmet, on unfinished work) can be in, most urgent first:
@@ -274,91 +274,7 @@ pub struct Load {
 // ---------------------------------------------------------------------------------------
 // The month's figures (R6.2, R6.3).
 
-/// A calendar month of the company's clock (Asia/Shanghai).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Month {
-    pub year: i32,
-    pub month: u32,
-}
-
-impl Month {
-    /// `YYYY-MM`.
-    pub fn parse(s: &str) -> Result<Month, Error> {
-        let bad = || Error::field("month", Problem::invalid("a month as YYYY-MM"));
-        let (y, m) = s.trim().split_once('-').ok_or_else(bad)?;
-        let (year, month) = (
-            y.parse::<i32>().map_err(|_| bad())?,
-            m.parse::<u32>().map_err(|_| bad())?,
-        );
-        if y.len() != 4 || m.len() != 2 || !(2000..=2999).contains(&year) {
-            return Err(bad());
-        }
-        NaiveDate::from_ymd_opt(year, month, 1).ok_or_else(bad)?;
-        Ok(Month { year, month })
-    }
-
-    /// The month the company's clock shows at `at`.
-    pub fn of(at: DateTime<Utc>) -> Month {
-        let d = crate::time::local_date(at);
-        Month {
-            year: d.year(),
-            month: d.month(),
-        }
-    }
-
-    fn first_day(self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or_default()
-    }
-
-    pub fn next(self) -> Month {
-        if self.month == 12 {
-            Month {
-                year: self.year + 1,
-                month: 1,
-            }
-        } else {
-            Month {
-                year: self.year,
-                month: self.month + 1,
-            }
-        }
-    }
-
-    pub fn previous(self) -> Month {
-        if self.month == 1 {
-            Month {
-                year: self.year - 1,
-                month: 12,
-            }
-        } else {
-            Month {
-                year: self.year,
-                month: self.month - 1,
-            }
-        }
-    }
-
-    /// The instant the month begins on the company's clock.
-    pub fn start(self) -> DateTime<Utc> {
-        let midnight = self.first_day().and_hms_opt(0, 0, 0).unwrap_or_default();
-        crate::time::company_offset()
-            .from_local_datetime(&midnight)
-            .single()
-            .map(|d| d.with_timezone(&Utc))
-            .unwrap_or_default()
-    }
-
-    /// The instant the next month begins (the end, exclusive).
-    pub fn end(self) -> DateTime<Utc> {
-        self.next().start()
-    }
-}
-
-impl std::fmt::Display for Month {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}", self.year, self.month)
-    }
-}
+pub use crate::time::Month;
 
 /// How a deadline due in the month counts in its figures. The on-time rate is
 /// `on time / (on time + late)`: a deadline met by its due time is on time; one met after

@@ -378,7 +378,7 @@ pub async fn month(
     Path(month): Path<String>,
 ) -> ApiResult<Json<MonthOut>> {
     let now = state.now();
-    let m = Month::parse(&month)?;
+    let m = Month::parse(&month).map_err(|p| Error::field("month", p))?;
     let (f, lines) = app::board::month(&state, &actor, m, now).await?;
     Ok(Json(MonthOut {
         month: f.month.clone(),
@@ -422,7 +422,7 @@ pub async fn month_deadlines(
     ApiQuery(q): ApiQuery<MonthQuery>,
 ) -> ApiResult<Json<Vec<MonthLineOut>>> {
     let now = state.now();
-    let m = Month::parse(&month)?;
+    let m = Month::parse(&month).map_err(|p| Error::field("month", p))?;
     let filter = parse_month_filter(q.kind.as_deref(), q.region.as_deref(), q.outcome.as_deref())?;
     let lines = app::board::behind(&state, &actor, m, &filter, now).await?;
     Ok(Json(

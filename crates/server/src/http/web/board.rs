@@ -484,10 +484,14 @@ struct MonthPage {
     export_figures_xlsx: String,
     export_breaches_csv: String,
     export_breaches_xlsx: String,
+    /// The month's reply rates (R3.5, R3.7), per kind and in all, and where their
+    /// details are.
+    reply_rates: Vec<super::replies::RateLine>,
+    replies_href: String,
 }
 
 fn parse_month(s: &str) -> WebResult<Month> {
-    Ok(Month::parse(s)?)
+    Ok(Month::parse(s).map_err(|p| Error::field("month", p))?)
 }
 
 /// `GET /board/months/{month}`
@@ -499,7 +503,16 @@ pub async fn month(
     let now = state.now();
     let m = parse_month(&m)?;
     let (f, lines) = app::board::month(&state, &u.user, m, now).await?;
+    let rates = app::replies::rates(&state, &u.user, m).await?;
     let lang = u.lang;
+    let reply_rates = vec![
+        super::replies::RateLine::new(lang.t("kind.consultation").to_string(), rates.consultation),
+        super::replies::RateLine::new(
+            lang.t("kind.correspondence").to_string(),
+            rates.correspondence,
+        ),
+        super::replies::RateLine::new(lang.t("board.all_replies").to_string(), rates.all),
+    ];
     let base = format!("/board/months/{m}/deadlines");
     let export = |what: &str, format: &str| {
         url_with(
@@ -535,6 +548,8 @@ pub async fn month(
         export_figures_xlsx: export("figures", "xlsx"),
         export_breaches_csv: export("breaches", "csv"),
         export_breaches_xlsx: export("breaches", "xlsx"),
+        reply_rates,
+        replies_href: format!("/replies?month={m}"),
         l: u.layout("board", lang.f("board.month_title", &[("month", &m)])),
     })
 }

@@ -18,21 +18,21 @@ pub fn router() -> axum::Router<AppState> {
     axum::Router::new().route("/replies", get(page))
 }
 
-/// One line of figures: counts and their rates in words.
-struct RateLine {
-    label: String,
-    received: i64,
-    replied: i64,
-    awaiting: i64,
-    reply_rate: String,
-    on_time_rate: String,
-    correct_rate: String,
+/// One line of figures: counts and their rates in words (also on the manager's board).
+pub(crate) struct RateLine {
+    pub label: String,
+    pub received: i64,
+    pub replied: i64,
+    pub awaiting: i64,
+    pub reply_rate: String,
+    pub on_time_rate: String,
+    pub correct_rate: String,
     /// Below the policy's 100% target.
-    short: bool,
+    pub short: bool,
 }
 
 impl RateLine {
-    fn new(label: String, c: ReplyCounts) -> Self {
+    pub(crate) fn new(label: String, c: ReplyCounts) -> Self {
         let below = |r: Option<f64>| r.is_some_and(|v| v < 1.0);
         RateLine {
             short: below(c.reply_rate()) || below(c.on_time_rate()) || below(c.correct_rate()),
@@ -137,7 +137,7 @@ pub async fn page(
             "replies.month_label",
             &[("y", &month.year), ("m", &month.month)],
         ),
-        prev_href: href(month.prev()),
+        prev_href: href(month.previous()),
         next_href: (month < this).then(|| href(month.next())),
         all: RateLine::new(u.t("replies.department").to_string(), rates.all),
         kinds: vec![

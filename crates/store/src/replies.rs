@@ -13,7 +13,7 @@ use sanbao_domain::{Error, TicketId, UserId};
 use tracing::instrument;
 
 #[derive(sqlx::FromRow, Default)]
-struct AnswersRow {
+pub(crate) struct AnswersRow {
     opinion_response: Option<String>,
     opinion_response_text: Option<String>,
     opinion_response_by: Option<i64>,
@@ -29,10 +29,11 @@ struct AnswersRow {
     reply_reviewed_at: Option<i64>,
 }
 
-const SELECT_ANSWERS: &str = "SELECT opinion_response, opinion_response_text, \
-     opinion_response_by, opinion_response_at, quality_flagged_at, quality_flagged_by, \
-     quality_reason, reply_sent_via, reply_by, reply_correct, reply_review_comment, \
-     reply_reviewed_by, reply_reviewed_at FROM ticket_answers WHERE ticket_id = $1";
+/// The answers' columns of `ticket_answers a`, as a ticket's one query joins them.
+pub(crate) const ANSWER_COLUMNS: &str = "a.opinion_response, a.opinion_response_text, \
+     a.opinion_response_by, a.opinion_response_at, a.quality_flagged_at, a.quality_flagged_by, \
+     a.quality_reason, a.reply_sent_via, a.reply_by, a.reply_correct, a.reply_review_comment, \
+     a.reply_reviewed_by, a.reply_reviewed_at";
 
 impl TryFrom<AnswersRow> for Answers {
     type Error = Error;
@@ -81,16 +82,6 @@ impl TryFrom<AnswersRow> for Answers {
 }
 
 impl Tx {
-    /// The ticket's answers as this transaction sees them.
-    pub(crate) async fn answers(&mut self, id: TicketId) -> Result<Answers, Error> {
-        let row: Option<AnswersRow> = on_tx!(self, c => sqlx::query_as(SELECT_ANSWERS)
-            .bind(id.0)
-            .fetch_optional(c)
-            .await
-            .map_err(internal))?;
-        row.unwrap_or_default().try_into()
-    }
-
     /// Write the ticket's answers as they now are (one row per ticket).
     #[instrument(skip_all, fields(ticket_id = %id))]
     pub(crate) async fn write_answers(&mut self, id: TicketId, a: &Answers) -> Result<(), Error> {
@@ -166,16 +157,6 @@ struct QueueRow {
 }
 
 impl Db {
-    /// The ticket's answers (none recorded: empty).
-    pub(crate) async fn answers(&self, id: TicketId) -> Result<Answers, Error> {
-        let row: Option<AnswersRow> = read!(self, p => sqlx::query_as(SELECT_ANSWERS)
-            .bind(id.0)
-            .fetch_optional(p)
-            .await
-            .map_err(internal))?;
-        row.unwrap_or_default().try_into()
-    }
-
     /// Every consultation and letter received in `[from, to)`, with its reply deadline,
     /// when it was met (the reply) and the review's verdict: the facts behind the month's
     /// reply rates, in one query.

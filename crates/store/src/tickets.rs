@@ -5,6 +5,7 @@
 //! never re-derive a rule in SQL.
 
 use crate::deadlines::{DEADLINE_COLUMNS, DeadlineCols};
+use crate::replies::ANSWER_COLUMNS;
 use crate::sql::{Arg, WORKING_LANES, bind_all, like_pattern};
 use crate::{Db, Tx, at, corrupt, db_err, internal, ms, on_tx, parse, read};
 use chrono::{DateTime, Utc};
@@ -52,6 +53,8 @@ struct TicketWithDeadline {
     ticket: TicketDbRow,
     #[sqlx(flatten)]
     d: DeadlineCols,
+    #[sqlx(flatten)]
+    a: crate::replies::AnswersRow,
 }
 
 static SELECT_TICKET_WITH_DEADLINES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -59,8 +62,9 @@ static SELECT_TICKET_WITH_DEADLINES: std::sync::LazyLock<String> = std::sync::La
         "SELECT t.id, t.kind, t.channel, t.customer_id, \
      t.unit_text, t.summary, t.status, t.received_at, t.site_region, t.assignee_id, t.technician_id, \
      t.opinion, t.reply, t.resolution, t.site_id, t.unit_id, t.coverage, t.created_by, \
-     t.created_at, t.updated_at, t.version, t.pause_count, {DEADLINE_COLUMNS} \
+     t.created_at, t.updated_at, t.version, t.pause_count, {DEADLINE_COLUMNS}, {ANSWER_COLUMNS} \
      FROM tickets t LEFT JOIN ticket_deadlines d ON d.ticket_id = t.id \
+     LEFT JOIN ticket_answers a ON a.ticket_id = t.id \
      WHERE t.id = $1 ORDER BY d.due_at"
     )
 });
@@ -71,9 +75,11 @@ fn to_ticket(rows: Vec<TicketWithDeadline>) -> Result<Option<(Ticket, bool)>, Er
     let mut deadlines = Vec::with_capacity(rows.len());
     let mut ticket: Option<TicketDbRow> = None;
     let mut cols = Vec::with_capacity(rows.len());
+    let mut answers: Option<crate::replies::AnswersRow> = None;
     for r in rows {
         cols.push(r.d);
         ticket.get_or_insert(r.ticket);
+        answers.get_or_insert(r.a);
     }
     let Some(r) = ticket else { return Ok(None) };
     let kind = parse("ticket kind", &r.kind, TicketKind::parse)?;
@@ -113,7 +119,7 @@ fn to_ticket(rows: Vec<TicketWithDeadline>) -> Result<Option<(Ticket, bool)>, Er
             updated_at: at(r.updated_at),
             version: r.version,
             // Read apart: see `replies`.
-            answers: Default::default(),
+            answers: answers.unwrap_or_default().try_into()?,
         },
         has_pauses,
     )))
@@ -271,7 +277,6 @@ impl Tx {
         if has_pauses {
             t.pauses = self.pauses(id).await?;
         }
-        t.answers = self.answers(id).await?;
         Ok(Some(t))
     }
 
@@ -450,7 +455,6 @@ impl Db {
         if has_pauses {
             t.pauses = self.pauses(id).await?;
         }
-        t.answers = self.answers(id).await?;
         Ok(Some(t))
     }
 

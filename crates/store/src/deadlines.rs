@@ -540,15 +540,3 @@ impl Tx {
         Ok(ids.into_iter().map(UserId).collect())
     }
 }
-
-impl Db {
-    /// How many deadlines wait for the watcher at `now` (for `/metrics`).
-    pub async fn alarms_due(&self, now: DateTime<Utc>) -> Result<i64, Error> {
-        read!(self, p => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM ticket_deadlines WHERE next_alarm_at <= $1")
-            .bind(ms(now))
-            .fetch_one(p)
-            .await
-            .map_err(internal))
-    }
-}

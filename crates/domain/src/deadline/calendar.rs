@@ -171,11 +171,6 @@ impl BusinessCalendar {
         }
         sum
     }
-
-    /// Working minutes in an ordinary week.
-    pub fn weekly_minutes(&self) -> i64 {
-        self.week.iter().flatten().map(|s| s.minutes()).sum()
-    }
 }
 
 /// What a deadline's time is counted on.

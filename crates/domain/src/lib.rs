@@ -25,6 +25,7 @@ pub mod terms;
 pub mod text;
 pub mod ticket;
 pub mod time;
+pub mod travel;
 pub mod unit;
 pub mod user;
 pub mod visit;

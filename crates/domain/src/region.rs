@@ -83,6 +83,23 @@ impl Region {
     }
 }
 
+/// The administrative places an address names, left to right, by their full names
+/// ("杭州市", "桐庐县"), read exactly as [`Region::of_address`] reads them (normalised,
+/// streets and rivers passed over). For `travel::locate`.
+pub(crate) fn place_names(address: &str) -> Vec<&'static str> {
+    let text = normalise(address);
+    Scanner::new(&text).map(|p| p.name).collect()
+}
+
+/// The names of every administrative place the tables know (not rivers or bays).
+#[cfg(test)]
+pub(crate) fn administrative_place_names() -> impl Iterator<Item = &'static str> {
+    data::PLACES
+        .iter()
+        .filter(|p| p.kind != Kind::Feature)
+        .map(|p| p.name)
+}
+
 /// Decide from the first administrative place, refining 浙江 and 杭州 by what follows.
 fn resolve(place: &'static Place, rest: &mut Scanner<'_>) -> (Region, Option<&'static str>) {
     match place.kind {

@@ -41,4 +41,10 @@ id_type!(
     ReturnId,
     /// A visit or a customer training received by a senior engineer (R3.6).
     VisitId,
+    // --- field service (issue 8) ---
+    /// An on-site job on a ticket (R4.3): one or more trips to site.
+    JobId,
+    /// One trip of a job to site: its crew, departure and arrival.
+    TripId,
+    // --- end field service ---
 );

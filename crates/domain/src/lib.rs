@@ -12,6 +12,7 @@ pub mod deadline;
 pub mod delivery;
 pub mod error;
 pub mod export;
+pub mod field;
 pub mod ids;
 pub mod notify;
 pub mod people;
@@ -32,8 +33,8 @@ pub mod visit;
 
 pub use error::{Error, FieldErrors, Problem};
 pub use ids::{
-    ContactId, CustomerId, DeliveryId, PolicyId, ProductModelId, ReturnId, SiteId, TicketId,
-    UnitId, UserId, VisitId,
+    ContactId, CustomerId, DeliveryId, JobId, PolicyId, ProductModelId, ReturnId, SiteId, TicketId,
+    TripId, UnitId, UserId, VisitId,
 };
 pub use region::Region;
 pub use role::{Permission, Role};

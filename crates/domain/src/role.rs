@@ -147,6 +147,19 @@ pub enum Permission {
     /// Register a visit or a customer training with its questions and answers (R3.6).
     RecordVisits,
     // --- end replies and visits ---
+    // --- field service (issue 8) ---
+    /// Go to site on the jobs one is sent to: set off, arrive, fill in and have signed the
+    /// feedback form (R4.4, R4.5). Held on the record: only by the trip's crew.
+    DoFieldWork,
+    /// File a service request for a customer (R4.2): the salesperson, or the desk for them.
+    FileServiceRequests,
+    /// Review a signed feedback form: accept it or send it back (R1.2).
+    ReviewFeedbackForms,
+    /// Keep the technicians' bases and skills and the road speed dispatch estimates with.
+    ManageTechnicians,
+    /// Submit one's daily work report (R4.6).
+    SubmitDailyReports,
+    // --- end field service ---
 }
 
 use Permission as P;
@@ -193,6 +206,13 @@ const GRANTS: &[(Permission, &[Role])] = &[
     (P::ReviewReplies, &[A, M, Q]),
     (P::RecordVisits, &[A, M, C, E]),
     // --- end replies and visits ---
+    // --- field service (issue 8) ---
+    (P::DoFieldWork, &[E, T]),
+    (P::FileServiceRequests, &[A, M, C, Sa]),
+    (P::ReviewFeedbackForms, &[A, M]),
+    (P::ManageTechnicians, &[A, M]),
+    (P::SubmitDailyReports, &[E, T]),
+    // --- end field service ---
 ];
 
 #[cfg(test)]
@@ -237,6 +257,13 @@ mod tests {
             (P::FlagForQualityReview, "amce..q."),
             (P::ReviewReplies, "am....q."),
             (P::RecordVisits, "amce...."),
+            // --- field service (issue 8) ---
+            (P::DoFieldWork, "...et..."),
+            (P::FileServiceRequests, "amc..s.."),
+            (P::ReviewFeedbackForms, "am......"),
+            (P::ManageTechnicians, "am......"),
+            (P::SubmitDailyReports, "...et..."),
+            // --- end field service ---
         ];
         assert_eq!(
             table.len(),

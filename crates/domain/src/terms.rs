@@ -3,7 +3,6 @@
 //! engine both speak them.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// A string enum with `ALL`, `as_str`, `parse`, serde in snake_case.
 macro_rules! str_enum {
@@ -23,13 +22,14 @@ macro_rules! str_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
     };
 }
+pub(crate) use str_enum;
 
 str_enum!(
     /// What the contact is about (R1.1, R3.3–R3.7).

@@ -553,7 +553,7 @@ pub fn may_own_kind(role: Role, kind: TicketKind) -> bool {
 
 /// Who may be sent to site: technicians and senior engineers.
 pub fn may_go_on_site(role: Role) -> bool {
-    matches!(role, Role::Technician | Role::SeniorEngineer)
+    crate::field::may_go_on_site(role)
 }
 
 fn refuse(ticket: &Ticket, ty: EventType) -> Error {
@@ -867,6 +867,59 @@ impl Ticket {
         t.updated_at = to_store_precision(now);
         Some(t)
     }
+
+    // --- field service (issue 8): the ticket follows its job's first trip ---
+    /// The job's first trip got its crew: the ticket is dispatched, its technician the
+    /// lead. `None` when the ticket's own workflow is past that step already.
+    pub fn job_dispatched(&self, lead: UserId, now: DateTime<Utc>) -> Option<Ticket> {
+        use TicketStatus as S;
+        if !matches!(self.status, S::Open | S::InProgress | S::Dispatched) {
+            return None;
+        }
+        if self.status == S::Dispatched && self.technician_id == Some(lead) {
+            return None;
+        }
+        let mut t = self.clone();
+        t.technician_id = Some(lead);
+        t.status = S::Dispatched;
+        t.version += 1;
+        t.updated_at = to_store_precision(now);
+        Some(t)
+    }
+
+    /// The job's first trip arrived at `at`: the arrival deadline is met (R3.4) and the
+    /// ticket is on site. `None` when there is nothing to change.
+    pub fn job_arrived(&self, at: DateTime<Utc>, now: DateTime<Utc>) -> Option<Ticket> {
+        use TicketStatus as S;
+        if !matches!(self.status, S::Open | S::InProgress | S::Dispatched) {
+            return None;
+        }
+        let mut t = self.clone();
+        t.meet(DeadlineKind::Arrival, at);
+        t.status = S::OnSite;
+        t.version += 1;
+        t.updated_at = to_store_precision(now);
+        Some(t)
+    }
+
+    /// The technician took back the first trip's arrival recorded at `at`: the arrival
+    /// deadline runs again, as if it had never been met.
+    pub fn job_arrival_undone(&self, at: DateTime<Utc>, now: DateTime<Utc>) -> Option<Ticket> {
+        if self.status != TicketStatus::OnSite {
+            return None;
+        }
+        let mut t = self.clone();
+        for d in &mut t.deadlines {
+            if d.kind == DeadlineKind::Arrival && d.met_at == Some(at) {
+                d.met_at = None;
+            }
+        }
+        t.status = TicketStatus::Dispatched;
+        t.version += 1;
+        t.updated_at = to_store_precision(now);
+        Some(t)
+    }
+    // --- end field service ---
 
     /// The fields an audit record compares (R1.4).
     pub fn audit_view(&self) -> Value {

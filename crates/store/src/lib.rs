@@ -20,6 +20,7 @@ mod customers;
 mod deadlines;
 mod deliveries;
 mod export;
+mod field;
 mod imports;
 mod leases;
 // ---- Where notifications go ----
@@ -288,6 +289,13 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
                 Problem::new("taken", "this user name is already in use"),
             );
         }
+        // --- field service (issue 8) ---
+        if d.is_unique_violation()
+            && (mentions("jobs_one_open_per_ticket") || mentions("jobs.ticket_id"))
+        {
+            return Error::Conflict("the ticket already has a job".into());
+        }
+        // --- end field service ---
         if d.is_foreign_key_violation() {
             // SQLite does not say which key; PostgreSQL names the constraint.
             for (key, field) in [

@@ -11,6 +11,7 @@ pub mod deadlines;
 pub mod deliveries;
 pub mod desk;
 pub mod export;
+pub mod field;
 pub mod health;
 pub mod imports;
 pub mod intake;

@@ -62,6 +62,17 @@ const SERVED: &[&str] = &[
     "POST /api/v1/visits",
     "GET /api/v1/visits/{id}",
     // End of replies and visits.
+    // Field service (issue 8).
+    "POST /api/v1/tickets/{id}/jobs",
+    "GET /api/v1/jobs",
+    "GET /api/v1/jobs/{id}",
+    "POST /api/v1/jobs/{id}/dispatch",
+    "POST /api/v1/jobs/{id}/depart",
+    "POST /api/v1/jobs/{id}/arrive",
+    "POST /api/v1/jobs/{id}/undo-arrival",
+    "POST /api/v1/jobs/{id}/follow-up",
+    "POST /api/v1/jobs/{id}/cancel",
+    // End of field service.
     // Deadline policy as data (issue 7).
     "GET /api/v1/deadline-policy",
     "PUT /api/v1/deadline-policy",

@@ -6,6 +6,7 @@ pub mod deadline_policy;
 pub mod deliveries;
 pub mod error;
 pub mod extract;
+pub mod field;
 // ---- Where notifications go ----
 pub mod inbox;
 // ---- end where notifications go ----
@@ -56,6 +57,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // --- replies and visits (issue 7, parts 4-6) ---
         .merge(replies::router())
         .merge(visits::router())
+        .merge(field::router())
         .merge(deadline_policy::router())
         // The manager's board (R6.1–R6.3).
         .merge(board::router())

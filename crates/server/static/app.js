@@ -5,6 +5,7 @@
 // - The intake form finds the customer as the clerk types, picks one with the keyboard or
 //   the mouse, opens the new-customer part in place and shows the region of its address.
 // - The service desk fetches its changing part every few seconds and puts it in place.
+// - The technician's arrival sends the phone's position when it gives one.
 // - A form sent back with problems: its summary takes the focus (a screen reader reads it,
 //   the keyboard starts there), and its links move the focus to their field.
 (function () {
@@ -450,6 +451,67 @@
   }
   // ---- end deadline policy editor ----
 
+  // ---- The technician's phone (issue 8, part 3) ----
+  // The arrival form asks the phone where it is (a short wait), puts the position in its
+  // hidden fields and then sends; refused, unavailable or slow, it sends without one.
+  // A form is sent once: a second tap while it is being sent does nothing.
+  function geoForms() {
+    var forms = document.querySelectorAll("form[data-geo]");
+    for (var i = 0; i < forms.length; i++) geoForm(forms[i]);
+    var all = document.querySelectorAll(".phone-actions form");
+    for (var j = 0; j < all.length; j++) {
+      all[j].addEventListener("submit", function (e) {
+        if (this.getAttribute("data-sent")) {
+          e.preventDefault();
+          return;
+        }
+        if (!this.hasAttribute("data-geo") || this.getAttribute("data-located")) {
+          this.setAttribute("data-sent", "1");
+        }
+      });
+    }
+  }
+
+  function geoForm(form) {
+    form.addEventListener("submit", function (e) {
+      if (form.getAttribute("data-located") || !navigator.geolocation) return;
+      e.preventDefault();
+      if (form.getAttribute("data-locating")) return;
+      form.setAttribute("data-locating", "1");
+      var wait = form.querySelector("[data-geo-wait]");
+      if (wait) wait.hidden = false;
+      var button = form.querySelector("button[type=submit]");
+      if (button) button.disabled = true;
+      var done = false;
+      function send(pos) {
+        if (done) return;
+        done = true;
+        if (pos && pos.coords) {
+          form.elements.lat.value = String(pos.coords.latitude);
+          form.elements.lon.value = String(pos.coords.longitude);
+          if (typeof pos.coords.accuracy === "number") {
+            form.elements.accuracy_m.value = String(Math.min(Math.round(pos.coords.accuracy), 100000));
+          }
+        }
+        form.setAttribute("data-located", "1");
+        form.setAttribute("data-sent", "1");
+        form.submit();
+      }
+      // The phone may never answer (permission prompt left open): send anyway.
+      window.setTimeout(function () { send(null); }, 8000);
+      try {
+        navigator.geolocation.getCurrentPosition(send, function () { send(null); }, {
+          enableHighAccuracy: true,
+          timeout: 6000,
+          maximumAge: 60000,
+        });
+      } catch (err) {
+        send(null);
+      }
+    });
+  }
+  // ---- end the technician's phone ----
+
   function ready() {
     errorSummary();
     var printers = document.querySelectorAll("[data-print]");
@@ -469,6 +531,7 @@
     if (desk) liveDesk(desk);
     var policy = document.getElementById("policy-form");
     if (policy) policyEditor(policy);
+    geoForms();
     // On a phone the menu is one row that scrolls sideways: bring this page's entry into
     // view, so a salesperson on the deliveries board sees where they are.
     var nav = document.querySelector(".nav");

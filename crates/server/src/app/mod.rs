@@ -12,6 +12,9 @@ pub mod deliveries;
 pub mod desk;
 pub mod export;
 pub mod field;
+// ---- The technician's phone (issue 8) ----
+pub mod field_phone;
+// ---- end the technician's phone ----
 pub mod health;
 pub mod imports;
 pub mod intake;

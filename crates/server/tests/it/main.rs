@@ -11,6 +11,10 @@ mod deadline_policy;
 mod deliveries;
 mod demo;
 mod export;
+// ---- The technician's phone and the field-service core's API (issue 8) ----
+mod field;
+mod field_phone;
+// ---- end ----
 mod imports_web;
 mod jobs;
 // ---- Where notifications go ----

@@ -55,6 +55,8 @@ struct DashboardPage {
     live: String,
     fragment_href: String,
     refresh_href: String,
+    /// The whole department's desk (`/?desk=1` for whoever lands on their jobs at `/`).
+    everyone_href: &'static str,
     poll_ms: u64,
 }
 
@@ -148,6 +150,18 @@ pub async fn page(
     u: WebUser,
     QueryParams(q): QueryParams,
 ) -> WebResult<Response> {
+    // ---- The technician's phone (issue 8) ----
+    // Whoever goes on site starts from their jobs today; the desk stays one tap away
+    // (`/?desk=1`, or any of the desk's own filters).
+    if q.0.is_empty() && u.may(sanbao_domain::Permission::DoFieldWork) {
+        return Ok(super::see_other(super::field_phone::TODAY));
+    }
+    // ---- end the technician's phone ----
+    let everyone_href = if u.may(sanbao_domain::Permission::DoFieldWork) {
+        "/?desk=1"
+    } else {
+        "/"
+    };
     let mine = mine_of(&q);
     let l = u.layout("dashboard", u.t("dashboard.title"));
     let live = desk_live(&state, &u, &l, mine).await?;
@@ -164,7 +178,12 @@ pub async fn page(
         } else {
             "/desk/fragment".into()
         },
-        refresh_href: if mine { "/?mine=1".into() } else { "/".into() },
+        refresh_href: if mine {
+            "/?mine=1".into()
+        } else {
+            everyone_href.into()
+        },
+        everyone_href,
         poll_ms,
     })
 }

@@ -53,6 +53,9 @@ impl WebUser {
                 // ---- end where notifications go ----
                 may_manage_deadline_policy: self.may(Permission::ManageDeadlinePolicy),
                 may_watch_deadlines: self.may(Permission::WatchDeadlines),
+                // ---- The technician's phone (issue 8) ----
+                may_do_field_work: self.may(Permission::DoFieldWork),
+                // ---- end the technician's phone ----
             }),
             here: self.here.clone(),
             css: assets::css_url(),

@@ -145,6 +145,14 @@ pub async fn submit(
             let (token, _session) = auth::start_session(&state, &user, now).await?;
             let secure = state.config.secure_cookies;
             let max_age = state.config.session_hours * 3600;
+            // ---- The technician's phone (issue 8) ----
+            // Sent nowhere in particular, whoever goes on site lands on their jobs today.
+            let next = if next == "/" && user.role.may(sanbao_domain::Permission::DoFieldWork) {
+                super::field_phone::TODAY.to_string()
+            } else {
+                next
+            };
+            // ---- end the technician's phone ----
             let mut res = see_other(&next);
             let h = res.headers_mut();
             for c in [

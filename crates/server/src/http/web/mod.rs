@@ -11,6 +11,9 @@ pub mod deliveries;
 pub mod error;
 pub mod export;
 pub mod extract;
+// ---- The technician's phone (issue 8) ----
+pub mod field_phone;
+// ---- end the technician's phone ----
 pub mod imports;
 // ---- Where notifications go ----
 pub mod inbox;
@@ -57,6 +60,9 @@ pub fn router() -> Router<AppState> {
         .merge(deadlines::router())
         // The manager's board (R6.1–R6.3).
         .merge(board::router())
+        // ---- The technician's phone (issue 8) ----
+        .merge(field_phone::router())
+        // ---- end the technician's phone ----
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -92,6 +98,10 @@ pub struct LayoutUser {
     pub may_manage_deadline_policy: bool,
     /// The manager's board is in the navigation (admin, service manager, quality engineer).
     pub may_watch_deadlines: bool,
+    // ---- The technician's phone (issue 8) ----
+    /// Goes on site: "my jobs today" is in the navigation, and the desk is one tap away.
+    pub may_do_field_work: bool,
+    // ---- end the technician's phone ----
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

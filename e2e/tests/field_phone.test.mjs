@@ -4,7 +4,7 @@
 // its window, and arrives again.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, PASSWORD } from "../lib/server.mjs";
+import { startServer, PASSWORD, ADMIN_PASSWORD } from "../lib/server.mjs";
 import { launch, login, screenshot, PHONE } from "../lib/browser.mjs";
 
 let server;
@@ -40,8 +40,18 @@ test("a technician on a phone sets off, arrives with the phone's position, undoe
   const customer = await api("POST", "/api/v1/customers", clerk, {
     name: "杭州钱江电气", address: "杭州市西湖区文三路478号", contacts: [],
   }, 201);
+  // A unit out of warranty (free repair), with a ticket from before: its history.
+  const { token: admin } = await api("POST", "/api/v1/sessions", null, { username: "admin", password: ADMIN_PASSWORD }, 201);
+  await api("POST", "/api/v1/product-models", admin, { code: "KYN28-12", name: "中置式开关柜", product_line: "中压开关柜" }, 201);
+  const commissioned = new Date(Date.now() - 800 * 86400_000).toISOString().slice(0, 10);
+  const unit = await api("POST", "/api/v1/units", clerk, {
+    customer_id: customer.id, model_code: "KYN28-12", serial_no: "KY-2023-0815", commissioned_on: commissioned,
+  }, 201);
+  await api("POST", "/api/v1/tickets", clerk, {
+    kind: "repair", channel: "phone", customer_id: customer.id, unit_id: unit.id, summary: "柜内加热器不工作",
+  }, 201);
   const ticket = await api("POST", "/api/v1/tickets", clerk, {
-    kind: "emergency", channel: "phone", customer_id: customer.id, summary: "10kV 配电柜跳闸，全厂停电",
+    kind: "emergency", channel: "phone", customer_id: customer.id, unit_id: unit.id, summary: "10kV 配电柜跳闸，全厂停电",
   }, 201);
   let job = await api("POST", `/api/v1/tickets/${ticket.id}/jobs`, clerk, {
     contact_name: "张建国", contact_phone: "138 0013 8000",
@@ -67,6 +77,9 @@ test("a technician on a phone sets off, arrives with the phone's position, undoe
   await Promise.all([phone.waitForURL(/\/field\/jobs\/\d+$/), phone.click("#today-jobs a.job-card")]);
   assert.equal(await phone.getAttribute("#link-call", "href"), "tel:13800138000");
   assert.match(await phone.getAttribute("#link-map", "href"), /^geo:0,0\?q=%E6%9D%AD/);
+  assert.match(await phone.textContent("#job-unit"), /KYN28-12 · KY-2023-0815/);
+  assert.match(await phone.textContent("#job-coverage"), /免费/);
+  assert.match(await phone.textContent("#job-history"), /柜内加热器不工作/);
   await screenshot(phone, "field-job-phone");
   const box = await phone.locator("#btn-depart").boundingBox();
   assert.ok(box.height >= 48 && box.width >= 300, `a thumb-sized button: ${JSON.stringify(box)}`);

@@ -7,7 +7,7 @@ use crate::support::{TestApp, on_both_backends};
 use crate::web::{Browser, csrf, location, signed_in};
 use axum::http::StatusCode;
 use chrono::Duration;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 on_both_backends!(
     r4_4_a_technician_signs_in_to_their_jobs_today,
@@ -232,4 +232,82 @@ async fn buttons_scenario(app: &TestApp) {
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.text.contains("id=\"link-dispatch\""));
     assert!(!p.text.contains("id=\"btn-arrive\""));
+}
+
+on_both_backends!(
+    r4_4_the_job_page_shows_the_unit_its_coverage_and_its_history_newest_first,
+    r4_4_the_job_page_shows_the_unit_its_coverage_and_its_history_newest_first_on_postgres,
+    unit_scenario
+);
+
+async fn unit_scenario(app: &TestApp) {
+    let manager = app.token("manager", "service_manager").await;
+    let clerk = app.token("clerk", "service_clerk").await;
+    let a = app.user("tech_a", "technician").await;
+    let mut ta = browser_of(app, "tech_a").await;
+    let r = app
+        .call(
+            "POST",
+            "/api/v1/product-models",
+            Some(&manager),
+            Some(json!({"code": "ZW32-12", "name": "户外断路器", "product_line": "户外断路器"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let c = app
+        .api_customer(&clerk, "嘉兴供电", "浙江省嘉兴市南湖区1号")
+        .await;
+    // Commissioned 26 months ago: out of the 24-month warranty, still free to repair.
+    let commissioned = (app.state.now() - Duration::days(800)).date_naive();
+    let r = app
+        .call(
+            "POST",
+            "/api/v1/units",
+            Some(&clerk),
+            Some(
+                json!({"customer_id": c["id"], "model_code": "ZW32-12", "serial_no": "ZW-0042",
+                        "commissioned_on": commissioned.to_string()}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let u = r.json();
+    let ticket_on_unit = |summary: &'static str| {
+        let (clerk, c, u) = (clerk.clone(), c.clone(), u.clone());
+        async move {
+            let r = app
+                .call(
+                    "POST",
+                    "/api/v1/tickets",
+                    Some(&clerk),
+                    Some(
+                        json!({"kind": "repair", "channel": "phone", "customer_id": c["id"],
+                                "unit_id": u["id"], "summary": summary}),
+                    ),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            r.json()
+        }
+    };
+    let old = ticket_on_unit("去年分闸线圈烧毁").await;
+    app.clock.advance(Duration::minutes(1));
+    let t = ticket_on_unit("合闸不到位").await;
+    let j = open_job(app, &clerk, &t).await;
+    dispatch(app, &clerk, &j, &[a.id.0]).await;
+    let p = ta.get(&format!("/field/jobs/{}", j["id"])).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.text);
+    assert!(p.text.contains("ZW32-12 · ZW-0042"), "{}", p.text);
+    assert!(p.text.contains("coverage-free_repair"), "{}", p.text);
+    let history = &p.text[p.text.find("id=\"job-history\"").unwrap()..];
+    let (new_at, old_at) = (
+        history
+            .find(&t["number"].as_str().unwrap().to_string())
+            .unwrap(),
+        history
+            .find(&old["number"].as_str().unwrap().to_string())
+            .unwrap(),
+    );
+    assert!(new_at < old_at, "newest first");
+    assert!(history.contains("去年分闸线圈烧毁"));
 }

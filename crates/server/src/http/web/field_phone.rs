@@ -134,7 +134,8 @@ pub async fn today(State(state): State<AppState>, u: WebUser) -> WebResult<Respo
             .current_trip()
             .is_some_and(|t| t.has(u.user.id) && !t.crew.is_empty());
         let done_today = job.status.is_finished() && local_date(job.updated_at) == today;
-        if !(mine_now && !job.status.is_finished()) && !done_today {
+        let working = mine_now && !job.status.is_finished();
+        if !working && !done_today {
             continue;
         }
         let t = app::tickets::ticket(&state, &u.user, job.ticket_id).await?;

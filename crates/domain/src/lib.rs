@@ -12,6 +12,7 @@ pub mod deadline;
 pub mod delivery;
 pub mod error;
 pub mod export;
+pub mod idempotency;
 pub mod ids;
 pub mod notify;
 pub mod people;

@@ -20,6 +20,9 @@ mod customers;
 mod deadlines;
 mod deliveries;
 mod export;
+// ---- Idempotency keys ----
+mod idempotency;
+// ---- end idempotency keys ----
 mod imports;
 mod leases;
 // ---- Where notifications go ----
@@ -37,6 +40,7 @@ mod visits;
 
 pub use deadlines::{PolicyVersion, Watched};
 pub use deliveries::NewDelivery;
+pub use idempotency::Claim;
 pub use imports::Upload;
 pub use outbox::{NewOutboxMessage, OutboxMessage};
 pub use tickets::{DecideTicket, PlaceOf};

@@ -12,6 +12,9 @@ pub mod deliveries;
 pub mod desk;
 pub mod export;
 pub mod health;
+// ---- Idempotency keys ----
+pub mod idempotency;
+// ---- end idempotency keys ----
 pub mod imports;
 pub mod intake;
 pub mod jobs;

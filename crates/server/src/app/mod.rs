@@ -16,6 +16,9 @@ pub mod field;
 pub mod field_phone;
 // ---- end the technician's phone ----
 pub mod health;
+// ---- Idempotency keys ----
+pub mod idempotency;
+// ---- end idempotency keys ----
 pub mod imports;
 pub mod intake;
 pub mod jobs;

@@ -15,6 +15,9 @@ mod export;
 mod field;
 mod field_phone;
 // ---- end ----
+// ---- Idempotency keys ----
+mod idempotency;
+// ---- end idempotency keys ----
 mod imports_web;
 mod jobs;
 // ---- Where notifications go ----

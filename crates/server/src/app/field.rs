@@ -3,6 +3,7 @@
 //! audit entries; the first trip's steps move the ticket too (its arrival deadline, R3.4),
 //! and the crew hears of a dispatch through the inbox and the outbox.
 
+use super::idempotency::{self, Answer, Once};
 use super::notify::{Notice, notify};
 use super::require;
 use crate::app::AppState;
@@ -152,11 +153,24 @@ async fn step(
     actor: &User,
     id: JobId,
     version: Option<i64>,
+    action: (&str, Option<String>),
+    now: DateTime<Utc>,
+    decide: impl FnOnce(&Job) -> Result<Job, Error>,
+) -> Result<(Tx, Job, Job), Error> {
+    let tx = state.db.begin().await?;
+    step_in(tx, actor, id, version, action, now, decide).await
+}
+
+/// [`step`] in a transaction already begun (one that claimed an idempotency key).
+async fn step_in(
+    mut tx: Tx,
+    actor: &User,
+    id: JobId,
+    version: Option<i64>,
     (action, text): (&str, Option<String>),
     now: DateTime<Utc>,
     decide: impl FnOnce(&Job) -> Result<Job, Error>,
 ) -> Result<(Tx, Job, Job), Error> {
-    let mut tx = state.db.begin().await?;
     let before = tx.job(id).await?.ok_or(Error::NotFound("job"))?;
     if !may_see(&before, actor.id, actor.role, None)
         && !actor.role.may(Permission::DispatchTechnicians)
@@ -328,13 +342,31 @@ pub async fn depart(
     id: JobId,
     now: DateTime<Utc>,
 ) -> Result<Job, Error> {
+    depart_once(state, actor, id, None, now)
+        .await
+        .map(|a| a.value)
+}
+
+/// [`depart`], done once for its idempotency key.
+pub async fn depart_once(
+    state: &AppState,
+    actor: &User,
+    id: JobId,
+    once: Option<&Once>,
+    now: DateTime<Utc>,
+) -> Result<Answer<Job>, Error> {
     require(actor, Permission::DoFieldWork)?;
-    let (tx, _, after) = step(state, actor, id, None, ("depart", None), now, |j| {
+    let tx = match begin_once(state, actor, id, once, "jobs.depart", now).await? {
+        Ok(tx) => tx,
+        Err(job) => return Ok(Answer::replay(job)),
+    };
+    let (mut tx, _, after) = step_in(tx, actor, id, None, ("depart", None), now, |j| {
         j.depart(actor.id, actor.role, now)
     })
     .await?;
+    complete_once(&mut tx, actor, once, id).await?;
     tx.commit().await?;
-    Ok(after)
+    Ok(Answer::new(after))
 }
 
 /// The crew is on site, stamped with the server's time; the first trip's arrival meets
@@ -346,8 +378,26 @@ pub async fn arrive(
     position: Option<Position>,
     now: DateTime<Utc>,
 ) -> Result<Job, Error> {
+    arrive_once(state, actor, id, position, None, now)
+        .await
+        .map(|a| a.value)
+}
+
+/// [`arrive`], done once for its idempotency key.
+pub async fn arrive_once(
+    state: &AppState,
+    actor: &User,
+    id: JobId,
+    position: Option<Position>,
+    once: Option<&Once>,
+    now: DateTime<Utc>,
+) -> Result<Answer<Job>, Error> {
     require(actor, Permission::DoFieldWork)?;
-    let (mut tx, _, after) = step(state, actor, id, None, ("arrive", None), now, |j| {
+    let tx = match begin_once(state, actor, id, once, "jobs.arrive", now).await? {
+        Ok(tx) => tx,
+        Err(job) => return Ok(Answer::replay(job)),
+    };
+    let (mut tx, _, after) = step_in(tx, actor, id, None, ("arrive", None), now, |j| {
         j.arrive(actor.id, actor.role, position, now)
     })
     .await?;
@@ -360,10 +410,11 @@ pub async fn arrive(
         })
         .await?;
     }
+    complete_once(&mut tx, actor, once, id).await?;
     tx.commit().await?;
     tracing::info!(job_id = id.0, "crew arrived");
     state.desk.changed();
-    Ok(after)
+    Ok(Answer::new(after))
 }
 
 /// Take back an arrival recorded by mistake, within its window (audited); the ticket's
@@ -374,9 +425,26 @@ pub async fn undo_arrival(
     id: JobId,
     now: DateTime<Utc>,
 ) -> Result<Job, Error> {
+    undo_arrival_once(state, actor, id, None, now)
+        .await
+        .map(|a| a.value)
+}
+
+/// [`undo_arrival`], done once for its idempotency key.
+pub async fn undo_arrival_once(
+    state: &AppState,
+    actor: &User,
+    id: JobId,
+    once: Option<&Once>,
+    now: DateTime<Utc>,
+) -> Result<Answer<Job>, Error> {
     require(actor, Permission::DoFieldWork)?;
+    let tx = match begin_once(state, actor, id, once, "jobs.undo_arrival", now).await? {
+        Ok(tx) => tx,
+        Err(job) => return Ok(Answer::replay(job)),
+    };
     let mut arrived = None;
-    let (mut tx, _, after) = step(state, actor, id, None, ("undo_arrival", None), now, |j| {
+    let (mut tx, _, after) = step_in(tx, actor, id, None, ("undo_arrival", None), now, |j| {
         arrived = j
             .current_trip()
             .filter(|t| t.ordinal == 1)
@@ -390,9 +458,10 @@ pub async fn undo_arrival(
         })
         .await?;
     }
+    complete_once(&mut tx, actor, once, id).await?;
     tx.commit().await?;
     state.desk.changed();
-    Ok(after)
+    Ok(Answer::new(after))
 }
 
 /// Another trip is needed; it waits for dispatch like the first.
@@ -403,9 +472,27 @@ pub async fn follow_up(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<Job, Error> {
+    follow_up_once(state, actor, id, reason, None, now)
+        .await
+        .map(|a| a.value)
+}
+
+/// [`follow_up`], done once for its idempotency key.
+pub async fn follow_up_once(
+    state: &AppState,
+    actor: &User,
+    id: JobId,
+    reason: &str,
+    once: Option<&Once>,
+    now: DateTime<Utc>,
+) -> Result<Answer<Job>, Error> {
     require(actor, Permission::ViewServiceDesk)?;
-    let (tx, _, after) = step(
-        state,
+    let tx = match begin_once(state, actor, id, once, "jobs.follow_up", now).await? {
+        Ok(tx) => tx,
+        Err(job) => return Ok(Answer::replay(job)),
+    };
+    let (mut tx, _, after) = step_in(
+        tx,
         actor,
         id,
         None,
@@ -414,9 +501,48 @@ pub async fn follow_up(
         |j| j.follow_up(reason, actor.id, actor.role, now),
     )
     .await?;
+    complete_once(&mut tx, actor, once, id).await?;
     tx.commit().await?;
-    Ok(after)
+    Ok(Answer::new(after))
 }
+
+// ---- Idempotency keys on the crew's steps (the technician's phone) ----
+/// Begin a crew step's transaction, claiming its key: `Err(job)` (the job as it is now)
+/// when the same request was done before with that key, and is not done again.
+async fn begin_once(
+    state: &AppState,
+    actor: &User,
+    id: JobId,
+    once: Option<&Once>,
+    scope: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<Tx, Job>, Error> {
+    let mut tx = state.db.begin().await?;
+    if let Some(once) = once
+        && idempotency::replayed(&mut tx, actor.id, once, scope, now)
+            .await?
+            .is_some()
+    {
+        let job = tx.job(id).await?.ok_or(Error::NotFound("job"))?;
+        tx.rollback().await?;
+        return Ok(Err(job));
+    }
+    Ok(Ok(tx))
+}
+
+/// Record that the step claimed by [`begin_once`] was done, before committing.
+async fn complete_once(
+    tx: &mut Tx,
+    actor: &User,
+    once: Option<&Once>,
+    id: JobId,
+) -> Result<(), Error> {
+    match once {
+        Some(once) => idempotency::complete(tx, actor.id, once, &id.0.to_string()).await,
+        None => Ok(()),
+    }
+}
+// ---- end idempotency keys on the crew's steps ----
 
 /// Nothing will be done on site after all.
 pub async fn cancel(

@@ -544,3 +544,71 @@ async fn two_crew_members_arriving_at_once_record_one_arrival_on_postgres() {
         assert_eq!(tt.iter().filter(|e| e.action == "check_in").count(), 1);
     }
 }
+
+async fn post_with_key(
+    app: &TestApp,
+    token: &str,
+    job: &Value,
+    step: &str,
+    key: &str,
+    body: Value,
+) -> crate::support::Response {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    let req = Request::builder()
+        .method("POST")
+        .uri(format!("/api/v1/jobs/{}/{step}", job["id"]))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("Idempotency-Key", key)
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    app.send(req).await
+}
+
+on_both_backends!(
+    r4_9_a_crew_step_sent_again_with_its_idempotency_key_is_done_once,
+    r4_9_a_crew_step_sent_again_with_its_idempotency_key_is_done_once_on_postgres,
+    idempotent_steps_scenario
+);
+
+async fn idempotent_steps_scenario(app: &TestApp) {
+    let clerk = app.token("clerk", "service_clerk").await;
+    let a = app.user("tech_a", "technician").await;
+    let ta = login(app, "tech_a").await;
+    let t = emergency(app, &clerk).await;
+    let j = open_job(app, &clerk, &t).await;
+    let j = dispatch(app, &clerk, &j, &[a.id.0]).await;
+    let here = json!({"lat": 30.27, "lon": 120.15});
+    let first = post_with_key(app, &ta, &j, "arrive", "phone-arrive-1", here.clone()).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    app.clock.advance(Duration::seconds(30));
+    let again = post_with_key(app, &ta, &j, "arrive", "phone-arrive-1", here.clone()).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert_eq!(again.headers["idempotent-replay"], "true");
+    assert_eq!(
+        again.json()["trips"][0]["arrived_at"],
+        first.json()["trips"][0]["arrived_at"]
+    );
+    let trail = app
+        .db
+        .audit_trail("job", j["id"].as_i64().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(trail.iter().filter(|e| e.action == "arrive").count(), 1);
+    // The key with another request is refused by name.
+    let r = post_with_key(
+        app,
+        &ta,
+        &j,
+        "arrive",
+        "phone-arrive-1",
+        json!({"lat": 1.0, "lon": 2.0}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(field_named(&r, "Idempotency-Key"), "{}", r.text);
+    // Without a key, arriving again is a clear 409.
+    let r = post(app, &ta, &j, "arrive", json!({})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+}

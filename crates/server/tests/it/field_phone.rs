@@ -169,13 +169,22 @@ async fn buttons_scenario(app: &TestApp) {
         .await
         .json();
     assert_eq!(api["trips"][0]["position"]["lat"], 30.27415);
-    // The same form sent again: the job as it is, with a notice, not an error page.
+    // The same form sent again (its page's key): done once, answered as the first time.
     let token = csrf(&p.text);
     let mut again = vec![("_csrf", token.as_str())];
     again.extend_from_slice(&fields);
     let r = ta.post(&arrive, &again).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(location(&r), format!("{page}?done=arrive"));
+    // From another page (another key), or without one: the job as it is, with a notice,
+    // not an error page.
+    let r = ta
+        .post(&arrive, &[("_csrf", token.as_str()), ("idem", "k2-other")])
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.text.contains("id=\"job-notice\""), "{}", r.text);
+    let r = ta.post(&arrive, &[("_csrf", token.as_str())]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let trail = app
         .db
         .audit_trail("job", ja["id"].as_i64().unwrap())

@@ -2,13 +2,14 @@
 //! arrive, take an arrival back, ask for a follow-up trip, cancel.
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiJson, ApiQuery, ApiUser};
+use super::extract::{ApiJson, ApiQuery, ApiUser, IdemKey, replayable};
 use super::{Page, cursor, ts};
 use crate::app::AppState;
 use crate::app::{self, clamp_limit};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::{DateTime, FixedOffset, Utc};
 use sanbao_domain::field::{DispatchInput, Job, JobFilter, JobInput, JobStatus, Position, Trip};
 use sanbao_domain::{Error, JobId, Problem, TicketId, UserId};
@@ -277,13 +278,12 @@ pub async fn dispatch(
 pub async fn depart(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
+    key: IdemKey,
     Path(id): Path<i64>,
-) -> ApiResult<Json<JobOut>> {
-    Ok(Json(
-        app::field::depart(&state, &actor, JobId(id), state.now())
-            .await?
-            .into(),
-    ))
+) -> ApiResult<Response> {
+    let once = key.once(&format!("POST /api/v1/jobs/{id}/depart"), &())?;
+    let a = app::field::depart_once(&state, &actor, JobId(id), once.as_ref(), state.now()).await?;
+    Ok(replayable(a.replayed, Json(JobOut::from(a.value))))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -315,15 +315,25 @@ impl ArriveIn {
 pub async fn arrive(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
+    key: IdemKey,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<ArriveIn>,
-) -> ApiResult<Json<JobOut>> {
+) -> ApiResult<Response> {
     let position = b.position()?;
-    Ok(Json(
-        app::field::arrive(&state, &actor, JobId(id), position, state.now())
-            .await?
-            .into(),
-    ))
+    let once = key.once(
+        &format!("POST /api/v1/jobs/{id}/arrive"),
+        &(b.lat, b.lon, b.accuracy_m),
+    )?;
+    let a = app::field::arrive_once(
+        &state,
+        &actor,
+        JobId(id),
+        position,
+        once.as_ref(),
+        state.now(),
+    )
+    .await?;
+    Ok(replayable(a.replayed, Json(JobOut::from(a.value))))
 }
 
 /// Take back an arrival recorded by mistake: only whoever recorded it, within ten
@@ -335,13 +345,13 @@ pub async fn arrive(
 pub async fn undo_arrival(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
+    key: IdemKey,
     Path(id): Path<i64>,
-) -> ApiResult<Json<JobOut>> {
-    Ok(Json(
-        app::field::undo_arrival(&state, &actor, JobId(id), state.now())
-            .await?
-            .into(),
-    ))
+) -> ApiResult<Response> {
+    let once = key.once(&format!("POST /api/v1/jobs/{id}/undo-arrival"), &())?;
+    let a = app::field::undo_arrival_once(&state, &actor, JobId(id), once.as_ref(), state.now())
+        .await?;
+    Ok(replayable(a.replayed, Json(JobOut::from(a.value))))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -360,14 +370,24 @@ pub struct ReasonIn {
 pub async fn follow_up(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
+    key: IdemKey,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<ReasonIn>,
-) -> ApiResult<Json<JobOut>> {
-    Ok(Json(
-        app::field::follow_up(&state, &actor, JobId(id), &b.reason, state.now())
-            .await?
-            .into(),
-    ))
+) -> ApiResult<Response> {
+    let once = key.once(
+        &format!("POST /api/v1/jobs/{id}/follow-up"),
+        &(&b.reason, b.version),
+    )?;
+    let a = app::field::follow_up_once(
+        &state,
+        &actor,
+        JobId(id),
+        &b.reason,
+        once.as_ref(),
+        state.now(),
+    )
+    .await?;
+    Ok(replayable(a.replayed, Json(JobOut::from(a.value))))
 }
 
 /// Nothing will be done on site after all.

@@ -11,6 +11,7 @@ use super::view::{DeadlineView, Messages, full_time, short_time};
 use super::{Layout, QueryParams, WebForm, WebResult, WebUser, render_with, see_other};
 use crate::app;
 use crate::app::AppState;
+use crate::app::idempotency::Once;
 use crate::i18n::Lang;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -18,6 +19,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use sanbao_domain::field::{ARRIVAL_UNDO, Job, JobFilter, JobStatus, JobType, Position};
+use sanbao_domain::idempotency::IdempotencyKey;
 use sanbao_domain::ticket::{DeadlineKind, Ticket};
 use sanbao_domain::time::local_date;
 use sanbao_domain::{Error, FieldErrors, JobId, Permission, Problem};
@@ -506,14 +508,21 @@ async fn step(state: AppState, form: WebForm, id: &str, step: Step) -> WebResult
     let id = job_id(id)?;
     let now = state.now();
     let reason = form.text("reason");
+    // The page's own random key: the same form sent again (a double tap, a retry on a
+    // poor connection) is done once and answered as the first time.
+    let once = form
+        .filled("idem")
+        .and_then(|k| IdempotencyKey::parse(k).ok())
+        .map(|k| Once::new(k, &[&format!("POST /field/jobs/{id}/{}", step.done())]));
+    let once = once.as_ref();
     let result = match step {
-        Step::Depart => app::field::depart(&state, &u.user, id, now).await,
+        Step::Depart => app::field::depart_once(&state, &u.user, id, once, now).await,
         Step::Arrive => match position(&form) {
-            Ok(p) => app::field::arrive(&state, &u.user, id, p, now).await,
+            Ok(p) => app::field::arrive_once(&state, &u.user, id, p, once, now).await,
             Err(e) => Err(e),
         },
-        Step::Undo => app::field::undo_arrival(&state, &u.user, id, now).await,
-        Step::FollowUp => app::field::follow_up(&state, &u.user, id, &reason, now).await,
+        Step::Undo => app::field::undo_arrival_once(&state, &u.user, id, once, now).await,
+        Step::FollowUp => app::field::follow_up_once(&state, &u.user, id, &reason, once, now).await,
     };
     match result {
         Ok(_) => Ok(see_other(&format!("/field/jobs/{id}?done={}", step.done()))),

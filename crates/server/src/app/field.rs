@@ -167,7 +167,9 @@ impl<'a> Act<'a> {
     }
 }
 
-/// A step taken, or the answer of an earlier request with the same key.
+/// A step taken, or the answer of an earlier request with the same key. Returned once and
+/// taken apart at once: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Stepped {
     Done { tx: Tx, before: Job, after: Job },
     Replayed(Job),

@@ -3,7 +3,7 @@
 //! audit entries; the first trip's steps move the ticket too (its arrival deadline, R3.4),
 //! and the crew hears of a dispatch through the inbox and the outbox.
 
-use super::idempotency::{self, Answer, Once};
+use super::idempotency::{Answer, Once, complete, replayed, result_id};
 use super::notify::{Notice, notify};
 use super::require;
 use crate::app::AppState;
@@ -146,38 +146,63 @@ pub async fn jobs(
     state.db.jobs(&filter, limit, cursor).await
 }
 
-/// One step on a job, read and written in one transaction with its audit entry; `ticket`
-/// says what the ticket does with it, if anything.
+/// What a step on a job is called in the audit, with its words and the version the actor
+/// saw (when the step asks for one).
+struct Act<'a> {
+    action: &'a str,
+    text: Option<String>,
+    version: Option<i64>,
+    /// The phone's `Idempotency-Key`: the step is done once however often it is sent.
+    once: Option<&'a Once>,
+}
+
+impl<'a> Act<'a> {
+    fn new(action: &'a str, once: Option<&'a Once>) -> Self {
+        Act {
+            action,
+            text: None,
+            version: None,
+            once,
+        }
+    }
+}
+
+/// A step taken, or the answer of an earlier request with the same key. Returned once and
+/// taken apart at once: its size does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Stepped {
+    Done { tx: Tx, before: Job, after: Job },
+    Replayed(Job),
+}
+
+/// One step on a job, read and written in one transaction with its audit entry (and its
+/// idempotency key, when the phone sent one).
 async fn step(
     state: &AppState,
     actor: &User,
     id: JobId,
-    version: Option<i64>,
-    action: (&str, Option<String>),
+    act: Act<'_>,
     now: DateTime<Utc>,
     decide: impl FnOnce(&Job) -> Result<Job, Error>,
-) -> Result<(Tx, Job, Job), Error> {
-    let tx = state.db.begin().await?;
-    step_in(tx, actor, id, version, action, now, decide).await
-}
-
-/// [`step`] in a transaction already begun (one that claimed an idempotency key).
-async fn step_in(
-    mut tx: Tx,
-    actor: &User,
-    id: JobId,
-    version: Option<i64>,
-    (action, text): (&str, Option<String>),
-    now: DateTime<Utc>,
-    decide: impl FnOnce(&Job) -> Result<Job, Error>,
-) -> Result<(Tx, Job, Job), Error> {
+) -> Result<Stepped, Error> {
+    let mut tx = state.db.begin().await?;
+    let scope = format!("job.{}", act.action);
+    if let Some(once) = act.once
+        && let Some(done) = replayed(&mut tx, actor.id, once, &scope, now).await?
+    {
+        let job = tx
+            .job(JobId(result_id(&done)?))
+            .await?
+            .ok_or(Error::NotFound("job"))?;
+        return Ok(Stepped::Replayed(job));
+    }
     let before = tx.job(id).await?.ok_or(Error::NotFound("job"))?;
     if !may_see(&before, actor.id, actor.role, None)
         && !actor.role.may(Permission::DispatchTechnicians)
     {
         return Err(Error::NotFound("job"));
     }
-    if let Some(v) = version
+    if let Some(v) = act.version
         && v != before.version
     {
         return Err(Error::Conflict(format!(
@@ -190,16 +215,19 @@ async fn step_in(
     if let Some(entry) = NewAuditEntry::changed(
         "job",
         id.0,
-        action,
+        act.action,
         actor.id,
         now,
-        text,
+        act.text,
         &before.audit_view(),
         &after.audit_view(),
     ) {
         tx.audit(&entry).await?;
     }
-    Ok((tx, before, after))
+    if let Some(once) = act.once {
+        complete(&mut tx, actor.id, once, &id.0.to_string()).await?;
+    }
+    Ok(Stepped::Done { tx, before, after })
 }
 
 /// Move the ticket as its job's first trip moved, with the ticket's own audit entry (its
@@ -257,16 +285,22 @@ pub async fn dispatch(
             });
         }
     }
-    let (mut tx, before, after) = step(
-        state,
-        actor,
-        id,
-        Some(version),
-        ("dispatch", None),
-        now,
-        |j| j.dispatch(input, &people, actor.id, actor.role, now),
-    )
+    let act = Act {
+        version: Some(version),
+        ..Act::new("dispatch", None)
+    };
+    let stepped = step(state, actor, id, act, now, |j| {
+        j.dispatch(input, &people, actor.id, actor.role, now)
+    })
     .await?;
+    let Stepped::Done {
+        mut tx,
+        before,
+        after,
+    } = stepped
+    else {
+        return Err(Error::Internal("a dispatch is never replayed".into()));
+    };
     let trip = after
         .current_trip()
         .ok_or_else(|| Error::Internal("a job without a trip".into()))?;
@@ -347,7 +381,7 @@ pub async fn depart(
         .map(|a| a.value)
 }
 
-/// [`depart`], done once for its idempotency key.
+/// [`depart`], done once per `Idempotency-Key`.
 pub async fn depart_once(
     state: &AppState,
     actor: &User,
@@ -356,17 +390,17 @@ pub async fn depart_once(
     now: DateTime<Utc>,
 ) -> Result<Answer<Job>, Error> {
     require(actor, Permission::DoFieldWork)?;
-    let tx = match begin_once(state, actor, id, once, "jobs.depart", now).await? {
-        Ok(tx) => tx,
-        Err(job) => return Ok(Answer::replay(job)),
-    };
-    let (mut tx, _, after) = step_in(tx, actor, id, None, ("depart", None), now, |j| {
+    match step(state, actor, id, Act::new("depart", once), now, |j| {
         j.depart(actor.id, actor.role, now)
     })
-    .await?;
-    complete_once(&mut tx, actor, once, id).await?;
-    tx.commit().await?;
-    Ok(Answer::new(after))
+    .await?
+    {
+        Stepped::Replayed(job) => Ok(Answer::replay(job)),
+        Stepped::Done { tx, after, .. } => {
+            tx.commit().await?;
+            Ok(Answer::new(after))
+        }
+    }
 }
 
 /// The crew is on site, stamped with the server's time; the first trip's arrival meets
@@ -383,7 +417,8 @@ pub async fn arrive(
         .map(|a| a.value)
 }
 
-/// [`arrive`], done once for its idempotency key.
+/// [`arrive`], done once per `Idempotency-Key`: a phone that sends "arrived" again after
+/// losing the answer gets the first arrival, never a second one or a conflict.
 pub async fn arrive_once(
     state: &AppState,
     actor: &User,
@@ -393,14 +428,14 @@ pub async fn arrive_once(
     now: DateTime<Utc>,
 ) -> Result<Answer<Job>, Error> {
     require(actor, Permission::DoFieldWork)?;
-    let tx = match begin_once(state, actor, id, once, "jobs.arrive", now).await? {
-        Ok(tx) => tx,
-        Err(job) => return Ok(Answer::replay(job)),
-    };
-    let (mut tx, _, after) = step_in(tx, actor, id, None, ("arrive", None), now, |j| {
+    let stepped = step(state, actor, id, Act::new("arrive", once), now, |j| {
         j.arrive(actor.id, actor.role, position, now)
     })
     .await?;
+    let (mut tx, after) = match stepped {
+        Stepped::Replayed(job) => return Ok(Answer::replay(job)),
+        Stepped::Done { tx, after, .. } => (tx, after),
+    };
     if let Some(trip) = after.current_trip()
         && trip.ordinal == 1
         && let Some(at) = trip.arrived_at
@@ -410,7 +445,6 @@ pub async fn arrive_once(
         })
         .await?;
     }
-    complete_once(&mut tx, actor, once, id).await?;
     tx.commit().await?;
     tracing::info!(job_id = id.0, "crew arrived");
     state.desk.changed();
@@ -430,7 +464,7 @@ pub async fn undo_arrival(
         .map(|a| a.value)
 }
 
-/// [`undo_arrival`], done once for its idempotency key.
+/// [`undo_arrival`], done once per `Idempotency-Key`.
 pub async fn undo_arrival_once(
     state: &AppState,
     actor: &User,
@@ -439,12 +473,8 @@ pub async fn undo_arrival_once(
     now: DateTime<Utc>,
 ) -> Result<Answer<Job>, Error> {
     require(actor, Permission::DoFieldWork)?;
-    let tx = match begin_once(state, actor, id, once, "jobs.undo_arrival", now).await? {
-        Ok(tx) => tx,
-        Err(job) => return Ok(Answer::replay(job)),
-    };
     let mut arrived = None;
-    let (mut tx, _, after) = step_in(tx, actor, id, None, ("undo_arrival", None), now, |j| {
+    let stepped = step(state, actor, id, Act::new("undo_arrival", once), now, |j| {
         arrived = j
             .current_trip()
             .filter(|t| t.ordinal == 1)
@@ -452,13 +482,16 @@ pub async fn undo_arrival_once(
         j.undo_arrival(actor.id, actor.role, now)
     })
     .await?;
+    let (mut tx, after) = match stepped {
+        Stepped::Replayed(job) => return Ok(Answer::replay(job)),
+        Stepped::Done { tx, after, .. } => (tx, after),
+    };
     if let Some(at) = arrived {
         follow_ticket(&mut tx, actor, after.ticket_id, "undo_check_in", now, |t| {
             t.job_arrival_undone(at, now)
         })
         .await?;
     }
-    complete_once(&mut tx, actor, once, id).await?;
     tx.commit().await?;
     state.desk.changed();
     Ok(Answer::new(after))
@@ -477,7 +510,7 @@ pub async fn follow_up(
         .map(|a| a.value)
 }
 
-/// [`follow_up`], done once for its idempotency key.
+/// [`follow_up`], done once per `Idempotency-Key`.
 pub async fn follow_up_once(
     state: &AppState,
     actor: &User,
@@ -487,62 +520,22 @@ pub async fn follow_up_once(
     now: DateTime<Utc>,
 ) -> Result<Answer<Job>, Error> {
     require(actor, Permission::ViewServiceDesk)?;
-    let tx = match begin_once(state, actor, id, once, "jobs.follow_up", now).await? {
-        Ok(tx) => tx,
-        Err(job) => return Ok(Answer::replay(job)),
+    let act = Act {
+        text: Some(reason.trim().to_string()),
+        ..Act::new("follow_up", once)
     };
-    let (mut tx, _, after) = step_in(
-        tx,
-        actor,
-        id,
-        None,
-        ("follow_up", Some(reason.trim().to_string())),
-        now,
-        |j| j.follow_up(reason, actor.id, actor.role, now),
-    )
-    .await?;
-    complete_once(&mut tx, actor, once, id).await?;
-    tx.commit().await?;
-    Ok(Answer::new(after))
-}
-
-// ---- Idempotency keys on the crew's steps (the technician's phone) ----
-/// Begin a crew step's transaction, claiming its key: `Err(job)` (the job as it is now)
-/// when the same request was done before with that key, and is not done again.
-async fn begin_once(
-    state: &AppState,
-    actor: &User,
-    id: JobId,
-    once: Option<&Once>,
-    scope: &str,
-    now: DateTime<Utc>,
-) -> Result<Result<Tx, Job>, Error> {
-    let mut tx = state.db.begin().await?;
-    if let Some(once) = once
-        && idempotency::replayed(&mut tx, actor.id, once, scope, now)
-            .await?
-            .is_some()
+    match step(state, actor, id, act, now, |j| {
+        j.follow_up(reason, actor.id, actor.role, now)
+    })
+    .await?
     {
-        let job = tx.job(id).await?.ok_or(Error::NotFound("job"))?;
-        tx.rollback().await?;
-        return Ok(Err(job));
-    }
-    Ok(Ok(tx))
-}
-
-/// Record that the step claimed by [`begin_once`] was done, before committing.
-async fn complete_once(
-    tx: &mut Tx,
-    actor: &User,
-    once: Option<&Once>,
-    id: JobId,
-) -> Result<(), Error> {
-    match once {
-        Some(once) => idempotency::complete(tx, actor.id, once, &id.0.to_string()).await,
-        None => Ok(()),
+        Stepped::Replayed(job) => Ok(Answer::replay(job)),
+        Stepped::Done { tx, after, .. } => {
+            tx.commit().await?;
+            Ok(Answer::new(after))
+        }
     }
 }
-// ---- end idempotency keys on the crew's steps ----
 
 /// Nothing will be done on site after all.
 pub async fn cancel(
@@ -554,16 +547,20 @@ pub async fn cancel(
     now: DateTime<Utc>,
 ) -> Result<Job, Error> {
     require(actor, Permission::DispatchTechnicians)?;
-    let (tx, _, after) = step(
-        state,
-        actor,
-        id,
-        Some(version),
-        ("cancel", Some(reason.trim().to_string())),
-        now,
-        |j| j.cancel(reason, actor.role, now),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    let act = Act {
+        text: Some(reason.trim().to_string()),
+        version: Some(version),
+        ..Act::new("cancel", None)
+    };
+    match step(state, actor, id, act, now, |j| {
+        j.cancel(reason, actor.role, now)
+    })
+    .await?
+    {
+        Stepped::Replayed(job) => Ok(job),
+        Stepped::Done { tx, after, .. } => {
+            tx.commit().await?;
+            Ok(after)
+        }
+    }
 }

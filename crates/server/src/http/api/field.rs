@@ -3,6 +3,7 @@
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, ApiUser, IdemKey, replayable};
+use super::tickets::IDEMPOTENCY_KEY_DOC;
 use super::{Page, cursor, ts};
 use crate::app::AppState;
 use crate::app::{self, clamp_limit};
@@ -271,10 +272,10 @@ pub async fn dispatch(
 }
 
 /// The crew sets off (only someone on the current trip's crew).
-#[utoipa::path(post, path = "/api/v1/jobs/{id}/depart", params(("id" = i64, Path)), tag = "jobs",
-    security(("bearer" = [])),
-    responses((status = 200, body = JobOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/depart", tag = "jobs", security(("bearer" = [])),
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_KEY_DOC)),
+    responses((status = 200, body = JobOut, headers(("Idempotent-Replay" = String, description = "`true` when this is the answer of an earlier request with the same `Idempotency-Key`"))),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn depart(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -286,7 +287,7 @@ pub async fn depart(
     Ok(replayable(a.replayed, Json(JobOut::from(a.value))))
 }
 
-#[derive(Deserialize, ToSchema, Default)]
+#[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ArriveIn {
     /// The phone's position, when it gives one.
@@ -308,9 +309,10 @@ impl ArriveIn {
 
 /// The crew is on site: stamped with the server's time; the first trip's arrival meets
 /// the ticket's arrival deadline.
-#[utoipa::path(post, path = "/api/v1/jobs/{id}/arrive", params(("id" = i64, Path)), request_body = ArriveIn,
-    tag = "jobs", security(("bearer" = [])),
-    responses((status = 200, body = JobOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/arrive", request_body = ArriveIn, tag = "jobs", security(("bearer" = [])),
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_KEY_DOC)),
+    responses((status = 200, body = JobOut, headers(("Idempotent-Replay" = String, description = "`true` when this is the answer of an earlier request with the same `Idempotency-Key`"))),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn arrive(
     State(state): State<AppState>,
@@ -319,11 +321,8 @@ pub async fn arrive(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<ArriveIn>,
 ) -> ApiResult<Response> {
+    let once = key.once(&format!("POST /api/v1/jobs/{id}/arrive"), &b)?;
     let position = b.position()?;
-    let once = key.once(
-        &format!("POST /api/v1/jobs/{id}/arrive"),
-        &(b.lat, b.lon, b.accuracy_m),
-    )?;
     let a = app::field::arrive_once(
         &state,
         &actor,
@@ -338,10 +337,10 @@ pub async fn arrive(
 
 /// Take back an arrival recorded by mistake: only whoever recorded it, within ten
 /// minutes. Audited; the arrival deadline runs again.
-#[utoipa::path(post, path = "/api/v1/jobs/{id}/undo-arrival", params(("id" = i64, Path)), tag = "jobs",
-    security(("bearer" = [])),
-    responses((status = 200, body = JobOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/undo-arrival", tag = "jobs", security(("bearer" = [])),
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_KEY_DOC)),
+    responses((status = 200, body = JobOut, headers(("Idempotent-Replay" = String, description = "`true` when this is the answer of an earlier request with the same `Idempotency-Key`"))),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn undo_arrival(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -354,7 +353,7 @@ pub async fn undo_arrival(
     Ok(replayable(a.replayed, Json(JobOut::from(a.value))))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonIn {
     pub reason: String,
@@ -363,9 +362,10 @@ pub struct ReasonIn {
 }
 
 /// Another trip is needed (parts to order, the fault came back); it waits for dispatch.
-#[utoipa::path(post, path = "/api/v1/jobs/{id}/follow-up", params(("id" = i64, Path)), request_body = ReasonIn,
-    tag = "jobs", security(("bearer" = [])),
-    responses((status = 200, body = JobOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/follow-up", request_body = ReasonIn, tag = "jobs", security(("bearer" = [])),
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_KEY_DOC)),
+    responses((status = 200, body = JobOut, headers(("Idempotent-Replay" = String, description = "`true` when this is the answer of an earlier request with the same `Idempotency-Key`"))),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn follow_up(
     State(state): State<AppState>,
@@ -374,10 +374,7 @@ pub async fn follow_up(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<ReasonIn>,
 ) -> ApiResult<Response> {
-    let once = key.once(
-        &format!("POST /api/v1/jobs/{id}/follow-up"),
-        &(&b.reason, b.version),
-    )?;
+    let once = key.once(&format!("POST /api/v1/jobs/{id}/follow-up"), &b)?;
     let a = app::field::follow_up_once(
         &state,
         &actor,

@@ -407,7 +407,7 @@ pub async fn create(
 
 // ---- Idempotency keys ----
 /// The `Idempotency-Key` header as the OpenAPI document describes it.
-const IDEMPOTENCY_KEY_DOC: &str = "1 to 200 visible ASCII characters, unique per request \
+pub const IDEMPOTENCY_KEY_DOC: &str = "1 to 200 visible ASCII characters, unique per request \
     the client means (a UUID): the same request sent again with it is done once and answered \
     the same; the key with another request is a 422 naming `Idempotency-Key`. Kept 7 days, per user.";
 // ---- end idempotency keys ----

@@ -10,6 +10,9 @@ mod contract;
 mod deadline_policy;
 mod deliveries;
 mod demo;
+// ---- dispatch (issue 8) ----
+mod dispatch;
+// ---- end dispatch ----
 mod export;
 mod imports_web;
 mod jobs;

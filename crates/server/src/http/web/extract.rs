@@ -53,6 +53,10 @@ impl WebUser {
                 // ---- end where notifications go ----
                 may_manage_deadline_policy: self.may(Permission::ManageDeadlinePolicy),
                 may_watch_deadlines: self.may(Permission::WatchDeadlines),
+                // ---- dispatch (issue 8) ----
+                may_dispatch: self.may(Permission::DispatchTechnicians),
+                may_manage_technicians: self.may(Permission::ManageTechnicians),
+                // ---- end dispatch ----
             }),
             here: self.here.clone(),
             css: assets::css_url(),

@@ -8,6 +8,9 @@ pub mod customers;
 pub mod dashboard;
 pub mod deadlines;
 pub mod deliveries;
+// ---- dispatch (issue 8) ----
+pub mod dispatch;
+// ---- end dispatch ----
 pub mod error;
 pub mod export;
 pub mod extract;
@@ -57,6 +60,9 @@ pub fn router() -> Router<AppState> {
         .merge(deadlines::router())
         // The manager's board (R6.1–R6.3).
         .merge(board::router())
+        // ---- dispatch (issue 8) ----
+        .merge(dispatch::router())
+        // ---- end dispatch ----
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -92,6 +98,12 @@ pub struct LayoutUser {
     pub may_manage_deadline_policy: bool,
     /// The manager's board is in the navigation (admin, service manager, quality engineer).
     pub may_watch_deadlines: bool,
+    // ---- dispatch (issue 8) ----
+    /// The dispatch page is in the navigation (admin, service manager, clerk).
+    pub may_dispatch: bool,
+    /// The technicians' settings are in the navigation (admin, service manager).
+    pub may_manage_technicians: bool,
+    // ---- end dispatch ----
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

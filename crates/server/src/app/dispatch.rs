@@ -14,6 +14,7 @@ use sanbao_domain::dispatch::{
 use sanbao_domain::field::{DispatchInput, Job, JobFilter, JobStatus};
 use sanbao_domain::people::sort_by_pinyin;
 use sanbao_domain::terms::DeadlineKind;
+use sanbao_domain::time::to_store_precision;
 use sanbao_domain::ticket::{Ticket, may_go_on_site};
 use sanbao_domain::travel::{self, Located, Proposal, TravelSettings};
 use sanbao_domain::user::User;
@@ -286,7 +287,7 @@ fn arrival_deadline(t: &Ticket) -> Option<DateTime<Utc>> {
 /// each with every technician ranked; and the crews on their way (expected first).
 pub async fn board(state: &AppState, actor: &User, now: DateTime<Utc>) -> Result<Board, Error> {
     require(actor, Permission::DispatchTechnicians)?;
-    board_of(state, None, now).await
+    board_of(state, None, to_store_precision(now)).await
 }
 
 async fn board_of(
@@ -438,7 +439,7 @@ pub async fn send_crew(
     now: DateTime<Utc>,
 ) -> Result<Job, Error> {
     require(actor, Permission::DispatchTechnicians)?;
-    let board = board_of(state, Some(id), now).await?;
+    let board = board_of(state, Some(id), to_store_precision(now)).await?;
     let etas: Vec<_> = match board.waiting.first() {
         Some(w) => chosen
             .iter()

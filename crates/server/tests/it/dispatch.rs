@@ -355,6 +355,14 @@ async fn pages(app: &TestApp) {
     let r = boss
         .submit(
             "/settings/technicians",
+            &format!("/settings/technicians/{far_id}"),
+            &[("version", "0"), ("base_address", "浙江省温州市鹿城区")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = boss
+        .submit(
+            "/settings/technicians",
             "/settings/technicians/travel",
             &[
                 ("version", "0"),

@@ -571,7 +571,7 @@ async fn technicians_view(
     ];
     let form_errors = ErrorSummary::new(lang, &typed.errors, &fields, None);
     Ok(TechniciansPage {
-        l: u.layout("technicians", u.t("dispatch.technicians_title")),
+        l: u.layout("dispatch", u.t("dispatch.technicians_title")),
         done: done.map(|k| u.t(k)),
         no_lines: known.is_empty(),
         technicians,

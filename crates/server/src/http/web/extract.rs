@@ -55,7 +55,6 @@ impl WebUser {
                 may_watch_deadlines: self.may(Permission::WatchDeadlines),
                 // ---- dispatch (issue 8) ----
                 may_dispatch: self.may(Permission::DispatchTechnicians),
-                may_manage_technicians: self.may(Permission::ManageTechnicians),
                 // ---- end dispatch ----
             }),
             here: self.here.clone(),

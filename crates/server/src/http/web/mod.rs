@@ -101,8 +101,6 @@ pub struct LayoutUser {
     // ---- dispatch (issue 8) ----
     /// The dispatch page is in the navigation (admin, service manager, clerk).
     pub may_dispatch: bool,
-    /// The technicians' settings are in the navigation (admin, service manager).
-    pub may_manage_technicians: bool,
     // ---- end dispatch ----
 }
 

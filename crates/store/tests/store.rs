@@ -2861,7 +2861,10 @@ async fn technician_profiles_and_travel_settings_are_written_on_their_version(db
         Some(&first)
     );
     tx.commit().await.unwrap();
-    assert_eq!(db.technician_profiles().await.unwrap(), [first.clone()]);
+    assert_eq!(
+        db.technician_profiles().await.unwrap(),
+        std::slice::from_ref(&first)
+    );
     // A second writer who also read it as never stored: refused.
     let mut tx = db.begin().await.unwrap();
     let Err(Error::Conflict(_)) = tx.save_technician_profile(&blank, &first).await else {

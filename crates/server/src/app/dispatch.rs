@@ -14,8 +14,8 @@ use sanbao_domain::dispatch::{
 use sanbao_domain::field::{DispatchInput, Job, JobFilter, JobStatus};
 use sanbao_domain::people::sort_by_pinyin;
 use sanbao_domain::terms::DeadlineKind;
-use sanbao_domain::time::to_store_precision;
 use sanbao_domain::ticket::{Ticket, may_go_on_site};
+use sanbao_domain::time::to_store_precision;
 use sanbao_domain::travel::{self, Located, Proposal, TravelSettings};
 use sanbao_domain::user::User;
 use sanbao_domain::{CustomerId, Error, JobId, Permission, UserId};

@@ -14,6 +14,7 @@ pub mod dispatch;
 pub mod error;
 pub mod export;
 pub mod field;
+pub mod idempotency;
 pub mod ids;
 pub mod notify;
 pub mod people;

@@ -25,6 +25,9 @@ pub use dispatch::StoredFieldSettings;
 // ---- end dispatch ----
 mod export;
 mod field;
+// ---- Idempotency keys ----
+mod idempotency;
+// ---- end idempotency keys ----
 mod imports;
 mod leases;
 // ---- Where notifications go ----
@@ -42,6 +45,7 @@ mod visits;
 
 pub use deadlines::{PolicyVersion, Watched};
 pub use deliveries::NewDelivery;
+pub use idempotency::Claim;
 pub use imports::Upload;
 pub use outbox::{NewOutboxMessage, OutboxMessage};
 pub use tickets::{DecideTicket, PlaceOf};

@@ -14,6 +14,9 @@ mod demo;
 mod dispatch;
 // ---- end dispatch ----
 mod export;
+// ---- Idempotency keys ----
+mod idempotency;
+// ---- end idempotency keys ----
 mod imports_web;
 mod jobs;
 // ---- Where notifications go ----

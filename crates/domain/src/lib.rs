@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod customer;
 pub mod deadline;
 pub mod delivery;
+pub mod dispatch;
 pub mod error;
 pub mod export;
 pub mod field;

@@ -19,6 +19,10 @@ mod conns;
 mod customers;
 mod deadlines;
 mod deliveries;
+// ---- dispatch (issue 8) ----
+mod dispatch;
+pub use dispatch::StoredFieldSettings;
+// ---- end dispatch ----
 mod export;
 mod field;
 // ---- Idempotency keys ----

@@ -182,6 +182,9 @@ store_tests!(
     // --- The manager's board (R6.1–R6.3) ---
     the_board_pages_open_deadlines_by_due_time_counts_states_and_keeps_breach_causes,
     // --- end the manager's board ---
+    // ---- dispatch (issue 8) ----
+    technician_profiles_and_travel_settings_are_written_on_their_version,
+    // ---- end dispatch ----
     // ---- Idempotency keys ----
     idempotency_key_is_new_then_done_with_its_result,
     idempotency_key_with_another_request_is_reused_and_changes_nothing,
@@ -2837,6 +2840,99 @@ async fn the_board_pages_open_deadlines_by_due_time_counts_states_and_keeps_brea
     );
 }
 
+// ---- dispatch (issue 8) ----
+
+async fn technician_profiles_and_travel_settings_are_written_on_their_version(db: &Db) {
+    use sanbao_domain::dispatch::{ProfileFields, TechnicianProfile};
+    use sanbao_domain::travel::TravelSettings;
+    let boss = user(db, "boss", Role::ServiceManager).await;
+    let tech = user(db, "tech", Role::Technician).await;
+    model(db, "KYN28").await;
+    assert_eq!(db.product_lines().await.unwrap(), ["switchgear"]);
+    assert!(db.technician_profiles().await.unwrap().is_empty());
+    let now = t("2026-03-02T08:00:00Z");
+    let blank = TechnicianProfile::blank(tech);
+    let fields = ProfileFields::parse(
+        Some("浙江省杭州市桐庐县"),
+        &["switchgear".to_string()],
+        &db.product_lines().await.unwrap(),
+    )
+    .unwrap();
+    let first = blank.with(fields.clone(), boss, now);
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(tx.technician_profile(tech).await.unwrap(), None);
+    tx.save_technician_profile(&blank, &first).await.unwrap();
+    assert_eq!(
+        tx.technician_profile(tech).await.unwrap().as_ref(),
+        Some(&first)
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(
+        db.technician_profiles().await.unwrap(),
+        std::slice::from_ref(&first)
+    );
+    // A second writer who also read it as never stored: refused.
+    let mut tx = db.begin().await.unwrap();
+    let Err(Error::Conflict(_)) = tx.save_technician_profile(&blank, &first).await else {
+        panic!("a second insert over a blank profile was accepted");
+    };
+    drop(tx);
+    let second = first.with(
+        ProfileFields {
+            base_address: None,
+            product_lines: vec![],
+        },
+        boss,
+        now,
+    );
+    let mut tx = db.begin().await.unwrap();
+    tx.save_technician_profile(&first, &second).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let Err(Error::Conflict(_)) = tx.save_technician_profile(&first, &second).await else {
+        panic!("a stale profile was written");
+    };
+    drop(tx);
+    let stored = db.technician_profiles().await.unwrap();
+    assert_eq!(
+        (stored[0].version, stored[0].base_address.clone()),
+        (2, None)
+    );
+    assert!(stored[0].product_lines.is_empty());
+
+    // Travel settings: none stored, then version 1, 2; a stale write is refused.
+    assert_eq!(db.field_settings().await.unwrap(), None);
+    let s = TravelSettings {
+        road_kmh: 50,
+        road_factor_pct: 140,
+        setup_minutes: 20,
+    };
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(tx.save_field_settings(0, &s, boss, now).await.unwrap(), 1);
+    tx.commit().await.unwrap();
+    let got = db.field_settings().await.unwrap().unwrap();
+    assert_eq!((got.settings, got.version, got.updated_by), (s, 1, boss));
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(tx.field_settings().await.unwrap().unwrap().version, 1);
+    let Err(Error::Conflict(_)) = tx.save_field_settings(0, &s, boss, now).await else {
+        panic!("settings inserted twice");
+    };
+    drop(tx);
+    let mut tx = db.begin().await.unwrap();
+    let faster = TravelSettings { road_kmh: 80, ..s };
+    assert_eq!(
+        tx.save_field_settings(1, &faster, boss, now).await.unwrap(),
+        2
+    );
+    tx.commit().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let Err(Error::Conflict(_)) = tx.save_field_settings(1, &s, boss, now).await else {
+        panic!("stale settings written");
+    };
+    drop(tx);
+    assert_eq!(db.field_settings().await.unwrap().unwrap().settings, faster);
+}
+// ---- end dispatch ----
 // ---- Idempotency keys ----
 
 fn reused_field(r: Result<Claim, Error>) -> Option<&'static str> {

@@ -10,6 +10,9 @@ pub mod customers;
 pub mod deadlines;
 pub mod deliveries;
 pub mod desk;
+// ---- dispatch (issue 8) ----
+pub mod dispatch;
+// ---- end dispatch ----
 pub mod export;
 pub mod field;
 // ---- The technician's phone (issue 8) ----

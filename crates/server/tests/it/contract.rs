@@ -87,6 +87,13 @@ const SERVED: &[&str] = &[
     "GET /api/v1/board/months/{month}/deadlines",
     "PUT /api/v1/tickets/{id}/deadlines/{kind}/breach-cause",
     // End of the manager's board.
+    // ---- dispatch (issue 8) ----
+    "GET /api/v1/dispatch",
+    "GET /api/v1/technicians",
+    "PUT /api/v1/technicians/{id}",
+    "GET /api/v1/field-settings",
+    "PUT /api/v1/field-settings",
+    // ---- end dispatch ----
 ];
 
 #[tokio::test]

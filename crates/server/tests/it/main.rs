@@ -10,6 +10,9 @@ mod contract;
 mod deadline_policy;
 mod deliveries;
 mod demo;
+// ---- dispatch (issue 8) ----
+mod dispatch;
+// ---- end dispatch ----
 mod export;
 // ---- The technician's phone and the field-service core's API (issue 8) ----
 mod field;

@@ -7,6 +7,9 @@ pub mod deliveries;
 pub mod error;
 pub mod extract;
 pub mod field;
+// ---- dispatch (issue 8) ----
+pub mod dispatch;
+// ---- end dispatch ----
 // ---- Where notifications go ----
 pub mod inbox;
 // ---- end where notifications go ----
@@ -58,6 +61,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(replies::router())
         .merge(visits::router())
         .merge(field::router())
+        // ---- dispatch (issue 8) ----
+        .merge(dispatch::router())
+        // ---- end dispatch ----
         .merge(deadline_policy::router())
         // The manager's board (R6.1–R6.3).
         .merge(board::router())

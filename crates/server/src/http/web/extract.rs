@@ -56,6 +56,9 @@ impl WebUser {
                 // ---- The technician's phone (issue 8) ----
                 may_do_field_work: self.may(Permission::DoFieldWork),
                 // ---- end the technician's phone ----
+                // ---- dispatch (issue 8) ----
+                may_dispatch: self.may(Permission::DispatchTechnicians),
+                // ---- end dispatch ----
             }),
             here: self.here.clone(),
             css: assets::css_url(),

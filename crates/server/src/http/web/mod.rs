@@ -8,6 +8,9 @@ pub mod customers;
 pub mod dashboard;
 pub mod deadlines;
 pub mod deliveries;
+// ---- dispatch (issue 8) ----
+pub mod dispatch;
+// ---- end dispatch ----
 pub mod error;
 pub mod export;
 pub mod extract;
@@ -63,6 +66,9 @@ pub fn router() -> Router<AppState> {
         // ---- The technician's phone (issue 8) ----
         .merge(field_phone::router())
         // ---- end the technician's phone ----
+        // ---- dispatch (issue 8) ----
+        .merge(dispatch::router())
+        // ---- end dispatch ----
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -102,6 +108,10 @@ pub struct LayoutUser {
     /// Goes on site: "my jobs today" is in the navigation, and the desk is one tap away.
     pub may_do_field_work: bool,
     // ---- end the technician's phone ----
+    // ---- dispatch (issue 8) ----
+    /// The dispatch page is in the navigation (admin, service manager, clerk).
+    pub may_dispatch: bool,
+    // ---- end dispatch ----
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

@@ -943,6 +943,10 @@ struct DetailPage {
     unit_link: Option<(String, String)>,
     coverage: Option<super::units::CoverageView>,
     answers: AnswersView,
+    // ---- dispatch (issue 8) ----
+    /// The on-site job section (tickets that may have one).
+    job: Option<super::dispatch::JobSection>,
+    // ---- end dispatch ----
 }
 
 /// What followed the first answer, as the ticket's facts show it (issue 7).
@@ -1493,6 +1497,7 @@ async fn detail_page(
     id: TicketId,
     notice: Option<String>,
     refused: Option<&Refused>,
+    job_typed: Option<(super::dispatch::JobTyped, Messages)>,
 ) -> WebResult<DetailPage> {
     let t = app::tickets::ticket(state, &u.user, id).await?;
     let c = app::customers::customer(state, &u.user, t.customer_id).await?;
@@ -1557,7 +1562,40 @@ async fn detail_page(
     };
     let first = c.fields.contacts.first();
     let (place, unit_link, coverage) = super::units::ticket_place(state, u, &t).await?;
+    // ---- dispatch (issue 8) ----
+    let job_form_errors = job_typed.as_ref().map(|(_, m)| {
+        let fields = [
+            FormField::new("job_type", "job-type", u.t("dispatch.job_type")),
+            FormField::new(
+                "contact_name",
+                "job-contact-name",
+                u.t("dispatch.contact_name"),
+            ),
+            FormField::new(
+                "contact_phone",
+                "job-contact-phone",
+                u.t("dispatch.contact_phone"),
+            ),
+            FormField::new("problem", "job-problem", u.t("dispatch.problem")),
+            FormField::new("model_code", "job-model-code", u.t("dispatch.model_code")),
+        ];
+        ErrorSummary::new(u.lang, m, &fields, Some("#job"))
+    });
+    let form_errors = job_form_errors.unwrap_or(form_errors);
+    let job = super::dispatch::job_section(
+        state,
+        u,
+        &t,
+        (
+            first.map(|k| k.name.clone()).unwrap_or_default(),
+            first.and_then(|k| k.phone.clone()).unwrap_or_default(),
+        ),
+        job_typed,
+    )
+    .await?;
+    // ---- end dispatch ----
     Ok(DetailPage {
+        job,
         answers: AnswersView::new(u.lang, &t.answers, &names),
         place,
         unit_link,
@@ -1653,7 +1691,14 @@ pub async fn detail(
                 .f("ticket.done", &[("event", &u.t(&format!("event.{ty}")))])
         })
     };
-    render(&detail_page(&state, &u, id, notice, None).await?)
+    // ---- dispatch (issue 8) ----
+    let notice = if p.filled("job") == Some("opened") {
+        Some(u.t("dispatch.job_opened").to_string())
+    } else {
+        notice
+    };
+    // ---- end dispatch ----
+    render(&detail_page(&state, &u, id, notice, None, None).await?)
 }
 
 /// `POST /tickets/{id}/events`: one step of the workflow, with hidden `type` and `version`.
@@ -1736,12 +1781,25 @@ pub async fn record_event(
         }
         Err(Error::Validation(errors)) => {
             let refused = Refused { ty, form, errors };
-            let page = detail_page(&state, &u, id, None, Some(&refused)).await?;
+            let page = detail_page(&state, &u, id, None, Some(&refused), None).await?;
             render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => Err(WebError::from(e).back(back)),
     }
 }
+
+// ---- dispatch (issue 8) ----
+/// The ticket's page again with the job form as typed and its problems (422).
+pub async fn job_sent_back(
+    state: &AppState,
+    u: &WebUser,
+    id: TicketId,
+    typed: (super::dispatch::JobTyped, Messages),
+) -> WebResult<Response> {
+    let page = detail_page(state, u, id, None, None, Some(typed)).await?;
+    render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+// ---- end dispatch ----
 
 #[cfg(test)]
 mod tests {

@@ -53,6 +53,9 @@ impl WebUser {
                 // ---- end where notifications go ----
                 may_manage_deadline_policy: self.may(Permission::ManageDeadlinePolicy),
                 may_watch_deadlines: self.may(Permission::WatchDeadlines),
+                // --- service requests (issue 8, part 1) ---
+                may_see_requests: sanbao_domain::request::may_view_requests(self.user.role),
+                // --- end service requests ---
             }),
             here: self.here.clone(),
             css: assets::css_url(),

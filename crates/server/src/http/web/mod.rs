@@ -18,6 +18,9 @@ pub mod notify_settings;
 // ---- end where notifications go ----
 pub mod login;
 pub mod replies;
+// --- service requests (issue 8, part 1) ---
+pub mod requests;
+// --- end service requests ---
 pub mod returns;
 pub mod tickets;
 pub mod units;
@@ -44,6 +47,9 @@ pub fn router() -> Router<AppState> {
         .merge(tickets::router())
         .merge(units::router())
         .merge(returns::router())
+        // --- service requests (issue 8, part 1) ---
+        .merge(requests::router())
+        // --- end service requests ---
         .merge(deliveries::router())
         .merge(imports::router())
         // ---- Where notifications go ----
@@ -92,6 +98,10 @@ pub struct LayoutUser {
     pub may_manage_deadline_policy: bool,
     /// The manager's board is in the navigation (admin, service manager, quality engineer).
     pub may_watch_deadlines: bool,
+    // --- service requests (issue 8, part 1) ---
+    /// Service requests are in the navigation (salespeople, the department).
+    pub may_see_requests: bool,
+    // --- end service requests ---
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

@@ -2,6 +2,7 @@
 //! its ticket is opened with it in one transaction; the department sends someone (the
 //! ticket's on-site job) or answers remotely and records how.
 
+use super::idempotency::{self, Answer, Once};
 use super::require;
 use crate::app::AppState;
 use crate::i18n::Lang;
@@ -39,15 +40,20 @@ fn for_customer(actor: &User, permission: Permission, c: &Customer) -> Result<()
     Err(Error::Forbidden)
 }
 
+/// What an idempotency key of a filing is claimed under.
+const SCOPE_FILE: &str = "service_requests.file";
+
 /// File a request and open its ticket (channel `salesperson`, deadlines from now), both in
 /// one transaction with their audit entries. Another salesperson's customer is refused;
-/// bad input names every field and writes nothing.
+/// bad input names every field and writes nothing. With `once`, a phone that sends the
+/// same request again gets the first request back (marked replayed) and files nothing.
 pub async fn file_request(
     state: &AppState,
     actor: &User,
     input: &RequestInput,
+    once: Option<&Once>,
     now: DateTime<Utc>,
-) -> Result<(ServiceRequest, Ticket), Error> {
+) -> Result<Answer<ServiceRequest>, Error> {
     require(actor, Permission::FileServiceRequests)?;
     require(actor, Permission::OpenTickets)?;
     let kind = input
@@ -59,6 +65,17 @@ pub async fn file_request(
         None => None,
     };
     let mut tx = state.db.begin().await?;
+    if let Some(once) = once
+        && let Some(done) = idempotency::replayed(&mut tx, actor.id, once, SCOPE_FILE, now).await?
+    {
+        let id = RequestId(idempotency::result_id(&done)?);
+        let filed = tx
+            .request(id)
+            .await?
+            .ok_or(Error::NotFound("service request"))?;
+        tx.rollback().await?;
+        return Ok(Answer::replay(filed.request));
+    }
     let mut customer_missing = false;
     if let Some(id) = input.customer_id {
         match tx.customer(id).await? {
@@ -115,6 +132,9 @@ pub async fn file_request(
         request.audit_view(),
     ))
     .await?;
+    if let Some(once) = once {
+        idempotency::complete(&mut tx, actor.id, once, &request.id.0.to_string()).await?;
+    }
     tx.commit().await?;
     state.desk.changed();
     tracing::info!(
@@ -122,7 +142,7 @@ pub async fn file_request(
         ticket_id = opened.id.0,
         "service request filed"
     );
-    Ok((request, opened))
+    Ok(Answer::new(request))
 }
 
 fn no_such_customer() -> Error {

@@ -422,3 +422,54 @@ on_both_backends!(
     a_salesperson_never_sees_another_salespersons_requests_on_postgres,
     visibility
 );
+
+fn keyed(token: &str, key: &str, b: &Value) -> axum::http::Request<axum::body::Body> {
+    axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/v1/service-requests")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("Idempotency-Key", key)
+        .body(axum::body::Body::from(b.to_string()))
+        .unwrap()
+}
+
+/// A phone that loses the answer and sends the request again files it once.
+async fn retried(app: &TestApp) {
+    let w = world(app).await;
+    let key = "7d0c2f7e-3b1a-4e55-9a0e-5c1f2d3e4a5b";
+    let b = body(&w.mine, Some(&w.unit), "repair");
+    let first = app.send(keyed(&w.sales, key, &b)).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    assert!(first.headers.get("idempotent-replay").is_none());
+    let second = app.send(keyed(&w.sales, key, &b)).await;
+    assert_eq!(second.status, StatusCode::CREATED, "{}", second.text);
+    assert_eq!(
+        second
+            .headers
+            .get("idempotent-replay")
+            .map(|v| v.as_bytes()),
+        Some(&b"true"[..])
+    );
+    assert_eq!(first.json()["id"], second.json()["id"]);
+    assert_eq!(first.json()["ticket_id"], second.json()["ticket_id"]);
+    assert_eq!(count(app, &w.clerk, "/api/v1/service-requests").await, 1);
+    assert_eq!(count(app, &w.clerk, "/api/v1/tickets").await, 1);
+    // The key with another request is refused and writes nothing.
+    let other = app
+        .send(keyed(&w.sales, key, &body(&w.mine, None, "training")))
+        .await;
+    assert_eq!(
+        other.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        other.text
+    );
+    assert_eq!(count(app, &w.clerk, "/api/v1/service-requests").await, 1);
+}
+
+on_both_backends!(
+    a_request_sent_again_with_its_key_is_filed_once,
+    a_request_sent_again_with_its_key_is_filed_once_on_postgres,
+    retried
+);

@@ -2,14 +2,16 @@
 //! the department sends someone (`…/{id}/job`) or answers remotely (`…/{id}/remote-answer`).
 
 use super::error::{ApiResult, ErrorBody, request_lang};
-use super::extract::{ApiJson, ApiQuery, ApiUser};
+use super::extract::{ApiJson, ApiQuery, ApiUser, IdemKey, replayable};
 use super::field::JobOut;
+use super::tickets::IDEMPOTENCY_KEY_DOC;
 use super::ts;
 use crate::app;
 use crate::app::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use sanbao_domain::request::{RequestFilter, RequestInput, RequestStatus, RequestView};
 use sanbao_domain::ticket::ticket_number;
 use sanbao_domain::{CustomerId, Error, Problem, RequestId, SiteId, UnitId};
@@ -26,7 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(remote_answer))
 }
 
-#[derive(Deserialize, ToSchema, Default)]
+#[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct RequestIn {
     /// The customer (a salesperson's own only).
@@ -125,14 +127,19 @@ impl From<RequestView> for RequestOut {
 
 /// File a service request (R4.2): its ticket is opened with it (channel `salesperson`,
 /// deadlines from now). A salesperson files only for their own customers (403 otherwise);
-/// every bad field is named (422) and nothing is written.
+/// every bad field is named (422) and nothing is written. A phone sends an
+/// `Idempotency-Key`: sent again, the first request is answered and nothing is filed twice.
 #[utoipa::path(post, path = "/api/v1/service-requests", request_body = RequestIn, tag = "service-requests", security(("bearer" = [])),
-    responses((status = 201, body = RequestOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_KEY_DOC)),
+    responses((status = 201, body = RequestOut, headers(("Idempotent-Replay" = String, description = "`true` when this is the answer of an earlier request with the same `Idempotency-Key`"))),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn file(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
+    key: IdemKey,
     ApiJson(b): ApiJson<RequestIn>,
-) -> ApiResult<(StatusCode, Json<RequestOut>)> {
+) -> ApiResult<Response> {
+    let once = key.once("POST /api/v1/service-requests", &b)?;
     let input = RequestInput {
         customer_id: b.customer_id.map(CustomerId),
         site_id: b.site_id.map(SiteId),
@@ -143,9 +150,12 @@ pub async fn file(
         kind: b.kind,
         problem: b.problem,
     };
-    let (r, _) = app::requests::file_request(&state, &actor, &input, state.now()).await?;
-    let v = app::requests::request(&state, &actor, r.id).await?;
-    Ok((StatusCode::CREATED, Json(v.into())))
+    let a = app::requests::file_request(&state, &actor, &input, once.as_ref(), state.now()).await?;
+    let v = app::requests::request(&state, &actor, a.value.id).await?;
+    Ok(replayable(
+        a.replayed,
+        (StatusCode::CREATED, Json(RequestOut::from(v))),
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]

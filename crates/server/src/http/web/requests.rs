@@ -235,8 +235,8 @@ pub async fn create(
         kind: Some(f.kind.clone()),
         problem: f.problem.clone(),
     };
-    match app::requests::file_request(&state, &u.user, &input, state.now()).await {
-        Ok((r, _)) => Ok(see_other(&format!("/requests/{}?saved=filed", r.id))),
+    match app::requests::file_request(&state, &u.user, &input, None, state.now()).await {
+        Ok(a) => Ok(see_other(&format!("/requests/{}?saved=filed", a.value.id))),
         Err(Error::Validation(errs)) => {
             let page = new_page(&state, &u, "", customer, f, &errs).await?;
             render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)

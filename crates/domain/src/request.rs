@@ -439,7 +439,7 @@ mod tests {
     fn fields(e: Error) -> Vec<String> {
         match e {
             Error::Validation(f) => {
-                let mut v: Vec<String> = f.0.into_iter().map(|(k, _)| k).collect();
+                let mut v: Vec<String> = f.0.into_keys().collect();
                 v.sort();
                 v
             }

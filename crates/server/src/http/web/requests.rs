@@ -115,11 +115,12 @@ async fn new_page(
         Some(id) => {
             let (c, sites, units) = app::requests::places_of(state, &u.user, id).await?;
             // The contact is prefilled from the customer's first contact.
-            if f.contact_name.is_empty() && f.contact_phone.is_empty() {
-                if let Some(first) = c.fields.contacts.first() {
-                    f.contact_name = first.name.clone();
-                    f.contact_phone = first.phone.clone().unwrap_or_default();
-                }
+            if f.contact_name.is_empty()
+                && f.contact_phone.is_empty()
+                && let Some(first) = c.fields.contacts.first()
+            {
+                f.contact_name = first.name.clone();
+                f.contact_phone = first.phone.clone().unwrap_or_default();
             }
             let mut site_choices = vec![Choice::new("", u.t("request.site_any"), &f.site_id)];
             site_choices.extend(sites.iter().map(|s| {

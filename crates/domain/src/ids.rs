@@ -47,4 +47,8 @@ id_type!(
     /// One trip of a job to site: its crew, departure and arrival.
     TripId,
     // --- end field service ---
+    // --- service requests (issue 8, part 1) ---
+    /// A salesperson's service request (R4.2), filed with its ticket.
+    RequestId,
+    // --- end service requests ---
 );

@@ -21,6 +21,9 @@ pub mod people;
 pub mod product;
 pub mod region;
 pub mod replies;
+// --- service requests (issue 8, part 1) ---
+pub mod request;
+// --- end service requests ---
 pub mod returns;
 pub mod role;
 pub mod site;
@@ -35,8 +38,8 @@ pub mod visit;
 
 pub use error::{Error, FieldErrors, Problem};
 pub use ids::{
-    ContactId, CustomerId, DeliveryId, JobId, PolicyId, ProductModelId, ReturnId, SiteId, TicketId,
-    TripId, UnitId, UserId, VisitId,
+    ContactId, CustomerId, DeliveryId, JobId, PolicyId, ProductModelId, RequestId, ReturnId,
+    SiteId, TicketId, TripId, UnitId, UserId, VisitId,
 };
 pub use region::Region;
 pub use role::{Permission, Role};

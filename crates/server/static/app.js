@@ -528,6 +528,9 @@
     var form = document.getElementById("intake");
     if (form) intake(form);
     proposeOwner();
+    // --- service requests (issue 8, part 1) ---
+    requestCustomerFilter();
+    // --- end service requests ---
     if (desk) liveDesk(desk);
     var policy = document.getElementById("policy-form");
     if (policy) policyEditor(policy);
@@ -564,6 +567,24 @@
       owner.value = id;
     });
   }
+
+  // --- service requests (issue 8, part 1) ---
+  // The request form's customer search: as the salesperson types, the server-rendered
+  // list of their own customers narrows at once; the search button still asks the server.
+  function requestCustomerFilter() {
+    var input = document.querySelector("[data-request-filter]");
+    var list = document.querySelector("[data-request-customers]");
+    if (!input || !list) return;
+    input.addEventListener("input", function () {
+      var q = input.value.trim().toLowerCase();
+      var items = list.querySelectorAll("li[data-filter-text]");
+      for (var i = 0; i < items.length; i++) {
+        var text = items[i].getAttribute("data-filter-text").toLowerCase();
+        items[i].hidden = q !== "" && text.indexOf(q) < 0;
+      }
+    });
+  }
+  // --- end service requests ---
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", ready);

@@ -35,6 +35,9 @@ mod notify;
 // ---- end where notifications go ----
 mod outbox;
 mod replies;
+// --- service requests (issue 8, part 1) ---
+mod requests;
+// --- end service requests ---
 mod returns;
 mod sites;
 mod sql;

@@ -185,6 +185,9 @@ store_tests!(
     // ---- dispatch (issue 8) ----
     technician_profiles_and_travel_settings_are_written_on_their_version,
     // ---- end dispatch ----
+    // --- service requests (issue 8, part 1) ---
+    a_request_is_written_with_its_ticket_listed_new_first_and_narrowed_to_the_salesperson,
+    // --- end service requests ---
     // ---- Idempotency keys ----
     idempotency_key_is_new_then_done_with_its_result,
     idempotency_key_with_another_request_is_reused_and_changes_nothing,
@@ -2933,6 +2936,133 @@ async fn technician_profiles_and_travel_settings_are_written_on_their_version(db
     assert_eq!(db.field_settings().await.unwrap().unwrap().settings, faster);
 }
 // ---- end dispatch ----
+// --- service requests (issue 8, part 1) ---
+
+/// A request and its ticket in one transaction, as the use case writes them; nothing of
+/// either when the transaction is dropped.
+async fn a_request_is_written_with_its_ticket_listed_new_first_and_narrowed_to_the_salesperson(
+    db: &Db,
+) {
+    use sanbao_domain::request::{
+        NamedPlaces, NewRequest, RequestFilter, RequestInput, RequestStatus,
+    };
+    let clerk = user(db, "clerk", Role::ServiceClerk).await;
+    let sales = user(db, "sales", Role::Salesperson).await;
+    let mut fields = customer_fields("杭州甲", "杭州市西湖区文三路1号", "0571-8888 6666");
+    fields.salesperson_id = Some(sales);
+    let mine = create_customer(db, &fields, None, clerk, t("2026-01-02T00:00:00Z"))
+        .await
+        .unwrap()
+        .id;
+    let other = customer(db, clerk, "宁波乙", "宁波市鄞州区中山路2号").await;
+    let now = t("2026-11-27T02:00:00Z");
+    let file = |c: CustomerId, kind: &str| {
+        let input = RequestInput {
+            customer_id: Some(c),
+            model_code: Some("KYN28A-12".into()),
+            contact_name: "王工".into(),
+            contact_phone: "138 0000 0000".into(),
+            kind: Some(kind.into()),
+            problem: "断路器无法合闸".into(),
+            ..RequestInput::default()
+        };
+        NewRequest::parse(&input, &NamedPlaces::default(), sales, now).unwrap()
+    };
+    let write = |n: NewRequest, commit: bool| async move {
+        let mut tx = db.begin().await.unwrap();
+        let place = tx.ticket_place(n.customer_id, None, None).await.unwrap();
+        let policy = tx.current_policy().await.unwrap();
+        let ticket = NewTicket::parse(
+            TicketInput {
+                kind: n.kind.ticket_kind(),
+                channel: Channel::Salesperson,
+                customer_id: n.customer_id,
+                unit_id: None,
+                site_id: None,
+                unit_text: n.model_code.clone(),
+                summary: n.problem.clone(),
+                received_at: now,
+            },
+            &place,
+            &policy,
+            sales,
+            now,
+        )
+        .unwrap();
+        let t = tx.insert_tickets(&[&ticket]).await.unwrap().pop().unwrap();
+        let r = tx.insert_request(&n, t.id).await.unwrap();
+        if commit {
+            tx.commit().await.unwrap();
+        }
+        (t, r)
+    };
+    // Dropped: neither the ticket nor the request is kept.
+    let (lost_ticket, lost) = write(file(mine, "repair"), false).await;
+    assert!(db.ticket(lost_ticket.id).await.unwrap().is_none());
+    assert!(db.request(lost.id).await.unwrap().is_none());
+
+    let (t1, first) = write(file(mine, "emergency"), true).await;
+    let (_, second) = write(file(other, "repair"), true).await;
+    let (_, third) = write(file(mine, "training"), true).await;
+    assert_eq!(t1.channel, Channel::Salesperson);
+    assert!(
+        t1.deadline(sanbao_domain::ticket::DeadlineKind::Arrival)
+            .is_some()
+    );
+    let got = db.request(first.id).await.unwrap().unwrap();
+    assert_eq!(got.request, first);
+    assert_eq!(got.customer_name, "杭州甲");
+    assert_eq!(got.salesperson_id, Some(sales));
+    assert_eq!(got.ticket_status, TicketStatus::Open);
+    assert_eq!(got.job_status, None);
+
+    // Answered: a stale second answer changes nothing.
+    let answered = first
+        .answered_remotely(Some("phone"), "复位后正常", clerk, Role::ServiceClerk, now)
+        .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.update_request(&first, &answered).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    assert!(matches!(
+        tx.update_request(&first, &answered).await,
+        Err(Error::Conflict(_))
+    ));
+    drop(tx);
+    let got = db.request(first.id).await.unwrap().unwrap();
+    assert_eq!(got.request.status, RequestStatus::AnsweredRemotely);
+    assert_eq!(got.request.remote, answered.remote);
+    assert_eq!(got.remote_by_name.as_deref(), Some("clerk 名"));
+
+    // New first (oldest of them first), then the rest; a salesperson's only theirs.
+    let all = db.requests(&RequestFilter::default(), 10).await.unwrap();
+    let ids: Vec<_> = all.iter().map(|v| v.request.id).collect();
+    assert_eq!(ids, [second.id, third.id, first.id]);
+    let theirs = db
+        .requests(
+            &RequestFilter {
+                salesperson: Some(sales),
+                ..RequestFilter::default()
+            },
+            10,
+        )
+        .await
+        .unwrap();
+    let ids: Vec<_> = theirs.iter().map(|v| v.request.id).collect();
+    assert_eq!(ids, [third.id, first.id]);
+    let new_only = db
+        .requests(
+            &RequestFilter {
+                status: Some(RequestStatus::New),
+                ..RequestFilter::default()
+            },
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(new_only.len(), 2);
+}
+// --- end service requests ---
 // ---- Idempotency keys ----
 
 fn reused_field(r: Result<Claim, Error>) -> Option<&'static str> {

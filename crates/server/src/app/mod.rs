@@ -29,6 +29,9 @@ pub mod notify;
 pub mod outbox;
 pub mod people;
 pub mod replies;
+// --- service requests (issue 8, part 1) ---
+pub mod requests;
+// --- end service requests ---
 pub mod returns;
 pub mod session_cache;
 pub mod sessions;

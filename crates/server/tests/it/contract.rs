@@ -73,6 +73,13 @@ const SERVED: &[&str] = &[
     "POST /api/v1/jobs/{id}/follow-up",
     "POST /api/v1/jobs/{id}/cancel",
     // End of field service.
+    // --- service requests (issue 8, part 1) ---
+    "POST /api/v1/service-requests",
+    "GET /api/v1/service-requests",
+    "GET /api/v1/service-requests/{id}",
+    "POST /api/v1/service-requests/{id}/job",
+    "POST /api/v1/service-requests/{id}/remote-answer",
+    // --- end service requests ---
     // Deadline policy as data (issue 7).
     "GET /api/v1/deadline-policy",
     "PUT /api/v1/deadline-policy",

@@ -29,6 +29,9 @@ mod notify;
 mod processes;
 // ---- end where notifications go ----
 mod replies;
+// --- service requests (issue 8, part 1) ---
+mod requests;
+// --- end service requests ---
 mod returns;
 mod support;
 mod units;

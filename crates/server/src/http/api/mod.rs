@@ -14,6 +14,9 @@ pub mod dispatch;
 pub mod inbox;
 // ---- end where notifications go ----
 pub mod replies;
+// --- service requests (issue 8, part 1) ---
+pub mod requests;
+// --- end service requests ---
 pub mod returns;
 pub mod sessions;
 pub mod tickets;
@@ -67,6 +70,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(deadline_policy::router())
         // The manager's board (R6.1–R6.3).
         .merge(board::router())
+        // --- service requests (issue 8, part 1) ---
+        .merge(requests::router())
+    // --- end service requests ---
 }
 
 /// The OpenAPI document, as served.

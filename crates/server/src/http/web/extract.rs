@@ -59,6 +59,9 @@ impl WebUser {
                 // ---- dispatch (issue 8) ----
                 may_dispatch: self.may(Permission::DispatchTechnicians),
                 // ---- end dispatch ----
+                // --- service requests (issue 8, part 1) ---
+                may_see_requests: sanbao_domain::request::may_view_requests(self.user.role),
+                // --- end service requests ---
             }),
             here: self.here.clone(),
             css: assets::css_url(),

@@ -24,6 +24,9 @@ pub mod notify_settings;
 // ---- end where notifications go ----
 pub mod login;
 pub mod replies;
+// --- service requests (issue 8, part 1) ---
+pub mod requests;
+// --- end service requests ---
 pub mod returns;
 pub mod tickets;
 pub mod units;
@@ -50,6 +53,9 @@ pub fn router() -> Router<AppState> {
         .merge(tickets::router())
         .merge(units::router())
         .merge(returns::router())
+        // --- service requests (issue 8, part 1) ---
+        .merge(requests::router())
+        // --- end service requests ---
         .merge(deliveries::router())
         .merge(imports::router())
         // ---- Where notifications go ----
@@ -112,6 +118,10 @@ pub struct LayoutUser {
     /// The dispatch page is in the navigation (admin, service manager, clerk).
     pub may_dispatch: bool,
     // ---- end dispatch ----
+    // --- service requests (issue 8, part 1) ---
+    /// Service requests are in the navigation (salespeople, the department).
+    pub may_see_requests: bool,
+    // --- end service requests ---
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

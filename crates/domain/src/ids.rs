@@ -47,4 +47,10 @@ id_type!(
     /// One trip of a job to site: its crew, departure and arrival.
     TripId,
     // --- end field service ---
+    // --- field form (issue 8) ---
+    /// A feedback form filled on site and signed by the customer (R1.2, R4.5).
+    FormId,
+    /// A stored file: a photo, a drawn signature, a stamp.
+    FileId,
+    // --- end field form ---
 );

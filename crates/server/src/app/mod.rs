@@ -12,6 +12,9 @@ pub mod deliveries;
 pub mod desk;
 pub mod export;
 pub mod field;
+// ---- field form ----
+pub mod forms;
+// ---- end field form ----
 pub mod health;
 pub mod imports;
 pub mod intake;

@@ -11,6 +11,9 @@ mod deadline_policy;
 mod deliveries;
 mod demo;
 mod export;
+// ---- field form ----
+mod forms;
+// ---- end field form ----
 mod imports_web;
 mod jobs;
 // ---- Where notifications go ----

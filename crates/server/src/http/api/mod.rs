@@ -7,6 +7,9 @@ pub mod deliveries;
 pub mod error;
 pub mod extract;
 pub mod field;
+// ---- field form ----
+pub mod forms;
+// ---- end field form ----
 // ---- Where notifications go ----
 pub mod inbox;
 // ---- end where notifications go ----
@@ -58,6 +61,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(replies::router())
         .merge(visits::router())
         .merge(field::router())
+        // ---- field form ----
+        .merge(forms::router())
+        // ---- end field form ----
         .merge(deadline_policy::router())
         // The manager's board (R6.1–R6.3).
         .merge(board::router())

@@ -11,6 +11,9 @@ pub mod deliveries;
 pub mod error;
 pub mod export;
 pub mod extract;
+// ---- field form ----
+pub mod forms;
+// ---- end field form ----
 pub mod imports;
 // ---- Where notifications go ----
 pub mod inbox;
@@ -57,6 +60,9 @@ pub fn router() -> Router<AppState> {
         .merge(deadlines::router())
         // The manager's board (R6.1–R6.3).
         .merge(board::router())
+        // ---- field form ----
+        .merge(forms::router())
+        // ---- end field form ----
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))

@@ -51,8 +51,8 @@ test("nothing typed is lost offline, and the queued save goes through once", asy
   assert.equal(await phone.inputValue("[data-part] [data-p=quantity]"), "8");
 
   await phone.click("[data-save]");
-  await phone.waitForSelector(".phone-status.is-local");
-  assert.match(await phone.textContent("[data-status]"), /本机/);
+  await phone.waitForSelector(".phone-status.is-queued");
+  assert.match(await phone.textContent("[data-status]"), /网络恢复后/);
   await screenshot(phone, "field-form-offline");
 
   const sent = phone.waitForResponse((r) => r.request().method() === "PUT" && r.url().includes("/api/v1/forms/"));

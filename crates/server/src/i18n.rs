@@ -464,8 +464,16 @@ mod tests {
         {
             use sanbao_domain::field::JobType;
             use sanbao_domain::field::form::{FormStatus, Responsibility};
-            keys.extend(FormStatus::ALL.iter().map(|s| format!("form.status.{}", s.as_str())));
-            keys.extend(JobType::ALL.iter().map(|t| format!("form.job_type.{}", t.as_str())));
+            keys.extend(
+                FormStatus::ALL
+                    .iter()
+                    .map(|s| format!("form.status.{}", s.as_str())),
+            );
+            keys.extend(
+                JobType::ALL
+                    .iter()
+                    .map(|t| format!("form.job_type.{}", t.as_str())),
+            );
             keys.extend(
                 Responsibility::ALL
                     .iter()

@@ -322,7 +322,7 @@
     say(t("saving"));
     return run(op).then(function (r) { settled(op, r); }, function () {
       enqueue(op);
-      say(t("queued"), "local");
+      say(t("queued"), "queued");
     });
   }
   var flushing = false;
@@ -341,34 +341,40 @@
       flush();
     }, function () {
       flushing = false;
-      say(t("queued"), "local");
+      say(t("queued"), "queued");
     });
   }
   window.addEventListener("online", flush);
+  // Phones do not always say when the network is back: try again now and then.
+  setInterval(function () { if (queued().length) flush(); }, 4000);
   form.querySelector("[data-save]").addEventListener("click", function () { submit("save"); });
   form.querySelector("[data-sign]").addEventListener("click", function () { submit("sign"); });
 
   // ---- photos: resized on the phone, then uploaded ----
   var thumbs = form.querySelector("[data-thumbs]");
+  // Read through a data: URL (the pages' policy allows data: images, not blob:).
   function resized(file, maxSide, quality) {
     return new Promise(function (resolve, reject) {
-      var url = URL.createObjectURL(file);
-      var img = new Image();
-      img.onload = function () {
-        var w = img.naturalWidth, h = img.naturalHeight;
-        var k = Math.min(1, maxSide / Math.max(w, h));
-        var c = document.createElement("canvas");
-        c.width = Math.max(1, Math.round(w * k));
-        c.height = Math.max(1, Math.round(h * k));
-        var g = c.getContext("2d");
-        g.fillStyle = "#fff";
-        g.fillRect(0, 0, c.width, c.height);
-        g.drawImage(img, 0, 0, c.width, c.height);
-        URL.revokeObjectURL(url);
-        c.toBlob(function (b) { b ? resolve({ blob: b, canvas: c }) : reject(new Error("encode")); }, "image/jpeg", quality);
+      var reader = new FileReader();
+      reader.onerror = function () { reject(new Error("unreadable")); };
+      reader.onload = function () {
+        var img = new Image();
+        img.onload = function () {
+          var w = img.naturalWidth, h = img.naturalHeight;
+          var k = Math.min(1, maxSide / Math.max(w, h));
+          var c = document.createElement("canvas");
+          c.width = Math.max(1, Math.round(w * k));
+          c.height = Math.max(1, Math.round(h * k));
+          var g = c.getContext("2d");
+          g.fillStyle = "#fff";
+          g.fillRect(0, 0, c.width, c.height);
+          g.drawImage(img, 0, 0, c.width, c.height);
+          c.toBlob(function (b) { b ? resolve({ blob: b, canvas: c }) : reject(new Error("encode")); }, "image/jpeg", quality);
+        };
+        img.onerror = function () { reject(new Error("not an image")); };
+        img.src = reader.result;
       };
-      img.onerror = function () { URL.revokeObjectURL(url); reject(new Error("not an image")); };
-      img.src = url;
+      reader.readAsDataURL(file);
     });
   }
   function showPhotos(photos) {
@@ -412,7 +418,7 @@
     chain.then(function () { say(t("saved"), "ok"); }, function (r) {
       if (r && r.status) return;
       showErrors({ photo: t("photo-offline") });
-      say(t("queued"), "local");
+      say("");
     });
   });
   thumbs.addEventListener("click", function (e) {

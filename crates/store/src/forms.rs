@@ -129,8 +129,7 @@ fn assemble(rows: Vec<FormRow>, photos: Vec<PhotoRow>) -> Result<Vec<FeedbackFor
         .collect()
 }
 
-const PHOTOS_SQL: &str =
-    "SELECT form_id, file_id, caption FROM form_photos WHERE form_id IN ";
+const PHOTOS_SQL: &str = "SELECT form_id, file_id, caption FROM form_photos WHERE form_id IN ";
 
 fn parts_json(parts: &[PartLine]) -> Result<String, Error> {
     serde_json::to_string(parts).map_err(internal)

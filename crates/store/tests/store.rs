@@ -2844,7 +2844,14 @@ async fn feedback_forms_round_trip_with_photos_signature_and_review(db: &Db) {
     let tech = user(db, "tech", Role::Technician).await;
     let boss = user(db, "boss", Role::ServiceManager).await;
     let c = customer(db, clerk, "甲", "杭州市滨江区江南大道1号").await;
-    let tid = ticket(db, clerk, c, TicketKind::Repair, "2026-05-10T09:00:00+08:00").await;
+    let tid = ticket(
+        db,
+        clerk,
+        c,
+        TicketKind::Repair,
+        "2026-05-10T09:00:00+08:00",
+    )
+    .await;
     let now = t("2026-05-10T10:00:00+08:00");
     let input = JobInput {
         contact_name: Some("王工".into()),
@@ -2882,8 +2889,8 @@ async fn feedback_forms_round_trip_with_photos_signature_and_review(db: &Db) {
     assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
     drop(tx);
     let png = vec![
-        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0,
-        0, 0, 4, 0, 0, 0, 3, 8, 6, 0, 0, 0, 0, 0, 0, 0,
+        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0,
+        0, 4, 0, 0, 0, 3, 8, 6, 0, 0, 0, 0, 0, 0, 0,
     ];
     let mut tx = db.begin().await.unwrap();
     let photo = tx
@@ -2918,14 +2925,23 @@ async fn feedback_forms_round_trip_with_photos_signature_and_review(db: &Db) {
     // A stale write changes nothing.
     let stale = tx.update_form(&form, &edited).await;
     assert!(matches!(stale, Err(Error::Conflict(_))), "{stale:?}");
-    assert_eq!(tx.open_draft(job.trips[0].id, None).await.unwrap().unwrap().id, form.id);
+    assert_eq!(
+        tx.open_draft(job.trips[0].id, None)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        form.id
+    );
     let signing = SignInput {
         signer_name: Some("王工".into()),
         signature: Some(sig),
         customer_opinion: Some("满意".into()),
         ..SignInput::default()
     };
-    let signed = edited.sign(&signing, &job, tech, Role::Technician, now).unwrap();
+    let signed = edited
+        .sign(&signing, &job, tech, Role::Technician, now)
+        .unwrap();
     tx.update_form(&edited, &signed).await.unwrap();
     tx.commit().await.unwrap();
     let back = db.form(form.id).await.unwrap().unwrap();

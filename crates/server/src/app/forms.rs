@@ -147,7 +147,11 @@ pub async fn start(
 }
 
 /// A form, if the actor may see its job.
-pub async fn form(state: &AppState, actor: &User, id: FormId) -> Result<(FeedbackForm, Job), Error> {
+pub async fn form(
+    state: &AppState,
+    actor: &User,
+    id: FormId,
+) -> Result<(FeedbackForm, Job), Error> {
     require(actor, Permission::ViewServiceDesk)?;
     let form = state.db.form(id).await?.ok_or(Error::NotFound("form"))?;
     let job = super::field::job(state, actor, form.job_id).await?;

@@ -19,10 +19,18 @@ fn b64(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
 }
 
-async fn upload(app: &TestApp, token: &str, form: i64, content_type: &str, body: Vec<u8>) -> Response {
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    form: i64,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Response {
     let req = Request::builder()
         .method("POST")
-        .uri(format!("/api/v1/forms/{form}/photos?caption=%E9%93%AD%E7%89%8C"))
+        .uri(format!(
+            "/api/v1/forms/{form}/photos?caption=%E9%93%AD%E7%89%8C"
+        ))
         .header(header::AUTHORIZATION, format!("Bearer {token}"))
         .header(header::CONTENT_TYPE, content_type)
         .body(Body::from(body))
@@ -31,7 +39,9 @@ async fn upload(app: &TestApp, token: &str, form: i64, content_type: &str, body:
 }
 
 async fn me(app: &TestApp, token: &str) -> i64 {
-    app.call("GET", "/api/v1/me", Some(token), None).await.json()["id"]
+    app.call("GET", "/api/v1/me", Some(token), None)
+        .await
+        .json()["id"]
         .as_i64()
         .unwrap()
 }
@@ -64,7 +74,12 @@ pub async fn job_on_site(app: &TestApp, manager: &str, tech: &str) -> i64 {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = app
-        .call("POST", &format!("/api/v1/jobs/{id}/arrive"), Some(tech), Some(json!({})))
+        .call(
+            "POST",
+            &format!("/api/v1/jobs/{id}/arrive"),
+            Some(tech),
+            Some(json!({})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     id
@@ -92,9 +107,13 @@ async fn the_whole_path_with_its_refusals(app: &TestApp) {
     let start = format!("/api/v1/jobs/{job}/forms");
 
     // Only the crew starts it: another technician does not even see the job.
-    let r = app.call("POST", &start, Some(&other), Some(json!({}))).await;
+    let r = app
+        .call("POST", &start, Some(&other), Some(json!({})))
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
-    let r = app.call("POST", &start, Some(&clerk), Some(json!({}))).await;
+    let r = app
+        .call("POST", &start, Some(&clerk), Some(json!({})))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
     let r = app.call("POST", &start, Some(&tech), Some(json!({}))).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -113,17 +132,25 @@ async fn the_whole_path_with_its_refusals(app: &TestApp) {
         "parts": [{"name": "断路器", "quantity": 0, "faulty_serial": "S".repeat(51)}]});
     let r = app.call("PUT", &url, Some(&tech), Some(bad)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-    for f in ["responsibility", "parts[0].quantity", "parts[0].faulty_serial"] {
+    for f in [
+        "responsibility",
+        "parts[0].quantity",
+        "parts[0].faulty_serial",
+    ] {
         assert!(field_named(&r, f), "{f}: {}", r.text);
     }
     let fields = json!({"version": 1, "service_content": "更换断路器", "fault_cause": "触头烧蚀",
         "cause_analysis": "长期过载", "handling": "更换并试验", "responsibility": "customer_operation",
         "parts": [{"name": "断路器", "quantity": 1, "faulty_serial": "F-1", "replacement_serial": "R-1"}]});
-    let r = app.call("PUT", &url, Some(&tech), Some(fields.clone())).await;
+    let r = app
+        .call("PUT", &url, Some(&tech), Some(fields.clone()))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["version"], 2);
     // Sent twice (the answer was lost): the same form, no 409.
-    let r = app.call("PUT", &url, Some(&tech), Some(fields.clone())).await;
+    let r = app
+        .call("PUT", &url, Some(&tech), Some(fields.clone()))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["version"], 2);
     // Another change on the old version is stale.
@@ -131,7 +158,9 @@ async fn the_whole_path_with_its_refusals(app: &TestApp) {
     stale["handling"] = json!("别的");
     let r = app.call("PUT", &url, Some(&tech), Some(stale)).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
-    let r = app.call("PUT", &url, Some(&other), Some(fields.clone())).await;
+    let r = app
+        .call("PUT", &url, Some(&other), Some(fields.clone()))
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
     // Photos: told by their bytes, within the limit.
@@ -139,7 +168,14 @@ async fn the_whole_path_with_its_refusals(app: &TestApp) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let photo = r.json()["photos"][0].clone();
     assert_eq!(photo["caption"], "铭牌");
-    let r = upload(app, &tech, id, "image/jpeg", b"<html>not a photo</html>".to_vec()).await;
+    let r = upload(
+        app,
+        &tech,
+        id,
+        "image/jpeg",
+        b"<html>not a photo</html>".to_vec(),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(field_named(&r, "photo"), "{}", r.text);
     let mut big = png();
@@ -161,26 +197,46 @@ async fn the_whole_path_with_its_refusals(app: &TestApp) {
             .starts_with("private")
     );
     assert_eq!(r.headers["x-content-type-options"], "nosniff");
-    assert_eq!(app.call("GET", &file_url, Some(&manager), None).await.status, StatusCode::OK);
-    assert_eq!(app.call("GET", &file_url, Some(&other), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.call("GET", &file_url, Some(&manager), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.call("GET", &file_url, Some(&other), None).await.status,
+        StatusCode::NOT_FOUND
+    );
 
     // Signing needs a signature; then the form is locked and the job submitted.
     let sign = format!("/api/v1/forms/{id}/sign");
     let r = app
-        .call("POST", &sign, Some(&tech), Some(json!({"signer_name": "王工"})))
+        .call(
+            "POST",
+            &sign,
+            Some(&tech),
+            Some(json!({"signer_name": "王工"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(field_named(&r, "signature"), "{}", r.text);
     let r = app
-        .call("POST", &sign, Some(&tech), Some(json!({"signer_name": "王工",
-            "signature_png_base64": b64(b"GIF89a")})))
+        .call(
+            "POST",
+            &sign,
+            Some(&tech),
+            Some(json!({"signer_name": "王工",
+            "signature_png_base64": b64(b"GIF89a")})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(field_named(&r, "signature"), "{}", r.text);
     let signing = json!({"signer_name": "王工",
         "signature_png_base64": format!("data:image/png;base64,{}", b64(&png())),
         "customer_opinion": "服务及时", "stamp_png_base64": b64(&png())});
-    let r = app.call("POST", &sign, Some(&tech), Some(signing.clone())).await;
+    let r = app
+        .call("POST", &sign, Some(&tech), Some(signing.clone()))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let signed = r.json();
     assert_eq!(signed["status"], "signed");
@@ -199,7 +255,10 @@ async fn the_whole_path_with_its_refusals(app: &TestApp) {
     let r = upload(app, &tech, id, "image/png", png()).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     let sig_url = signed["signature"]["url"].as_str().unwrap();
-    assert_eq!(app.call("GET", sig_url, Some(&other), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.call("GET", sig_url, Some(&other), None).await.status,
+        StatusCode::NOT_FOUND
+    );
 
     // Review: not by the technician who wrote it, a return needs a reason.
     let review = format!("/api/v1/forms/{id}/review");
@@ -212,13 +271,22 @@ async fn the_whole_path_with_its_refusals(app: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = app
-        .call("POST", &review, Some(&manager), Some(json!({"accept": false})))
+        .call(
+            "POST",
+            &review,
+            Some(&manager),
+            Some(json!({"accept": false})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(field_named(&r, "reason"), "{}", r.text);
     let r = app
-        .call("POST", &review, Some(&manager),
-            Some(json!({"accept": false, "reason": "缺少故障部位照片"})))
+        .call(
+            "POST",
+            &review,
+            Some(&manager),
+            Some(json!({"accept": false, "reason": "缺少故障部位照片"})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(job_status(app, &manager, job).await, "returned");
@@ -240,15 +308,23 @@ async fn the_whole_path_with_its_refusals(app: &TestApp) {
     let r = upload(app, &tech, cid, "image/png", png()).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let r = app
-        .call("POST", &format!("/api/v1/forms/{cid}/sign"), Some(&tech),
-            Some(json!({"customer_absent": true})))
+        .call(
+            "POST",
+            &format!("/api/v1/forms/{cid}/sign"),
+            Some(&tech),
+            Some(json!({"customer_absent": true})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["customer_absent"], true);
     assert_eq!(job_status(app, &manager, job).await, "submitted");
     let r = app
-        .call("POST", &format!("/api/v1/forms/{cid}/review"), Some(&manager),
-            Some(json!({"accept": true})))
+        .call(
+            "POST",
+            &format!("/api/v1/forms/{cid}/review"),
+            Some(&manager),
+            Some(json!({"accept": true})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(job_status(app, &manager, job).await, "done");
@@ -271,14 +347,21 @@ async fn pages_of_the_form_answer_the_crew_and_the_reviewer(app: &TestApp) {
     let tech = app.token("tech", "technician").await;
     let job = job_on_site(app, &manager, &tech).await;
     let r = app
-        .call("POST", &format!("/api/v1/jobs/{job}/forms"), Some(&tech), Some(json!({})))
+        .call(
+            "POST",
+            &format!("/api/v1/jobs/{job}/forms"),
+            Some(&tech),
+            Some(json!({})),
+        )
         .await;
     let id = r.json()["id"].as_i64().unwrap();
     for path in ["/field/sw.js", "/field/form.js", "/field/form.css"] {
         let r = app.call("GET", path, None, None).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
     }
-    let r = app.call("GET", &format!("/field/forms/{id}"), None, None).await;
+    let r = app
+        .call("GET", &format!("/field/forms/{id}"), None, None)
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "pages need a session");
 }
 

@@ -287,8 +287,7 @@ pub async fn save(
         started_at: b.started_at.map(|a| a.with_timezone(&Utc)),
         ended_at: b.ended_at.map(|a| a.with_timezone(&Utc)),
     };
-    let form =
-        app::forms::save(&state, &actor, FormId(id), b.version, &input, state.now()).await?;
+    let form = app::forms::save(&state, &actor, FormId(id), b.version, &input, state.now()).await?;
     Ok(Json(form.into()))
 }
 

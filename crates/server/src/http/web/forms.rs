@@ -66,7 +66,9 @@ fn responsibilities(lang: Lang, current: Option<Responsibility>) -> Vec<Choice> 
         .iter()
         .map(|r| Choice {
             value: r.as_str(),
-            label: lang.t(&format!("form.responsibility.{}", r.as_str())).to_string(),
+            label: lang
+                .t(&format!("form.responsibility.{}", r.as_str()))
+                .to_string(),
             selected: current == Some(*r),
         })
         .collect()
@@ -290,7 +292,10 @@ async fn sheet(state: &AppState, u: &WebUser, id: i64) -> WebResult<(Sheet, Feed
         handling: form.handling.clone(),
         responsibility: form
             .responsibility
-            .map(|r| u.t(&format!("form.responsibility.{}", r.as_str())).to_string())
+            .map(|r| {
+                u.t(&format!("form.responsibility.{}", r.as_str()))
+                    .to_string()
+            })
             .unwrap_or_default(),
         parts: part_rows(&form),
         started_at: opt(form.started_at),
@@ -308,9 +313,7 @@ async fn sheet(state: &AppState, u: &WebUser, id: i64) -> WebResult<(Sheet, Feed
         signed_at: opt(form.signature.as_ref().map(|s| s.signed_at)),
         customer_absent: form.customer_absent,
         opinion: form.customer_opinion.clone().unwrap_or_default(),
-        stamp_url: form
-            .stamp_file_id
-            .map(|f| format!("/api/v1/files/{}", f.0)),
+        stamp_url: form.stamp_file_id.map(|f| format!("/api/v1/files/{}", f.0)),
         review_reason: form.review.as_ref().and_then(|r| r.reason.clone()),
         reviewed,
     };
@@ -486,12 +489,11 @@ pub async fn review(
             "/field/review?done=returned"
         })),
         Err(Error::Validation(f)) => {
-            let error = f
-                .0
-                .iter()
-                .next()
-                .map(|(field, p)| u.lang.problem(p.code, field))
-                .unwrap_or_default();
+            let error =
+                f.0.iter()
+                    .next()
+                    .map(|(field, p)| u.lang.problem(p.code, field))
+                    .unwrap_or_default();
             let page = queue_page(&state, &u, Some((id, reason, error)), None).await?;
             render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }

@@ -1,7 +1,7 @@
 //! The service feedback form by API (R1.2, R4.5): the whole path from a job on site to a
 //! signed, reviewed form, with every refusal on the way.
 
-use crate::support::{Response, TestApp};
+use crate::support::{Response, TestApp, on_both_backends};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use base64::Engine;

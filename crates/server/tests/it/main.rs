@@ -11,9 +11,6 @@ mod deadline_policy;
 mod deliveries;
 mod demo;
 mod export;
-// ---- field form ----
-mod forms;
-// ---- end field form ----
 mod imports_web;
 mod jobs;
 // ---- Where notifications go ----
@@ -24,6 +21,9 @@ mod processes;
 mod replies;
 mod returns;
 mod support;
+// ---- field form ----
+mod forms;
+// ---- end field form ----
 mod units;
 mod units_web;
 mod visits;

@@ -139,6 +139,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 /// A JSON body already read: syntax errors are 400, type errors, unknown and missing
 /// fields 422 with the field named (as [`ApiJson`] answers).
+#[allow(clippy::result_large_err)] // a rejection, as extractors answer
 pub fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Response> {
     let lang = request_lang();
     let de = &mut serde_json::Deserializer::from_slice(bytes);

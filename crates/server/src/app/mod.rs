@@ -16,6 +16,9 @@ pub mod field;
 pub mod forms;
 // ---- end field form ----
 pub mod health;
+// ---- Idempotency keys ----
+pub mod idempotency;
+// ---- end idempotency keys ----
 pub mod imports;
 pub mod intake;
 pub mod jobs;

@@ -11,6 +11,9 @@ mod deadline_policy;
 mod deliveries;
 mod demo;
 mod export;
+// ---- Idempotency keys ----
+mod idempotency;
+// ---- end idempotency keys ----
 mod imports_web;
 mod jobs;
 // ---- Where notifications go ----

@@ -51,4 +51,10 @@ id_type!(
     /// A salesperson's service request (R4.2), filed with its ticket.
     RequestId,
     // --- end service requests ---
+    // --- field form (issue 8) ---
+    /// A feedback form filled on site and signed by the customer (R1.2, R4.5).
+    FormId,
+    /// A stored file: a photo, a drawn signature, a stamp.
+    FileId,
+    // --- end field form ---
 );

@@ -462,6 +462,27 @@ mod tests {
                 .iter()
                 .map(|f| format!("customer.history_field.{f}")),
         );
+        // ---- field form ----
+        {
+            use sanbao_domain::field::JobType;
+            use sanbao_domain::field::form::{FormStatus, Responsibility};
+            keys.extend(
+                FormStatus::ALL
+                    .iter()
+                    .map(|s| format!("form.status.{}", s.as_str())),
+            );
+            keys.extend(
+                JobType::ALL
+                    .iter()
+                    .map(|t| format!("form.job_type.{}", t.as_str())),
+            );
+            keys.extend(
+                Responsibility::ALL
+                    .iter()
+                    .map(|r| format!("form.responsibility.{}", r.as_str())),
+            );
+        }
+        // ---- end field form ----
         keys.extend(PROBLEM_CODES.iter().map(|c| format!("err.{c}")));
         keys
     }

@@ -25,6 +25,9 @@ pub use dispatch::StoredFieldSettings;
 // ---- end dispatch ----
 mod export;
 mod field;
+// ---- field form ----
+mod forms;
+// ---- end field form ----
 // ---- Idempotency keys ----
 mod idempotency;
 // ---- end idempotency keys ----
@@ -307,6 +310,11 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
             return Error::Conflict("the ticket already has a job".into());
         }
         // --- end field service ---
+        // ---- field form ----
+        if d.is_unique_violation() && mentions("feedback_forms") {
+            return Error::Conflict("the trip already has a draft form".into());
+        }
+        // ---- end field form ----
         if d.is_foreign_key_violation() {
             // SQLite does not say which key; PostgreSQL names the constraint.
             for (key, field) in [

@@ -188,6 +188,9 @@ store_tests!(
     // --- service requests (issue 8, part 1) ---
     a_request_is_written_with_its_ticket_listed_new_first_and_narrowed_to_the_salesperson,
     // --- end service requests ---
+    // ---- field form ----
+    feedback_forms_round_trip_with_photos_signature_and_review,
+    // ---- end field form ----
     // ---- Idempotency keys ----
     idempotency_key_is_new_then_done_with_its_result,
     idempotency_key_with_another_request_is_reused_and_changes_nothing,
@@ -3063,6 +3066,138 @@ async fn a_request_is_written_with_its_ticket_listed_new_first_and_narrowed_to_t
     assert_eq!(new_only.len(), 2);
 }
 // --- end service requests ---
+// ---- field form ----
+async fn feedback_forms_round_trip_with_photos_signature_and_review(db: &Db) {
+    use sanbao_domain::field::form::{
+        FilePurpose, FormFields, FormInput, FormStatus, NewFile, NewForm, PartInput, SignInput,
+    };
+    use sanbao_domain::field::{CrewMember, JobInput, JobStatus, JobTicket, NewJob};
+    let clerk = user(db, "clerk", Role::ServiceClerk).await;
+    let tech = user(db, "tech", Role::Technician).await;
+    let boss = user(db, "boss", Role::ServiceManager).await;
+    let c = customer(db, clerk, "甲", "杭州市滨江区江南大道1号").await;
+    let tid = ticket(
+        db,
+        clerk,
+        c,
+        TicketKind::Repair,
+        "2026-05-10T09:00:00+08:00",
+    )
+    .await;
+    let now = t("2026-05-10T10:00:00+08:00");
+    let input = JobInput {
+        contact_name: Some("王工".into()),
+        contact_phone: Some("13800000000".into()),
+        ..JobInput::default()
+    };
+    let jt = JobTicket {
+        id: tid,
+        kind: TicketKind::Repair,
+        finished: false,
+        customer_id: c,
+        site_id: None,
+        unit_id: None,
+        summary: "跳闸",
+    };
+    let new = NewJob::parse(&input, jt, clerk, now).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let job = tx.insert_job(&new).await.unwrap();
+    let mut on_site = job.clone();
+    on_site.trips[0].crew = vec![CrewMember {
+        user_id: tech,
+        name: "tech".into(),
+        lead: true,
+    }];
+    on_site.trips[0].arrived_at = Some(now);
+    on_site.status = JobStatus::OnSite;
+    on_site.version += 1;
+    let job = tx.update_job(&job, &on_site).await.unwrap();
+    let nf = NewForm::start(&job, None, tech, Role::Technician, now).unwrap();
+    let form = tx.insert_form(&nf).await.unwrap();
+    tx.commit().await.unwrap();
+    // One draft per trip.
+    let mut tx = db.begin().await.unwrap();
+    let again = tx.insert_form(&nf).await;
+    assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
+    drop(tx);
+    let png = vec![
+        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0,
+        0, 4, 0, 0, 0, 3, 8, 6, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    let mut tx = db.begin().await.unwrap();
+    let photo = tx
+        .insert_file(&NewFile::check(FilePurpose::Photo, png.clone(), tech, now).unwrap())
+        .await
+        .unwrap();
+    let sig = tx
+        .insert_file(&NewFile::check(FilePurpose::Signature, png.clone(), tech, now).unwrap())
+        .await
+        .unwrap();
+    let fields = FormFields::parse(
+        &FormInput {
+            service_content: Some("更换断路器".into()),
+            responsibility: Some("manufacturing".into()),
+            parts: vec![PartInput {
+                name: Some("断路器".into()),
+                quantity: Some(2),
+                faulty_serial: Some("F1".into()),
+                replacement_serial: Some("R1".into()),
+            }],
+            ..FormInput::default()
+        },
+        now,
+    )
+    .unwrap();
+    let edited = form
+        .edit(fields, &job, tech, Role::Technician, now)
+        .unwrap()
+        .add_photo(photo, Some("铭牌"), &job, tech, Role::Technician, now)
+        .unwrap();
+    let edited = tx.update_form(&form, &edited).await.unwrap();
+    // A stale write changes nothing.
+    let stale = tx.update_form(&form, &edited).await;
+    assert!(matches!(stale, Err(Error::Conflict(_))), "{stale:?}");
+    assert_eq!(
+        tx.open_draft(job.trips[0].id, None)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        form.id
+    );
+    let signing = SignInput {
+        signer_name: Some("王工".into()),
+        signature: Some(sig),
+        customer_opinion: Some("满意".into()),
+        ..SignInput::default()
+    };
+    let signed = edited
+        .sign(&signing, &job, tech, Role::Technician, now)
+        .unwrap();
+    tx.update_form(&edited, &signed).await.unwrap();
+    tx.commit().await.unwrap();
+    let back = db.form(form.id).await.unwrap().unwrap();
+    assert_eq!(back, signed);
+    assert_eq!(back.photos[0].caption.as_deref(), Some("铭牌"));
+    assert_eq!(back.parts[0].quantity, 2);
+    assert_eq!(db.forms_to_review(10).await.unwrap().len(), 1);
+    assert_eq!(db.forms_of_job(job.id).await.unwrap().len(), 1);
+    assert_eq!(db.jobs_holding_file(photo).await.unwrap(), vec![job.id]);
+    assert_eq!(db.jobs_holding_file(sig).await.unwrap(), vec![job.id]);
+    let f = db.file(photo).await.unwrap().unwrap();
+    assert_eq!((f.content_type.as_str(), f.bytes), ("image/png", png));
+    let reviewed = back
+        .review(false, Some("缺照片"), boss, Role::ServiceManager, now)
+        .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.update_form(&back, &reviewed).await.unwrap();
+    tx.commit().await.unwrap();
+    let back = db.form(form.id).await.unwrap().unwrap();
+    assert_eq!(back.status, FormStatus::Returned);
+    assert_eq!(back, reviewed);
+    assert!(db.forms_to_review(10).await.unwrap().is_empty());
+}
+// ---- end field form ----
 // ---- Idempotency keys ----
 
 fn reused_field(r: Result<Claim, Error>) -> Option<&'static str> {

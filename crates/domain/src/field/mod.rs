@@ -19,6 +19,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+// ---- field form ----
+pub mod form;
+// ---- end field form ----
+
 #[cfg(test)]
 mod tests;
 

@@ -18,6 +18,9 @@ pub mod field;
 // ---- The technician's phone (issue 8) ----
 pub mod field_phone;
 // ---- end the technician's phone ----
+// ---- field form ----
+pub mod forms;
+// ---- end field form ----
 pub mod health;
 // ---- Idempotency keys ----
 pub mod idempotency;

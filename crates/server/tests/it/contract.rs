@@ -72,6 +72,17 @@ const SERVED: &[&str] = &[
     "POST /api/v1/jobs/{id}/undo-arrival",
     "POST /api/v1/jobs/{id}/follow-up",
     "POST /api/v1/jobs/{id}/cancel",
+    // ---- field form ----
+    "POST /api/v1/jobs/{id}/forms",
+    "GET /api/v1/jobs/{id}/forms",
+    "GET /api/v1/forms/{id}",
+    "PUT /api/v1/forms/{id}",
+    "POST /api/v1/forms/{id}/photos",
+    "DELETE /api/v1/forms/{id}/photos/{file_id}",
+    "POST /api/v1/forms/{id}/sign",
+    "POST /api/v1/forms/{id}/review",
+    "GET /api/v1/files/{id}",
+    // ---- end field form ----
     // End of field service.
     // --- service requests (issue 8, part 1) ---
     "POST /api/v1/service-requests",

@@ -34,6 +34,9 @@ mod requests;
 // --- end service requests ---
 mod returns;
 mod support;
+// ---- field form ----
+mod forms;
+// ---- end field form ----
 mod units;
 mod units_web;
 mod visits;

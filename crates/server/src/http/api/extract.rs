@@ -189,25 +189,33 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 f.insert("body".into(), too_large.clone());
                 problem(StatusCode::PAYLOAD_TOO_LARGE, "bad_request", too_large, f)
             })?;
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize(de) {
-            Ok(v) => Ok(ApiJson(v)),
-            Err(e) => {
-                let path = e.path().to_string();
-                let inner = e.into_inner();
-                let message = clean_message(&inner.to_string());
-                if inner.is_syntax() || inner.is_eof() {
-                    let mut f = BTreeMap::new();
-                    f.insert("body".into(), lang.problem("invalid", "body"));
-                    Err(problem(
-                        StatusCode::BAD_REQUEST,
-                        "bad_request",
-                        lang.f("api.malformed", &[("why", &message)]),
-                        f,
-                    ))
-                } else {
-                    Err(validation(field_of(&path, &message), &message))
-                }
+        read_json(&bytes).map(ApiJson)
+    }
+}
+
+/// A JSON body already read: syntax errors are 400, type errors, unknown and missing
+/// fields 422 with the field named (as [`ApiJson`] answers).
+#[allow(clippy::result_large_err)] // a rejection, as extractors answer
+pub fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Response> {
+    let lang = request_lang();
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize(de) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let message = clean_message(&inner.to_string());
+            if inner.is_syntax() || inner.is_eof() {
+                let mut f = BTreeMap::new();
+                f.insert("body".into(), lang.problem("invalid", "body"));
+                Err(problem(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    lang.f("api.malformed", &[("why", &message)]),
+                    f,
+                ))
+            } else {
+                Err(validation(field_of(&path, &message), &message))
             }
         }
     }

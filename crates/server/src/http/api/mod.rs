@@ -10,6 +10,9 @@ pub mod field;
 // ---- dispatch (issue 8) ----
 pub mod dispatch;
 // ---- end dispatch ----
+// ---- field form ----
+pub mod forms;
+// ---- end field form ----
 // ---- Where notifications go ----
 pub mod inbox;
 // ---- end where notifications go ----
@@ -67,6 +70,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // ---- dispatch (issue 8) ----
         .merge(dispatch::router())
         // ---- end dispatch ----
+        // ---- field form ----
+        .merge(forms::router())
+        // ---- end field form ----
         .merge(deadline_policy::router())
         // The manager's board (R6.1–R6.3).
         .merge(board::router())

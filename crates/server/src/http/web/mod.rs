@@ -17,6 +17,9 @@ pub mod extract;
 // ---- The technician's phone (issue 8) ----
 pub mod field_phone;
 // ---- end the technician's phone ----
+// ---- field form ----
+pub mod forms;
+// ---- end field form ----
 pub mod imports;
 // ---- Where notifications go ----
 pub mod inbox;
@@ -75,6 +78,9 @@ pub fn router() -> Router<AppState> {
         // ---- dispatch (issue 8) ----
         .merge(dispatch::router())
         // ---- end dispatch ----
+        // ---- field form ----
+        .merge(forms::router())
+        // ---- end field form ----
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))

@@ -19,6 +19,11 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+// ---- survey and daily report (issue 8, parts 5 and 8) ----
+pub mod report;
+pub mod survey;
+// ---- end survey and daily report ----
+
 #[cfg(test)]
 mod tests;
 

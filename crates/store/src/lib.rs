@@ -31,6 +31,9 @@ mod replies;
 mod returns;
 mod sites;
 mod sql;
+// ---- survey and daily report (issue 8) ----
+mod surveys;
+// ---- end survey and daily report ----
 mod tickets;
 mod units;
 mod users;

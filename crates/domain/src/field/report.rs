@@ -222,10 +222,16 @@ pub fn submit(
     }
     let mut errs = FieldErrors::new();
     if day > today {
-        errs.add("day", Problem::invalid("a day not yet over cannot be reported"));
+        errs.add(
+            "day",
+            Problem::invalid("a day not yet over cannot be reported"),
+        );
     }
     let late_reason = errs
-        .take("late_reason", optional(input.late_reason.as_deref(), TEXT_MAX))
+        .take(
+            "late_reason",
+            optional(input.late_reason.as_deref(), TEXT_MAX),
+        )
         .flatten();
     if day < today && late_reason.is_none() && before.is_none() {
         errs.add(
@@ -372,7 +378,10 @@ mod tests {
         assert_eq!(on_27.len(), 1);
         assert_eq!(on_27[0].job_id, Some(1));
         let on_28 = prefill(d("2026-11-28"), &trips, COMPANY_BASE);
-        assert_eq!(on_28.iter().map(|l| l.job_id).collect::<Vec<_>>(), [Some(2)]);
+        assert_eq!(
+            on_28.iter().map(|l| l.job_id).collect::<Vec<_>>(),
+            [Some(2)]
+        );
         let (start, end) = day_bounds(d("2026-11-27"));
         assert_eq!(start, t("2026-11-26T16:00:00Z"));
         assert_eq!(end, t("2026-11-27T16:00:00Z"));
@@ -404,13 +413,27 @@ mod tests {
     fn r4_6_report_completed_by_hand_and_checked() {
         let now = t("2026-11-27T18:00:00+08:00");
         let day = d("2026-11-27");
-        let r = submit(None, UserId(7), "李", Role::Technician, day, &input("换压缩机"), now)
-            .unwrap();
+        let r = submit(
+            None,
+            UserId(7),
+            "李",
+            Role::Technician,
+            day,
+            &input("换压缩机"),
+            now,
+        )
+        .unwrap();
         assert_eq!(r.lines.len(), 2, "the blank line is dropped");
         assert_eq!(r.submitted_at, Some(now));
-        let Err(Error::Validation(errs)) =
-            submit(None, UserId(7), "李", Role::Technician, day, &input(" "), now)
-        else {
+        let Err(Error::Validation(errs)) = submit(
+            None,
+            UserId(7),
+            "李",
+            Role::Technician,
+            day,
+            &input(" "),
+            now,
+        ) else {
             panic!("refused")
         };
         assert!(errs.get("lines[0].work").is_some(), "{errs:?}");
@@ -423,7 +446,15 @@ mod tests {
         };
         assert!(errs.get("travel_km").is_some());
         assert_eq!(
-            submit(None, UserId(3), "张", Role::Salesperson, day, &input("x"), now),
+            submit(
+                None,
+                UserId(3),
+                "张",
+                Role::Salesperson,
+                day,
+                &input("x"),
+                now
+            ),
             Err(Error::Forbidden)
         );
     }
@@ -432,15 +463,32 @@ mod tests {
     fn r4_6_a_past_day_needs_a_reason_and_amendment_is_on_the_same_day() {
         let now = t("2026-11-27T18:00:00+08:00");
         let yesterday = d("2026-11-26");
-        let Err(Error::Validation(errs)) =
-            submit(None, UserId(7), "李", Role::Technician, yesterday, &input("x"), now)
-        else {
+        let Err(Error::Validation(errs)) = submit(
+            None,
+            UserId(7),
+            "李",
+            Role::Technician,
+            yesterday,
+            &input("x"),
+            now,
+        ) else {
             panic!("refused")
         };
         assert!(errs.get("late_reason").is_some());
         let mut why = input("x");
         why.late_reason = Some("昨晚无信号".into());
-        assert!(submit(None, UserId(7), "李", Role::Technician, yesterday, &why, now).is_ok());
+        assert!(
+            submit(
+                None,
+                UserId(7),
+                "李",
+                Role::Technician,
+                yesterday,
+                &why,
+                now
+            )
+            .is_ok()
+        );
         let Err(Error::Validation(errs)) = submit(
             None,
             UserId(7),
@@ -455,16 +503,40 @@ mod tests {
         assert!(errs.get("day").is_some());
 
         let day = d("2026-11-27");
-        let first = submit(None, UserId(7), "李", Role::Technician, day, &input("a"), now).unwrap();
+        let first = submit(
+            None,
+            UserId(7),
+            "李",
+            Role::Technician,
+            day,
+            &input("a"),
+            now,
+        )
+        .unwrap();
         let later = now + Duration::hours(3);
-        let amended =
-            submit(Some(&first), UserId(7), "李", Role::Technician, day, &input("b"), later)
-                .unwrap();
+        let amended = submit(
+            Some(&first),
+            UserId(7),
+            "李",
+            Role::Technician,
+            day,
+            &input("b"),
+            later,
+        )
+        .unwrap();
         assert_eq!(amended.version, 2);
         assert_eq!(amended.lines[0].work, "b");
         let next_day = now + Duration::hours(7);
         assert!(matches!(
-            submit(Some(&amended), UserId(7), "李", Role::Technician, day, &input("c"), next_day),
+            submit(
+                Some(&amended),
+                UserId(7),
+                "李",
+                Role::Technician,
+                day,
+                &input("c"),
+                next_day
+            ),
             Err(Error::Conflict(_))
         ));
     }

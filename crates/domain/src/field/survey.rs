@@ -107,8 +107,8 @@ impl Answers {
 
     /// The scores back from the store; questions it does not know are left out.
     pub fn scores_from_json(s: &str) -> Result<Vec<(Question, u8)>, Error> {
-        let map: BTreeMap<String, u8> = serde_json::from_str(s)
-            .map_err(|e| Error::Internal(format!("survey answers: {e}")))?;
+        let map: BTreeMap<String, u8> =
+            serde_json::from_str(s).map_err(|e| Error::Internal(format!("survey answers: {e}")))?;
         Ok(Question::ALL
             .iter()
             .filter_map(|q| map.get(q.as_str()).map(|s| (*q, *s)))
@@ -494,10 +494,7 @@ mod tests {
         let last = now() + LINK_VALID - Duration::seconds(1);
         assert_eq!(s.link_state("h", last), LinkState::Open);
         assert_eq!(s.link_state("h", now() + LINK_VALID), LinkState::Expired);
-        assert!(
-            s.answer_by_link("h", &full(), now() + LINK_VALID)
-                .is_err()
-        );
+        assert!(s.answer_by_link("h", &full(), now() + LINK_VALID).is_err());
     }
 
     #[test]

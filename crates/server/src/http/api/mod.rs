@@ -16,6 +16,10 @@ pub mod sessions;
 pub mod tickets;
 pub mod units;
 pub mod visits;
+// ---- survey and daily report (issue 8) ----
+pub mod daily_reports;
+pub mod surveys;
+// ---- end survey and daily report ----
 
 use crate::app::AppState;
 use axum::routing::get;
@@ -61,6 +65,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(deadline_policy::router())
         // The manager's board (R6.1–R6.3).
         .merge(board::router())
+        // ---- survey and daily report (issue 8) ----
+        .merge(surveys::router())
+        .merge(daily_reports::router())
+        // ---- end survey and daily report ----
 }
 
 /// The OpenAPI document, as served.

@@ -53,6 +53,10 @@ impl WebUser {
                 // ---- end where notifications go ----
                 may_manage_deadline_policy: self.may(Permission::ManageDeadlinePolicy),
                 may_watch_deadlines: self.may(Permission::WatchDeadlines),
+                // ---- survey and daily report (issue 8) ----
+                may_submit_daily_reports: self.may(Permission::SubmitDailyReports),
+                may_see_daily_reports: crate::app::daily_reports::is_department(&self.user),
+                // ---- end survey and daily report ----
             }),
             here: self.here.clone(),
             css: assets::css_url(),

@@ -169,7 +169,7 @@ impl Tx {
                 .bind(ms(after.created_at))
                 .fetch_one(c)
                 .await
-                .map_err(|e| survey_err(e)))?;
+                .map_err(survey_err))?;
             written.id = id;
             written.version = 1;
             return Ok(written);

@@ -38,8 +38,7 @@ async fn save(
     let written = tx.save_survey(before, after).await?;
     let actor = by.unwrap_or(UserId(0));
     let entry = if before.id == 0 {
-        let mut e =
-            NewAuditEntry::created("survey", written.id, actor, now, written.audit_view());
+        let mut e = NewAuditEntry::created("survey", written.id, actor, now, written.audit_view());
         e.action = action.into();
         e.note = note;
         Some(e)
@@ -149,7 +148,11 @@ pub enum LinkView {
 }
 
 /// The survey a link opens, without signing in: only its own job's, only while open.
-pub async fn open_link(state: &AppState, token: &str, now: DateTime<Utc>) -> Result<LinkView, Error> {
+pub async fn open_link(
+    state: &AppState,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<LinkView, Error> {
     let Some(survey) = state.db.survey_by_token(&token_hash(token)).await? else {
         return Ok(LinkView::Closed(LinkState::Unknown));
     };
@@ -195,7 +198,10 @@ pub async fn answer_by_link(
     )
     .await?;
     tx.commit().await?;
-    tracing::info!(job_id = written.job_id.0, "survey answered through the link");
+    tracing::info!(
+        job_id = written.job_id.0,
+        "survey answered through the link"
+    );
     Ok(Ok(written))
 }
 

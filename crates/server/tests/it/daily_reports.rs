@@ -41,19 +41,34 @@ async fn reports_are_prefilled_submitted_and_missing_ones_listed(app: &TestApp) 
 
     // The department: both people who report are missing.
     let r = app
-        .call("GET", "/api/v1/daily-reports/missing?day=2026-11-27", Some(&boss), None)
+        .call(
+            "GET",
+            "/api/v1/daily-reports/missing?day=2026-11-27",
+            Some(&boss),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["missing"].as_array().unwrap().len(), 2);
 
     // The line's work is typed: missing, it is named.
     let mut line = lines[0].clone();
-    let put = |body| app.call("PUT", "/api/v1/daily-reports/2026-11-27", Some(&tech), Some(body));
+    let put = |body| {
+        app.call(
+            "PUT",
+            "/api/v1/daily-reports/2026-11-27",
+            Some(&tech),
+            Some(body),
+        )
+    };
     let r = put(json!({"lines": [line.clone()], "travel_km": 90})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(r.text.contains("lines[0].work"), "{}", r.text);
     line["work"] = json!("更换接触器，试运行正常");
-    let r = put(json!({"lines": [line.clone(), {"place": "办公室", "work": "整理备件"}], "travel_km": 90})).await;
+    let r = put(
+        json!({"lines": [line.clone(), {"place": "办公室", "work": "整理备件"}], "travel_km": 90}),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["version"], 1);
     // Amended the same day.
@@ -64,14 +79,24 @@ async fn reports_are_prefilled_submitted_and_missing_ones_listed(app: &TestApp) 
     assert_eq!(r.json()["travel_km"], 95.5);
 
     let r = app
-        .call("GET", "/api/v1/daily-reports/missing?day=2026-11-27", Some(&boss), None)
+        .call(
+            "GET",
+            "/api/v1/daily-reports/missing?day=2026-11-27",
+            Some(&boss),
+            None,
+        )
         .await;
     let roll = r.json();
     assert_eq!(roll["missing"].as_array().unwrap().len(), 1);
     assert_eq!(roll["missing"][0]["name"], "senior-name");
     assert_eq!(roll["submitted"][0]["name"], "tech-name");
     let r = app
-        .call("GET", "/api/v1/daily-reports?day=2026-11-27", Some(&clerk), None)
+        .call(
+            "GET",
+            "/api/v1/daily-reports?day=2026-11-27",
+            Some(&clerk),
+            None,
+        )
         .await;
     assert_eq!(r.json().as_array().unwrap().len(), 1);
 
@@ -101,7 +126,12 @@ async fn reports_are_prefilled_submitted_and_missing_ones_listed(app: &TestApp) 
     }
     // Nor does a technician see the department's list.
     let r = app
-        .call("GET", "/api/v1/daily-reports/missing?day=2026-11-27", Some(&tech), None)
+        .call(
+            "GET",
+            "/api/v1/daily-reports/missing?day=2026-11-27",
+            Some(&tech),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let trail = app.db.audit_trail("daily_report", 1).await.unwrap();

@@ -37,7 +37,12 @@ pub async fn job_on_site(app: &TestApp, clerk: &str, tech: &str) -> i64 {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = app
-        .call("POST", &format!("/api/v1/jobs/{id}/depart"), Some(tech), None)
+        .call(
+            "POST",
+            &format!("/api/v1/jobs/{id}/depart"),
+            Some(tech),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     app.clock.advance(Duration::minutes(40));
@@ -56,7 +61,8 @@ pub async fn job_on_site(app: &TestApp, clerk: &str, tech: &str) -> i64 {
 /// The customer signed the feedback form: the job waits for review. (The form's own
 /// pages write this status; here it is written directly.)
 pub async fn sign(app: &TestApp, job: i64) {
-    let sql = format!("UPDATE jobs SET status = 'submitted', version = version + 1 WHERE id = {job}");
+    let sql =
+        format!("UPDATE jobs SET status = 'submitted', version = version + 1 WHERE id = {job}");
     if app.database_url.starts_with("postgres") {
         let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
         sqlx::query(&sql).execute(&pool).await.unwrap();
@@ -100,7 +106,12 @@ async fn the_survey_is_answered_on_the_phone_by_the_crew_after_signing(app: &Tes
 
     // Before the customer signed the form: refused, nothing written.
     let r = app
-        .call("POST", &path, Some(&tech), Some(json!({"scores": scores(5)})))
+        .call(
+            "POST",
+            &path,
+            Some(&tech),
+            Some(json!({"scores": scores(5)})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     let r = app
@@ -111,12 +122,22 @@ async fn the_survey_is_answered_on_the_phone_by_the_crew_after_signing(app: &Tes
 
     // A technician not on the crew does not see the job at all.
     let r = app
-        .call("POST", &path, Some(&other), Some(json!({"scores": scores(5)})))
+        .call(
+            "POST",
+            &path,
+            Some(&other),
+            Some(json!({"scores": scores(5)})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
     // The desk cannot answer for the customer on a phone it does not hold.
     let r = app
-        .call("POST", &path, Some(&clerk), Some(json!({"scores": scores(5)})))
+        .call(
+            "POST",
+            &path,
+            Some(&clerk),
+            Some(json!({"scores": scores(5)})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
 
@@ -148,7 +169,12 @@ async fn the_survey_is_answered_on_the_phone_by_the_crew_after_signing(app: &Tes
     assert_eq!(r.json()["scores"]["overall"], 4);
     // Once only.
     let r = app
-        .call("POST", &path, Some(&tech), Some(json!({"scores": scores(1)})))
+        .call(
+            "POST",
+            &path,
+            Some(&tech),
+            Some(json!({"scores": scores(1)})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     let r = app.call("GET", &path, Some(&clerk), None).await;
@@ -157,7 +183,12 @@ async fn the_survey_is_answered_on_the_phone_by_the_crew_after_signing(app: &Tes
     // The month's results: per-question averages, for the department only.
     let month = sanbao_domain::time::Month::of(app.state.now()).to_string();
     let r = app
-        .call("GET", &format!("/api/v1/surveys?month={month}"), Some(&clerk), None)
+        .call(
+            "GET",
+            &format!("/api/v1/surveys?month={month}"),
+            Some(&clerk),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let body = r.json();
@@ -165,7 +196,12 @@ async fn the_survey_is_answered_on_the_phone_by_the_crew_after_signing(app: &Tes
     assert_eq!(body["questions"][0]["average"], 4.0);
     assert_eq!(body["surveys"][0]["job_href"], format!("/field/jobs/{job}"));
     let r = app
-        .call("GET", &format!("/api/v1/surveys?month={month}"), Some(&tech), None)
+        .call(
+            "GET",
+            &format!("/api/v1/surveys?month={month}"),
+            Some(&tech),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
@@ -182,7 +218,12 @@ on_both_backends!(
 
 async fn issue(app: &TestApp, token: &str, job: i64) -> String {
     let r = app
-        .call("POST", &format!("/api/v1/jobs/{job}/survey/link"), Some(token), None)
+        .call(
+            "POST",
+            &format!("/api/v1/jobs/{job}/survey/link"),
+            Some(token),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let body = r.json();
@@ -215,20 +256,36 @@ async fn a_survey_link_works_once_expires_and_opens_only_its_own_survey(app: &Te
     let r = post_link(app, &link_a, "q.on_time=5&q.attitude=5").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(r.text.contains("q-competence-error"), "{}", r.text);
-    assert!(r.text.contains("value=\"5\" checked"), "what was chosen is kept");
+    assert!(
+        r.text.contains("value=\"5\" checked"),
+        "what was chosen is kept"
+    );
 
     // Answered once through its link: the answers are job A's, job B's survey untouched.
     let r = post_link(app, &link_a, ALL_FIVE).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.text.contains("data-closed=\"thanks\""));
     let a = app
-        .call("GET", &format!("/api/v1/jobs/{job_a}/survey"), Some(&clerk), None)
+        .call(
+            "GET",
+            &format!("/api/v1/jobs/{job_a}/survey"),
+            Some(&clerk),
+            None,
+        )
         .await
         .json();
-    assert_eq!((a["answered"].clone(), a["answered_via"].clone()), (json!(true), json!("link")));
+    assert_eq!(
+        (a["answered"].clone(), a["answered_via"].clone()),
+        (json!(true), json!("link"))
+    );
     assert_eq!(a["scores"]["competence"], 4);
     let b = app
-        .call("GET", &format!("/api/v1/jobs/{job_b}/survey"), Some(&clerk), None)
+        .call(
+            "GET",
+            &format!("/api/v1/jobs/{job_b}/survey"),
+            Some(&clerk),
+            None,
+        )
         .await
         .json();
     assert_eq!(b["answered"], false);
@@ -248,7 +305,12 @@ async fn a_survey_link_works_once_expires_and_opens_only_its_own_survey(app: &Te
     let r = post_link(app, &link_b, ALL_FIVE).await;
     assert_eq!(r.status, StatusCode::GONE);
     let b = app
-        .call("GET", &format!("/api/v1/jobs/{job_b}/survey"), Some(&clerk), None)
+        .call(
+            "GET",
+            &format!("/api/v1/jobs/{job_b}/survey"),
+            Some(&clerk),
+            None,
+        )
         .await
         .json();
     assert_eq!(b["answered"], false);
@@ -257,12 +319,21 @@ async fn a_survey_link_works_once_expires_and_opens_only_its_own_survey(app: &Te
 
     // A new link for B replaces the old one; only B's survey is answered through it.
     let again = issue(app, &clerk, job_b).await;
-    assert_eq!(post_link(app, &link_b, ALL_FIVE).await.status, StatusCode::GONE);
-    assert_eq!(post_link(app, &again, ALL_FIVE).await.status, StatusCode::OK);
+    assert_eq!(
+        post_link(app, &link_b, ALL_FIVE).await.status,
+        StatusCode::GONE
+    );
+    assert_eq!(
+        post_link(app, &again, ALL_FIVE).await.status,
+        StatusCode::OK
+    );
     // Audited: issue and answer, the answer without a signed-in person.
     let trail = app.db.audit_trail("survey", 1).await.unwrap();
     let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
-    assert!(actions.contains(&"issue_link") && actions.contains(&"answer"), "{actions:?}");
+    assert!(
+        actions.contains(&"issue_link") && actions.contains(&"answer"),
+        "{actions:?}"
+    );
 }
 on_both_backends!(
     r5_3_a_survey_link_works_once_expires_and_opens_only_its_own_survey,

@@ -68,7 +68,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // ---- survey and daily report (issue 8) ----
         .merge(surveys::router())
         .merge(daily_reports::router())
-        // ---- end survey and daily report ----
+    // ---- end survey and daily report ----
 }
 
 /// The OpenAPI document, as served.

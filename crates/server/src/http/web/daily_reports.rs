@@ -131,7 +131,8 @@ impl Typed {
                 late_reason: String::new(),
             },
             Some(r) => {
-                let mut trip_lines: Vec<&ReportLine> = r.lines.iter().filter(|l| l.is_trip()).collect();
+                let mut trip_lines: Vec<&ReportLine> =
+                    r.lines.iter().filter(|l| l.is_trip()).collect();
                 let works = prefilled
                     .iter()
                     .map(|p| {
@@ -172,7 +173,6 @@ impl Typed {
                 ..p.clone()
             })
             .collect();
-        let first_extra = lines.len();
         for (place, work) in &self.extras {
             lines.push(ReportLine {
                 place: place.clone(),
@@ -187,7 +187,6 @@ impl Typed {
                 None
             }),
         };
-        let _ = first_extra;
         (
             ReportInput {
                 lines,
@@ -206,7 +205,6 @@ struct ReportPage {
     l: Layout,
     day: String,
     today: String,
-    is_today: bool,
     late: bool,
     trips: Vec<TripRow>,
     extras: Vec<ExtraRow>,
@@ -222,6 +220,7 @@ struct ReportPage {
     notice: Option<String>,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn report_page(
     u: &WebUser,
     day: NaiveDate,
@@ -295,7 +294,6 @@ fn report_page(
         l: u.layout("reports", u.t("report.title")),
         day: day.to_string(),
         today: today.to_string(),
-        is_today: day == today,
         late: day < today,
         travel_hint: u.lang.f(
             "report.travel_km_hint",
@@ -330,7 +328,9 @@ pub async fn page(
     let day = day_param(&p, today);
     let draft = app::daily_reports::mine(&state, &u.user, Some(day), now).await?;
     let typed = Typed::of(&draft.prefilled, draft.submitted.as_ref());
-    let notice = p.get("submitted").map(|_| u.t("report.submitted").to_string());
+    let notice = p
+        .get("submitted")
+        .map(|_| u.t("report.submitted").to_string());
     render(&report_page(
         &u,
         day,

@@ -42,7 +42,6 @@ pub struct ReportShown {
 #[template(path = "field_archive_body_partial.html")]
 struct Body {
     l: Layout,
-    job_id: i64,
     ticket: String,
     job_type: String,
     status: String,
@@ -137,7 +136,6 @@ async fn body(state: &AppState, u: &WebUser, id: JobId) -> WebResult<Body> {
         .collect();
     Ok(Body {
         l: u.layout("", u.t("archive.title")),
-        job_id: id.0,
         ticket: sanbao_domain::ticket::ticket_number(job.ticket_id),
         job_type: u.t(job_type_key(job.job_type)).to_string(),
         status: u.t(status_key(job.status)).to_string(),
@@ -169,10 +167,7 @@ async fn body(state: &AppState, u: &WebUser, id: JobId) -> WebResult<Body> {
                 arrived: dash(t.arrived_at),
             })
             .collect(),
-        survey_answered: survey
-            .as_ref()
-            .and_then(|s| s.answered_at)
-            .map(full_time),
+        survey_answered: survey.as_ref().and_then(|s| s.answered_at).map(full_time),
         answers: survey
             .as_ref()
             .map(|s| answer_rows(u.lang, s))

@@ -258,19 +258,33 @@ pub async fn page(
 ) -> WebResult<Response> {
     let id = job_id(&id)?;
     let notice = p.get("answered").map(|_| u.t("survey.thanks").to_string());
-    render(&survey_page(&state, &u, id, Typed::empty(), &FieldErrors::new(), None, notice).await?)
+    render(
+        &survey_page(
+            &state,
+            &u,
+            id,
+            Typed::empty(),
+            &FieldErrors::new(),
+            None,
+            notice,
+        )
+        .await?,
+    )
 }
 
 /// `POST /field/jobs/{id}/survey`: the customer's answers on the crew's phone.
 pub async fn answer(
     State(state): State<AppState>,
-    WebForm { user: u, form }: WebForm,
     Path(id): Path<String>,
+    WebForm { user: u, form }: WebForm,
 ) -> WebResult<Response> {
     let id = job_id(&id)?;
     let typed = Typed::read(&form);
     match app::surveys::answer_on_phone(&state, &u.user, id, &typed.input(), state.now()).await {
-        Ok(_) => Ok(see_other(&format!("/field/jobs/{}/survey?answered=1", id.0))),
+        Ok(_) => Ok(see_other(&format!(
+            "/field/jobs/{}/survey?answered=1",
+            id.0
+        ))),
         Err(Error::Validation(errs)) => {
             let page = survey_page(&state, &u, id, typed, &errs, None, None).await?;
             render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
@@ -317,8 +331,8 @@ fn qr_path(url: &str) -> WebResult<(String, usize)> {
 pub async fn issue_link(
     State(state): State<AppState>,
     headers: HeaderMap,
-    WebForm { user: u, .. }: WebForm,
     Path(id): Path<String>,
+    WebForm { user: u, .. }: WebForm,
 ) -> WebResult<Response> {
     let id = job_id(&id)?;
     let issued = app::surveys::issue_link(&state, &u.user, id, state.now()).await?;
@@ -355,8 +369,9 @@ struct PublicPage {
     scores: [i64; 5],
     typed_comment: String,
     errors: Messages,
-    /// Why the link shows no form: `unknown`, `expired`, `used`, `thanks`.
-    closed: Option<&'static str>,
+    /// Why the link shows no form: `unknown`, `expired`, `used`, `thanks`; empty while
+    /// it is open.
+    closed: &'static str,
 }
 
 fn closed_status(s: LinkState) -> (StatusCode, &'static str) {
@@ -400,7 +415,7 @@ async fn public(
         scores: SCORES,
         typed_comment: typed.comment,
         errors: messages,
-        closed: None,
+        closed: "",
     };
     match view {
         LinkView::Open { job } => {
@@ -410,7 +425,7 @@ async fn public(
         }
         LinkView::Closed(s) => {
             let (status, why) = closed_status(s);
-            page.closed = Some(why);
+            page.closed = why;
             page.token.clear();
             Ok((status, page))
         }
@@ -451,7 +466,7 @@ pub async fn public_answer(
                 scores: SCORES,
                 typed_comment: String::new(),
                 errors: Messages::new(lang, &FieldErrors::new()),
-                closed: Some("thanks"),
+                closed: "thanks",
             };
             render(&page)
         }

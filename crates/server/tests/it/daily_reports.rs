@@ -3,7 +3,7 @@
 //! list of who has not submitted, refused to a salesperson.
 
 use crate::support::{TestApp, on_both_backends};
-use crate::surveys::job_on_site;
+use crate::surveys::{job_on_site, relogin};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -16,7 +16,7 @@ async fn reports_are_prefilled_submitted_and_missing_ones_listed(app: &TestApp) 
     let boss = app.token("boss", "service_manager").await;
     let tech = app.token("tech", "technician").await;
     let _senior = app.token("senior", "senior_engineer").await;
-    let sales = app.token("sales", "salesperson").await;
+    app.token("sales", "salesperson").await;
     let job = job_on_site(app, &clerk, &tech).await;
 
     let r = app
@@ -102,6 +102,16 @@ async fn reports_are_prefilled_submitted_and_missing_ones_listed(app: &TestApp) 
 
     // The next day: the 27th's report is locked; the 26th needs a reason.
     app.clock.advance(chrono::Duration::hours(16));
+    let tech = relogin(app, "tech").await;
+    let sales = relogin(app, "sales").await;
+    let put = |body| {
+        app.call(
+            "PUT",
+            "/api/v1/daily-reports/2026-11-27",
+            Some(&tech),
+            Some(body),
+        )
+    };
     let r = put(json!({"lines": [line.clone()], "travel_km": 1})).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     let r = app

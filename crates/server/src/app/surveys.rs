@@ -143,7 +143,7 @@ pub async fn issue_link(
 
 /// What a link shows the customer: its job when it is open, else why not.
 pub enum LinkView {
-    Open { job: Job },
+    Open { job: Box<Job> },
     Closed(LinkState),
 }
 
@@ -163,7 +163,7 @@ pub async fn open_link(
                 .job(survey.job_id)
                 .await?
                 .ok_or(Error::NotFound("job"))?;
-            Ok(LinkView::Open { job })
+            Ok(LinkView::Open { job: Box::new(job) })
         }
         other => Ok(LinkView::Closed(other)),
     }

@@ -97,7 +97,10 @@ async fn body(state: &AppState, u: &WebUser, id: JobId) -> WebResult<Body> {
     let site = match job.site_id {
         Some(s) => {
             let s = app::units::site(state, &u.user, s).await?;
-            format!("{} · {}", s.label(), s.fields.address)
+            match &s.fields.name {
+                Some(n) => format!("{n} · {}", s.fields.address),
+                None => s.fields.address.clone(),
+            }
         }
         None => customer.fields.address.clone(),
     };

@@ -13,6 +13,7 @@ pub mod delivery;
 pub mod error;
 pub mod export;
 pub mod field;
+pub mod idempotency;
 pub mod ids;
 pub mod notify;
 pub mod people;

@@ -182,7 +182,7 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     /// The codes a validation problem carries (`err.CODE`).
-    const PROBLEM_CODES: [&str; 8] = [
+    const PROBLEM_CODES: [&str; 9] = [
         "required",
         "too_long",
         "too_short",
@@ -191,6 +191,8 @@ mod tests {
         "taken",
         "not_found",
         "not_allowed",
+        // An idempotency key sent again with another request.
+        "reused",
     ];
 
     fn file(name: &str, text: &str) -> BTreeMap<String, String> {

@@ -21,6 +21,9 @@ mod deadlines;
 mod deliveries;
 mod export;
 mod field;
+// ---- Idempotency keys ----
+mod idempotency;
+// ---- end idempotency keys ----
 mod imports;
 mod leases;
 // ---- Where notifications go ----
@@ -41,6 +44,7 @@ mod visits;
 
 pub use deadlines::{PolicyVersion, Watched};
 pub use deliveries::NewDelivery;
+pub use idempotency::Claim;
 pub use imports::Upload;
 pub use outbox::{NewOutboxMessage, OutboxMessage};
 pub use tickets::{DecideTicket, PlaceOf};

@@ -408,6 +408,29 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// Write a new ticket in this transaction, as [`Db::create_ticket`] does in one of its
+    /// own: for a use case that writes more with it (an idempotency key's result). Not
+    /// batched on SQLite.
+    pub async fn create_ticket(
+        &mut self,
+        place: PlaceOf,
+        decide: DecideTicket,
+    ) -> Result<Ticket, Error> {
+        let found = self
+            .places(&[place])
+            .await?
+            .pop()
+            .ok_or_else(no_such_customer)??;
+        let policy = self.current_policy().await?;
+        let new = decide(&found, &policy)?;
+        self.insert_tickets(&[&new])
+            .await?
+            .pop()
+            .ok_or_else(|| Error::Internal("no ticket written".into()))
+    }
+}
+
 impl Db {
     /// Write a new ticket for `customer`: its region is read, `decide` makes the ticket
     /// from it (deadlines included), and the ticket, its deadlines and its audit record
@@ -423,18 +446,9 @@ impl Db {
             Db::Sqlite(s) => s.tickets.create(place, decide).await?,
             Db::Postgres(_) => {
                 let mut tx = self.begin().await?;
-                let found = tx
-                    .places(&[place])
-                    .await?
-                    .pop()
-                    .ok_or_else(no_such_customer)??;
-                let policy = tx.current_policy().await?;
-                let new = decide(&found, &policy)?;
-                let mut written = tx.insert_tickets(&[&new]).await?;
+                let ticket = tx.create_ticket(place, decide).await?;
                 tx.commit().await?;
-                written
-                    .pop()
-                    .ok_or_else(|| Error::Internal("no ticket written".into()))?
+                ticket
             }
         };
         tracing::info!(ticket_id = ticket.id.0, "ticket opened");

@@ -16,7 +16,7 @@ use sanbao_domain::unit::TicketPlace;
 use sanbao_domain::user::NewUser;
 use sanbao_domain::user::Session;
 use sanbao_domain::{CustomerId, Error, Region, Role, TicketId, UserId};
-use sanbao_store::{Db, DbOptions, PlaceOf};
+use sanbao_store::{Claim, Db, DbOptions, PlaceOf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 static SEQ: AtomicU32 = AtomicU32::new(0);
@@ -186,6 +186,12 @@ store_tests!(
     a_survey_is_found_by_its_job_and_its_token_and_written_on_its_version,
     daily_reports_are_one_per_person_and_day_and_trips_are_found_by_crew_and_day,
     // ---- end survey and daily report ----
+    // ---- Idempotency keys ----
+    idempotency_key_is_new_then_done_with_its_result,
+    idempotency_key_with_another_request_is_reused_and_changes_nothing,
+    idempotency_key_claimed_in_a_rolled_back_transaction_is_not_kept,
+    idempotency_keys_are_per_user_and_old_ones_are_purged,
+    // ---- end idempotency keys ----
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -3022,3 +3028,135 @@ async fn daily_reports_are_one_per_person_and_day_and_trips_are_found_by_crew_an
     );
 }
 // ---- end survey and daily report ----
+// ---- Idempotency keys ----
+
+fn reused_field(r: Result<Claim, Error>) -> Option<&'static str> {
+    match r {
+        Err(Error::Validation(f)) => f.get("Idempotency-Key").map(|p| p.code),
+        other => panic!("not a validation error: {other:?}"),
+    }
+}
+
+async fn idempotency_key_is_new_then_done_with_its_result(db: &Db) {
+    let me = user(db, "tech", Role::Technician).await;
+    let now = t("2026-06-01T08:00:00Z");
+    let mut tx = db.begin().await.unwrap();
+    let first = tx.claim_key(me, "k-1", "tickets.open", "fp", now).await;
+    assert_eq!(first.unwrap(), Claim::New);
+    tx.complete_key(me, "k-1", "42").await.unwrap();
+    tx.commit().await.unwrap();
+    for _ in 0..2 {
+        let mut tx = db.begin().await.unwrap();
+        let again = tx.claim_key(me, "k-1", "tickets.open", "fp", now).await;
+        assert_eq!(again.unwrap(), Claim::Done("42".into()));
+        tx.rollback().await.unwrap();
+    }
+    // Completing a key nobody claimed is the use case's mistake, not a silent success.
+    let mut tx = db.begin().await.unwrap();
+    assert!(matches!(
+        tx.complete_key(me, "never-claimed", "1").await,
+        Err(Error::Internal(_))
+    ));
+}
+
+async fn idempotency_key_with_another_request_is_reused_and_changes_nothing(db: &Db) {
+    let me = user(db, "tech", Role::Technician).await;
+    let now = t("2026-06-01T08:00:00Z");
+    let mut tx = db.begin().await.unwrap();
+    tx.claim_key(me, "k", "tickets.open", "fp-a", now)
+        .await
+        .unwrap();
+    tx.complete_key(me, "k", "7").await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let other_body = tx.claim_key(me, "k", "tickets.open", "fp-b", now).await;
+    assert_eq!(reused_field(other_body), Some("reused"));
+    // The refusal leaves the transaction usable (no aborted transaction on PostgreSQL).
+    let other_scope = tx.claim_key(me, "k", "tickets.event", "fp-a", now).await;
+    assert_eq!(reused_field(other_scope), Some("reused"));
+    assert_eq!(
+        tx.claim_key(me, "k2", "tickets.open", "fp-b", now)
+            .await
+            .unwrap(),
+        Claim::New
+    );
+    tx.rollback().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(
+        tx.claim_key(me, "k", "tickets.open", "fp-a", now)
+            .await
+            .unwrap(),
+        Claim::Done("7".into()),
+        "the first request's result is untouched"
+    );
+}
+
+async fn idempotency_key_claimed_in_a_rolled_back_transaction_is_not_kept(db: &Db) {
+    let me = user(db, "tech", Role::Technician).await;
+    let now = t("2026-06-01T08:00:00Z");
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(
+        tx.claim_key(me, "k", "tickets.open", "fp", now)
+            .await
+            .unwrap(),
+        Claim::New
+    );
+    tx.rollback().await.unwrap();
+    // Dropped without commit (a crash in the middle of the work): nothing kept either.
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(
+        tx.claim_key(me, "k", "tickets.open", "another", now)
+            .await
+            .unwrap(),
+        Claim::New,
+        "the key is free again, even for another request"
+    );
+    drop(tx);
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(
+        tx.claim_key(me, "k", "tickets.open", "fp", now)
+            .await
+            .unwrap(),
+        Claim::New
+    );
+    tx.rollback().await.unwrap();
+    assert_eq!(db.purge_keys(now + Duration::days(1)).await.unwrap(), 0);
+}
+
+async fn idempotency_keys_are_per_user_and_old_ones_are_purged(db: &Db) {
+    let a = user(db, "tech_a", Role::Technician).await;
+    let b = user(db, "tech_b", Role::Technician).await;
+    let old = t("2026-06-01T08:00:00Z");
+    let new = t("2026-06-08T09:00:00Z");
+    let mut tx = db.begin().await.unwrap();
+    for (who, key, at, result) in [(a, "k", old, "1"), (b, "k", new, "2"), (a, "k2", new, "3")] {
+        assert_eq!(
+            tx.claim_key(who, key, "tickets.open", "fp", at)
+                .await
+                .unwrap(),
+            Claim::New,
+            "one key per user: {key} of {who}"
+        );
+        tx.complete_key(who, key, result).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let cutoff = new - Duration::days(7);
+    assert_eq!(db.purge_keys(cutoff).await.unwrap(), 1);
+    assert_eq!(db.purge_keys(cutoff).await.unwrap(), 0);
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(
+        tx.claim_key(a, "k", "tickets.open", "other", new)
+            .await
+            .unwrap(),
+        Claim::New,
+        "a purged key is new again"
+    );
+    assert_eq!(
+        tx.claim_key(b, "k", "tickets.open", "fp", new)
+            .await
+            .unwrap(),
+        Claim::Done("2".into())
+    );
+    tx.rollback().await.unwrap();
+}
+// ---- end idempotency keys ----

@@ -3,6 +3,7 @@
 //! audit entries; the first trip's steps move the ticket too (its arrival deadline, R3.4),
 //! and the crew hears of a dispatch through the inbox and the outbox.
 
+use super::idempotency::{Answer, Once, complete, replayed, result_id};
 use super::notify::{Notice, notify};
 use super::require;
 use crate::app::AppState;
@@ -145,25 +146,63 @@ pub async fn jobs(
     state.db.jobs(&filter, limit, cursor).await
 }
 
-/// One step on a job, read and written in one transaction with its audit entry; `ticket`
-/// says what the ticket does with it, if anything.
+/// What a step on a job is called in the audit, with its words and the version the actor
+/// saw (when the step asks for one).
+struct Act<'a> {
+    action: &'a str,
+    text: Option<String>,
+    version: Option<i64>,
+    /// The phone's `Idempotency-Key`: the step is done once however often it is sent.
+    once: Option<&'a Once>,
+}
+
+impl<'a> Act<'a> {
+    fn new(action: &'a str, once: Option<&'a Once>) -> Self {
+        Act {
+            action,
+            text: None,
+            version: None,
+            once,
+        }
+    }
+}
+
+/// A step taken, or the answer of an earlier request with the same key. Returned once and
+/// taken apart at once: its size does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Stepped {
+    Done { tx: Tx, before: Job, after: Job },
+    Replayed(Job),
+}
+
+/// One step on a job, read and written in one transaction with its audit entry (and its
+/// idempotency key, when the phone sent one).
 async fn step(
     state: &AppState,
     actor: &User,
     id: JobId,
-    version: Option<i64>,
-    (action, text): (&str, Option<String>),
+    act: Act<'_>,
     now: DateTime<Utc>,
     decide: impl FnOnce(&Job) -> Result<Job, Error>,
-) -> Result<(Tx, Job, Job), Error> {
+) -> Result<Stepped, Error> {
     let mut tx = state.db.begin().await?;
+    let scope = format!("job.{}", act.action);
+    if let Some(once) = act.once
+        && let Some(done) = replayed(&mut tx, actor.id, once, &scope, now).await?
+    {
+        let job = tx
+            .job(JobId(result_id(&done)?))
+            .await?
+            .ok_or(Error::NotFound("job"))?;
+        return Ok(Stepped::Replayed(job));
+    }
     let before = tx.job(id).await?.ok_or(Error::NotFound("job"))?;
     if !may_see(&before, actor.id, actor.role, None)
         && !actor.role.may(Permission::DispatchTechnicians)
     {
         return Err(Error::NotFound("job"));
     }
-    if let Some(v) = version
+    if let Some(v) = act.version
         && v != before.version
     {
         return Err(Error::Conflict(format!(
@@ -176,16 +215,19 @@ async fn step(
     if let Some(entry) = NewAuditEntry::changed(
         "job",
         id.0,
-        action,
+        act.action,
         actor.id,
         now,
-        text,
+        act.text,
         &before.audit_view(),
         &after.audit_view(),
     ) {
         tx.audit(&entry).await?;
     }
-    Ok((tx, before, after))
+    if let Some(once) = act.once {
+        complete(&mut tx, actor.id, once, &id.0.to_string()).await?;
+    }
+    Ok(Stepped::Done { tx, before, after })
 }
 
 /// Move the ticket as its job's first trip moved, with the ticket's own audit entry (its
@@ -243,16 +285,22 @@ pub async fn dispatch(
             });
         }
     }
-    let (mut tx, before, after) = step(
-        state,
-        actor,
-        id,
-        Some(version),
-        ("dispatch", None),
-        now,
-        |j| j.dispatch(input, &people, actor.id, actor.role, now),
-    )
+    let act = Act {
+        version: Some(version),
+        ..Act::new("dispatch", None)
+    };
+    let stepped = step(state, actor, id, act, now, |j| {
+        j.dispatch(input, &people, actor.id, actor.role, now)
+    })
     .await?;
+    let Stepped::Done {
+        mut tx,
+        before,
+        after,
+    } = stepped
+    else {
+        return Err(Error::Internal("a dispatch is never replayed".into()));
+    };
     let trip = after
         .current_trip()
         .ok_or_else(|| Error::Internal("a job without a trip".into()))?;
@@ -328,13 +376,31 @@ pub async fn depart(
     id: JobId,
     now: DateTime<Utc>,
 ) -> Result<Job, Error> {
+    depart_once(state, actor, id, None, now)
+        .await
+        .map(|a| a.value)
+}
+
+/// [`depart`], done once per `Idempotency-Key`.
+pub async fn depart_once(
+    state: &AppState,
+    actor: &User,
+    id: JobId,
+    once: Option<&Once>,
+    now: DateTime<Utc>,
+) -> Result<Answer<Job>, Error> {
     require(actor, Permission::DoFieldWork)?;
-    let (tx, _, after) = step(state, actor, id, None, ("depart", None), now, |j| {
+    match step(state, actor, id, Act::new("depart", once), now, |j| {
         j.depart(actor.id, actor.role, now)
     })
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    .await?
+    {
+        Stepped::Replayed(job) => Ok(Answer::replay(job)),
+        Stepped::Done { tx, after, .. } => {
+            tx.commit().await?;
+            Ok(Answer::new(after))
+        }
+    }
 }
 
 /// The crew is on site, stamped with the server's time; the first trip's arrival meets
@@ -346,11 +412,30 @@ pub async fn arrive(
     position: Option<Position>,
     now: DateTime<Utc>,
 ) -> Result<Job, Error> {
+    arrive_once(state, actor, id, position, None, now)
+        .await
+        .map(|a| a.value)
+}
+
+/// [`arrive`], done once per `Idempotency-Key`: a phone that sends "arrived" again after
+/// losing the answer gets the first arrival, never a second one or a conflict.
+pub async fn arrive_once(
+    state: &AppState,
+    actor: &User,
+    id: JobId,
+    position: Option<Position>,
+    once: Option<&Once>,
+    now: DateTime<Utc>,
+) -> Result<Answer<Job>, Error> {
     require(actor, Permission::DoFieldWork)?;
-    let (mut tx, _, after) = step(state, actor, id, None, ("arrive", None), now, |j| {
+    let stepped = step(state, actor, id, Act::new("arrive", once), now, |j| {
         j.arrive(actor.id, actor.role, position, now)
     })
     .await?;
+    let (mut tx, after) = match stepped {
+        Stepped::Replayed(job) => return Ok(Answer::replay(job)),
+        Stepped::Done { tx, after, .. } => (tx, after),
+    };
     if let Some(trip) = after.current_trip()
         && trip.ordinal == 1
         && let Some(at) = trip.arrived_at
@@ -363,7 +448,7 @@ pub async fn arrive(
     tx.commit().await?;
     tracing::info!(job_id = id.0, "crew arrived");
     state.desk.changed();
-    Ok(after)
+    Ok(Answer::new(after))
 }
 
 /// Take back an arrival recorded by mistake, within its window (audited); the ticket's
@@ -374,9 +459,22 @@ pub async fn undo_arrival(
     id: JobId,
     now: DateTime<Utc>,
 ) -> Result<Job, Error> {
+    undo_arrival_once(state, actor, id, None, now)
+        .await
+        .map(|a| a.value)
+}
+
+/// [`undo_arrival`], done once per `Idempotency-Key`.
+pub async fn undo_arrival_once(
+    state: &AppState,
+    actor: &User,
+    id: JobId,
+    once: Option<&Once>,
+    now: DateTime<Utc>,
+) -> Result<Answer<Job>, Error> {
     require(actor, Permission::DoFieldWork)?;
     let mut arrived = None;
-    let (mut tx, _, after) = step(state, actor, id, None, ("undo_arrival", None), now, |j| {
+    let stepped = step(state, actor, id, Act::new("undo_arrival", once), now, |j| {
         arrived = j
             .current_trip()
             .filter(|t| t.ordinal == 1)
@@ -384,6 +482,10 @@ pub async fn undo_arrival(
         j.undo_arrival(actor.id, actor.role, now)
     })
     .await?;
+    let (mut tx, after) = match stepped {
+        Stepped::Replayed(job) => return Ok(Answer::replay(job)),
+        Stepped::Done { tx, after, .. } => (tx, after),
+    };
     if let Some(at) = arrived {
         follow_ticket(&mut tx, actor, after.ticket_id, "undo_check_in", now, |t| {
             t.job_arrival_undone(at, now)
@@ -392,7 +494,7 @@ pub async fn undo_arrival(
     }
     tx.commit().await?;
     state.desk.changed();
-    Ok(after)
+    Ok(Answer::new(after))
 }
 
 /// Another trip is needed; it waits for dispatch like the first.
@@ -403,19 +505,36 @@ pub async fn follow_up(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<Job, Error> {
+    follow_up_once(state, actor, id, reason, None, now)
+        .await
+        .map(|a| a.value)
+}
+
+/// [`follow_up`], done once per `Idempotency-Key`.
+pub async fn follow_up_once(
+    state: &AppState,
+    actor: &User,
+    id: JobId,
+    reason: &str,
+    once: Option<&Once>,
+    now: DateTime<Utc>,
+) -> Result<Answer<Job>, Error> {
     require(actor, Permission::ViewServiceDesk)?;
-    let (tx, _, after) = step(
-        state,
-        actor,
-        id,
-        None,
-        ("follow_up", Some(reason.trim().to_string())),
-        now,
-        |j| j.follow_up(reason, actor.id, actor.role, now),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    let act = Act {
+        text: Some(reason.trim().to_string()),
+        ..Act::new("follow_up", once)
+    };
+    match step(state, actor, id, act, now, |j| {
+        j.follow_up(reason, actor.id, actor.role, now)
+    })
+    .await?
+    {
+        Stepped::Replayed(job) => Ok(Answer::replay(job)),
+        Stepped::Done { tx, after, .. } => {
+            tx.commit().await?;
+            Ok(Answer::new(after))
+        }
+    }
 }
 
 /// Nothing will be done on site after all.
@@ -428,16 +547,20 @@ pub async fn cancel(
     now: DateTime<Utc>,
 ) -> Result<Job, Error> {
     require(actor, Permission::DispatchTechnicians)?;
-    let (tx, _, after) = step(
-        state,
-        actor,
-        id,
-        Some(version),
-        ("cancel", Some(reason.trim().to_string())),
-        now,
-        |j| j.cancel(reason, actor.role, now),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    let act = Act {
+        text: Some(reason.trim().to_string()),
+        version: Some(version),
+        ..Act::new("cancel", None)
+    };
+    match step(state, actor, id, act, now, |j| {
+        j.cancel(reason, actor.role, now)
+    })
+    .await?
+    {
+        Stepped::Replayed(job) => Ok(job),
+        Stepped::Done { tx, after, .. } => {
+            tx.commit().await?;
+            Ok(after)
+        }
+    }
 }

@@ -13,6 +13,9 @@ pub mod desk;
 pub mod export;
 pub mod field;
 pub mod health;
+// ---- Idempotency keys ----
+pub mod idempotency;
+// ---- end idempotency keys ----
 pub mod imports;
 pub mod intake;
 pub mod jobs;

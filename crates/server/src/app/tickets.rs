@@ -1,5 +1,6 @@
 //! Tickets: recording a contact, each workflow step, the lists and the service desk.
 
+use super::idempotency::{self, Answer, Once};
 use super::require;
 use super::state::AppState;
 use chrono::{DateTime, Utc};
@@ -10,7 +11,7 @@ use sanbao_domain::ticket::{
 };
 use sanbao_domain::user::User;
 use sanbao_domain::{Error, Permission, Problem, TicketId, UserId};
-use sanbao_store::PlaceOf;
+use sanbao_store::{DecideTicket, PlaceOf};
 
 /// Record an incoming contact (R1.4); its deadlines come from its kind and the site's region.
 /// A complaint, a consultation or a letter gets its owner at once (see [`intake_owner`]).
@@ -59,6 +60,28 @@ pub async fn open_owned_ticket(
     owner: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<Ticket, Error> {
+    open_ticket_once(state, actor, input, owner, None, now)
+        .await
+        .map(|a| a.value)
+}
+
+// --- idempotency keys ---
+/// The scopes of the requests a ticket's idempotency key may be claimed for.
+pub const SCOPE_OPEN: &str = "tickets.open";
+pub const SCOPE_EVENT: &str = "tickets.event";
+// --- end idempotency keys ---
+
+/// [`open_owned_ticket`], once per idempotency key when `once` is given: a request sent
+/// again with the key answers the ticket the first one opened (as it is now), marked
+/// replayed, and opens nothing.
+pub async fn open_ticket_once(
+    state: &AppState,
+    actor: &User,
+    input: TicketInput,
+    owner: Option<UserId>,
+    once: Option<&Once>,
+    now: DateTime<Utc>,
+) -> Result<Answer<Ticket>, Error> {
     require(actor, Permission::OpenTickets)?;
     let owner = intake_owner(state, actor, input.kind, owner).await?;
     // --- end replies ---
@@ -71,20 +94,32 @@ pub async fn open_owned_ticket(
     // The site (the unit's, the named one, or the customer's first) is read in the
     // transaction that writes the ticket, and the domain computes the deadlines and the
     // unit's coverage from it there.
-    let ticket = state
-        .db
-        .create_ticket(
-            place,
-            Box::new(move |place, policy| {
-                NewTicket::parse(input, place, policy, by, now).map(|mut t| {
-                    t.assignee_id = owner;
-                    t
-                })
-            }),
-        )
-        .await?;
+    let decide: DecideTicket = Box::new(move |place, policy| {
+        NewTicket::parse(input, place, policy, by, now).map(|mut t| {
+            t.assignee_id = owner;
+            t
+        })
+    });
+    let Some(once) = once else {
+        let ticket = state.db.create_ticket(place, decide).await?;
+        state.desk.changed();
+        return Ok(Answer::new(ticket));
+    };
+    // With a key: the key, the ticket and the key's result in one transaction (not the
+    // batched writer, whose transaction is shared with other requests).
+    let mut tx = state.db.begin().await?;
+    if let Some(done) = idempotency::replayed(&mut tx, actor.id, once, SCOPE_OPEN, now).await? {
+        let id = TicketId(idempotency::result_id(&done)?);
+        let ticket = tx.ticket(id).await?.ok_or(Error::NotFound("ticket"))?;
+        tx.rollback().await?;
+        return Ok(Answer::replay(ticket));
+    }
+    let ticket = tx.create_ticket(place, decide).await?;
+    idempotency::complete(&mut tx, actor.id, once, &ticket.id.0.to_string()).await?;
+    tx.commit().await?;
+    tracing::info!(ticket_id = ticket.id.0, "ticket opened");
     state.desk.changed();
-    Ok(ticket)
+    Ok(Answer::new(ticket))
 }
 
 pub async fn ticket(state: &AppState, actor: &User, id: TicketId) -> Result<Ticket, Error> {
@@ -102,9 +137,34 @@ pub async fn record_event(
     input: &EventInput,
     now: DateTime<Utc>,
 ) -> Result<Ticket, Error> {
+    record_event_once(state, actor, id, version, input, None, now)
+        .await
+        .map(|a| a.value)
+}
+
+/// [`record_event`], once per idempotency key when `once` is given: a request sent again
+/// with the key answers the ticket as it is now, marked replayed, and changes nothing (no
+/// 409 for the version the first request moved on).
+pub async fn record_event_once(
+    state: &AppState,
+    actor: &User,
+    id: TicketId,
+    version: i64,
+    input: &EventInput,
+    once: Option<&Once>,
+    now: DateTime<Utc>,
+) -> Result<Answer<Ticket>, Error> {
     require(actor, Permission::ViewServiceDesk)?;
     let event = TicketEvent::parse(input, now)?;
     let mut tx = state.db.begin().await?;
+    if let Some(once) = once
+        && let Some(done) = idempotency::replayed(&mut tx, actor.id, once, SCOPE_EVENT, now).await?
+    {
+        let id = TicketId(idempotency::result_id(&done)?);
+        let ticket = tx.ticket(id).await?.ok_or(Error::NotFound("ticket"))?;
+        tx.rollback().await?;
+        return Ok(Answer::replay(ticket));
+    }
     let before = tx.ticket(id).await?.ok_or(Error::NotFound("ticket"))?;
     if before.version != version {
         return Err(Error::Conflict(format!(
@@ -153,6 +213,9 @@ pub async fn record_event(
     ) {
         tx.audit(&entry).await?;
     }
+    if let Some(once) = once {
+        idempotency::complete(&mut tx, actor.id, once, &id.0.to_string()).await?;
+    }
     tx.commit().await?;
     tracing::info!(
         ticket_id = id.0,
@@ -160,7 +223,7 @@ pub async fn record_event(
         "ticket event recorded"
     );
     state.desk.changed();
-    Ok(after)
+    Ok(Answer::new(after))
 }
 
 async fn check_person(

@@ -29,7 +29,13 @@ enum Kind {
     /// Warn and escalate deadlines; every instance may run it (deadlines are claimed row
     /// by row).
     Watcher,
+    /// Forget week-old idempotency keys; one instance per interval (a lease). Runs with
+    /// the sessions' clean-up (the `sessions` job switches both).
+    Keys,
 }
+
+/// How often week-old idempotency keys are forgotten.
+const KEYS_EVERY: StdDuration = StdDuration::from_secs(3600);
 
 /// How often each job runs.
 #[derive(Debug, Clone)]
@@ -83,11 +89,16 @@ impl Runner {
                 every: schedule.watcher_every,
                 kind: Kind::Watcher,
             },
+            Job {
+                name: "idempotency_keys",
+                every: KEYS_EVERY,
+                kind: Kind::Keys,
+            },
         ];
         let wanted = state.config.job_names().unwrap_or_default();
         let tasks = jobs
             .into_iter()
-            .filter(|job| wanted.contains(&job.name))
+            .filter(|job| wanted.contains(&job.switch()))
             .map(|job| {
                 let (state, holder, mut stopped) =
                     (state.clone(), holder.clone(), stop.subscribe());
@@ -119,6 +130,16 @@ impl Runner {
     }
 }
 
+impl Job {
+    /// The name that switches the job on (`--jobs`).
+    fn switch(&self) -> &'static str {
+        match self.kind {
+            Kind::Keys => "sessions",
+            _ => self.name,
+        }
+    }
+}
+
 async fn run_once(state: &AppState, holder: &str, job: &Job) -> Result<(), sanbao_domain::Error> {
     match job.kind {
         Kind::Outbox => outbox::run(state, holder).await,
@@ -127,6 +148,10 @@ async fn run_once(state: &AppState, holder: &str, job: &Job) -> Result<(), sanba
             sessions::run(state, holder, every).await
         }
         Kind::Watcher => watcher::run(state).await,
+        Kind::Keys => {
+            let every = Duration::from_std(job.every).unwrap_or(Duration::hours(1));
+            sessions::purge_keys(state, holder, every).await
+        }
     }
 }
 

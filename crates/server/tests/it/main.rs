@@ -15,6 +15,9 @@ mod surveys;
 mod deliveries;
 mod demo;
 mod export;
+// ---- Idempotency keys ----
+mod idempotency;
+// ---- end idempotency keys ----
 mod imports_web;
 mod jobs;
 // ---- Where notifications go ----

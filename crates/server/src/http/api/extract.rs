@@ -2,14 +2,17 @@
 
 use super::error::{ApiError, problem, request_lang};
 use crate::app::AppState;
+use crate::app::idempotency::Once;
 use crate::http::BODY_LIMIT;
 use crate::http::session::{Current, current};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode, header};
-use axum::response::Response;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use sanbao_domain::Error;
+use sanbao_domain::idempotency::{self, IdempotencyKey};
 use sanbao_domain::user::User;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 
@@ -42,6 +45,59 @@ impl FromRequestParts<AppState> for ApiUser {
         Ok(ApiUser(user))
     }
 }
+
+// ---- Idempotency keys ----
+/// The `Idempotency-Key` header, when the client sent one: absent is `None`; empty, over
+/// 200 characters, not visible ASCII or sent twice is a 422 naming `Idempotency-Key`.
+pub struct IdemKey(pub Option<IdempotencyKey>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdemKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let mut values = parts.headers.get_all(idempotency::HEADER).iter();
+        let Some(value) = values.next() else {
+            return Ok(IdemKey(None));
+        };
+        let bad = || {
+            Error::field(
+                idempotency::HEADER,
+                sanbao_domain::Problem::invalid("must be one value of visible ASCII characters"),
+            )
+        };
+        if values.next().is_some() {
+            return Err(ApiError(bad()));
+        }
+        let text = value.to_str().map_err(|_| ApiError(bad()))?;
+        Ok(IdemKey(Some(IdempotencyKey::parse(text)?)))
+    }
+}
+
+impl IdemKey {
+    /// The key with the fingerprint of the request it came with: `route` (method and
+    /// path, e.g. `POST /api/v1/tickets/42/events`) and the body as parsed, written out
+    /// again (so spacing and the order of fields do not matter; the same body is the same
+    /// request).
+    pub fn once<T: Serialize>(self, route: &str, body: &T) -> Result<Option<Once>, ApiError> {
+        let Some(key) = self.0 else {
+            return Ok(None);
+        };
+        let body = serde_json::to_string(body)
+            .map_err(|e| ApiError(Error::Internal(format!("body not serialisable: {e}"))))?;
+        Ok(Some(Once::new(key, &[route, &body])))
+    }
+}
+
+/// A 2xx answer, with `Idempotent-Replay: true` when it repeats an earlier request's.
+pub fn replayable(replayed: bool, answer: impl IntoResponse) -> Response {
+    let mut r = answer.into_response();
+    if replayed {
+        r.headers_mut()
+            .insert("idempotent-replay", HeaderValue::from_static("true"));
+    }
+    r
+}
+// ---- end idempotency keys ----
 
 /// Field path and message from serde, with "unknown field `x`" / "missing field `x`"
 /// turned into the field's own name.

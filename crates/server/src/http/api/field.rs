@@ -2,13 +2,15 @@
 //! arrive, take an arrival back, ask for a follow-up trip, cancel.
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiJson, ApiQuery, ApiUser};
+use super::extract::{ApiJson, ApiQuery, ApiUser, IdemKey, replayable};
+use super::tickets::IDEMPOTENCY_KEY_DOC;
 use super::{Page, cursor, ts};
 use crate::app::AppState;
 use crate::app::{self, clamp_limit};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::{DateTime, FixedOffset, Utc};
 use sanbao_domain::field::{DispatchInput, Job, JobFilter, JobInput, JobStatus, Position, Trip};
 use sanbao_domain::{Error, JobId, Problem, TicketId, UserId};
@@ -270,23 +272,22 @@ pub async fn dispatch(
 }
 
 /// The crew sets off (only someone on the current trip's crew).
-#[utoipa::path(post, path = "/api/v1/jobs/{id}/depart", params(("id" = i64, Path)), tag = "jobs",
-    security(("bearer" = [])),
-    responses((status = 200, body = JobOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/depart", tag = "jobs", security(("bearer" = [])),
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_KEY_DOC)),
+    responses((status = 200, body = JobOut, headers(("Idempotent-Replay" = String, description = "`true` when this is the answer of an earlier request with the same `Idempotency-Key`"))),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn depart(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
+    key: IdemKey,
     Path(id): Path<i64>,
-) -> ApiResult<Json<JobOut>> {
-    Ok(Json(
-        app::field::depart(&state, &actor, JobId(id), state.now())
-            .await?
-            .into(),
-    ))
+) -> ApiResult<Response> {
+    let once = key.once(&format!("POST /api/v1/jobs/{id}/depart"), &())?;
+    let a = app::field::depart_once(&state, &actor, JobId(id), once.as_ref(), state.now()).await?;
+    Ok(replayable(a.replayed, Json(JobOut::from(a.value))))
 }
 
-#[derive(Deserialize, ToSchema, Default)]
+#[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ArriveIn {
     /// The phone's position, when it gives one.
@@ -308,43 +309,51 @@ impl ArriveIn {
 
 /// The crew is on site: stamped with the server's time; the first trip's arrival meets
 /// the ticket's arrival deadline.
-#[utoipa::path(post, path = "/api/v1/jobs/{id}/arrive", params(("id" = i64, Path)), request_body = ArriveIn,
-    tag = "jobs", security(("bearer" = [])),
-    responses((status = 200, body = JobOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/arrive", request_body = ArriveIn, tag = "jobs", security(("bearer" = [])),
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_KEY_DOC)),
+    responses((status = 200, body = JobOut, headers(("Idempotent-Replay" = String, description = "`true` when this is the answer of an earlier request with the same `Idempotency-Key`"))),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn arrive(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
+    key: IdemKey,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<ArriveIn>,
-) -> ApiResult<Json<JobOut>> {
+) -> ApiResult<Response> {
+    let once = key.once(&format!("POST /api/v1/jobs/{id}/arrive"), &b)?;
     let position = b.position()?;
-    Ok(Json(
-        app::field::arrive(&state, &actor, JobId(id), position, state.now())
-            .await?
-            .into(),
-    ))
+    let a = app::field::arrive_once(
+        &state,
+        &actor,
+        JobId(id),
+        position,
+        once.as_ref(),
+        state.now(),
+    )
+    .await?;
+    Ok(replayable(a.replayed, Json(JobOut::from(a.value))))
 }
 
 /// Take back an arrival recorded by mistake: only whoever recorded it, within ten
 /// minutes. Audited; the arrival deadline runs again.
-#[utoipa::path(post, path = "/api/v1/jobs/{id}/undo-arrival", params(("id" = i64, Path)), tag = "jobs",
-    security(("bearer" = [])),
-    responses((status = 200, body = JobOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/undo-arrival", tag = "jobs", security(("bearer" = [])),
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_KEY_DOC)),
+    responses((status = 200, body = JobOut, headers(("Idempotent-Replay" = String, description = "`true` when this is the answer of an earlier request with the same `Idempotency-Key`"))),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn undo_arrival(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
+    key: IdemKey,
     Path(id): Path<i64>,
-) -> ApiResult<Json<JobOut>> {
-    Ok(Json(
-        app::field::undo_arrival(&state, &actor, JobId(id), state.now())
-            .await?
-            .into(),
-    ))
+) -> ApiResult<Response> {
+    let once = key.once(&format!("POST /api/v1/jobs/{id}/undo-arrival"), &())?;
+    let a = app::field::undo_arrival_once(&state, &actor, JobId(id), once.as_ref(), state.now())
+        .await?;
+    Ok(replayable(a.replayed, Json(JobOut::from(a.value))))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonIn {
     pub reason: String,
@@ -353,21 +362,29 @@ pub struct ReasonIn {
 }
 
 /// Another trip is needed (parts to order, the fault came back); it waits for dispatch.
-#[utoipa::path(post, path = "/api/v1/jobs/{id}/follow-up", params(("id" = i64, Path)), request_body = ReasonIn,
-    tag = "jobs", security(("bearer" = [])),
-    responses((status = 200, body = JobOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/follow-up", request_body = ReasonIn, tag = "jobs", security(("bearer" = [])),
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_KEY_DOC)),
+    responses((status = 200, body = JobOut, headers(("Idempotent-Replay" = String, description = "`true` when this is the answer of an earlier request with the same `Idempotency-Key`"))),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn follow_up(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
+    key: IdemKey,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<ReasonIn>,
-) -> ApiResult<Json<JobOut>> {
-    Ok(Json(
-        app::field::follow_up(&state, &actor, JobId(id), &b.reason, state.now())
-            .await?
-            .into(),
-    ))
+) -> ApiResult<Response> {
+    let once = key.once(&format!("POST /api/v1/jobs/{id}/follow-up"), &b)?;
+    let a = app::field::follow_up_once(
+        &state,
+        &actor,
+        JobId(id),
+        &b.reason,
+        once.as_ref(),
+        state.now(),
+    )
+    .await?;
+    Ok(replayable(a.replayed, Json(JobOut::from(a.value))))
 }
 
 /// Nothing will be done on site after all.

@@ -3,7 +3,7 @@
 use super::customers::{AuditOut, parse_region_filter};
 use super::error::request_lang;
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiJson, ApiQuery, ApiUser};
+use super::extract::{ApiJson, ApiQuery, ApiUser, IdemKey, replayable};
 use super::units::CoverageOut;
 use super::{Page, cursor, ts};
 use crate::app::AppState;
@@ -11,6 +11,7 @@ use crate::app::{self, clamp_limit};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::{DateTime, FixedOffset, Utc};
 use sanbao_domain::ticket::{
     Channel, EventInput, EventType, Ticket, TicketInput, TicketKind, TicketStatus,
@@ -31,7 +32,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(dashboard))
 }
 
-#[derive(Deserialize, ToSchema)]
+/// Serialised again only for an idempotency key's fingerprint.
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketIn {
     /// consultation, correspondence, complaint_quality, complaint_other, emergency, repair,
@@ -363,13 +365,20 @@ pub async fn list(
 }
 
 /// Record an incoming contact; its deadlines are computed from its kind and the site's region.
+///
+/// With an `Idempotency-Key`, sending the same request again opens nothing: it answers
+/// 201 with the ticket the first one opened, as it is now, and `Idempotent-Replay: true`.
 #[utoipa::path(post, path = "/api/v1/tickets", request_body = TicketIn, tag = "tickets", security(("bearer" = [])),
-    responses((status = 201, body = TicketOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_KEY_DOC)),
+    responses((status = 201, body = TicketOut, headers(("Idempotent-Replay" = String, description = "`true` when this is the answer of an earlier request with the same `Idempotency-Key`"))),
+              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
+    key: IdemKey,
     ApiJson(b): ApiJson<TicketIn>,
-) -> ApiResult<(StatusCode, Json<TicketOut>)> {
+) -> ApiResult<Response> {
+    let once = key.once("POST /api/v1/tickets", &b)?;
     let now = state.now();
     let input = TicketInput {
         kind: b.kind,
@@ -381,10 +390,27 @@ pub async fn create(
         summary: b.summary,
         received_at: b.received_at.map_or(now, |r| r.with_timezone(&Utc)),
     };
-    let t = app::tickets::open_owned_ticket(&state, &actor, input, b.assignee_id.map(UserId), now)
-        .await?;
-    Ok((StatusCode::CREATED, Json(TicketOut::new(t, now))))
+    let a = app::tickets::open_ticket_once(
+        &state,
+        &actor,
+        input,
+        b.assignee_id.map(UserId),
+        once.as_ref(),
+        now,
+    )
+    .await?;
+    Ok(replayable(
+        a.replayed,
+        (StatusCode::CREATED, Json(TicketOut::new(a.value, now))),
+    ))
 }
+
+// ---- Idempotency keys ----
+/// The `Idempotency-Key` header as the OpenAPI document describes it.
+pub const IDEMPOTENCY_KEY_DOC: &str = "1 to 200 visible ASCII characters, unique per request \
+    the client means (a UUID): the same request sent again with it is done once and answered \
+    the same; the key with another request is a 422 naming `Idempotency-Key`. Kept 7 days, per user.";
+// ---- end idempotency keys ----
 
 /// One ticket with its deadlines.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])),
@@ -411,7 +437,8 @@ pub async fn events(
     Ok(Json(trail.into_iter().map(AuditOut::from).collect()))
 }
 
-#[derive(Deserialize, ToSchema)]
+/// Serialised again only for an idempotency key's fingerprint.
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventIn {
     /// assign, give_opinion, reply, dispatch, check_in, note, resolve, close, reopen, cancel,
@@ -456,15 +483,22 @@ pub struct EventIn {
 }
 
 /// One step of the workflow, recorded and audited.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/events", params(("id" = i64, Path)), request_body = EventIn, tag = "tickets", security(("bearer" = [])),
-    responses((status = 200, body = TicketOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+///
+/// With an `Idempotency-Key`, sending the same step again changes nothing (and is no 409):
+/// it answers the ticket as it is now, with `Idempotent-Replay: true`.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/events", request_body = EventIn, tag = "tickets", security(("bearer" = [])),
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_KEY_DOC)),
+    responses((status = 200, body = TicketOut, headers(("Idempotent-Replay" = String, description = "`true` when this is the answer of an earlier request with the same `Idempotency-Key`"))),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn record_event(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
+    key: IdemKey,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<EventIn>,
-) -> ApiResult<Json<TicketOut>> {
+) -> ApiResult<Response> {
+    let once = key.once(&format!("POST /api/v1/tickets/{id}/events"), &b)?;
     let input = EventInput {
         event_type: Some(b.event_type),
         assignee_id: b.assignee_id.map(UserId),
@@ -483,9 +517,17 @@ pub async fn record_event(
         comment: b.comment,
     };
     let now = state.now();
-    let t =
-        app::tickets::record_event(&state, &actor, TicketId(id), b.version, &input, now).await?;
-    Ok(Json(TicketOut::new(t, now)))
+    let a = app::tickets::record_event_once(
+        &state,
+        &actor,
+        TicketId(id),
+        b.version,
+        &input,
+        once.as_ref(),
+        now,
+    )
+    .await?;
+    Ok(replayable(a.replayed, Json(TicketOut::new(a.value, now))))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -2,6 +2,7 @@
 //! report, prefilled from the trips they were on; the department sees who has not.
 //! Submissions and amendments are audited as entity "daily_report".
 
+use super::idempotency::{Answer, Once, complete, replayed};
 use super::require;
 use crate::app::AppState;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -77,8 +78,33 @@ pub async fn save(
     input: &ReportInput,
     now: DateTime<Utc>,
 ) -> Result<DailyReport, Error> {
+    save_once(state, actor, day, input, None, now)
+        .await
+        .map(|a| a.value)
+}
+
+/// [`save`], done once per `Idempotency-Key`: sent again, the first answer.
+pub async fn save_once(
+    state: &AppState,
+    actor: &User,
+    day: NaiveDate,
+    input: &ReportInput,
+    once: Option<&Once>,
+    now: DateTime<Utc>,
+) -> Result<Answer<DailyReport>, Error> {
     require(actor, Permission::SubmitDailyReports)?;
     let mut tx = state.db.begin().await?;
+    if let Some(o) = once
+        && replayed(&mut tx, actor.id, o, "daily_reports.put", now)
+            .await?
+            .is_some()
+    {
+        let r = tx
+            .daily_report(actor.id, day)
+            .await?
+            .ok_or(Error::NotFound("daily report"))?;
+        return Ok(Answer::replay(r));
+    }
     let before = tx.daily_report(actor.id, day).await?;
     let report = submit(
         before.as_ref(),
@@ -112,9 +138,12 @@ pub async fn save(
     if let Some(e) = entry {
         tx.audit(&e).await?;
     }
+    if let Some(o) = once {
+        complete(&mut tx, actor.id, o, &written.id.to_string()).await?;
+    }
     tx.commit().await?;
     tracing::info!(user_id = actor.id.0, %day, "daily report submitted");
-    Ok(written)
+    Ok(Answer::new(written))
 }
 
 /// Everyone's reports of a day (the department).

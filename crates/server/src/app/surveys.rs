@@ -2,6 +2,7 @@
 //! through a link that needs no sign-in, works once, expires, and opens only its own job's
 //! survey. Every change is audited as entity "survey".
 
+use super::idempotency::{Answer, Once, complete, replayed};
 use super::require;
 use super::sessions::{random_token, token_hash};
 use crate::app::AppState;
@@ -72,10 +73,36 @@ pub async fn answer_on_phone(
     input: &SurveyInput,
     now: DateTime<Utc>,
 ) -> Result<Survey, Error> {
+    answer_on_phone_once(state, actor, job_id, input, None, now)
+        .await
+        .map(|a| a.value)
+}
+
+/// [`answer_on_phone`], done once per `Idempotency-Key`: a phone that sends the answers
+/// again after losing the reply gets the first answer, never a conflict.
+pub async fn answer_on_phone_once(
+    state: &AppState,
+    actor: &User,
+    job_id: JobId,
+    input: &SurveyInput,
+    once: Option<&Once>,
+    now: DateTime<Utc>,
+) -> Result<Answer<Survey>, Error> {
     require(actor, Permission::DoFieldWork)?;
     // Not the crew: as if there were no such job.
     super::field::job(state, actor, job_id).await?;
     let mut tx = state.db.begin().await?;
+    if let Some(o) = once
+        && replayed(&mut tx, actor.id, o, "surveys.answer", now)
+            .await?
+            .is_some()
+    {
+        let s = tx
+            .survey_of_job(job_id)
+            .await?
+            .ok_or(Error::NotFound("survey"))?;
+        return Ok(Answer::replay(s));
+    }
     let job = tx.job(job_id).await?.ok_or(Error::NotFound("job"))?;
     let before = tx
         .survey_of_job(job_id)
@@ -92,9 +119,12 @@ pub async fn answer_on_phone(
         now,
     )
     .await?;
+    if let Some(o) = once {
+        complete(&mut tx, actor.id, o, &written.id.to_string()).await?;
+    }
     tx.commit().await?;
     tracing::info!(job_id = job_id.0, "survey answered on the phone");
-    Ok(written)
+    Ok(Answer::new(written))
 }
 
 /// A link handed out: the token (shown once, never stored) and until when it works.

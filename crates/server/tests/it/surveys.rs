@@ -170,17 +170,26 @@ async fn the_survey_is_answered_on_the_phone_by_the_crew_after_signing(app: &Tes
     }
     assert!(!r.text.contains("\"attitude\""), "{}", r.text);
 
-    let r = app
-        .call(
-            "POST",
-            &path,
-            Some(&tech),
-            Some(json!({"scores": scores(4), "comment": "师傅很专业"})),
-        )
-        .await;
+    // Sent with an Idempotency-Key, and again after the answer was lost: done once.
+    let body = json!({"scores": scores(4), "comment": "师傅很专业"});
+    let with_key = || {
+        Request::builder()
+            .method("POST")
+            .uri(&path)
+            .header(header::AUTHORIZATION, format!("Bearer {tech}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("idempotency-key", "survey-phone-1")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let r = app.send(with_key()).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.json()["answered_via"], "phone");
     assert_eq!(r.json()["scores"]["overall"], 4);
+    let again = app.send(with_key()).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.text);
+    assert_eq!(again.headers["idempotent-replay"], "true");
+    assert_eq!(again.json()["version"], r.json()["version"]);
     // Once only.
     let r = app
         .call(

@@ -3,12 +3,14 @@
 //! reports of a day and who has not submitted.
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiJson, ApiQuery, ApiUser};
+use super::extract::{ApiJson, ApiQuery, ApiUser, IdemKey, replayable};
+use super::tickets::IDEMPOTENCY_KEY_DOC;
 use super::ts;
 use crate::app;
 use crate::app::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::response::Response;
 use chrono::NaiveDate;
 use sanbao_domain::Error;
 use sanbao_domain::field::report::{DailyReport, ReportInput, ReportLine, parse_day};
@@ -147,7 +149,7 @@ pub async fn get_mine(
     }))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportIn {
     pub lines: Vec<LineDto>,
@@ -157,17 +159,21 @@ pub struct ReportIn {
     pub late_reason: Option<String>,
 }
 
-/// Submit my report of a day, or amend it on the day it was submitted. Audited.
-#[utoipa::path(put, path = "/api/v1/daily-reports/{day}", params(("day" = String, Path, description = "YYYY-MM-DD")),
+/// Submit my report of a day, or amend it on the day it was submitted. Audited. With an
+/// `Idempotency-Key`, sent again it answers the first answer.
+#[utoipa::path(put, path = "/api/v1/daily-reports/{day}",
+    params(("day" = String, Path, description = "YYYY-MM-DD"), ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_KEY_DOC)),
     request_body = ReportIn, tag = "daily-reports", security(("bearer" = [])),
     responses((status = 200, body = ReportOut), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn put_mine(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
+    key: IdemKey,
     Path(d): Path<String>,
     ApiJson(b): ApiJson<ReportIn>,
-) -> ApiResult<Json<ReportOut>> {
+) -> ApiResult<Response> {
+    let once = key.once(&format!("PUT /api/v1/daily-reports/{d}"), &b)?;
     let d = day(&d)?;
     let input = ReportInput {
         lines: b.lines.into_iter().map(ReportLine::from).collect(),
@@ -175,8 +181,9 @@ pub async fn put_mine(
         notes: b.notes,
         late_reason: b.late_reason,
     };
-    let r = app::daily_reports::save(&state, &actor, d, &input, state.now()).await?;
-    Ok(Json(r.into()))
+    let a = app::daily_reports::save_once(&state, &actor, d, &input, once.as_ref(), state.now())
+        .await?;
+    Ok(replayable(a.replayed, Json(ReportOut::from(a.value))))
 }
 
 #[derive(Deserialize, IntoParams)]

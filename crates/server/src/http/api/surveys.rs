@@ -3,13 +3,15 @@
 //! crew or the department — and the month's results.
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiJson, ApiQuery, ApiUser};
+use super::extract::{ApiJson, ApiQuery, ApiUser, IdemKey, replayable};
+use super::tickets::IDEMPOTENCY_KEY_DOC;
 use super::ts;
 use crate::app;
 use crate::app::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use sanbao_domain::field::survey::{Survey, SurveyInput};
 use sanbao_domain::time::Month;
 use sanbao_domain::{Error, JobId};
@@ -26,7 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(month))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SurveyIn {
     /// A score from 1 to 5 for each question: on_time, attitude, competence, solved,
@@ -95,22 +97,37 @@ pub async fn get(
 
 /// The customer's answers, given on the crew's phone once the feedback form is signed
 /// (job submitted, returned or done). Only the job's crew; answered once. Audited.
-#[utoipa::path(post, path = "/api/v1/jobs/{id}/survey", params(("id" = i64, Path)), request_body = SurveyIn,
+/// With an `Idempotency-Key`, sent again it answers the first answer.
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/survey", request_body = SurveyIn,
     tag = "surveys", security(("bearer" = [])),
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_KEY_DOC)),
     responses((status = 201, body = SurveyOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn answer(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
+    key: IdemKey,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<SurveyIn>,
-) -> ApiResult<(StatusCode, Json<SurveyOut>)> {
+) -> ApiResult<Response> {
+    let once = key.once(&format!("POST /api/v1/jobs/{id}/survey"), &b)?;
     let input = SurveyInput {
         scores: b.scores,
         comment: b.comment,
     };
-    let s = app::surveys::answer_on_phone(&state, &actor, JobId(id), &input, state.now()).await?;
-    Ok((StatusCode::CREATED, Json(s.into())))
+    let a = app::surveys::answer_on_phone_once(
+        &state,
+        &actor,
+        JobId(id),
+        &input,
+        once.as_ref(),
+        state.now(),
+    )
+    .await?;
+    Ok(replayable(
+        a.replayed,
+        (StatusCode::CREATED, Json(SurveyOut::from(a.value))),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]

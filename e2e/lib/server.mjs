@@ -84,6 +84,8 @@ export async function startServer() {
   }
   return {
     url,
+    /** The SQLite file, for a test that must set up what no page does yet. */
+    database: join(dir, "sanbao.db"),
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));

@@ -44,6 +44,9 @@ mod requests;
 mod returns;
 mod sites;
 mod sql;
+// ---- survey and daily report (issue 8) ----
+mod surveys;
+// ---- end survey and daily report ----
 mod tickets;
 mod units;
 mod users;

@@ -191,6 +191,10 @@ store_tests!(
     // ---- field form ----
     feedback_forms_round_trip_with_photos_signature_and_review,
     // ---- end field form ----
+    // ---- survey and daily report (issue 8) ----
+    a_survey_is_found_by_its_job_and_its_token_and_written_on_its_version,
+    daily_reports_are_one_per_person_and_day_and_trips_are_found_by_crew_and_day,
+    // ---- end survey and daily report ----
     // ---- Idempotency keys ----
     idempotency_key_is_new_then_done_with_its_result,
     idempotency_key_with_another_request_is_reused_and_changes_nothing,
@@ -3198,6 +3202,193 @@ async fn feedback_forms_round_trip_with_photos_signature_and_review(db: &Db) {
     assert!(db.forms_to_review(10).await.unwrap().is_empty());
 }
 // ---- end field form ----
+// ---- survey and daily report (issue 8) ----
+
+/// A repair job on a new ticket of `c`, its first trip sent with `crew`, set off and
+/// arrived at the given instants.
+async fn job_on_trip(
+    db: &Db,
+    actor: UserId,
+    c: CustomerId,
+    crew: UserId,
+    departed: &str,
+    arrived: &str,
+) -> sanbao_domain::field::Job {
+    use sanbao_domain::field::{CrewMember, JobStatus, JobType, NewJob};
+    let tk = ticket(
+        db,
+        actor,
+        c,
+        TicketKind::Repair,
+        "2026-11-27T08:00:00+08:00",
+    )
+    .await;
+    let mut tx = db.begin().await.unwrap();
+    let job = tx
+        .insert_job(&NewJob {
+            ticket_id: tk,
+            job_type: JobType::Repair,
+            customer_id: c,
+            site_id: None,
+            unit_id: None,
+            model_code: None,
+            contact_name: "王工".into(),
+            contact_phone: "13800000000".into(),
+            problem: "跳闸".into(),
+            created_by: actor,
+            created_at: t("2026-11-27T08:00:00+08:00"),
+        })
+        .await
+        .unwrap();
+    let mut after = job.clone();
+    after.status = JobStatus::Submitted;
+    after.version += 1;
+    after.trips[0].crew = vec![CrewMember {
+        user_id: crew,
+        name: String::new(),
+        lead: true,
+    }];
+    after.trips[0].departed_at = Some(t(departed));
+    after.trips[0].arrived_at = Some(t(arrived));
+    let job = tx.update_job(&job, &after).await.unwrap();
+    tx.commit().await.unwrap();
+    job
+}
+
+async fn a_survey_is_found_by_its_job_and_its_token_and_written_on_its_version(db: &Db) {
+    use sanbao_domain::field::survey::{Survey, SurveyInput};
+    let clerk = user(db, "clerk", Role::ServiceClerk).await;
+    let tech = user(db, "tech", Role::Technician).await;
+    let c = customer(db, clerk, "桐庐水厂", "浙江省杭州市桐庐县城南街道").await;
+    let job = job_on_trip(
+        db,
+        clerk,
+        c,
+        tech,
+        "2026-11-27T09:00:00+08:00",
+        "2026-11-27T10:00:00+08:00",
+    )
+    .await;
+    let now = t("2026-11-27T12:00:00+08:00");
+    assert!(db.survey_of_job(job.id).await.unwrap().is_none());
+    let blank = Survey::blank(job.id, now);
+    let issued = blank
+        .issue_link(&job, clerk, Role::ServiceClerk, "hash-1".into(), now)
+        .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let issued = tx.save_survey(&blank, &issued).await.unwrap();
+    tx.commit().await.unwrap();
+    let found = db.survey_by_token("hash-1").await.unwrap().unwrap();
+    assert_eq!(found, issued);
+    assert!(db.survey_by_token("hash-2").await.unwrap().is_none());
+    let input = SurveyInput {
+        scores: ["on_time", "attitude", "competence", "solved", "overall"]
+            .iter()
+            .map(|q| (q.to_string(), 4))
+            .collect(),
+        comment: Some("及时".into()),
+    };
+    let answered = found.answer_by_link("hash-1", &input, now).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let answered = tx.save_survey(&found, &answered).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(db.survey_of_job(job.id).await.unwrap().unwrap(), answered);
+    // Written again from the stale read: refused.
+    let mut tx = db.begin().await.unwrap();
+    assert!(matches!(
+        tx.save_survey(&found, &answered).await,
+        Err(Error::Conflict(_))
+    ));
+    drop(tx);
+    let month = db
+        .surveys_answered(
+            t("2026-11-01T00:00:00+08:00"),
+            t("2026-12-01T00:00:00+08:00"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(month.len(), 1);
+    assert_eq!(
+        month[0].answers.as_ref().unwrap().comment.as_deref(),
+        Some("及时")
+    );
+}
+
+async fn daily_reports_are_one_per_person_and_day_and_trips_are_found_by_crew_and_day(db: &Db) {
+    use sanbao_domain::field::report::{ReportInput, ReportLine, day_bounds, parse_day, submit};
+    let clerk = user(db, "clerk", Role::ServiceClerk).await;
+    let tech = user(db, "tech", Role::Technician).await;
+    let other = user(db, "other", Role::Technician).await;
+    let c = customer(db, clerk, "桐庐水厂", "浙江省杭州市桐庐县城南街道").await;
+    // 23:30 local on the 27th: the 27th's report, though 15:30 UTC.
+    let job = job_on_trip(
+        db,
+        clerk,
+        c,
+        tech,
+        "2026-11-27T23:00:00+08:00",
+        "2026-11-27T23:30:00+08:00",
+    )
+    .await;
+    let day = parse_day("2026-11-27").unwrap();
+    let (from, to) = day_bounds(day);
+    let trips = db.day_trips(tech, from, to).await.unwrap();
+    assert_eq!(trips.len(), 1);
+    assert_eq!(trips[0].job_id, job.id);
+    assert_eq!(trips[0].place, "浙江省杭州市桐庐县城南街道");
+    assert_eq!(trips[0].customer, "桐庐水厂");
+    let (from28, to28) = day_bounds(parse_day("2026-11-28").unwrap());
+    assert!(db.day_trips(tech, from28, to28).await.unwrap().is_empty());
+    assert!(db.day_trips(other, from, to).await.unwrap().is_empty());
+
+    let now = t("2026-11-27T23:45:00+08:00");
+    let input = ReportInput {
+        lines: vec![ReportLine {
+            job_id: Some(job.id.0),
+            place: trips[0].place.clone(),
+            work: "更换断路器".into(),
+            ..ReportLine::default()
+        }],
+        travel_km: Some(85.0),
+        notes: None,
+        late_reason: None,
+    };
+    let r = submit(None, tech, "tech", Role::Technician, day, &input, now).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let r = tx.save_daily_report(None, &r).await.unwrap();
+    tx.commit().await.unwrap();
+    let stored = db.daily_report(tech, day).await.unwrap().unwrap();
+    assert_eq!(stored.lines, r.lines);
+    assert_eq!(stored.travel_km, Some(85.0));
+    assert_eq!(stored.user_name, "tech 名");
+    // A second first report of the same day: refused by the store.
+    let mut tx = db.begin().await.unwrap();
+    assert!(tx.save_daily_report(None, &r).await.is_err());
+    drop(tx);
+    let amended = submit(
+        Some(&stored),
+        tech,
+        "tech",
+        Role::Technician,
+        day,
+        &input,
+        now,
+    )
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let amended = tx.save_daily_report(Some(&stored), &amended).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(amended.version, 2);
+    let all = db.daily_reports(day).await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert!(
+        db.daily_reports(parse_day("2026-11-28").unwrap())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+// ---- end survey and daily report ----
 // ---- Idempotency keys ----
 
 fn reused_field(r: Result<Claim, Error>) -> Option<&'static str> {

@@ -22,6 +22,10 @@ use serde_json::{Value, json};
 // ---- field form ----
 pub mod form;
 // ---- end field form ----
+// ---- survey and daily report (issue 8, parts 5 and 8) ----
+pub mod report;
+pub mod survey;
+// ---- end survey and daily report ----
 
 #[cfg(test)]
 mod tests;

@@ -44,6 +44,10 @@ pub mod units;
 pub mod users;
 pub mod visits;
 pub mod watcher;
+// ---- survey and daily report (issue 8) ----
+pub mod daily_reports;
+pub mod surveys;
+// ---- end survey and daily report ----
 // ---- Where notifications go ----
 pub mod inbox;
 pub mod mail;

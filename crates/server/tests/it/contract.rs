@@ -112,6 +112,16 @@ const SERVED: &[&str] = &[
     "GET /api/v1/field-settings",
     "PUT /api/v1/field-settings",
     // ---- end dispatch ----
+    // ---- survey and daily report (issue 8) ----
+    "GET /api/v1/jobs/{id}/survey",
+    "POST /api/v1/jobs/{id}/survey",
+    "POST /api/v1/jobs/{id}/survey/link",
+    "GET /api/v1/surveys",
+    "GET /api/v1/daily-reports",
+    "GET /api/v1/daily-reports/missing",
+    "GET /api/v1/daily-reports/{day}",
+    "PUT /api/v1/daily-reports/{day}",
+    // ---- end survey and daily report ----
 ];
 
 #[tokio::test]

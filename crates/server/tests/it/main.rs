@@ -8,6 +8,10 @@ mod board;
 mod concurrency;
 mod contract;
 mod deadline_policy;
+// ---- survey and daily report (issue 8) ----
+mod daily_reports;
+mod surveys;
+// ---- end survey and daily report ----
 mod deliveries;
 mod demo;
 // ---- dispatch (issue 8) ----

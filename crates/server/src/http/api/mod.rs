@@ -25,6 +25,10 @@ pub mod sessions;
 pub mod tickets;
 pub mod units;
 pub mod visits;
+// ---- survey and daily report (issue 8) ----
+pub mod daily_reports;
+pub mod surveys;
+// ---- end survey and daily report ----
 
 use crate::app::AppState;
 use axum::routing::get;
@@ -79,6 +83,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // --- service requests (issue 8, part 1) ---
         .merge(requests::router())
     // --- end service requests ---
+        // ---- survey and daily report (issue 8) ----
+        .merge(surveys::router())
+        .merge(daily_reports::router())
+    // ---- end survey and daily report ----
 }
 
 /// The OpenAPI document, as served.

@@ -62,6 +62,10 @@ impl WebUser {
                 // --- service requests (issue 8, part 1) ---
                 may_see_requests: sanbao_domain::request::may_view_requests(self.user.role),
                 // --- end service requests ---
+                // ---- survey and daily report (issue 8) ----
+                may_submit_daily_reports: self.may(Permission::SubmitDailyReports),
+                may_see_daily_reports: crate::app::daily_reports::is_department(&self.user),
+                // ---- end survey and daily report ----
             }),
             here: self.here.clone(),
             css: assets::css_url(),

@@ -35,6 +35,11 @@ pub mod tickets;
 pub mod units;
 pub mod view;
 pub mod visits;
+// ---- survey and daily report (issue 8) ----
+pub mod daily_reports;
+pub mod field_archive;
+pub mod surveys;
+// ---- end survey and daily report ----
 
 use crate::app::AppState;
 use crate::i18n::Lang;
@@ -81,6 +86,11 @@ pub fn router() -> Router<AppState> {
         // ---- field form ----
         .merge(forms::router())
         // ---- end field form ----
+        // ---- survey and daily report (issue 8) ----
+        .merge(surveys::router())
+        .merge(daily_reports::router())
+        .merge(field_archive::router())
+        // ---- end survey and daily report ----
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -128,6 +138,12 @@ pub struct LayoutUser {
     /// Service requests are in the navigation (salespeople, the department).
     pub may_see_requests: bool,
     // --- end service requests ---
+    // ---- survey and daily report (issue 8) ----
+    /// "My daily report" is in the navigation (technician, senior engineer).
+    pub may_submit_daily_reports: bool,
+    /// "Daily reports" (who has not submitted) is in the navigation (the department).
+    pub may_see_daily_reports: bool,
+    // ---- end survey and daily report ----
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

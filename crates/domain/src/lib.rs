@@ -38,9 +38,8 @@ pub mod visit;
 
 pub use error::{Error, FieldErrors, Problem};
 pub use ids::{
-    ContactId, CustomerId, DeliveryId, FileId, FormId, JobId, PolicyId, ProductModelId,
-    RequestId, ReturnId,
-    SiteId, TicketId, TripId, UnitId, UserId, VisitId,
+    ContactId, CustomerId, DeliveryId, FileId, FormId, JobId, PolicyId, ProductModelId, RequestId,
+    ReturnId, SiteId, TicketId, TripId, UnitId, UserId, VisitId,
 };
 pub use region::Region;
 pub use role::{Permission, Role};

@@ -82,7 +82,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(board::router())
         // --- service requests (issue 8, part 1) ---
         .merge(requests::router())
-    // --- end service requests ---
+        // --- end service requests ---
         // ---- survey and daily report (issue 8) ----
         .merge(surveys::router())
         .merge(daily_reports::router())

@@ -56,6 +56,8 @@ struct Body {
     comment: Option<String>,
     reports: Vec<ReportShown>,
     printed: String,
+    /// The job's feedback forms, drafts left out, oldest first.
+    forms: Vec<super::forms::Sheet>,
 }
 
 #[derive(Template)]
@@ -137,7 +139,15 @@ async fn body(state: &AppState, u: &WebUser, id: JobId) -> WebResult<Body> {
             })
         })
         .collect();
+    let mut forms = Vec::new();
+    for f in app::forms::forms_of_job(state, &u.user, job.id).await? {
+        if f.status != sanbao_domain::field::form::FormStatus::Draft {
+            forms.push(super::forms::sheet(state, u, f.id.0).await?.0);
+        }
+    }
+    forms.sort_by_key(|f| f.id);
     Ok(Body {
+        forms,
         l: u.layout("", u.t("archive.title")),
         ticket: sanbao_domain::ticket::ticket_number(job.ticket_id),
         job_type: u.t(job_type_key(job.job_type)).to_string(),
@@ -199,6 +209,20 @@ fn status_key(s: sanbao_domain::field::JobStatus) -> &'static str {
     }
 }
 
+/// The file behind `/api/v1/files/{id}` as a `data:` URL.
+async fn inline(state: &AppState, u: &WebUser, url: &str) -> WebResult<String> {
+    let Some(id) = url.rsplit('/').next().and_then(|s| s.parse::<i64>().ok()) else {
+        return Ok(url.to_string());
+    };
+    let file = app::forms::file(state, &u.user, sanbao_domain::FileId(id)).await?;
+    use base64::Engine as _;
+    Ok(format!(
+        "data:{};base64,{}",
+        file.content_type,
+        base64::engine::general_purpose::STANDARD.encode(&file.bytes)
+    ))
+}
+
 /// `GET /field/jobs/{id}/archive[?download=1]`
 pub async fn archive(
     State(state): State<AppState>,
@@ -212,8 +236,22 @@ pub async fn archive(
         .filter(|n| *n > 0)
         .map(JobId)
         .ok_or_else(|| WebError::not_found("job"))?;
-    let b = body(&state, &u, id).await?;
+    let mut b = body(&state, &u, id).await?;
     let ticket = b.ticket.clone();
+    if p.get("download").is_some() {
+        // The downloaded file stands alone: its photos and signatures go inside it.
+        for f in &mut b.forms {
+            for url in f
+                .photos
+                .iter_mut()
+                .map(|p| &mut p.url)
+                .chain(f.signature_url.iter_mut())
+                .chain(f.stamp_url.iter_mut())
+            {
+                *url = inline(&state, &u, url).await?;
+            }
+        }
+    }
     let html = render_partial(&b)?;
     if p.get("download").is_some() {
         let page = Download {

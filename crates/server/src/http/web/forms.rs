@@ -74,17 +74,17 @@ fn responsibilities(lang: Lang, current: Option<Responsibility>) -> Vec<Choice> 
         .collect()
 }
 
-struct PartRow {
-    name: String,
-    quantity: String,
-    faulty_serial: String,
-    replacement_serial: String,
+pub(crate) struct PartRow {
+    pub(crate) name: String,
+    pub(crate) quantity: String,
+    pub(crate) faulty_serial: String,
+    pub(crate) replacement_serial: String,
 }
 
-struct PhotoView {
-    file_id: i64,
-    url: String,
-    caption: String,
+pub(crate) struct PhotoView {
+    pub(crate) file_id: i64,
+    pub(crate) url: String,
+    pub(crate) caption: String,
 }
 
 fn part_rows(f: &FeedbackForm) -> Vec<PartRow> {
@@ -229,37 +229,41 @@ fn closed_reason(job: &Job) -> &'static str {
 }
 
 /// A form as its pages show it.
-struct Sheet {
-    id: i64,
-    job_id: i64,
-    status: &'static str,
-    status_label: String,
-    corrects: Option<i64>,
-    facts: JobFacts,
-    contact_name: String,
-    contact_phone: String,
-    job_type: String,
-    problem: String,
-    service_content: String,
-    fault_cause: String,
-    cause_analysis: String,
-    handling: String,
-    responsibility: String,
-    parts: Vec<PartRow>,
-    started_at: String,
-    ended_at: String,
-    photos: Vec<PhotoView>,
-    signer_name: String,
-    signature_url: Option<String>,
-    signed_at: String,
-    customer_absent: bool,
-    opinion: String,
-    stamp_url: Option<String>,
-    review_reason: Option<String>,
-    reviewed: Option<String>,
+pub(crate) struct Sheet {
+    pub(crate) id: i64,
+    pub(crate) job_id: i64,
+    pub(crate) status: &'static str,
+    pub(crate) status_label: String,
+    pub(crate) corrects: Option<i64>,
+    pub(crate) facts: JobFacts,
+    pub(crate) contact_name: String,
+    pub(crate) contact_phone: String,
+    pub(crate) job_type: String,
+    pub(crate) problem: String,
+    pub(crate) service_content: String,
+    pub(crate) fault_cause: String,
+    pub(crate) cause_analysis: String,
+    pub(crate) handling: String,
+    pub(crate) responsibility: String,
+    pub(crate) parts: Vec<PartRow>,
+    pub(crate) started_at: String,
+    pub(crate) ended_at: String,
+    pub(crate) photos: Vec<PhotoView>,
+    pub(crate) signer_name: String,
+    pub(crate) signature_url: Option<String>,
+    pub(crate) signed_at: String,
+    pub(crate) customer_absent: bool,
+    pub(crate) opinion: String,
+    pub(crate) stamp_url: Option<String>,
+    pub(crate) review_reason: Option<String>,
+    pub(crate) reviewed: Option<String>,
 }
 
-async fn sheet(state: &AppState, u: &WebUser, id: i64) -> WebResult<(Sheet, FeedbackForm)> {
+pub(crate) async fn sheet(
+    state: &AppState,
+    u: &WebUser,
+    id: i64,
+) -> WebResult<(Sheet, FeedbackForm)> {
     let (form, job) = app::forms::form(state, &u.user, FormId(id)).await?;
     let facts = app::forms::facts(state, &job, Some(form.trip_id)).await?;
     let opt = |at: Option<chrono::DateTime<chrono::Utc>>| at.map(full_time).unwrap_or_default();

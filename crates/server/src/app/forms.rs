@@ -7,6 +7,7 @@
 //! signed by the same person answers it signed — a retry never makes a second form or a
 //! 409.
 
+use super::idempotency::{Answer, Once, complete, replayed};
 use super::notify::{Notice, notify};
 use super::require;
 use crate::app::AppState;
@@ -201,25 +202,39 @@ pub async fn save(
 }
 
 /// Attach a photo (checked by its bytes, within its limit) to a draft.
+///
+/// With an `Idempotency-Key` (`once`), a phone that uploads the same photo again after
+/// losing the answer gets the form as the first upload left it, never a second photo.
 pub async fn add_photo(
     state: &AppState,
     actor: &User,
     id: FormId,
     bytes: Vec<u8>,
     caption: Option<&str>,
+    once: Option<&Once>,
     now: DateTime<Utc>,
-) -> Result<FeedbackForm, Error> {
+) -> Result<Answer<FeedbackForm>, Error> {
     require(actor, Permission::DoFieldWork)?;
     let file = NewFile::check(FilePurpose::Photo, bytes, actor.id, now)
         .map_err(|p| p.into_error(FilePurpose::Photo))?;
     let (mut tx, before, job) = read(state, actor, id).await?;
+    if let Some(once) = once
+        && replayed(&mut tx, actor.id, once, "form.add_photo", now)
+            .await?
+            .is_some()
+    {
+        return Ok(Answer::replay(before));
+    }
     before.may_add_photo(&job, actor.id, actor.role)?;
     let file_id = tx.insert_file(&file).await?;
     let after = before.add_photo(file_id, caption, &job, actor.id, actor.role, now)?;
     let after = tx.update_form(&before, &after).await?;
     audit_change(&mut tx, actor, "add_photo", None, &before, &after, now).await?;
+    if let Some(once) = once {
+        complete(&mut tx, actor.id, once, &id.0.to_string()).await?;
+    }
     tx.commit().await?;
-    Ok(after)
+    Ok(Answer::new(after))
 }
 
 /// Take a photo off a draft; its file goes with it.

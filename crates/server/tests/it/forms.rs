@@ -370,3 +370,47 @@ on_both_backends!(
     feedback_form_pages_answer_on_postgres,
     pages_of_the_form_answer_the_crew_and_the_reviewer
 );
+
+/// A phone that uploads a photo again with its `Idempotency-Key` after losing the answer
+/// gets the first answer: one photo on the form, never two (issue 8, part 9).
+async fn a_photo_sent_again_with_its_key_is_attached_once(app: &TestApp) {
+    let manager = app.token("boss", "service_manager").await;
+    let tech = app.token("tech", "technician").await;
+    let job = job_on_site(app, &manager, &tech).await;
+    let r = app
+        .call(
+            "POST",
+            &format!("/api/v1/jobs/{job}/forms"),
+            Some(&tech),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let form = r.json()["id"].as_i64().unwrap();
+    let send = |key: &'static str| {
+        Request::builder()
+            .method("POST")
+            .uri(format!("/api/v1/forms/{form}/photos"))
+            .header(header::AUTHORIZATION, format!("Bearer {tech}"))
+            .header(header::CONTENT_TYPE, "image/png")
+            .header("idempotency-key", key)
+            .body(Body::from(png()))
+            .unwrap()
+    };
+    let first = app.send(send("photo-1")).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    assert!(first.headers.get("idempotent-replay").is_none());
+    let again = app.send(send("photo-1")).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.text);
+    assert_eq!(again.headers["idempotent-replay"], "true");
+    assert_eq!(again.json()["photos"].as_array().unwrap().len(), 1);
+    // Another key is another upload.
+    let other = app.send(send("photo-2")).await;
+    assert_eq!(other.json()["photos"].as_array().unwrap().len(), 2);
+}
+
+on_both_backends!(
+    photo_sent_again_with_its_key_is_attached_once,
+    photo_sent_again_with_its_key_is_attached_once_on_postgres,
+    a_photo_sent_again_with_its_key_is_attached_once
+);

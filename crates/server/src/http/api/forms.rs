@@ -3,7 +3,7 @@
 //! `/api/v1/files/{id}`, the stored photos and signatures.
 
 use super::error::{ApiError, ApiResult, ErrorBody, problem, request_lang};
-use super::extract::{ApiJson, ApiQuery, ApiUser, read_json};
+use super::extract::{ApiJson, ApiQuery, ApiUser, IdemKey, read_json, replayable};
 use super::ts;
 use crate::app::{self, AppState};
 use axum::Json;
@@ -18,6 +18,7 @@ use sanbao_domain::field::form::{
 };
 use sanbao_domain::{Error, FileId, FormId, JobId, Problem};
 use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -312,7 +313,8 @@ pub struct PhotoQuery {
 
 /// Attach a photo to a draft: the image itself as the body (JPEG, PNG or WebP, told by
 /// its bytes), at most 1.5 MB (the phone resizes it first), at most 12 on a form.
-#[utoipa::path(post, path = "/api/v1/forms/{id}/photos", params(("id" = i64, Path), PhotoQuery),
+#[utoipa::path(post, path = "/api/v1/forms/{id}/photos",
+    params(("id" = i64, Path), PhotoQuery, ("Idempotency-Key" = Option<String>, Header, description = super::tickets::IDEMPOTENCY_KEY_DOC)),
     request_body(content = Vec<u8>, content_type = "image/jpeg"),
     tag = "forms", security(("bearer" = [])),
     responses((status = 201, body = FormOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -320,24 +322,37 @@ pub struct PhotoQuery {
 pub async fn add_photo(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
+    key: IdemKey,
     Path(id): Path<i64>,
     ApiQuery(q): ApiQuery<PhotoQuery>,
     body: Body,
-) -> Result<(StatusCode, Json<FormOut>), Response> {
+) -> Result<Response, Response> {
     let bytes = axum::body::to_bytes(body, MAX_PHOTO_BYTES)
         .await
         .map_err(|_| too_large(FilePurpose::Photo.field(), MAX_PHOTO_BYTES))?;
-    let form = app::forms::add_photo(
+    // The photo is fingerprinted by its digest and caption: the same upload sent again.
+    let digest = hex::encode(sha2::Sha256::digest(&bytes));
+    let once = key
+        .once(
+            &format!("POST /api/v1/forms/{id}/photos"),
+            &(q.caption.as_deref(), digest.as_str()),
+        )
+        .map_err(IntoResponse::into_response)?;
+    let a = app::forms::add_photo(
         &state,
         &actor,
         FormId(id),
         bytes.to_vec(),
         q.caption.as_deref(),
+        once.as_ref(),
         state.now(),
     )
     .await
     .map_err(|e| ApiError(e).into_response())?;
-    Ok((StatusCode::CREATED, Json(form.into())))
+    Ok(replayable(
+        a.replayed,
+        (StatusCode::CREATED, Json(FormOut::from(a.value))),
+    ))
 }
 
 /// Take a photo off a draft.

@@ -58,6 +58,7 @@ impl WebUser {
                 // ---- end the technician's phone ----
                 // ---- dispatch (issue 8) ----
                 may_dispatch: self.may(Permission::DispatchTechnicians),
+                may_review_forms: self.may(Permission::ReviewFeedbackForms),
                 // ---- end dispatch ----
                 // --- service requests (issue 8, part 1) ---
                 may_see_requests: sanbao_domain::request::may_view_requests(self.user.role),

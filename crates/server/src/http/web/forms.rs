@@ -447,7 +447,7 @@ async fn queue_page(
     Ok(QueuePage {
         rows,
         done,
-        l: u.layout("review", u.t("form.review_title")),
+        l: u.layout("form_review", u.t("form.review_title")),
     })
 }
 

@@ -133,6 +133,8 @@ pub struct LayoutUser {
     // ---- dispatch (issue 8) ----
     /// The dispatch page is in the navigation (admin, service manager, clerk).
     pub may_dispatch: bool,
+    /// Sees the feedback forms waiting for review (R1.2).
+    pub may_review_forms: bool,
     // ---- end dispatch ----
     // --- service requests (issue 8, part 1) ---
     /// Service requests are in the navigation (salespeople, the department).

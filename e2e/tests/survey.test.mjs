@@ -39,8 +39,8 @@ test("the customer rates the service on the technician's phone, then through a l
   // Before the signature there is nothing to answer.
   await phone.goto(`/field/jobs/${first.id}/survey`);
   assert.ok(await phone.isVisible("#survey-not-open"));
-  signed(server, first.id);
-  signed(server, second.id);
+  await signed(api, tech, first.id);
+  await signed(api, tech, second.id);
 
   await phone.goto(`/field/jobs/${first.id}/survey`);
   await rate(phone, { on_time: 5, attitude: 5, competence: 4 });
@@ -87,7 +87,9 @@ test("the customer rates the service on the technician's phone, then through a l
   assert.match(await phone.textContent("#archive-job"), /桐庐自来水厂/);
   assert.match(await phone.textContent("#archive-trips"), /李军/);
   assert.match(await phone.textContent("#archive-survey"), /技术水平\s*4/);
-  assert.ok(await phone.isVisible("#archive-forms"));
+  // The signed feedback form is in the archive, its signature with it.
+  assert.match(await phone.textContent("#archive-forms"), /更换断路器，试运行正常/);
+  assert.match(await phone.textContent("#archive-forms"), /王工/);
   await screenshot(phone, "job-archive");
   const file = await phone.request.get(`/field/jobs/${first.id}/archive?download=1`);
   assert.equal(file.status(), 200);
@@ -96,4 +98,7 @@ test("the customer rates the service on the technician's phone, then through a l
   assert.match(html, /<style>/);
   assert.doesNotMatch(html, /<link rel="stylesheet"/, "self-contained");
   assert.match(html, /师傅来得很快/);
+  // The signature travels inside the file, not as a link back to the server.
+  assert.match(html, /src="data:image\/png;base64,/);
+  assert.doesNotMatch(html, /src="\/api\/v1\/files\//);
 });

@@ -58,20 +58,52 @@ pub async fn job_on_site(app: &TestApp, clerk: &str, tech: &str) -> i64 {
     id
 }
 
-/// The customer signed the feedback form: the job waits for review. (The form's own
-/// pages write this status; here it is written directly.)
-pub async fn sign(app: &TestApp, job: i64) {
-    let sql =
-        format!("UPDATE jobs SET status = 'submitted', version = version + 1 WHERE id = {job}");
-    if app.database_url.starts_with("postgres") {
-        let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
-        sqlx::query(&sql).execute(&pool).await.unwrap();
-        pool.close().await;
-    } else {
-        let pool = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
-        sqlx::query(&sql).execute(&pool).await.unwrap();
-        pool.close().await;
-    }
+/// The crew fills in the job's feedback form and the customer signs it, through the form's
+/// API: the job then waits for review.
+pub async fn sign(app: &TestApp, tech: &str, job: i64) {
+    let r = app
+        .call(
+            "POST",
+            &format!("/api/v1/jobs/{job}/forms"),
+            Some(tech),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let form = r.json();
+    let id = form["id"].as_i64().unwrap();
+    let r = app
+        .call(
+            "PUT",
+            &format!("/api/v1/forms/{id}"),
+            Some(tech),
+            Some(json!({
+                "version": form["version"],
+                "service_content": "更换断路器，试运行正常",
+                "handling": "更换同型号断路器并复测",
+                "responsibility": "customer_operation",
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // A 3×2 PNG's header: what the server checks of a signature.
+    let png: Vec<u8> = vec![
+        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0,
+        0, 3, 0, 0, 0, 2, 8, 6, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    use base64::Engine as _;
+    let r = app
+        .call(
+            "POST",
+            &format!("/api/v1/forms/{id}/sign"),
+            Some(tech),
+            Some(json!({
+                "signer_name": "王工",
+                "signature_png_base64": base64::engine::general_purpose::STANDARD.encode(png),
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
 
 /// A new session for an account made earlier (after the clock moved past the last one).
@@ -132,7 +164,7 @@ async fn the_survey_is_answered_on_the_phone_by_the_crew_after_signing(app: &Tes
         .call("POST", &format!("{path}/link"), Some(&clerk), None)
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
-    sign(app, job).await;
+    sign(app, &tech, job).await;
 
     // A technician not on the crew does not see the job at all.
     let r = app
@@ -261,8 +293,8 @@ async fn a_survey_link_works_once_expires_and_opens_only_its_own_survey(app: &Te
     let tech = app.token("tech", "technician").await;
     let job_a = job_on_site(app, &clerk, &tech).await;
     let job_b = job_on_site(app, &clerk, &tech).await;
-    sign(app, job_a).await;
-    sign(app, job_b).await;
+    sign(app, &tech, job_a).await;
+    sign(app, &tech, job_b).await;
     let link_a = issue(app, &clerk, job_a).await;
     let link_b = issue(app, &tech, job_b).await;
 

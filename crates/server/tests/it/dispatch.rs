@@ -395,6 +395,10 @@ async fn pages(app: &TestApp) {
         page.text.contains("id=\"job-form\""),
         "the form to open a job"
     );
+    assert!(
+        page.text.contains("id=\"action-dispatch\""),
+        "without a job the ticket's own dispatch step is offered"
+    );
     let r = clerk
         .submit(
             &ticket,
@@ -429,6 +433,11 @@ async fn pages(app: &TestApp) {
         page.text
     );
     assert!(page.text.contains("href=\"/dispatch#job-"));
+    assert!(
+        !page.text.contains("id=\"action-dispatch\"")
+            && !page.text.contains("id=\"action-check_in\""),
+        "with a job, the crew is sent and checks in through the job"
+    );
 
     // The dispatch page proposes the near one first, ticked; both are sent.
     let page = clerk.get("/dispatch").await;

@@ -1593,6 +1593,14 @@ async fn detail_page(
         job_typed,
     )
     .await?;
+    // A ticket with an on-site job is dispatched and checked in through the job (its crew,
+    // its arrival stamped on the phone): the ticket's own steps for that are not offered.
+    let mut actions = actions;
+    if job.as_ref().is_some_and(|j| j.job.is_some()) {
+        actions.retain(|a| {
+            a.ty != EventType::Dispatch.as_str() && a.ty != EventType::CheckIn.as_str()
+        });
+    }
     // ---- end dispatch ----
     Ok(DetailPage {
         job,

@@ -177,16 +177,26 @@ pub async fn save(
     id: FormId,
     version: i64,
     input: &FormInput,
+    once: Option<&Once>,
     now: DateTime<Utc>,
-) -> Result<FeedbackForm, Error> {
+) -> Result<Answer<FeedbackForm>, Error> {
     require(actor, Permission::DoFieldWork)?;
     let (mut tx, before, job) = read(state, actor, id).await?;
     let fields: FormFields = FormFields::parse(input, now)?;
     if !job.may_work(actor.id, actor.role) {
         return Err(Error::Forbidden);
     }
+    // A save sent again with its key after its answer was lost: the form as it is now,
+    // not a 409 on the version it was sent with.
+    if let Some(once) = once
+        && replayed(&mut tx, actor.id, once, "form.save", now)
+            .await?
+            .is_some()
+    {
+        return Ok(Answer::replay(before));
+    }
     if before.holds(&fields) {
-        return Ok(before);
+        return Ok(Answer::new(before));
     }
     if before.status == FormStatus::Draft && version != before.version {
         return Err(Error::Conflict(format!(
@@ -197,8 +207,11 @@ pub async fn save(
     let after = before.edit(fields, &job, actor.id, actor.role, now)?;
     let after = tx.update_form(&before, &after).await?;
     audit_change(&mut tx, actor, "update", None, &before, &after, now).await?;
+    if let Some(once) = once {
+        complete(&mut tx, actor.id, once, &id.0.to_string()).await?;
+    }
     tx.commit().await?;
-    Ok(after)
+    Ok(Answer::new(after))
 }
 
 /// Attach a photo (checked by its bytes, within its limit) to a draft.
@@ -284,8 +297,9 @@ pub async fn sign(
     actor: &User,
     id: FormId,
     s: Signing,
+    once: Option<&Once>,
     now: DateTime<Utc>,
-) -> Result<FeedbackForm, Error> {
+) -> Result<Answer<FeedbackForm>, Error> {
     require(actor, Permission::DoFieldWork)?;
     let signature = checked(FilePurpose::Signature, s.signature_png, actor, now)?;
     let stamp = checked(FilePurpose::Stamp, s.stamp, actor, now)?;
@@ -293,13 +307,20 @@ pub async fn sign(
     if !job.may_work(actor.id, actor.role) {
         return Err(Error::Forbidden);
     }
+    if let Some(once) = once
+        && replayed(&mut tx, actor.id, once, "form.sign", now)
+            .await?
+            .is_some()
+    {
+        return Ok(Answer::replay(before));
+    }
     if before.status.is_locked() && before.created_by == actor.id {
         let same_signer = before.signature.as_ref().map(|g| g.signer_name.trim())
             == s.signer_name.as_deref().map(str::trim);
         if (same_signer || (before.customer_absent && s.customer_absent))
             && before.status == FormStatus::Signed
         {
-            return Ok(before);
+            return Ok(Answer::new(before));
         }
     }
     let mut input = SignInput {
@@ -333,10 +354,13 @@ pub async fn sign(
     let after = tx.update_form(&before, &after).await?;
     audit_change(&mut tx, actor, "sign", None, &before, &after, now).await?;
     move_job(&mut tx, actor, "submit_form", &job, &job_after, now).await?;
+    if let Some(once) = once {
+        complete(&mut tx, actor.id, once, &id.0.to_string()).await?;
+    }
     tx.commit().await?;
     tracing::info!(form_id = id.0, "form signed");
     state.desk.changed();
-    Ok(after)
+    Ok(Answer::new(after))
 }
 
 /// The department reviews a signed form: accepted, the job is done; returned with a

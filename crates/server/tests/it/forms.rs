@@ -373,7 +373,7 @@ on_both_backends!(
 
 /// A phone that uploads a photo again with its `Idempotency-Key` after losing the answer
 /// gets the first answer: one photo on the form, never two (issue 8, part 9).
-async fn a_photo_sent_again_with_its_key_is_attached_once(app: &TestApp) {
+async fn a_photo_or_a_save_sent_again_with_its_key_is_done_once(app: &TestApp) {
     let manager = app.token("boss", "service_manager").await;
     let tech = app.token("tech", "technician").await;
     let job = job_on_site(app, &manager, &tech).await;
@@ -407,10 +407,41 @@ async fn a_photo_sent_again_with_its_key_is_attached_once(app: &TestApp) {
     // Another key is another upload.
     let other = app.send(send("photo-2")).await;
     assert_eq!(other.json()["photos"].as_array().unwrap().len(), 2);
+
+    // A save whose answer was lost, sent again with its key after the form moved on: the
+    // form as it is, not a 409 on the version it was sent with.
+    let version = other.json()["version"].as_i64().unwrap();
+    let save = |key: &'static str, text: &'static str| {
+        Request::builder()
+            .method("PUT")
+            .uri(format!("/api/v1/forms/{form}"))
+            .header(header::AUTHORIZATION, format!("Bearer {tech}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("idempotency-key", key)
+            .body(Body::from(
+                json!({"version": version, "service_content": text}).to_string(),
+            ))
+            .unwrap()
+    };
+    let first = app.send(save("save-1", "更换断路器")).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    let again = app.send(save("save-1", "更换断路器")).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert_eq!(again.headers["idempotent-replay"], "true");
+    assert_eq!(again.json()["version"], first.json()["version"]);
+    // The key with another body is refused, naming the header; nothing is written.
+    let reused = app.send(save("save-1", "别的内容")).await;
+    assert_eq!(
+        reused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reused.text
+    );
+    assert!(field_named(&reused, "Idempotency-Key"), "{}", reused.text);
 }
 
 on_both_backends!(
-    photo_sent_again_with_its_key_is_attached_once,
-    photo_sent_again_with_its_key_is_attached_once_on_postgres,
-    a_photo_sent_again_with_its_key_is_attached_once
+    photo_or_save_sent_again_with_its_key_is_done_once,
+    photo_or_save_sent_again_with_its_key_is_done_once_on_postgres,
+    a_photo_or_a_save_sent_again_with_its_key_is_done_once
 );

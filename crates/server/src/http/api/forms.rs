@@ -229,7 +229,7 @@ pub async fn get(
     Ok(Json(form.into()))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartIn {
     pub name: Option<String>,
@@ -239,7 +239,7 @@ pub struct PartIn {
     pub replacement_serial: Option<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FormIn {
     /// The form's version as last read.
@@ -259,16 +259,19 @@ pub struct FormIn {
 
 /// Save a draft (only the current trip's crew). A signed form answers 409: it is
 /// corrected by a new form. Sending again what is stored answers 200.
-#[utoipa::path(put, path = "/api/v1/forms/{id}", params(("id" = i64, Path)), request_body = FormIn,
-    tag = "forms", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/forms/{id}",
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = super::tickets::IDEMPOTENCY_KEY_DOC)),
+    request_body = FormIn, tag = "forms", security(("bearer" = [])),
     responses((status = 200, body = FormOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn save(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
+    key: IdemKey,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<FormIn>,
-) -> ApiResult<Json<FormOut>> {
+) -> ApiResult<Response> {
+    let once = key.once(&format!("PUT /api/v1/forms/{id}"), &b)?;
     let input = FormInput {
         service_content: b.service_content,
         fault_cause: b.fault_cause,
@@ -288,8 +291,17 @@ pub async fn save(
         started_at: b.started_at.map(|a| a.with_timezone(&Utc)),
         ended_at: b.ended_at.map(|a| a.with_timezone(&Utc)),
     };
-    let form = app::forms::save(&state, &actor, FormId(id), b.version, &input, state.now()).await?;
-    Ok(Json(form.into()))
+    let a = app::forms::save(
+        &state,
+        &actor,
+        FormId(id),
+        b.version,
+        &input,
+        once.as_ref(),
+        state.now(),
+    )
+    .await?;
+    Ok(replayable(a.replayed, Json(FormOut::from(a.value))))
 }
 
 /// 413 naming the field whose upload is over its limit.
@@ -405,20 +417,27 @@ fn decode(field: &str, s: Option<String>) -> Result<Option<Vec<u8>>, Error> {
 
 /// The customer signs the form on the phone: the form is locked and the job goes to the
 /// department for review. A correction may instead be submitted with `customer_absent`.
-#[utoipa::path(post, path = "/api/v1/forms/{id}/sign", params(("id" = i64, Path)), request_body = SignIn,
-    tag = "forms", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/forms/{id}/sign",
+    params(("id" = i64, Path), ("Idempotency-Key" = Option<String>, Header, description = super::tickets::IDEMPOTENCY_KEY_DOC)),
+    request_body = SignIn, tag = "forms", security(("bearer" = [])),
     responses((status = 200, body = FormOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn sign(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
+    key: IdemKey,
     Path(id): Path<i64>,
     body: Body,
-) -> Result<Json<FormOut>, Response> {
+) -> Result<Response, Response> {
     let bytes = axum::body::to_bytes(body, SIGN_BODY_LIMIT)
         .await
         .map_err(|_| too_large("signature", SIGN_BODY_LIMIT))?;
     let b: SignIn = read_json(&bytes)?;
+    // Fingerprinted by the body's digest: the signing sent again, byte for byte.
+    let digest = hex::encode(sha2::Sha256::digest(&bytes));
+    let once = key
+        .once(&format!("POST /api/v1/forms/{id}/sign"), &digest)
+        .map_err(IntoResponse::into_response)?;
     let api = |e: Error| ApiError(e).into_response();
     let signing = app::forms::Signing {
         signer_name: b.signer_name,
@@ -441,10 +460,17 @@ pub async fn sign(
     {
         return Err(too_large("stamp", MAX_PHOTO_BYTES));
     }
-    let form = app::forms::sign(&state, &actor, FormId(id), signing, state.now())
-        .await
-        .map_err(api)?;
-    Ok(Json(form.into()))
+    let a = app::forms::sign(
+        &state,
+        &actor,
+        FormId(id),
+        signing,
+        once.as_ref(),
+        state.now(),
+    )
+    .await
+    .map_err(api)?;
+    Ok(replayable(a.replayed, Json(FormOut::from(a.value))))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -41,7 +41,8 @@ fn require_department(actor: &User) -> Result<(), Error> {
     }
 }
 
-/// The lines of `user`'s `day`, prefilled from the trips they were on.
+/// The lines of `user`'s `day`, prefilled from the trips they were on; the first trip's
+/// distance counts from their base (see `/settings/technicians`).
 pub async fn prefilled(
     state: &AppState,
     user: UserId,
@@ -49,7 +50,19 @@ pub async fn prefilled(
 ) -> Result<Vec<ReportLine>, Error> {
     let (from, to) = day_bounds(day);
     let trips = state.db.day_trips(user, from, to).await?;
-    Ok(prefill(day, &trips, COMPANY_BASE))
+    // Distances count from the technician's base as dispatch knows it, else the company's.
+    let base = state
+        .db
+        .technician_profiles()
+        .await?
+        .into_iter()
+        .find(|p| p.user_id == user)
+        .and_then(|p| p.base_address);
+    Ok(prefill(
+        day,
+        &trips,
+        base.as_deref().unwrap_or(COMPANY_BASE),
+    ))
 }
 
 /// The actor's own report of `day` (today when none is given).

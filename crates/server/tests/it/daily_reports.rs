@@ -32,7 +32,34 @@ async fn reports_are_prefilled_submitted_and_missing_ones_listed(app: &TestApp) 
     assert_eq!(lines[0]["arrived"], "09:40");
     assert_eq!(lines[0]["travel_minutes"], 40);
     assert_eq!(lines[0]["place"], "浙江省杭州市桐庐县城南街道");
-    assert!(lines[0]["est_km"].as_f64().unwrap() > 50.0, "from the base");
+    assert!(
+        lines[0]["est_km"].as_f64().unwrap() > 50.0,
+        "from the company's base in Hangzhou"
+    );
+    // Once the technician's own base is known (in 桐庐 itself), the trip counts from there.
+    let tech_id = app
+        .call("GET", "/api/v1/me", Some(&tech), None)
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let r = app
+        .call(
+            "PUT",
+            &format!("/api/v1/technicians/{tech_id}"),
+            Some(&boss),
+            Some(json!({"base_address": "浙江省杭州市桐庐县", "product_lines": []})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .call("GET", "/api/v1/daily-reports/2026-11-27", Some(&tech), None)
+        .await;
+    assert!(
+        r.json()["lines"][0]["est_km"].as_f64().unwrap() < 5.0,
+        "from their own base: {}",
+        r.text
+    );
     // Another day has none.
     let r = app
         .call("GET", "/api/v1/daily-reports/2026-11-26", Some(&tech), None)

@@ -260,6 +260,20 @@ pub struct JobTicket<'a> {
     pub summary: &'a str,
 }
 
+impl<'a> From<&'a crate::ticket::Ticket> for JobTicket<'a> {
+    fn from(t: &'a crate::ticket::Ticket) -> Self {
+        JobTicket {
+            id: t.id,
+            kind: t.kind,
+            finished: t.status.is_finished(),
+            customer_id: t.customer_id,
+            site_id: t.site_id,
+            unit_id: t.unit_id,
+            summary: &t.summary,
+        }
+    }
+}
+
 impl NewJob {
     /// Every problem is named by its field. The problem defaults to the ticket's summary.
     pub fn parse(

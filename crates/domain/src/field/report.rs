@@ -289,6 +289,15 @@ pub fn submit(
     })
 }
 
+/// Who sees everyone's reports and who has not submitted: the department — staff who
+/// see the service desk, neither report themselves nor act only for their own customers.
+/// The one place this is decided.
+pub fn sees_everyones_reports(role: Role) -> bool {
+    role.may(Permission::ViewServiceDesk)
+        && !role.may(Permission::SubmitDailyReports)
+        && !role.bound_to_own_customers()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,5 +548,23 @@ mod tests {
             ),
             Err(Error::Conflict(_))
         ));
+    }
+
+    #[test]
+    fn r4_6_the_department_sees_everyones_reports() {
+        // (role, sees)
+        let table = [
+            (Role::Admin, true),
+            (Role::ServiceManager, true),
+            (Role::ServiceClerk, true),
+            (Role::QualityEngineer, true),
+            (Role::Technician, false),
+            (Role::SeniorEngineer, false),
+            (Role::Salesperson, false),
+            (Role::Customer, false),
+        ];
+        for (role, want) in table {
+            assert_eq!(sees_everyones_reports(role), want, "{role:?}");
+        }
     }
 }

@@ -27,9 +27,7 @@ pub struct Draft {
 /// The department: who may see everyone's reports (not whoever reports, not a
 /// salesperson).
 pub fn is_department(actor: &User) -> bool {
-    actor.role.may(Permission::ViewServiceDesk)
-        && !actor.role.may(Permission::SubmitDailyReports)
-        && !actor.role.bound_to_own_customers()
+    sanbao_domain::field::report::sees_everyones_reports(actor.role)
 }
 
 fn require_department(actor: &User) -> Result<(), Error> {

@@ -15,11 +15,12 @@ use sanbao_domain::field::{
 };
 use sanbao_domain::ticket::Ticket;
 use sanbao_domain::user::User;
-use sanbao_domain::{Error, JobId, Permission, TicketId, UserId};
+use sanbao_domain::{CustomerId, Error, JobId, Permission, TicketId, UserId};
 use sanbao_store::Tx;
+use std::collections::HashMap;
 
 /// Open the on-site job of a ticket (R4.3). A ticket has one job at a time: another is
-/// opened only once the last was cancelled.
+/// opened only once the last was cancelled (the store's one-open-job rule answers 409).
 pub async fn open_job(
     state: &AppState,
     actor: &User,
@@ -33,28 +34,23 @@ pub async fn open_job(
         .ticket(ticket_id)
         .await?
         .ok_or(Error::NotFound("ticket"))?;
-    let new = NewJob::parse(input, job_ticket(&ticket), actor.id, now)?;
-    let open = state
-        .db
-        .jobs(
-            &JobFilter {
-                ticket: Some(ticket_id),
-                ..JobFilter::default()
-            },
-            10,
-            None,
-        )
-        .await?;
-    if let Some(j) = open
-        .iter()
-        .find(|j| j.status != sanbao_domain::field::JobStatus::Cancelled)
-    {
-        return Err(Error::Conflict(format!(
-            "ticket {} already has job {}",
-            ticket.number(),
-            j.id
-        )));
-    }
+    let job = open_job_in(&mut tx, actor, &ticket, input, now).await?;
+    tx.commit().await?;
+    tracing::info!(job_id = job.id.0, ticket_id = ticket_id.0, "job opened");
+    Ok(job)
+}
+
+/// The job of `ticket` checked, written and audited in `tx`: the one way a job is opened,
+/// from the ticket page or from a service request.
+pub async fn open_job_in(
+    tx: &mut Tx,
+    actor: &User,
+    ticket: &Ticket,
+    input: &JobInput,
+    now: DateTime<Utc>,
+) -> Result<Job, Error> {
+    require(actor, Permission::DispatchTechnicians)?;
+    let new = NewJob::parse(input, JobTicket::from(ticket), actor.id, now)?;
     let job = tx.insert_job(&new).await?;
     tx.audit(&NewAuditEntry::created(
         "job",
@@ -64,21 +60,7 @@ pub async fn open_job(
         job.audit_view(),
     ))
     .await?;
-    tx.commit().await?;
-    tracing::info!(job_id = job.id.0, ticket_id = ticket_id.0, "job opened");
     Ok(job)
-}
-
-fn job_ticket(t: &Ticket) -> JobTicket<'_> {
-    JobTicket {
-        id: t.id,
-        kind: t.kind,
-        finished: t.status.is_finished(),
-        customer_id: t.customer_id,
-        site_id: t.site_id,
-        unit_id: t.unit_id,
-        summary: &t.summary,
-    }
 }
 
 /// A job, if the actor may see it (the department every job, a technician only their own,
@@ -128,16 +110,21 @@ pub async fn jobs(
     if actor.role.may(Permission::DoFieldWork) {
         filter.crew = Some(actor.id);
     } else if actor.role.bound_to_own_customers() {
-        // A salesperson's jobs are those of their customers: read, then narrowed.
+        // A salesperson's jobs are those of their customers: read, then narrowed, each
+        // customer looked up once.
         let found = state.db.jobs(&filter, limit, cursor).await?;
+        let mut owners: HashMap<CustomerId, Option<UserId>> = HashMap::new();
         let mut mine = Vec::new();
         for j in found {
-            if may_see(
-                &j,
-                actor.id,
-                actor.role,
-                salesperson_of(state, actor, &j).await?,
-            ) {
+            let owner = match owners.get(&j.customer_id) {
+                Some(o) => *o,
+                None => {
+                    let o = salesperson_of(state, actor, &j).await?;
+                    owners.insert(j.customer_id, o);
+                    o
+                }
+            };
+            if may_see(&j, actor.id, actor.role, owner) {
                 mine.push(j);
             }
         }

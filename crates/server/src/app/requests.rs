@@ -9,7 +9,7 @@ use crate::i18n::Lang;
 use chrono::{DateTime, Utc};
 use sanbao_domain::audit::NewAuditEntry;
 use sanbao_domain::customer::{Customer, CustomerFilter, CustomerSummary};
-use sanbao_domain::field::{Job, JobInput, JobTicket, NewJob};
+use sanbao_domain::field::{Job, JobInput};
 use sanbao_domain::request::{
     NamedPlaces, NewRequest, RemoteMethod, RequestFilter, RequestInput, RequestKind, RequestStatus,
     RequestView, ServiceRequest, UnitPlace, may_see, may_view_requests,
@@ -279,8 +279,9 @@ pub async fn send_on_site(
         .ticket(before.ticket_id)
         .await?
         .ok_or(Error::NotFound("ticket"))?;
-    // The same domain path as `field::open_job`, in this transaction; a ticket with a job
-    // still open is refused by the store's one-open-job rule.
+    // Checked before the job is written: a request already answered opens no job. A
+    // ticket with a job still open is refused by the store's one-open-job rule.
+    let after_check = before.sent_on_site(sanbao_domain::JobId(0), actor.role, now)?;
     let input = JobInput {
         job_type: None,
         contact_name: Some(before.contact_name.clone()),
@@ -288,31 +289,7 @@ pub async fn send_on_site(
         problem: Some(before.problem.clone()),
         model_code: before.model_code.clone(),
     };
-    let new = NewJob::parse(
-        &input,
-        JobTicket {
-            id: ticket.id,
-            kind: ticket.kind,
-            finished: ticket.status.is_finished(),
-            customer_id: ticket.customer_id,
-            site_id: ticket.site_id,
-            unit_id: ticket.unit_id,
-            summary: &ticket.summary,
-        },
-        actor.id,
-        now,
-    )?;
-    // Checked before the job is written: a request already answered opens no job.
-    let after_check = before.sent_on_site(sanbao_domain::JobId(0), actor.role, now)?;
-    let job = tx.insert_job(&new).await?;
-    tx.audit(&NewAuditEntry::created(
-        "job",
-        job.id.0,
-        actor.id,
-        new.created_at,
-        job.audit_view(),
-    ))
-    .await?;
+    let job = super::field::open_job_in(&mut tx, actor, &ticket, &input, now).await?;
     let after = ServiceRequest {
         job_id: Some(job.id),
         ..after_check

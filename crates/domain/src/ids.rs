@@ -57,4 +57,20 @@ id_type!(
     /// A stored file: a photo, a drawn signature, a stamp.
     FileId,
     // --- end field form ---
+    // --- parts, materials and tools (issue 9) ---
+    /// A part or material in the catalogue (R1.5).
+    PartId,
+    /// Where stock is held: the central store, a technician's van, inspection.
+    LocationId,
+    /// One row of the parts ledger: a movement of stock, never edited.
+    MoveId,
+    /// A request for parts, for a job or for van stock, approved by the manager.
+    RequisitionId,
+    /// A service tool with its identifier.
+    ToolId,
+    /// A tool checked out to a technician and (later) back.
+    CheckoutId,
+    /// A quotation given to a customer before paid work.
+    QuoteId,
+    // --- end parts, materials and tools ---
 );

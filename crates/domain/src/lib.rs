@@ -17,6 +17,7 @@ pub mod field;
 pub mod idempotency;
 pub mod ids;
 pub mod notify;
+pub mod parts;
 pub mod people;
 pub mod product;
 pub mod region;
@@ -38,8 +39,9 @@ pub mod visit;
 
 pub use error::{Error, FieldErrors, Problem};
 pub use ids::{
-    ContactId, CustomerId, DeliveryId, FileId, FormId, JobId, PolicyId, ProductModelId, RequestId,
-    ReturnId, SiteId, TicketId, TripId, UnitId, UserId, VisitId,
+    CheckoutId, ContactId, CustomerId, DeliveryId, FileId, FormId, JobId, LocationId, MoveId,
+    PartId, PolicyId, ProductModelId, QuoteId, RequestId, RequisitionId, ReturnId, SiteId,
+    TicketId, ToolId, TripId, UnitId, UserId, VisitId,
 };
 pub use region::Region;
 pub use role::{Permission, Role};

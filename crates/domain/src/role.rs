@@ -160,6 +160,22 @@ pub enum Permission {
     /// Submit one's daily work report (R4.6).
     SubmitDailyReports,
     // --- end field service ---
+    // --- parts, materials and tools (issue 9) ---
+    /// Ask for parts for a job or for one's van stock (R1.5).
+    RequisitionParts,
+    /// Approve or refuse a requisition (the service manager).
+    ApproveRequisitions,
+    /// Keep the catalogue and the store: receive, issue, take returns.
+    KeepStock,
+    /// Write off parts lost or scrapped, correct a count, reverse a ledger row.
+    WriteOffParts,
+    /// Keep the tools register: tools, check-outs and returns, calibration.
+    ManageTools,
+    /// See each job's settlement basis and the month's settlement (finance's basis).
+    ViewSettlements,
+    /// Give a customer a quotation before paid work and record its acceptance.
+    QuoteCharges,
+    // --- end parts, materials and tools ---
 }
 
 use Permission as P;
@@ -213,6 +229,15 @@ const GRANTS: &[(Permission, &[Role])] = &[
     (P::ManageTechnicians, &[A, M]),
     (P::SubmitDailyReports, &[E, T]),
     // --- end field service ---
+    // --- parts, materials and tools (issue 9) ---
+    (P::RequisitionParts, &[A, M, C, E, T]),
+    (P::ApproveRequisitions, &[A, M]),
+    (P::KeepStock, &[A, M, C]),
+    (P::WriteOffParts, &[A, M]),
+    (P::ManageTools, &[A, M, C]),
+    (P::ViewSettlements, &[A, M, C, Q]),
+    (P::QuoteCharges, &[A, M, C]),
+    // --- end parts, materials and tools ---
 ];
 
 #[cfg(test)]
@@ -263,6 +288,13 @@ mod tests {
             (P::ReviewFeedbackForms, "am......"),
             (P::ManageTechnicians, "am......"),
             (P::SubmitDailyReports, "...et..."),
+            (P::RequisitionParts, "amcet..."),
+            (P::ApproveRequisitions, "am......"),
+            (P::KeepStock, "amc....."),
+            (P::WriteOffParts, "am......"),
+            (P::ManageTools, "amc....."),
+            (P::ViewSettlements, "amc...q."),
+            (P::QuoteCharges, "amc....."),
             // --- end field service ---
         ];
         assert_eq!(

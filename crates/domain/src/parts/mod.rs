@@ -155,16 +155,25 @@ impl PartFields {
     pub fn parse(input: &PartInput) -> Result<PartFields, Error> {
         let mut errs = FieldErrors::new();
         let code = errs
-            .take("code", required(input.code.as_deref().unwrap_or(""), MAX_CODE))
+            .take(
+                "code",
+                required(input.code.as_deref().unwrap_or(""), MAX_CODE),
+            )
             .unwrap_or_default();
         if code.chars().any(char::is_whitespace) {
             errs.add("code", Problem::invalid("a code has no spaces"));
         }
         let name = errs
-            .take("name", required(input.name.as_deref().unwrap_or(""), MAX_NAME))
+            .take(
+                "name",
+                required(input.name.as_deref().unwrap_or(""), MAX_NAME),
+            )
             .unwrap_or_default();
         let unit = errs
-            .take("unit", required(input.unit.as_deref().unwrap_or(""), MAX_UNIT))
+            .take(
+                "unit",
+                required(input.unit.as_deref().unwrap_or(""), MAX_UNIT),
+            )
             .unwrap_or_default();
         let unit_cost_fen = money(&mut errs, "unit_cost_fen", input.unit_cost_fen);
         let list_price_fen = money(&mut errs, "list_price_fen", input.list_price_fen);
@@ -197,7 +206,10 @@ impl PartFields {
             .iter()
             .any(|m| m.chars().count() > MAX_CODE || m.chars().any(char::is_control))
         {
-            errs.add("models", Problem::invalid("a model code of up to 40 characters"));
+            errs.add(
+                "models",
+                Problem::invalid("a model code of up to 40 characters"),
+            );
         }
         errs.into_result()?;
         Ok(PartFields {
@@ -641,8 +653,8 @@ impl Requisition {
             return Err(Error::Forbidden);
         }
         self.expect(RequisitionStatus::Requested)?;
-        let reason = required(reason.unwrap_or(""), MAX_NOTE)
-            .map_err(|p| Error::field("reason", p))?;
+        let reason =
+            required(reason.unwrap_or(""), MAX_NOTE).map_err(|p| Error::field("reason", p))?;
         let mut r = self.next(now);
         r.status = RequisitionStatus::Refused;
         r.decided_by = Some(by);
@@ -975,7 +987,10 @@ pub fn write_off(
         Some(c) => {
             let c = WriteOffCause::parse(c);
             if c.is_none() {
-                errs.add("cause", Problem::invalid("lost, scrapped or used_unrecorded"));
+                errs.add(
+                    "cause",
+                    Problem::invalid("lost, scrapped or used_unrecorded"),
+                );
             }
             c
         }
@@ -1248,4 +1263,41 @@ pub struct UsedPart {
     pub unit_cost_fen: i64,
     /// What one costs a customer per the price list, in fen.
     pub list_price_fen: i64,
+}
+
+/// A ledger row with the names a page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MoveView {
+    #[serde(flatten)]
+    pub mv: Move,
+    pub part_code: String,
+    pub part_name: String,
+    pub unit: String,
+    pub from_name: Option<String>,
+    pub to_name: Option<String>,
+    pub by_name: String,
+    /// Undone by a later row.
+    pub reversed_by: Option<MoveId>,
+}
+
+/// A requisition line with the part's names and what the store holds of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineView {
+    pub part_id: PartId,
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    pub quantity: i64,
+    /// In the central store now.
+    pub in_store: i64,
+}
+
+/// A requisition with the names a page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequisitionView {
+    pub requisition: Requisition,
+    pub holder_name: String,
+    pub requested_by_name: String,
+    pub decided_by_name: Option<String>,
+    pub lines: Vec<LineView>,
 }

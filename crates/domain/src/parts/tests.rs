@@ -310,7 +310,9 @@ fn r1_5_requisition_is_approved_by_the_manager_then_issued_by_the_store() {
         Error::Forbidden,
         "a technician does not issue to themselves"
     );
-    let (issued, moves) = a.issue(STORE, VAN, CLERK, Role::ServiceClerk, t0()).unwrap();
+    let (issued, moves) = a
+        .issue(STORE, VAN, CLERK, Role::ServiceClerk, t0())
+        .unwrap();
     assert_eq!(issued.status, RequisitionStatus::Issued);
     assert_eq!(moves.len(), 1);
     let m = &moves[0];
@@ -384,9 +386,11 @@ fn r1_5_use_draws_from_the_jobs_parts_before_van_stock() {
             .map(|m| (m.from.and_then(|b| b.job), m.quantity))
             .collect();
         assert_eq!(got, want, "{held:?}");
-        assert!(moves.iter().all(|m| m.to.is_none()
-            && m.job_id == Some(JobId(9))
-            && m.unit_id == Some(UnitId(7))));
+        assert!(
+            moves.iter().all(|m| m.to.is_none()
+                && m.job_id == Some(JobId(9))
+                && m.unit_id == Some(UnitId(7)))
+        );
     }
     let e = use_on_job(
         &input,
@@ -520,7 +524,12 @@ fn r1_5_issued_equals_used_plus_returned_per_job() {
     );
     let r = Reconciliation::of(
         j,
-        &[issue.clone(), used.clone(), from_van.clone(), returned.clone()],
+        &[
+            issue.clone(),
+            used.clone(),
+            from_van.clone(),
+            returned.clone(),
+        ],
     );
     let t = &r.lines[0];
     assert_eq!(
@@ -571,7 +580,15 @@ fn r1_5_issued_equals_used_plus_returned_per_job() {
     // A use reversed puts the part back out: not settled again.
     let undo = mv(
         6,
-        reverse(&used, false, Some("记错了"), Role::ServiceManager, MANAGER, t0()).unwrap(),
+        reverse(
+            &used,
+            false,
+            Some("记错了"),
+            Role::ServiceManager,
+            MANAGER,
+            t0(),
+        )
+        .unwrap(),
     );
     assert_eq!(undo.m.to, Some(Bucket::for_job(VAN, j)));
     let r = Reconciliation::of(j, &[issue, used, from_van, returned, lost, undo]);
@@ -614,7 +631,15 @@ fn r1_5_rows_are_never_edited_only_reversed_once() {
     );
     let r = mv(
         2,
-        reverse(&m, false, Some("重复入库"), Role::ServiceManager, MANAGER, t0()).unwrap(),
+        reverse(
+            &m,
+            false,
+            Some("重复入库"),
+            Role::ServiceManager,
+            MANAGER,
+            t0(),
+        )
+        .unwrap(),
     );
     assert_eq!(r.m.from, Some(Bucket::at(STORE)));
     assert_eq!(r.m.to, None);

@@ -659,13 +659,14 @@ fn with_models(rows: Vec<PartRow>, models: Vec<(i64, String)>) -> Vec<Part> {
 }
 
 impl Db {
-    /// The catalogue: by code, narrowed by text (code or name) and model; `limit` at most.
+    /// The catalogue: by code, narrowed by text (code or name, in any case on both backends)
+    /// and model; `limit` at most.
     #[instrument(skip_all)]
     pub async fn parts(&self, f: &PartFilter, limit: i64) -> Result<Vec<Part>, Error> {
         let q = f.q.as_deref().map(str::trim).unwrap_or("");
         let like = format!("%{}%", q.replace(['%', '_', '\\'], ""));
         let sql = format!(
-            "{SELECT_PART} WHERE ($1 = '' OR code LIKE $2 OR name LIKE $2)
+            "{SELECT_PART} WHERE ($1 = '' OR LOWER(code) LIKE LOWER($2) OR LOWER(name) LIKE LOWER($2))
                AND ($3 = '' OR id IN (SELECT part_id FROM part_models WHERE model_code = $3))
                AND ($4 OR active)
              ORDER BY code LIMIT $5"

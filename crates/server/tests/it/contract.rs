@@ -122,6 +122,32 @@ const SERVED: &[&str] = &[
     "GET /api/v1/daily-reports/{day}",
     "PUT /api/v1/daily-reports/{day}",
     // ---- end survey and daily report ----
+    // ---- parts desk ----
+    "GET /api/v1/parts",
+    "POST /api/v1/parts",
+    "GET /api/v1/parts/{id}",
+    "PATCH /api/v1/parts/{id}",
+    "GET /api/v1/stock-locations",
+    "GET /api/v1/stock-locations/{id}/stock",
+    "GET /api/v1/stock/below-reorder",
+    "GET /api/v1/parts-ledger",
+    "POST /api/v1/parts-ledger/{id}/reverse",
+    "POST /api/v1/stock/receipts",
+    "POST /api/v1/stock/adjustments",
+    "POST /api/v1/stock/write-offs",
+    "POST /api/v1/stock/returns",
+    "GET /api/v1/users/{id}/holdings",
+    "GET /api/v1/requisitions",
+    "POST /api/v1/requisitions",
+    "GET /api/v1/requisitions/{id}",
+    "POST /api/v1/requisitions/{id}/approve",
+    "POST /api/v1/requisitions/{id}/refuse",
+    "POST /api/v1/requisitions/{id}/cancel",
+    "POST /api/v1/requisitions/{id}/issue",
+    "GET /api/v1/jobs/{id}/parts",
+    "POST /api/v1/jobs/{id}/parts/use",
+    "POST /api/v1/jobs/{id}/parts/faulty",
+    // ---- end parts desk ----
 ];
 
 #[tokio::test]

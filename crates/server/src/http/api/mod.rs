@@ -20,6 +20,9 @@ pub mod replies;
 // --- service requests (issue 8, part 1) ---
 pub mod requests;
 // --- end service requests ---
+// ---- parts desk ----
+pub mod parts;
+// ---- end parts desk ----
 pub mod returns;
 pub mod sessions;
 pub mod tickets;
@@ -86,7 +89,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // ---- survey and daily report (issue 8) ----
         .merge(surveys::router())
         .merge(daily_reports::router())
-    // ---- end survey and daily report ----
+        // ---- end survey and daily report ----
+        // ---- parts desk ----
+        .merge(parts::router())
+    // ---- end parts desk ----
 }
 
 /// The OpenAPI document, as served.

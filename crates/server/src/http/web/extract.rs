@@ -67,6 +67,9 @@ impl WebUser {
                 may_submit_daily_reports: self.may(Permission::SubmitDailyReports),
                 may_see_daily_reports: crate::app::daily_reports::is_department(&self.user),
                 // ---- end survey and daily report ----
+                // ---- parts desk ----
+                may_keep_stock: self.may(Permission::KeepStock),
+                // ---- end parts desk ----
             }),
             here: self.here.clone(),
             css: assets::css_url(),

@@ -30,6 +30,9 @@ pub mod replies;
 // --- service requests (issue 8, part 1) ---
 pub mod requests;
 // --- end service requests ---
+// ---- parts desk ----
+pub mod parts;
+// ---- end parts desk ----
 pub mod returns;
 pub mod tickets;
 pub mod units;
@@ -91,6 +94,9 @@ pub fn router() -> Router<AppState> {
         .merge(daily_reports::router())
         .merge(field_archive::router())
         // ---- end survey and daily report ----
+        // ---- parts desk ----
+        .merge(parts::router())
+        // ---- end parts desk ----
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -146,6 +152,10 @@ pub struct LayoutUser {
     /// "Daily reports" (who has not submitted) is in the navigation (the department).
     pub may_see_daily_reports: bool,
     // ---- end survey and daily report ----
+    // ---- parts desk ----
+    /// The parts desk is in the navigation (the store: admin, service manager, clerk).
+    pub may_keep_stock: bool,
+    // ---- end parts desk ----
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

@@ -38,6 +38,7 @@ mod requests;
 // --- end service requests ---
 // ---- parts desk ----
 mod parts;
+mod parts_web;
 // ---- end parts desk ----
 mod returns;
 mod support;

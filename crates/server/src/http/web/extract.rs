@@ -67,6 +67,9 @@ impl WebUser {
                 may_submit_daily_reports: self.may(Permission::SubmitDailyReports),
                 may_see_daily_reports: crate::app::daily_reports::is_department(&self.user),
                 // ---- end survey and daily report ----
+                // ---- parts field ----
+                may_handle_requisitions: super::requisitions::in_nav(self),
+                // ---- end parts field ----
             }),
             here: self.here.clone(),
             css: assets::css_url(),

@@ -26,6 +26,10 @@ pub mod inbox;
 pub mod notify_settings;
 // ---- end where notifications go ----
 pub mod login;
+// ---- parts field ----
+pub mod parts_field;
+pub mod requisitions;
+// ---- end parts field ----
 pub mod replies;
 // --- service requests (issue 8, part 1) ---
 pub mod requests;
@@ -91,6 +95,10 @@ pub fn router() -> Router<AppState> {
         .merge(daily_reports::router())
         .merge(field_archive::router())
         // ---- end survey and daily report ----
+        // ---- parts field ----
+        .merge(requisitions::router())
+        .merge(parts_field::router())
+        // ---- end parts field ----
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -146,6 +154,10 @@ pub struct LayoutUser {
     /// "Daily reports" (who has not submitted) is in the navigation (the department).
     pub may_see_daily_reports: bool,
     // ---- end survey and daily report ----
+    // ---- parts field ----
+    /// The requisition queue is in the navigation (who approves or keeps stock).
+    pub may_handle_requisitions: bool,
+    // ---- end parts field ----
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

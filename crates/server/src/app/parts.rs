@@ -286,7 +286,7 @@ pub async fn request_parts(
         .collect();
     let lang = Lang::default();
     let who = holder.as_ref().map_or("", |u| u.display_name.as_str());
-    // Words made before the await: a borrowed `dyn Display` may not be held across it.
+    // Made before the await: the `&dyn Display` arguments are not `Send`.
     let subject = lang.f(
         "parts.notice.requested",
         &[("id", &r.id.0.to_string()), ("who", &who)],
@@ -400,8 +400,7 @@ async fn decide(
     let mut to = vec![after.holder, after.requested_by];
     to.retain(|u| *u != actor.id);
     if !to.is_empty() {
-        let lang = Lang::default();
-        let subject = lang.f(key, &[("id", &id.0.to_string())]);
+        let subject = Lang::default().f(key, &[("id", &id.0.to_string())]);
         notify(
             &mut tx,
             &to,

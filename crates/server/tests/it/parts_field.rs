@@ -122,6 +122,79 @@ async fn signed_form(app: &TestApp, tech: &str, job: i64) -> i64 {
     id
 }
 
+/// A repair job on a unit (model KYN28A-12) with `tech` on site; answers the job's and
+/// the unit's ids.
+async fn job_with_unit(app: &TestApp, manager: &str, tech: &str) -> (i64, i64) {
+    let r = app
+        .call(
+            "POST",
+            "/api/v1/product-models",
+            Some(manager),
+            Some(
+                json!({"code": "KYN28A-12", "name": "中置式开关柜", "product_line": "switchgear"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let c = app
+        .api_customer(manager, "萧山配电公司", "浙江省杭州市萧山区建设一路66号")
+        .await;
+    let r = app
+        .call(
+            "POST",
+            "/api/v1/units",
+            Some(manager),
+            Some(json!({"customer_id": c["id"], "model_code": "KYN28A-12", "serial_no": "KY-2024-0001"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let unit = r.json()["id"].as_i64().unwrap();
+    let r = app
+        .call(
+            "POST",
+            "/api/v1/tickets",
+            Some(manager),
+            Some(
+                json!({"kind": "repair", "channel": "phone", "customer_id": c["id"],
+                "unit_id": unit, "summary": "开关柜跳闸"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let t = r.json();
+    let r = app
+        .call(
+            "POST",
+            &format!("/api/v1/tickets/{}/jobs", t["id"]),
+            Some(manager),
+            Some(json!({"contact_name": "王工", "contact_phone": "138 0000 0000"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let job = r.json();
+    let id = job["id"].as_i64().unwrap();
+    let me = app.call("GET", "/api/v1/me", Some(tech), None).await.json()["id"].clone();
+    let r = app
+        .call(
+            "POST",
+            &format!("/api/v1/jobs/{id}/dispatch"),
+            Some(manager),
+            Some(json!({"version": job["version"], "technician_ids": [me]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .call(
+            "POST",
+            &format!("/api/v1/jobs/{id}/arrive"),
+            Some(tech),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    (id, unit)
+}
+
 async fn job_status(app: &TestApp, token: &str, job: i64) -> String {
     app.call("GET", &format!("/api/v1/jobs/{job}"), Some(token), None)
         .await
@@ -143,7 +216,7 @@ async fn phone_scenario(app: &TestApp) {
     app.user("tech", "technician").await;
     app.user("other", "technician").await;
     let (mt, tt) = (token_of(app, "boss").await, token_of(app, "tech").await);
-    let job = job_on_site(app, &mt, &tt).await;
+    let (job, unit) = job_with_unit(app, &mt, &tt).await;
     let breaker = part(app, &keeper, "BRK-1", true, 5).await;
     let fuse = part(app, &keeper, "FUSE-1", false, 10).await;
     let (mut tech, mut other) = (
@@ -322,6 +395,83 @@ async fn phone_scenario(app: &TestApp) {
     assert_eq!(jp.reconciliation.outstanding(), 0);
     let r = tech.get(&page).await;
     assert!(r.text.contains("NEW-88") && !r.text.contains("id=\"parts-out\""));
+
+    // The faulty breaker to inspection: its serial is needed, then it is recorded.
+    let r = tech
+        .submit(
+            &page,
+            &format!("{page}/faulty"),
+            &[("part_id", &b), ("quantity", "1"), ("note", "触头烧蚀")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("触头烧蚀") && r.text.contains("field-error"));
+    let r = tech
+        .submit(
+            &page,
+            &format!("{page}/faulty"),
+            &[
+                ("part_id", &b),
+                ("quantity", "1"),
+                ("faulty_serial", "OLD-77"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    // The unit's page lists the part fitted and the part removed, with serials and job.
+    let r = boss.get(&format!("/units/{unit}")).await;
+    assert!(r.text.contains("id=\"unit-parts\""), "{}", r.text);
+    assert!(r.text.contains("NEW-88") && r.text.contains("OLD-77"));
+    assert!(r.text.contains(&format!("href=\"{page}\"")));
+
+    // Van stock: asked on the phone (a line without a part is named), issued, returned.
+    let r = tech
+        .submit(
+            "/field/parts",
+            "/field/parts/request",
+            &[("idem", "van-1"), ("quantity_0", "2"), ("note", "备用")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(
+        r.text.contains("备用") && r.text.contains("field-error"),
+        "{}",
+        r.text
+    );
+    let r = tech
+        .submit(
+            "/field/parts",
+            "/field/parts/request",
+            &[("idem", "van-2"), ("part_id_0", &f), ("quantity_0", "2")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let van = app::parts::requisitions(&app.state, &manager, &RequisitionFilter::default(), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|v| v.requisition.job_id.is_none())
+        .unwrap()
+        .requisition;
+    let now = app.state.now();
+    let van = app::parts::approve(&app.state, &manager, van.id, van.version, None, now)
+        .await
+        .unwrap();
+    app::parts::issue(&app.state, &keeper, van.id, van.version, now)
+        .await
+        .unwrap();
+    let r = tech.get("/field/parts").await;
+    assert!(r.text.contains("id=\"van-stock\""), "{}", r.text);
+    let held = format!("{}-0", fuse.0);
+    let r = tech
+        .submit(
+            "/field/parts",
+            "/field/parts/return",
+            &[("held", &held), ("quantity", "2")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(location(&r), "/field/parts?done=return");
 
     // The form signed, the reviewer accepts and the job closes; the print lists the part.
     let form = signed_form(app, &tt, job).await;

@@ -527,6 +527,54 @@ async fn gate_scenario(app: &TestApp) {
     app::parts::issue(&app.state, &keeper, r.id, r.version, now)
         .await
         .unwrap();
+    // A second request for more than the store holds: the store's issue is refused on
+    // its page, naming the line.
+    let short = app::parts::request_parts(
+        &app.state,
+        &tech_user,
+        &sanbao_domain::parts::RequisitionInput {
+            job_id: Some(JobId(job)),
+            holder: None,
+            note: None,
+            lines: vec![sanbao_domain::parts::LineInput {
+                part_id: Some(fuse),
+                quantity: Some(50),
+            }],
+        },
+        None,
+        now,
+    )
+    .await
+    .unwrap()
+    .value;
+    let short = app::parts::approve(&app.state, &manager, short.id, short.version, None, now)
+        .await
+        .unwrap();
+    let mut store = browser_of(app, "store").await;
+    let spage = format!("/parts/requisitions/{}", short.id.0);
+    let r = store
+        .submit(
+            &spage,
+            &format!("{spage}/issue"),
+            &[("version", &short.version.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("中心库 FUSE-2 只有 8 件"), "{}", r.text);
+    assert!(r.text.contains("id=\"req-warning\""));
+    let r = store
+        .submit(&spage, &format!("{spage}/cancel"), &[("version", "2")])
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "the store does not withdraw"
+    );
+    let mut tech = browser_of(app, "tech").await;
+    let r = tech
+        .submit(&spage, &format!("{spage}/cancel"), &[("version", "2")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let form = signed_form(app, &tt, job).await;
 
     // The reviewer is told in words, with a link to the job's parts.

@@ -746,3 +746,13 @@ pub async fn reverse(
     state.desk.changed();
     Ok(written)
 }
+
+/// Parts fitted on a unit and faulty parts taken out of it, newest first (its page).
+pub async fn unit_parts(
+    state: &AppState,
+    actor: &User,
+    unit: sanbao_domain::UnitId,
+) -> Result<Vec<MoveView>, Error> {
+    require(actor, Permission::ViewServiceDesk)?;
+    state.db.unit_parts(unit, LIST_MAX).await
+}

@@ -40,6 +40,9 @@ mod requests;
 mod parts;
 mod parts_web;
 // ---- end parts desk ----
+// ---- parts field ----
+mod parts_field;
+// ---- end parts field ----
 mod returns;
 mod support;
 // ---- field form ----

@@ -70,6 +70,9 @@ impl WebUser {
                 // ---- parts desk ----
                 may_keep_stock: self.may(Permission::KeepStock),
                 // ---- end parts desk ----
+                // ---- parts field ----
+                may_handle_requisitions: super::requisitions::in_nav(self),
+                // ---- end parts field ----
             }),
             here: self.here.clone(),
             css: assets::css_url(),

@@ -1,7 +1,7 @@
 // The parts desk (R1.5): the store clerk adds a part to the catalogue (a price typed wrong
 // is named and what was typed is kept), receives stock and sees it in the central store
 // and below its reorder level; the service manager corrects the count, sees both rows in
-// the ledger, and reverses the correction with a reason.
+// the ledger, reverses the correction with a reason, and writes a scrapped piece off.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, ADMIN_PASSWORD, PASSWORD } from "../lib/server.mjs";
@@ -118,4 +118,17 @@ test("the clerk adds and receives a part; the manager corrects the count and rev
   await manager.goto(`/parts/${partId}`);
   assert.equal((await manager.textContent("[data-in-store]")).trim(), "3");
   await screenshot(manager, "parts_detail");
+
+  // A piece dropped in the store: written off from the part's stock line, with its cause.
+  await manager.click("[data-part-stock] a[href^='/parts/write-off']");
+  assert.equal(await manager.inputValue("#part_id"), partId, "the line's part is filled in");
+  await manager.fill("#quantity", "1");
+  await manager.selectOption("#cause", "scrapped");
+  await manager.click("form[data-move-form] button[type=submit]");
+  await manager.waitForSelector("#reason-error");
+  assert.equal(await manager.inputValue("#cause"), "scrapped", "what was chosen is kept");
+  await manager.fill("#reason", "搬运时摔坏");
+  await screenshot(manager, "parts_write_off");
+  await Promise.all([manager.waitForURL(/\/parts\/stock\?saved=written_off$/), manager.click("form[data-move-form] button[type=submit]")]);
+  assert.equal((await manager.textContent("[data-location=store] tr[data-stock='QF-630'] [data-on-hand]")).trim(), "2");
 });

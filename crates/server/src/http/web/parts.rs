@@ -376,6 +376,8 @@ struct StockRow {
     unit: String,
     location: String,
     job: Option<(String, String)>,
+    /// In a technician's van (van stock when under no job).
+    van: bool,
     on_hand: i64,
     reorder_level: i64,
     /// The manager's write-off form, filled in for this line.
@@ -383,13 +385,14 @@ struct StockRow {
 }
 
 impl StockRow {
-    fn new(lang: Lang, s: &StockLine, location: &str, may_write_off: bool) -> Self {
+    fn new(lang: Lang, s: &StockLine, location: &Location, may_write_off: bool) -> Self {
         StockRow {
             part_href: format!("/parts/{}", s.part_id),
             code: s.code.clone(),
             name: s.name.clone(),
             unit: s.unit.clone(),
-            location: location.to_string(),
+            location: location_label(lang, location),
+            van: location.kind == LocationKind::Van,
             job: s
                 .job_id
                 .map(|j| (lang.f("parts.job_label", &[("id", &j.0)]), job_href(j))),
@@ -499,13 +502,12 @@ async fn detail_page(
     let mut moves = Vec::new();
     if keeps {
         for loc in app::parts::locations(state, &u.user).await? {
-            let label = location_label(u.lang, &loc);
             for s in app::parts::stock_at(state, &u.user, loc.id).await? {
                 if s.part_id == id && s.on_hand != 0 {
                     if loc.kind == LocationKind::Store && s.job_id.is_none() {
                         store_on_hand += s.on_hand;
                     }
-                    stock.push(StockRow::new(u.lang, &s, &label, may_write_off));
+                    stock.push(StockRow::new(u.lang, &s, &loc, may_write_off));
                 }
             }
         }
@@ -614,23 +616,23 @@ pub async fn stock(State(state): State<AppState>, u: WebUser) -> WebResult<Respo
     app::require(&u.user, Permission::KeepStock)?;
     let may_write_off = u.may(Permission::WriteOffParts);
     let store = in_store(&state, &u).await?;
-    let below = app::parts::below_reorder(&state, &u.user)
-        .await?
-        .iter()
-        .map(|s| {
+    let locations = app::parts::locations(&state, &u.user).await?;
+    let mut below = Vec::new();
+    if let Some(central) = locations.iter().find(|l| l.kind == LocationKind::Store) {
+        for s in app::parts::below_reorder(&state, &u.user).await? {
             let mut s = s.clone();
             s.on_hand = store.get(&s.part_id).copied().unwrap_or(0);
-            StockRow::new(u.lang, &s, u.t("parts.loc.store"), false)
-        })
-        .collect();
+            below.push(StockRow::new(u.lang, &s, central, false));
+        }
+    }
     let mut sections = Vec::new();
-    for loc in app::parts::locations(&state, &u.user).await? {
+    for loc in locations {
         let name = location_label(u.lang, &loc);
         let rows = app::parts::stock_at(&state, &u.user, loc.id)
             .await?
             .iter()
             .filter(|s| s.on_hand != 0)
-            .map(|s| StockRow::new(u.lang, s, &name, may_write_off))
+            .map(|s| StockRow::new(u.lang, s, &loc, may_write_off))
             .collect();
         sections.push(LocationSection {
             name,

@@ -259,6 +259,8 @@ async fn requisition_to_use_and_return(app: &TestApp) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.json()["items"][0]["kind"], "use");
     assert_eq!(r.json()["items"][0]["serial"], "SN-0001");
+    assert_eq!(r.json()["items"][0]["part_code"], "QF-630");
+    assert_eq!(r.json()["items"][0]["by_name"], "tech-name");
     let before = ledger_len(app, &clerk).await;
     let r = use_on(
         app,
@@ -285,6 +287,7 @@ async fn requisition_to_use_and_return(app: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.json()["kind"], "return");
+    assert_eq!(r.json()["part_code"], "QF-630");
     assert_eq!(in_store(app, &clerk, part).await, 4);
 
     // Reconciled: issued 3 = used 1 + returned 2.

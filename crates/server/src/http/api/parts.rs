@@ -487,21 +487,29 @@ async fn written(
         .ok_or(Error::NotFound("ledger row"))
 }
 
-/// A written row: the whole of it for the store, the row itself for whoever wrote it.
+/// A written row with its names: from the ledger for the store, from the job's rows for
+/// its crew, else with the part's names (whoever wrote it sees what they wrote).
 async fn row_out(state: &AppState, actor: &sanbao_domain::user::User, m: Move) -> MoveOut {
-    match written(state, actor, &m).await {
-        Ok(v) => v,
-        Err(_) => MoveOut::from(MoveView {
-            part_code: String::new(),
-            part_name: String::new(),
-            unit: String::new(),
-            from_name: None,
-            to_name: None,
-            by_name: actor.display_name.clone(),
-            reversed_by: None,
-            mv: m,
-        }),
+    if let Ok(v) = written(state, actor, &m).await {
+        return v;
     }
+    if let Some(job) = m.m.job_id
+        && let Ok(p) = app::parts::job_parts(state, actor, job).await
+        && let Some(v) = p.ledger.into_iter().find(|v| v.mv.id == m.id)
+    {
+        return v.into();
+    }
+    let part = app::parts::part(state, actor, m.m.part_id).await.ok();
+    MoveOut::from(MoveView {
+        part_code: part.as_ref().map(|p| p.code.clone()).unwrap_or_default(),
+        part_name: part.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
+        unit: part.map(|p| p.unit).unwrap_or_default(),
+        from_name: None,
+        to_name: None,
+        by_name: actor.display_name.clone(),
+        reversed_by: None,
+        mv: m,
+    })
 }
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]

@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, ADMIN_PASSWORD, PASSWORD } from "../lib/server.mjs";
-import { launch, newPage, login, screenshot } from "../lib/browser.mjs";
+import { launch, newPage, login, screenshot, switchLanguage, PHONE } from "../lib/browser.mjs";
 
 let server;
 let browser;
@@ -131,4 +131,13 @@ test("the clerk adds and receives a part; the manager corrects the count and rev
   await screenshot(manager, "parts_write_off");
   await Promise.all([manager.waitForURL(/\/parts\/stock\?saved=written_off$/), manager.click("form[data-move-form] button[type=submit]")]);
   assert.equal((await manager.textContent("[data-location=store] tr[data-stock='QF-630'] [data-on-hand]")).trim(), "2");
+
+  // On a phone, in English: the stock as labelled cards.
+  const phone = await newPage(browser, server.url, PHONE);
+  await login(phone, "zhougang");
+  await phone.goto("/parts/stock");
+  await switchLanguage(phone, "en");
+  assert.match(await phone.textContent("h1"), /Stock/);
+  assert.ok(await phone.locator("[data-location=store] tr[data-stock='QF-630']").isVisible());
+  await screenshot(phone, "parts_stock_phone_en");
 });

@@ -67,6 +67,10 @@ impl WebUser {
                 may_submit_daily_reports: self.may(Permission::SubmitDailyReports),
                 may_see_daily_reports: crate::app::daily_reports::is_department(&self.user),
                 // ---- end survey and daily report ----
+                // ---- tools ----
+                may_keep_tools: sanbao_domain::tools::may_keep_tools(self.user.role),
+                may_hold_tools: sanbao_domain::tools::may_hold_tools(self.user.role),
+                // ---- end tools ----
             }),
             here: self.here.clone(),
             css: assets::css_url(),

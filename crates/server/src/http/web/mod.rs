@@ -32,6 +32,9 @@ pub mod requests;
 // --- end service requests ---
 pub mod returns;
 pub mod tickets;
+// ---- tools ----
+pub mod tools;
+// ---- end tools ----
 pub mod units;
 pub mod view;
 pub mod visits;
@@ -91,6 +94,9 @@ pub fn router() -> Router<AppState> {
         .merge(daily_reports::router())
         .merge(field_archive::router())
         // ---- end survey and daily report ----
+        // ---- tools ----
+        .merge(tools::router())
+        // ---- end tools ----
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -146,6 +152,12 @@ pub struct LayoutUser {
     /// "Daily reports" (who has not submitted) is in the navigation (the department).
     pub may_see_daily_reports: bool,
     // ---- end survey and daily report ----
+    // ---- tools ----
+    /// The tools register is in the navigation (admin, service manager, clerk).
+    pub may_keep_tools: bool,
+    /// "My tools" is in the navigation (technician, senior engineer).
+    pub may_hold_tools: bool,
+    // ---- end tools ----
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

@@ -553,3 +553,163 @@ on_both_backends!(
     the_sweep_tells_of_an_overdue_tool_and_a_calibration_due_once_on_postgres,
     the_sweep_tells_of_an_overdue_tool_and_a_calibration_due_once_scenario
 );
+
+/// The pages: who sees which, a form sent back keeps what was typed (422), a form from a
+/// page read before someone else's change says so and writes nothing (409).
+async fn the_tools_pages_keep_what_was_typed_and_refuse_a_stale_form_scenario(app: &TestApp) {
+    use crate::web::{location, signed_in};
+    app.clock.set(at("2026-11-27T10:00:00+08:00"));
+    let mut clerk = signed_in(app, "clerk1", "service_clerk").await;
+    let mut tech = signed_in(app, "tech1", "technician").await;
+    let mut sales = signed_in(app, "sales1", "salesperson").await;
+    let r = tech.get("/tools").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/tools/mine");
+    assert_eq!(tech.get("/tools/mine").await.status, StatusCode::OK);
+    assert_eq!(sales.get("/tools").await.status, StatusCode::FORBIDDEN);
+    let page = clerk.get("/tools").await;
+    assert!(page.text.contains("id=\"nav-tools\""), "{}", page.text);
+
+    let r = clerk
+        .submit(
+            "/tools",
+            "/tools",
+            &[
+                ("asset_code", "T-0100"),
+                ("name", " "),
+                ("calibration_interval_months", "abc"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("id=\"new-name-error\""), "{}", r.text);
+    assert!(r.text.contains("value=\"T-0100\""), "{}", r.text);
+    assert!(
+        r.text
+            .contains("id=\"new-calibration_interval_months-error\"")
+    );
+    let r = clerk
+        .submit(
+            "/tools",
+            "/tools",
+            &[
+                ("asset_code", "T-0100"),
+                ("name", "力矩扳手"),
+                ("location", "B-1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let path = location(&r).split('?').next().unwrap().to_string();
+    let r = clerk.get(&path).await;
+    assert!(
+        r.text.contains("data-tool-status=\"available\""),
+        "{}",
+        r.text
+    );
+
+    // Read at version 1, then someone edits: the stale check-out is refused, nothing lent.
+    let stale_page = clerk.get(&path).await;
+    let token = crate::web::csrf(&stale_page.text);
+    let r = clerk
+        .submit(
+            &path,
+            &format!("{path}/edit"),
+            &[
+                ("version", "1"),
+                ("asset_code", "T-0100"),
+                ("name", "力矩扳手 20-100N·m"),
+                ("status", "available"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let tech_id = app
+        .db
+        .users(Some(sanbao_domain::Role::Technician))
+        .await
+        .unwrap()[0]
+        .id
+        .0
+        .to_string();
+    let r = clerk
+        .post(
+            &format!("{path}/checkout"),
+            &[
+                ("_csrf", token.as_str()),
+                ("version", "1"),
+                ("holder_id", tech_id.as_str()),
+                ("expected_return_on", "2026-11-30"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.text.contains("data-conflict"), "{}", r.text);
+    // A check-out with its return forgotten: named, the holder chosen kept.
+    let r = clerk
+        .submit(
+            &path,
+            &format!("{path}/checkout"),
+            &[
+                ("version", "2"),
+                ("holder_id", tech_id.as_str()),
+                ("expected_return_on", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(
+        r.text.contains("id=\"expected_return_on-error\""),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.text.contains(&format!("value=\"{tech_id}\" selected")),
+        "{}",
+        r.text
+    );
+    let r = clerk
+        .submit(
+            &path,
+            &format!("{path}/checkout"),
+            &[
+                ("version", "2"),
+                ("holder_id", tech_id.as_str()),
+                ("expected_return_on", "2026-11-30"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    // The holder sees it on their phone and on its page, without the keepers' forms.
+    let mine = tech.get("/tools/mine").await;
+    assert!(mine.text.contains("T-0100"), "{}", mine.text);
+    let theirs = tech.get(&path).await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    assert!(!theirs.text.contains("checkin-form"));
+    let r = clerk
+        .submit(
+            &path,
+            &format!("{path}/checkin"),
+            &[("version", "3"), ("condition", "good")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = clerk
+        .submit(
+            &path,
+            &format!("{path}/retire"),
+            &[("version", "4"), ("reason", "丢失")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = clerk.get("/tools?show=retired").await;
+    assert!(r.text.contains("T-0100"), "{}", r.text);
+    // Once back, the holder no longer sees it.
+    assert_eq!(tech.get(&path).await.status, StatusCode::NOT_FOUND);
+}
+
+on_both_backends!(
+    the_tools_pages_keep_what_was_typed_and_refuse_a_stale_form,
+    the_tools_pages_keep_what_was_typed_and_refuse_a_stale_form_on_postgres,
+    the_tools_pages_keep_what_was_typed_and_refuse_a_stale_form_scenario
+);

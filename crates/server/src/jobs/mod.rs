@@ -173,10 +173,16 @@ async fn run_once(state: &AppState, holder: &str, job: &Job) -> Result<(), sanba
             sessions::purge_keys(state, holder, every).await
         }
         // ---- tools ----
-        Kind::Tools => crate::app::tools::sweep(state, state.now())
-            .await
-            .map(|_| ()),
-        // ---- end tools ----
+        Kind::Tools => {
+            let pass = crate::app::tools::sweep(state, state.now()).await?;
+            let n = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
+            crate::metrics::add_counter("sanbao_tools_overdue_notices_total", n(pass.overdue));
+            crate::metrics::add_counter(
+                "sanbao_tools_calibration_notices_total",
+                n(pass.calibrations),
+            );
+            Ok(())
+        } // ---- end tools ----
     }
 }
 

@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer } from "../lib/server.mjs";
-import { launch, newPage, login, screenshot, PHONE } from "../lib/browser.mjs";
+import { launch, newPage, login, screenshot, switchLanguage, PHONE } from "../lib/browser.mjs";
 
 let server;
 let browser;
@@ -99,4 +99,11 @@ test("a tool is registered, lent, seen overdue and checked back in", async () =>
   assert.match(await desk.textContent("#tools-empty"), /没有逾期未还的工具/);
   await phone.goto("/tools/mine");
   await phone.waitForSelector("#tools-mine-empty");
+
+  // The same register in English.
+  await desk.goto(toolPath);
+  await switchLanguage(desk, "en");
+  assert.equal((await desk.textContent("[data-tool-status]")).trim(), "Available");
+  assert.match(await desk.textContent("#tools-history"), /Good/);
+  await screenshot(desk, "tools-detail-en");
 });

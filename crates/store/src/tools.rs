@@ -467,7 +467,8 @@ impl Tx {
     }
 
     /// Claim the tools in service whose calibration falls due on or before `window_end`
-    /// and whose keepers were not yet warned of that date.
+    /// and whose keepers were not yet warned of that date (a tool already sent for
+    /// calibration needs no warning; retired ones none at all).
     pub async fn claim_calibrations_due(
         &mut self,
         window_end: NaiveDate,
@@ -475,7 +476,8 @@ impl Tx {
     ) -> Result<Vec<CalibrationDue>, Error> {
         let sql = "SELECT t.id, t.asset_code, t.name, t.calibration_due_on
                 FROM tools t
-                WHERE t.status <> 'retired' AND t.calibration_due_on IS NOT NULL
+                WHERE t.status NOT IN ('retired', 'in_calibration')
+                  AND t.calibration_due_on IS NOT NULL
                   AND t.calibration_due_on <= $1
                   AND (t.calibration_warned_for IS NULL
                        OR t.calibration_warned_for <> t.calibration_due_on)

@@ -3744,6 +3744,15 @@ async fn tools_are_listed_by_holder_overdue_and_calibration_due_and_the_sweep_cl
         ["T-0001", "T-0003"]
     );
 
+    // A tool already sent for calibration is not warned of.
+    let sent = register(db, clerk, "T-0004", Some("2026-12-01")).await;
+    let mut away = sent.clone();
+    away.status = sanbao_domain::tools::ToolStatus::InCalibration;
+    away.version = 2;
+    let mut tx = db.begin().await.unwrap();
+    tx.update_tool(&sent, &away).await.unwrap();
+    tx.commit().await.unwrap();
+
     // The sweep's claims: each occasion once, and none again once marked.
     let mut tx = db.begin().await.unwrap();
     let overdue = tx.claim_overdue_tools(today(), 10).await.unwrap();

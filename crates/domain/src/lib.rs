@@ -32,6 +32,9 @@ pub mod terms;
 pub mod text;
 pub mod ticket;
 pub mod time;
+// ---- tools ----
+pub mod tools;
+// ---- end tools ----
 pub mod travel;
 pub mod unit;
 pub mod user;

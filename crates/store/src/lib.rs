@@ -51,6 +51,10 @@ mod sql;
 mod surveys;
 // ---- end survey and daily report ----
 mod tickets;
+// ---- tools ----
+mod tools;
+pub use tools::{CalibrationDue, OverdueTool};
+// ---- end tools ----
 mod units;
 mod users;
 mod visits;

@@ -43,6 +43,9 @@ pub mod session_cache;
 pub mod sessions;
 pub mod state;
 pub mod tickets;
+// ---- tools ----
+pub mod tools;
+// ---- end tools ----
 pub mod units;
 pub mod users;
 pub mod visits;

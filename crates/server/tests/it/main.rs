@@ -44,6 +44,9 @@ mod support;
 // ---- field form ----
 mod forms;
 // ---- end field form ----
+// ---- tools ----
+mod tools;
+// ---- end tools ----
 mod units;
 mod units_web;
 mod visits;

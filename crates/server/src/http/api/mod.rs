@@ -23,6 +23,9 @@ pub mod requests;
 pub mod returns;
 pub mod sessions;
 pub mod tickets;
+// ---- tools ----
+pub mod tools;
+// ---- end tools ----
 pub mod units;
 pub mod visits;
 // ---- survey and daily report (issue 8) ----
@@ -86,7 +89,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // ---- survey and daily report (issue 8) ----
         .merge(surveys::router())
         .merge(daily_reports::router())
-    // ---- end survey and daily report ----
+        // ---- end survey and daily report ----
+        // ---- tools ----
+        .merge(tools::router())
+    // ---- end tools ----
 }
 
 /// The OpenAPI document, as served.

@@ -70,6 +70,10 @@ impl WebUser {
                 // ---- parts field ----
                 may_handle_requisitions: super::requisitions::in_nav(self),
                 // ---- end parts field ----
+                // ---- tools ----
+                may_keep_tools: sanbao_domain::tools::may_keep_tools(self.user.role),
+                may_hold_tools: sanbao_domain::tools::may_hold_tools(self.user.role),
+                // ---- end tools ----
             }),
             here: self.here.clone(),
             css: assets::css_url(),

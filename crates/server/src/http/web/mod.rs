@@ -36,6 +36,9 @@ pub mod requests;
 // --- end service requests ---
 pub mod returns;
 pub mod tickets;
+// ---- tools ----
+pub mod tools;
+// ---- end tools ----
 pub mod units;
 pub mod view;
 pub mod visits;
@@ -99,6 +102,9 @@ pub fn router() -> Router<AppState> {
         .merge(requisitions::router())
         .merge(parts_field::router())
         // ---- end parts field ----
+        // ---- tools ----
+        .merge(tools::router())
+        // ---- end tools ----
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -158,6 +164,12 @@ pub struct LayoutUser {
     /// The requisition queue is in the navigation (who approves or keeps stock).
     pub may_handle_requisitions: bool,
     // ---- end parts field ----
+    // ---- tools ----
+    /// The tools register is in the navigation (admin, service manager, clerk).
+    pub may_keep_tools: bool,
+    /// "My tools" is in the navigation (technician, senior engineer).
+    pub may_hold_tools: bool,
+    // ---- end tools ----
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

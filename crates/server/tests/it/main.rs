@@ -37,6 +37,9 @@ mod replies;
 mod requests;
 // --- end service requests ---
 mod returns;
+// ---- settlement (issue 9, part 5) ----
+mod settlement;
+// ---- end settlement ----
 mod support;
 // ---- field form ----
 mod forms;

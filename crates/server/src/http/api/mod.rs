@@ -21,6 +21,9 @@ pub mod replies;
 pub mod requests;
 // --- end service requests ---
 pub mod returns;
+// ---- settlement (issue 9, part 5) ----
+pub mod settlement;
+// ---- end settlement ----
 pub mod sessions;
 pub mod tickets;
 pub mod units;
@@ -86,7 +89,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // ---- survey and daily report (issue 8) ----
         .merge(surveys::router())
         .merge(daily_reports::router())
-    // ---- end survey and daily report ----
+        // ---- end survey and daily report ----
+        // ---- settlement (issue 9, part 5) ----
+        .merge(settlement::router())
+    // ---- end settlement ----
 }
 
 /// The OpenAPI document, as served.

@@ -91,7 +91,7 @@ pub fn parse_yuan(s: &str) -> Result<Option<i64>, Problem> {
     }
     let bad = || Problem::invalid("an amount in yuan, e.g. 150.00");
     if t.starts_with('-') {
-        return Err(Problem::new("negative", "may not be negative"));
+        return Err(Problem::new("invalid", "may not be negative"));
     }
     let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
     if whole.is_empty()
@@ -126,7 +126,7 @@ impl Rates {
             let r = parse_yuan(s.as_deref().unwrap_or("")).and_then(|v| {
                 let v = v.ok_or_else(Problem::required)?;
                 if v > RATE_MAX_FEN {
-                    return Err(Problem::new("too_large", "at most 100000.00"));
+                    return Err(Problem::new("invalid", "at most 100000.00"));
                 }
                 Ok(v)
             });
@@ -371,6 +371,24 @@ pub const RESPONSIBILITY_UNKNOWN: &str = "settlement.provisional.responsibility_
 pub const COVERAGE_UNKNOWN: &str = "settlement.provisional.coverage_unknown";
 pub const TIMES_MISSING: &str = "settlement.provisional.times_missing";
 pub const TRAVEL_UNREPORTED: &str = "settlement.provisional.travel_unreported";
+
+/// Every catalogue key this module names (rules, line reasons, why provisional), so the
+/// catalogue can be checked against them.
+pub const KEYS: [&str; 13] = [
+    "settlement.rule.coverage_unknown",
+    "settlement.rule.paid",
+    "settlement.rule.responsibility_unknown",
+    "settlement.rule.not_quality",
+    "settlement.rule.warranty_quality",
+    "settlement.rule.free_repair_quality",
+    "settlement.line.charged",
+    "settlement.line.free",
+    NO_FORM,
+    RESPONSIBILITY_UNKNOWN,
+    COVERAGE_UNKNOWN,
+    TIMES_MISSING,
+    TRAVEL_UNREPORTED,
+];
 
 /// Everything a job's settlement is computed from.
 #[derive(Debug, Clone)]
@@ -652,11 +670,11 @@ fn centi(errs: &mut FieldErrors, field: &str, v: Option<f64>, max: f64) -> i64 {
         return 0;
     }
     if v < 0.0 {
-        errs.add(field, Problem::new("negative", "may not be negative"));
+        errs.add(field, Problem::new("invalid", "may not be negative"));
         return 0;
     }
     if v > max {
-        errs.add(field, Problem::new("too_large", format!("at most {max}")));
+        errs.add(field, Problem::new("invalid", format!("at most {max}")));
         return 0;
     }
     // Bounded above: the conversion cannot overflow.
@@ -679,7 +697,7 @@ impl NewQuote {
             return Err(Error::field(
                 "job",
                 Problem::new(
-                    "finished",
+                    "not_allowed",
                     "a quotation is given before the work: this job is finished",
                 ),
             ));
@@ -689,7 +707,7 @@ impl NewQuote {
         if input.parts.len() > QUOTE_PARTS_MAX {
             errs.add(
                 "parts",
-                Problem::new("too_many", format!("at most {QUOTE_PARTS_MAX} lines")),
+                Problem::new("invalid", format!("at most {QUOTE_PARTS_MAX} lines")),
             );
         }
         for (i, p) in input.parts.iter().enumerate().take(QUOTE_PARTS_MAX) {
@@ -706,7 +724,7 @@ impl NewQuote {
                 Some(q) if !(1..=QUOTE_QTY_MAX).contains(&q) => {
                     errs.add(
                         f("quantity"),
-                        Problem::new("out_of_range", format!("1 to {QUOTE_QTY_MAX}")),
+                        Problem::new("invalid", format!("1 to {QUOTE_QTY_MAX}")),
                     );
                     None
                 }
@@ -720,7 +738,7 @@ impl NewQuote {
                 Some(v) if !(0..=RATE_MAX_FEN).contains(&v) => {
                     errs.add(
                         f("unit_price_fen"),
-                        Problem::new("out_of_range", "0 to 100000.00 yuan"),
+                        Problem::new("invalid", "0 to 100000.00 yuan"),
                     );
                     None
                 }
@@ -748,7 +766,7 @@ impl NewQuote {
             None => 1,
             Some(t) if (0..=20).contains(&t) => t,
             Some(_) => {
-                errs.add("trips", Problem::new("out_of_range", "0 to 20"));
+                errs.add("trips", Problem::new("invalid", "0 to 20"));
                 0
             }
         };
@@ -775,7 +793,7 @@ impl NewQuote {
         if lines.is_empty() {
             return Err(Error::field(
                 "parts",
-                Problem::new("empty", "a quotation needs parts, hours or travel"),
+                Problem::new("required", "a quotation needs parts, hours or travel"),
             ));
         }
         Ok(NewQuote {
@@ -829,7 +847,7 @@ impl Quote {
                 if parsed.is_none() {
                     errs.add(
                         "method",
-                        Problem::new("unknown", "signature, phone or written"),
+                        Problem::new("invalid", "signature, phone or written"),
                     );
                 }
                 parsed

@@ -779,3 +779,12 @@ fn r1_5_warranty_cost_counts_what_the_company_bears_per_model() {
     );
     assert_eq!(k.total_fen, k.parts_fen + k.labour_fen + k.travel_fen);
 }
+
+#[test]
+fn r1_5_every_reason_key_is_listed() {
+    for c in CoverageKind::ALL.iter().copied().map(Some).chain([None]) {
+        for r in Responsibility::ALL.iter().copied().map(Some).chain([None]) {
+            assert!(KEYS.contains(&charge_rule(c, r).reason));
+        }
+    }
+}

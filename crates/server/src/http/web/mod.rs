@@ -31,6 +31,9 @@ pub mod replies;
 pub mod requests;
 // --- end service requests ---
 pub mod returns;
+// ---- settlement (issue 9, part 5) ----
+pub mod settlement;
+// ---- end settlement ----
 pub mod tickets;
 pub mod units;
 pub mod view;
@@ -91,6 +94,9 @@ pub fn router() -> Router<AppState> {
         .merge(daily_reports::router())
         .merge(field_archive::router())
         // ---- end survey and daily report ----
+        // ---- settlement (issue 9, part 5) ----
+        .merge(settlement::router())
+        // ---- end settlement ----
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -146,6 +152,10 @@ pub struct LayoutUser {
     /// "Daily reports" (who has not submitted) is in the navigation (the department).
     pub may_see_daily_reports: bool,
     // ---- end survey and daily report ----
+    // ---- settlement (issue 9, part 5) ----
+    /// The month's settlement is in the navigation, and a job's page links its settlement.
+    pub may_view_settlements: bool,
+    // ---- end settlement ----
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

@@ -37,6 +37,9 @@ mod leases;
 mod notify;
 // ---- end where notifications go ----
 mod outbox;
+// ---- parts, materials and tools (issue 9) ----
+mod parts;
+// ---- end parts ----
 mod replies;
 // --- service requests (issue 8, part 1) ---
 mod requests;

@@ -201,6 +201,11 @@ store_tests!(
     idempotency_key_claimed_in_a_rolled_back_transaction_is_not_kept,
     idempotency_keys_are_per_user_and_old_ones_are_purged,
     // ---- end idempotency keys ----
+    // ---- parts core (issue 9) ----
+    parts_move_between_buckets_and_a_job_reconciles,
+    two_issues_of_the_last_piece_at_once_one_succeeds_and_stock_never_goes_negative,
+    a_serial_number_is_fitted_once_until_its_fitting_is_reversed,
+    // ---- end parts core ----
     // ---- settlement (issue 9, part 5) ----
     rates_and_quotations_are_written_on_their_version_and_months_find_jobs_by_first_arrival,
     // ---- end settlement ----
@@ -3524,6 +3529,391 @@ async fn idempotency_keys_are_per_user_and_old_ones_are_purged(db: &Db) {
     tx.rollback().await.unwrap();
 }
 // ---- end idempotency keys ----
+
+// ---- parts core (issue 9) ----
+
+async fn a_part(db: &Db, code: &str, serialised: bool) -> sanbao_domain::parts::Part {
+    use sanbao_domain::parts::{PartFields, PartInput};
+    let f = PartFields::parse(&PartInput {
+        code: Some(code.into()),
+        name: Some(format!("{code} 名")),
+        unit: Some("个".into()),
+        unit_cost_fen: Some(10_000),
+        list_price_fen: Some(15_000),
+        serialised: Some(serialised),
+        models: Some("KYN28 XGN15".into()),
+        reorder_level: Some(3),
+        ..PartInput::default()
+    })
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let p = tx.insert_part(&f, t("2026-11-27T00:00:00Z")).await.unwrap();
+    tx.commit().await.unwrap();
+    p
+}
+
+async fn receive_into_store(db: &Db, by: UserId, part: sanbao_domain::PartId, n: i64) {
+    use sanbao_domain::parts::{LocationKind, ReceiveInput, receive};
+    let mut tx = db.begin().await.unwrap();
+    let store = tx.location_of_kind(LocationKind::Store).await.unwrap();
+    let m = receive(
+        &ReceiveInput {
+            part_id: Some(part),
+            quantity: Some(n),
+            note: None,
+        },
+        store,
+        by,
+        t("2026-11-27T01:00:00Z"),
+    )
+    .unwrap();
+    tx.apply_move(&m).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// A requisition approved for `holder`'s van, for `job` when given.
+async fn approved_requisition(
+    db: &Db,
+    holder: UserId,
+    manager: UserId,
+    part: &sanbao_domain::parts::Part,
+    n: i64,
+    job: Option<&sanbao_domain::field::Job>,
+) -> sanbao_domain::parts::Requisition {
+    use sanbao_domain::parts::{LineInput, NewRequisition, RequisitionInput};
+    let new = NewRequisition::parse(
+        &RequisitionInput {
+            job_id: job.map(|j| j.id),
+            lines: vec![LineInput {
+                part_id: Some(part.id),
+                quantity: Some(n),
+            }],
+            ..RequisitionInput::default()
+        },
+        std::slice::from_ref(part),
+        job,
+        Some(Role::Technician),
+        holder,
+        Role::Technician,
+        t("2026-11-27T02:00:00Z"),
+    )
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let r = tx.insert_requisition(&new).await.unwrap();
+    let a = r
+        .approve(
+            None,
+            manager,
+            Role::ServiceManager,
+            t("2026-11-27T02:10:00Z"),
+        )
+        .unwrap();
+    tx.update_requisition(&r, &a).await.unwrap();
+    tx.commit().await.unwrap();
+    a
+}
+
+/// Issue `r` in one transaction, as the store does.
+async fn issue_it(
+    db: &Db,
+    r: &sanbao_domain::parts::Requisition,
+    clerk: UserId,
+) -> Result<(), Error> {
+    use sanbao_domain::parts::LocationKind;
+    let now = t("2026-11-27T02:20:00Z");
+    let mut tx = db.begin().await?;
+    let store = tx.location_of_kind(LocationKind::Store).await?;
+    let van = tx.van_of(r.holder, "van", now).await?;
+    let (after, moves) = r.issue(store, van, clerk, Role::ServiceClerk, now)?;
+    for m in &moves {
+        tx.apply_move(m).await?;
+    }
+    tx.update_requisition(r, &after).await?;
+    tx.commit().await
+}
+
+async fn parts_move_between_buckets_and_a_job_reconciles(db: &Db) {
+    use sanbao_domain::parts::{
+        Held, LedgerFilter, PartFilter, Reconciliation, ReturnInput, UseInput, return_to_store,
+        use_on_job,
+    };
+    let clerk = user(db, "clerk", Role::ServiceClerk).await;
+    let manager = user(db, "manager", Role::ServiceManager).await;
+    let tech = user(db, "tech", Role::Technician).await;
+    let c = customer(db, clerk, "桐庐水厂", "浙江省杭州市桐庐县城南街道").await;
+    let mut job = job_on_trip(
+        db,
+        clerk,
+        c,
+        tech,
+        "2026-11-27T09:00:00+08:00",
+        "2026-11-27T10:00:00+08:00",
+    )
+    .await;
+    let p = a_part(db, "VCB-1", false).await;
+    let found = db
+        .parts(
+            &PartFilter {
+                model: Some("XGN15".into()),
+                ..PartFilter::default()
+            },
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].models, vec!["KYN28", "XGN15"]);
+    assert_eq!(db.below_reorder(10).await.unwrap()[0].on_hand, 0);
+    receive_into_store(db, clerk, p.id, 10).await;
+    assert!(db.below_reorder(10).await.unwrap().is_empty());
+
+    let r = approved_requisition(db, tech, manager, &p, 4, Some(&job)).await;
+    issue_it(db, &r, clerk).await.unwrap();
+    assert!(issue_it(db, &r, clerk).await.is_err(), "issued once");
+    let held = db.holdings(tech).await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!((held[0].job_id, held[0].on_hand), (Some(job.id), 4));
+    assert_eq!(db.held_for_job(job.id).await.unwrap()[0].on_hand, 4);
+
+    // Fit 3, return 1: settled.
+    job.status = sanbao_domain::field::JobStatus::OnSite;
+    let now = t("2026-11-27T03:00:00Z");
+    let mut tx = db.begin().await.unwrap();
+    let van = tx.van_of(tech, "van", now).await.unwrap();
+    let h = tx.held(p.id, van, job.id).await.unwrap();
+    assert_eq!(
+        h,
+        Held {
+            for_job: 4,
+            van_stock: 0
+        }
+    );
+    for m in use_on_job(
+        &UseInput {
+            part_id: Some(p.id),
+            quantity: Some(3),
+            ..UseInput::default()
+        },
+        Some(&p),
+        &job,
+        van,
+        h,
+        tech,
+        Role::Technician,
+        now,
+    )
+    .unwrap()
+    {
+        tx.apply_move(&m).await.unwrap();
+    }
+    let store = tx
+        .location_of_kind(sanbao_domain::parts::LocationKind::Store)
+        .await
+        .unwrap();
+    let back = return_to_store(
+        &ReturnInput {
+            part_id: Some(p.id),
+            quantity: Some(2),
+            job_id: Some(job.id),
+            note: None,
+        },
+        van,
+        store,
+        tech,
+        now,
+    )
+    .unwrap();
+    // Only 1 is left for the job: refused, nothing written.
+    let e = tx.apply_move(&back).await.unwrap_err();
+    assert!(
+        matches!(e, Error::Validation(ref f) if f.get("quantity").is_some()),
+        "{e:?}"
+    );
+    tx.rollback().await.unwrap();
+    assert_eq!(
+        db.held_for_job(job.id).await.unwrap()[0].on_hand,
+        4,
+        "rolled back"
+    );
+
+    let mut tx = db.begin().await.unwrap();
+    for m in use_on_job(
+        &UseInput {
+            part_id: Some(p.id),
+            quantity: Some(3),
+            ..UseInput::default()
+        },
+        Some(&p),
+        &job,
+        van,
+        h,
+        tech,
+        Role::Technician,
+        now,
+    )
+    .unwrap()
+    {
+        tx.apply_move(&m).await.unwrap();
+    }
+    let mut one = back.clone();
+    one.quantity = 1;
+    tx.apply_move(&one).await.unwrap();
+    let moves = tx.job_moves(job.id).await.unwrap();
+    tx.commit().await.unwrap();
+    let rec = Reconciliation::of(job.id, &moves);
+    assert_eq!(
+        (
+            rec.lines[0].issued,
+            rec.lines[0].used,
+            rec.lines[0].returned
+        ),
+        (4, 3, 1)
+    );
+    assert!(rec.require_settled().is_ok());
+    assert!(db.held_for_job(job.id).await.unwrap().is_empty());
+    let used = db.parts_used_on_job(job.id).await.unwrap();
+    assert_eq!(used.len(), 1);
+    assert_eq!(
+        (
+            used[0].quantity,
+            used[0].unit_cost_fen,
+            used[0].list_price_fen
+        ),
+        (3, 10_000, 15_000)
+    );
+    let store_stock = db.stock_at(store).await.unwrap();
+    assert_eq!(store_stock[0].on_hand, 7, "10 received, 4 issued, 1 back");
+    let ledger = db.ledger(&LedgerFilter::default(), 10, None).await.unwrap();
+    assert_eq!(ledger.len(), 4, "receive, issue, use, return");
+    assert_eq!(ledger[0].part_code, "VCB-1");
+    assert!(ledger.iter().all(|m| m.reversed_by.is_none()));
+    assert_eq!(db.job_ledger(job.id).await.unwrap().len(), 3);
+    let rs = db
+        .requisitions(&sanbao_domain::parts::RequisitionFilter::default(), 10)
+        .await
+        .unwrap();
+    assert_eq!(rs[0].lines[0].in_store, 7);
+    assert_eq!(rs[0].holder_name, "tech 名");
+}
+
+async fn two_issues_of_the_last_piece_at_once_one_succeeds_and_stock_never_goes_negative(db: &Db) {
+    use sanbao_domain::parts::LocationKind;
+    let clerk = user(db, "clerk", Role::ServiceClerk).await;
+    let manager = user(db, "manager", Role::ServiceManager).await;
+    let a = user(db, "tech_a", Role::Technician).await;
+    let b = user(db, "tech_b", Role::Technician).await;
+    let p = a_part(db, "FUSE-1", false).await;
+    receive_into_store(db, clerk, p.id, 1).await;
+    let ra = approved_requisition(db, a, manager, &p, 1, None).await;
+    let rb = approved_requisition(db, b, manager, &p, 1, None).await;
+    let (x, y) = tokio::join!(issue_it(db, &ra, clerk), issue_it(db, &rb, clerk));
+    let oks = [x.is_ok(), y.is_ok()].iter().filter(|ok| **ok).count();
+    assert_eq!(oks, 1, "{x:?} {y:?}");
+    let e = x.err().or(y.err()).unwrap();
+    assert!(
+        matches!(e, Error::Validation(ref f) if f.get("quantity").is_some()),
+        "a clear error naming the quantity: {e:?}"
+    );
+    let mut tx = db.begin().await.unwrap();
+    let store = tx.location_of_kind(LocationKind::Store).await.unwrap();
+    tx.rollback().await.unwrap();
+    assert!(
+        db.stock_at(store).await.unwrap().is_empty(),
+        "0 left, not -1"
+    );
+    let vans = db.holdings(a).await.unwrap().len() + db.holdings(b).await.unwrap().len();
+    assert_eq!(vans, 1, "one van has it");
+}
+
+async fn a_serial_number_is_fitted_once_until_its_fitting_is_reversed(db: &Db) {
+    use sanbao_domain::parts::{UseInput, reverse, use_on_job};
+    let clerk = user(db, "clerk", Role::ServiceClerk).await;
+    let manager = user(db, "manager", Role::ServiceManager).await;
+    let tech = user(db, "tech", Role::Technician).await;
+    let c = customer(db, clerk, "桐庐水厂", "浙江省杭州市桐庐县城南街道").await;
+    let mut job = job_on_trip(
+        db,
+        clerk,
+        c,
+        tech,
+        "2026-11-27T09:00:00+08:00",
+        "2026-11-27T10:00:00+08:00",
+    )
+    .await;
+    job.status = sanbao_domain::field::JobStatus::OnSite;
+    let p = a_part(db, "RELAY-1", true).await;
+    receive_into_store(db, clerk, p.id, 3).await;
+    let r = approved_requisition(db, tech, manager, &p, 3, Some(&job)).await;
+    issue_it(db, &r, clerk).await.unwrap();
+    let now = t("2026-11-27T03:00:00Z");
+    let fit = |serial: &'static str, held| {
+        use_on_job(
+            &UseInput {
+                part_id: Some(p.id),
+                quantity: Some(1),
+                serial: Some(serial.into()),
+                faulty_serial: Some("OLD".into()),
+                note: None,
+            },
+            Some(&p),
+            &job,
+            sanbao_domain::LocationId(0),
+            held,
+            tech,
+            Role::Technician,
+            now,
+        )
+    };
+    let mut tx = db.begin().await.unwrap();
+    let van = tx.van_of(tech, "van", now).await.unwrap();
+    let held = tx.held(p.id, van, job.id).await.unwrap();
+    let mut m = fit("SN-1", held).unwrap().remove(0);
+    m.from = Some(sanbao_domain::parts::Bucket::for_job(van, job.id));
+    let first = tx.apply_move(&m).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = db.begin().await.unwrap();
+    let e = tx.apply_move(&m).await.unwrap_err();
+    assert!(
+        matches!(e, Error::Validation(ref f) if f.get("serial").is_some()),
+        "{e:?}"
+    );
+    tx.rollback().await.unwrap();
+
+    // Reversed, the serial may be fitted again; a row is reversed once.
+    let mut tx = db.begin().await.unwrap();
+    let (orig, reversed) = tx.ledger_row(first.id).await.unwrap().unwrap();
+    assert!(!reversed);
+    let undo = reverse(
+        &orig,
+        reversed,
+        Some("记错"),
+        Role::ServiceManager,
+        manager,
+        now,
+    )
+    .unwrap();
+    tx.apply_move(&undo).await.unwrap();
+    assert!(matches!(
+        tx.apply_move(&undo).await,
+        Err(Error::Conflict(_))
+    ));
+    tx.rollback().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.apply_move(&undo).await.unwrap();
+    assert!(tx.ledger_row(first.id).await.unwrap().unwrap().1);
+    tx.apply_move(&m).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(db.parts_used_on_job(job.id).await.unwrap()[0].quantity, 1);
+    assert_eq!(
+        db.unit_parts(sanbao_domain::UnitId(0), 10)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+}
+// ---- end parts core ----
 // ---- settlement (issue 9, part 5) ----
 async fn rates_and_quotations_are_written_on_their_version_and_months_find_jobs_by_first_arrival(
     db: &Db,

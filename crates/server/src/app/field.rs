@@ -545,7 +545,9 @@ pub async fn cancel(
     .await?
     {
         Stepped::Replayed(job) => Ok(job),
-        Stepped::Done { tx, after, .. } => {
+        Stepped::Done { mut tx, after, .. } => {
+            // Parts taken for the job are returned or written off first (R1.5).
+            super::parts::require_settled(&mut tx, id).await?;
             tx.commit().await?;
             Ok(after)
         }

@@ -381,6 +381,10 @@ pub async fn review(
     let action = if accept { "accept" } else { "return" };
     audit_change(&mut tx, actor, action, note.clone(), &before, &after, now).await?;
     if let Some(job_after) = job_reviewed(&job, accept, now) {
+        if job_after.status.is_finished() {
+            // The job closes: not while parts taken for it are still out (R1.5).
+            super::parts::require_settled(&mut tx, job.id).await?;
+        }
         move_job(&mut tx, actor, action, &job, &job_after, now).await?;
     }
     if !accept {

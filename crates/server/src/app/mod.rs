@@ -30,6 +30,9 @@ pub mod intake;
 pub mod jobs;
 pub mod notify;
 pub mod outbox;
+// ---- parts, materials and tools (issue 9) ----
+pub mod parts;
+// ---- end parts ----
 pub mod people;
 pub mod replies;
 // --- service requests (issue 8, part 1) ---

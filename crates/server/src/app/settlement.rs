@@ -83,11 +83,9 @@ pub async fn save_rates(
     Ok((rates, version))
 }
 
-/// The parts used on a job, at cost and at list price.
-// TODO: call `state.db.parts_used_on_job(job)` once the parts core is merged.
-#[allow(clippy::unused_async)]
-async fn parts_used(_state: &AppState, _job: JobId) -> Result<Vec<UsedPart>, Error> {
-    Ok(Vec::new())
+/// The parts used on a job (net of reversals), at cost and at list price: the ledger's.
+async fn parts_used(state: &AppState, job: JobId) -> Result<Vec<UsedPart>, Error> {
+    state.db.parts_used_on_job(job).await
 }
 
 /// A job's settlement with what it rests on.

@@ -418,3 +418,141 @@ on_both_backends!(
     a_quotation_is_given_and_answered_once_on_postgres,
     quotation_given_and_answered_once
 );
+
+async fn sign_in(app: &TestApp, username: &str) -> String {
+    let r = app
+        .call(
+            "POST",
+            "/api/v1/sessions",
+            None,
+            Some(json!({"username": username, "password": crate::support::PASSWORD})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.json()["token"].as_str().unwrap().to_string()
+}
+
+async fn parts_settled_at_cost_and_list_price(app: &TestApp) {
+    use sanbao_domain::parts::{LineInput, PartInput, ReceiveInput, RequisitionInput, UseInput};
+    use sanbao_domain::{JobId, PartId};
+    use sanbao_server::app::parts;
+    let boss = app.user("boss", "service_manager").await;
+    let tech_user = app.user("tech", "technician").await;
+    let manager = sign_in(app, "boss").await;
+    let tech = sign_in(app, "tech").await;
+    let on = (Utc::now() - Duration::days(365)).date_naive().to_string();
+    let job = job_on_unit(app, &manager, &tech, &on).await;
+    let id = JobId(job["id"].as_i64().unwrap());
+    form(app, &tech, id.0, "purchased_component").await;
+    let now = app.state.now();
+    let part = parts::create_part(
+        &app.state,
+        &boss,
+        &PartInput {
+            code: Some("QF-1".into()),
+            name: Some("断路器".into()),
+            unit: Some("个".into()),
+            unit_cost_fen: Some(8_000),
+            list_price_fen: Some(12_000),
+            serialised: Some(false),
+            ..PartInput::default()
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    let pid: PartId = part.id;
+    parts::receive(
+        &app.state,
+        &boss,
+        &ReceiveInput {
+            part_id: Some(pid),
+            quantity: Some(5),
+            note: None,
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    let req = parts::request_parts(
+        &app.state,
+        &tech_user,
+        &RequisitionInput {
+            job_id: Some(id),
+            lines: vec![LineInput {
+                part_id: Some(pid),
+                quantity: Some(2),
+            }],
+            ..RequisitionInput::default()
+        },
+        None,
+        now,
+    )
+    .await
+    .unwrap()
+    .value;
+    let req = parts::approve(&app.state, &boss, req.id, req.version, None, now)
+        .await
+        .unwrap();
+    parts::issue(&app.state, &boss, req.id, req.version, now)
+        .await
+        .unwrap();
+    parts::use_part(
+        &app.state,
+        &tech_user,
+        id,
+        &UseInput {
+            part_id: Some(pid),
+            quantity: Some(2),
+            ..UseInput::default()
+        },
+        None,
+        now,
+    )
+    .await
+    .unwrap();
+
+    // A purchased component failed in warranty: the parts cost the company 160.00 and
+    // the customer nothing.
+    let s = app
+        .call(
+            "GET",
+            &format!("/api/v1/jobs/{}/settlement", id.0),
+            Some(&manager),
+            None,
+        )
+        .await
+        .json();
+    let part_line = s["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["kind"] == "part")
+        .unwrap_or_else(|| panic!("{s}"))
+        .clone();
+    assert_eq!(part_line["qty_centi"], 200);
+    assert_eq!(part_line["cost_fen"], 16_000);
+    assert_eq!(part_line["list_fen"], 24_000);
+    assert_eq!(part_line["charged_fen"], 0);
+    assert_eq!(s["charged_fen"], 0);
+    let month = Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .format("%Y-%m")
+        .to_string();
+    let w = app
+        .call(
+            "GET",
+            &format!("/api/v1/settlements/warranty-cost?month={month}"),
+            Some(&manager),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(w[0]["parts_fen"], 16_000, "{w}");
+}
+
+on_both_backends!(
+    parts_used_on_the_job_are_settled_at_cost_and_list_price,
+    parts_used_on_the_job_are_settled_at_cost_and_list_price_on_postgres,
+    parts_settled_at_cost_and_list_price
+);

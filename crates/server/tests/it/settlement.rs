@@ -556,3 +556,78 @@ on_both_backends!(
     parts_used_on_the_job_are_settled_at_cost_and_list_price_on_postgres,
     parts_settled_at_cost_and_list_price
 );
+
+async fn pages_refuse(app: &TestApp) {
+    use crate::web::{location, signed_in};
+    let mut boss = signed_in(app, "boss", "service_manager").await;
+    let r = boss
+        .submit(
+            "/settings/rates",
+            "/settings/rates",
+            &[
+                ("version", "0"),
+                ("labour_per_hour", "-5"),
+                ("travel_per_km", "abc"),
+                ("call_out", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    for f in ["labour_per_hour-error", "travel_per_km-error"] {
+        assert!(r.text.contains(f), "{f}");
+    }
+    assert!(r.text.contains("value=\"abc\""), "what was typed is kept");
+    let r = boss
+        .submit(
+            "/settings/rates",
+            "/settings/rates",
+            &[
+                ("version", "0"),
+                ("labour_per_hour", "180"),
+                ("travel_per_km", "2.5"),
+                ("call_out", "50"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(location(&r), "/settings/rates?done=1");
+    let r = boss.get("/settings/rates?done=1").await;
+    assert!(r.text.contains("value=\"180.00\"") && r.text.contains("value=\"2.50\""));
+
+    let mut clerk = signed_in(app, "clerk", "service_clerk").await;
+    assert_eq!(
+        clerk.get("/settings/rates").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = clerk.get("/settlements").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("/settlements/export?month="));
+    let r = clerk.get("/settlements?month=2026-13").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = clerk
+        .get("/settlements/export?month=2026-11&format=csv")
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(r.text.contains("工单号,作业号"));
+
+    let mut tech = signed_in(app, "tech", "technician").await;
+    for page in [
+        "/settlements",
+        "/settings/rates",
+        "/field/jobs/1/settlement",
+    ] {
+        assert_eq!(tech.get(page).await.status, StatusCode::FORBIDDEN, "{page}");
+    }
+}
+
+on_both_backends!(
+    pages_refuse_who_may_not_and_keep_what_was_typed,
+    pages_refuse_who_may_not_and_keep_what_was_typed_on_postgres,
+    pages_refuse
+);

@@ -36,6 +36,14 @@ test("a quotation is given and accepted, the settlement shown and the month down
   const me = await api("GET", "/api/v1/me", tech);
   await api("POST", `/api/v1/jobs/${job.id}/dispatch`, admin, { version: job.version, technician_ids: [me.id] });
   await api("POST", `/api/v1/jobs/${job.id}/arrive`, tech, {});
+  // The crew's form: two hours on site, the customer's operation to blame.
+  const form = await api("POST", `/api/v1/jobs/${job.id}/forms`, tech, {}, 201);
+  const end = new Date();
+  const start = new Date(end.getTime() - 2 * 3600_000);
+  await api("PUT", `/api/v1/forms/${form.id}`, tech, {
+    version: form.version, service_content: "更换断路器", responsibility: "customer_operation",
+    started_at: start.toISOString(), ended_at: end.toISOString(),
+  });
 
   // The manager sets the labour rate.
   const boss = await newPage(browser, server.url);
@@ -52,7 +60,8 @@ test("a quotation is given and accepted, the settlement shown and the month down
   await clerk.goto(`/field/jobs/${job.id}`);
   await Promise.all([clerk.waitForURL(/\/settlement$/), clerk.click("#link-settlement")]);
   assert.match(await clerk.textContent("#settlement-coverage"), /收费服务/);
-  assert.match(await clerk.textContent("#settlement-provisional"), /还没有服务反馈单/);
+  assert.match(await clerk.textContent("#settlement-responsibility"), /客户使用/);
+  assert.match(await clerk.textContent("#settlement-lines"), /2 人·小时/);
 
   // A negative hour is sent back, naming the field and keeping what was typed.
   await clerk.fill("#part-0-description", "QF-1 断路器");
@@ -88,5 +97,12 @@ test("a quotation is given and accepted, the settlement shown and the month down
   const text = (await readFile(await csv.path(), "utf8")).replace(/^\uFEFF/, "");
   const lines = text.trim().split(/\r\n/);
   assert.match(lines[0], /^工单号,作业号,日期,客户,型号,出厂编号,三包状态,责任,项目/);
-  assert.ok(lines.slice(1).some((l) => l.includes(t.number) && l.includes("收费服务") && l.includes("还没有服务反馈单")), text);
+  assert.ok(lines.slice(1).some((l) => l.includes(t.number) && l.includes("收费服务") && l.includes("工时,,2,人·小时")), text);
+
+  // The same settlement in English.
+  await clerk.goto(`/field/jobs/${job.id}/settlement`);
+  await clerk.click("form.lang button[value=en]");
+  await clerk.waitForSelector("html[lang^=en]");
+  assert.match(await clerk.textContent("#settlement-coverage"), /Paid service/);
+  await screenshot(clerk, "settlement-job-en");
 });

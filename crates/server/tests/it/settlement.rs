@@ -340,6 +340,13 @@ async fn quotation_given_and_answered_once(app: &TestApp) {
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Given and accepted, each audited with who; the failed attempts wrote nothing.
+    let trail = app.db.audit_trail("quote", qid).await.unwrap();
+    let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["create", "accept"]);
+    assert_eq!(trail[1].after["answered_by"], "王工");
+    assert_eq!(trail[1].after["method"], "signature");
+    assert!(trail[1].actor_id.is_some());
 
     // A second quotation refused by phone.
     let r = app

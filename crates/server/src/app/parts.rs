@@ -286,14 +286,16 @@ pub async fn request_parts(
         .collect();
     let lang = Lang::default();
     let who = holder.as_ref().map_or("", |u| u.display_name.as_str());
+    // Made before the await: the `&dyn Display` arguments are not `Send`.
+    let subject = lang.f(
+        "parts.notice.requested",
+        &[("id", &r.id.0.to_string()), ("who", &who)],
+    );
     notify(
         &mut tx,
         &managers,
         &Notice {
-            subject: lang.f(
-                "parts.notice.requested",
-                &[("id", &r.id.0.to_string()), ("who", &who)],
-            ),
+            subject,
             body: r.note.clone(),
             link: Some(format!("/parts/requisitions/{}", r.id.0)),
             urgent: false,
@@ -398,12 +400,12 @@ async fn decide(
     let mut to = vec![after.holder, after.requested_by];
     to.retain(|u| *u != actor.id);
     if !to.is_empty() {
-        let lang = Lang::default();
+        let subject = Lang::default().f(key, &[("id", &id.0.to_string())]);
         notify(
             &mut tx,
             &to,
             &Notice {
-                subject: lang.f(key, &[("id", &id.0.to_string())]),
+                subject,
                 body: after.decision_note.clone(),
                 link: Some(format!("/parts/requisitions/{}", id.0)),
                 urgent: false,
@@ -743,4 +745,14 @@ pub async fn reverse(
     tx.commit().await?;
     state.desk.changed();
     Ok(written)
+}
+
+/// Parts fitted on a unit and faulty parts taken out of it, newest first (its page).
+pub async fn unit_parts(
+    state: &AppState,
+    actor: &User,
+    unit: sanbao_domain::UnitId,
+) -> Result<Vec<MoveView>, Error> {
+    require(actor, Permission::ViewServiceDesk)?;
+    state.db.unit_parts(unit, LIST_MAX).await
 }

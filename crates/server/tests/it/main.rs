@@ -36,6 +36,9 @@ mod replies;
 // --- service requests (issue 8, part 1) ---
 mod requests;
 // --- end service requests ---
+// ---- parts field ----
+mod parts_field;
+// ---- end parts field ----
 mod returns;
 // ---- settlement (issue 9, part 5) ----
 mod settlement;

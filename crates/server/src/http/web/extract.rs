@@ -70,6 +70,9 @@ impl WebUser {
                 // ---- settlement (issue 9, part 5) ----
                 may_view_settlements: self.may(Permission::ViewSettlements),
                 // ---- end settlement ----
+                // ---- parts field ----
+                may_handle_requisitions: super::requisitions::in_nav(self),
+                // ---- end parts field ----
             }),
             here: self.here.clone(),
             css: assets::css_url(),

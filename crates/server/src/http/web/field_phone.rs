@@ -253,6 +253,10 @@ struct JobPage {
     reason_error: Option<String>,
     /// A fresh random key for each page: a form sent twice carries the same one.
     idem: String,
+    // ---- parts field ----
+    /// "2 parts still out" when parts taken for the job are not yet accounted for.
+    parts_out: Option<String>,
+    // ---- end parts field ----
 }
 
 /// What a page shows besides the job itself.
@@ -346,6 +350,13 @@ async fn job_page(state: &AppState, u: &WebUser, id: JobId, said: Said) -> WebRe
     let messages = Messages::new(lang, &said.errors);
     let department = u.may(Permission::DispatchTechnicians);
     let on_site_once = job.first_arrival().is_some() || job.status == JobStatus::OnSite;
+    // ---- parts field ----
+    let out = app::parts::job_parts(state, &u.user, job.id)
+        .await?
+        .reconciliation
+        .outstanding();
+    let parts_out = (out > 0).then(|| lang.f("parts.field.still_out_short", &[("n", &out)]));
+    // ---- end parts field ----
     Ok(JobPage {
         id: job.id.0,
         number: t.number(),
@@ -411,6 +422,7 @@ async fn job_page(state: &AppState, u: &WebUser, id: JobId, said: Said) -> WebRe
         reason: said.reason,
         reason_error: messages.get("reason").map(str::to_string),
         idem: app::sessions::random_token(),
+        parts_out,
         l: u.layout("field_today", format!("{} · {}", t.number(), c.fields.name)),
     })
 }

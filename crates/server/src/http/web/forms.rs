@@ -358,7 +358,30 @@ pub async fn view(
 struct PrintPage {
     l: Layout,
     s: Sheet,
+    // ---- parts field ----
+    /// The job's parts fitted, from the parts ledger (beside the form's own table).
+    fitted: Vec<PartRow>,
+    // ---- end parts field ----
 }
+
+// ---- parts field ----
+/// Parts fitted on a job as the ledger has them (reversed fittings left out).
+async fn fitted_parts(state: &AppState, u: &WebUser, job: JobId) -> WebResult<Vec<PartRow>> {
+    use sanbao_domain::parts::MoveKind;
+    let jp = app::parts::job_parts(state, &u.user, job).await?;
+    Ok(jp
+        .ledger
+        .iter()
+        .filter(|m| m.mv.m.kind == MoveKind::Use && m.reversed_by.is_none())
+        .map(|m| PartRow {
+            name: format!("{} {}", m.part_code, m.part_name),
+            quantity: format!("{}{}", m.mv.m.quantity, m.unit),
+            faulty_serial: m.mv.m.faulty_serial.clone().unwrap_or_default(),
+            replacement_serial: m.mv.m.serial.clone().unwrap_or_default(),
+        })
+        .collect())
+}
+// ---- end parts field ----
 
 /// `GET /field/forms/{id}/print`: the form on one A4 page, in Chinese, laid out like the
 /// paper form.
@@ -373,9 +396,11 @@ pub async fn print(
     };
     zh.here = format!("/field/forms/{id}/print");
     let (s, _) = sheet(&state, &zh, id).await?;
+    let fitted = fitted_parts(&state, &zh, JobId(s.job_id)).await?;
     render(&PrintPage {
         l: zh.layout("field", zh.lang.f("form.number", &[("id", &id)])),
         s,
+        fitted,
     })
 }
 
@@ -392,6 +417,10 @@ struct QueueLine {
     correction: bool,
     reason: String,
     error: Option<String>,
+    // ---- parts field ----
+    /// The job's parts page, when acceptance was refused for parts still out.
+    parts_href: Option<String>,
+    // ---- end parts field ----
 }
 
 #[derive(Template)]
@@ -407,6 +436,7 @@ async fn queue_page(
     u: &WebUser,
     failed: Option<(i64, String, String)>,
     done: Option<String>,
+    parts_gate: Option<i64>,
 ) -> WebResult<QueuePage> {
     let forms = app::forms::to_review(state, &u.user, 100).await?;
     let mut rows = Vec::new();
@@ -419,6 +449,12 @@ async fn queue_page(
             Some((id, reason, error)) if *id == f.id.0 => (reason.clone(), Some(error.clone())),
             _ => (String::new(), None),
         };
+        // ---- parts field ----
+        let parts_href = error
+            .as_ref()
+            .filter(|_| parts_gate == Some(f.id.0))
+            .map(|_| format!("/field/jobs/{}/parts", job.id.0));
+        // ---- end parts field ----
         rows.push(QueueLine {
             id: f.id.0,
             href: format!("/field/forms/{}", f.id.0),
@@ -442,6 +478,7 @@ async fn queue_page(
             correction: f.corrects.is_some(),
             reason,
             error,
+            parts_href,
         });
     }
     Ok(QueuePage {
@@ -464,7 +501,7 @@ pub async fn queue(
             u.t("form.done_returned").to_string()
         }
     });
-    let page = queue_page(&state, &u, None, done).await?;
+    let page = queue_page(&state, &u, None, done, None).await?;
     render(&page)
 }
 
@@ -493,12 +530,31 @@ pub async fn review(
             "/field/review?done=returned"
         })),
         Err(Error::Validation(f)) => {
-            let error =
+            let mut error =
                 f.0.iter()
                     .next()
                     .map(|(field, p)| u.lang.problem(p.code, field))
                     .unwrap_or_default();
-            let page = queue_page(&state, &u, Some((id, reason, error)), None).await?;
+            // ---- parts field ----
+            // Parts taken for the job still out: say how many, and link to them.
+            let gate = f.get("parts").is_some();
+            if gate {
+                let (_, job) = app::forms::form(&state, &u.user, FormId(id)).await?;
+                let n = app::parts::job_parts(&state, &u.user, job.id)
+                    .await?
+                    .reconciliation
+                    .outstanding();
+                error = u.lang.f("parts.field.gate", &[("n", &n)]);
+            }
+            let page = queue_page(
+                &state,
+                &u,
+                Some((id, reason, error)),
+                None,
+                gate.then_some(id),
+            )
+            .await?;
+            // ---- end parts field ----
             render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => Err(WebError::from(e).back("/field/review")),

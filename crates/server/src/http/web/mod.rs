@@ -26,6 +26,10 @@ pub mod inbox;
 pub mod notify_settings;
 // ---- end where notifications go ----
 pub mod login;
+// ---- parts field ----
+pub mod parts_field;
+pub mod requisitions;
+// ---- end parts field ----
 pub mod replies;
 // --- service requests (issue 8, part 1) ---
 pub mod requests;
@@ -97,6 +101,10 @@ pub fn router() -> Router<AppState> {
         // ---- settlement (issue 9, part 5) ----
         .merge(settlement::router())
         // ---- end settlement ----
+        // ---- parts field ----
+        .merge(requisitions::router())
+        .merge(parts_field::router())
+        // ---- end parts field ----
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -156,6 +164,10 @@ pub struct LayoutUser {
     /// The month's settlement is in the navigation, and a job's page links its settlement.
     pub may_view_settlements: bool,
     // ---- end settlement ----
+    // ---- parts field ----
+    /// The requisition queue is in the navigation (who approves or keeps stock).
+    pub may_handle_requisitions: bool,
+    // ---- end parts field ----
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

@@ -557,7 +557,49 @@ struct DetailPage {
     saved: bool,
     may_open: bool,
     may_return: bool,
+    // ---- parts field ----
+    /// Parts fitted and faulty parts removed, from the parts ledger.
+    parts: Vec<UnitPart>,
+    // ---- end parts field ----
 }
+
+// ---- parts field ----
+pub(crate) struct UnitPart {
+    at: String,
+    fitted: bool,
+    part: String,
+    quantity: i64,
+    serial: String,
+    faulty_serial: String,
+    job_href: Option<String>,
+    job: String,
+    reversed: bool,
+}
+
+async fn unit_parts(state: &AppState, u: &WebUser, id: UnitId) -> WebResult<Vec<UnitPart>> {
+    use sanbao_domain::parts::MoveKind;
+    Ok(app::parts::unit_parts(state, &u.user, id)
+        .await?
+        .into_iter()
+        .map(|m| UnitPart {
+            at: super::view::full_time(m.mv.m.at),
+            fitted: m.mv.m.kind == MoveKind::Use,
+            part: format!("{} {}", m.part_code, m.part_name),
+            quantity: m.mv.m.quantity,
+            serial: m.mv.m.serial.clone().unwrap_or_default(),
+            faulty_serial: m.mv.m.faulty_serial.clone().unwrap_or_default(),
+            job_href: m.mv.m.job_id.map(|j| format!("/field/jobs/{}/parts", j.0)),
+            job: m
+                .mv
+                .m
+                .job_id
+                .map(|j| format!("#{}", j.0))
+                .unwrap_or_default(),
+            reversed: m.reversed_by.is_some(),
+        })
+        .collect())
+}
+// ---- end parts field ----
 
 /// `GET /units/{id}`
 pub async fn detail(
@@ -571,7 +613,9 @@ pub async fn detail(
     let history = history_lines(u.lang, app::units::history(&state, &u.user, id).await?);
     let lang = u.lang;
     let none = || lang.t("common.none").to_string();
+    let parts = unit_parts(&state, &u, id).await?;
     render(&DetailPage {
+        parts,
         l: u.layout("units", format!("{} {}", unit.model_code, unit.serial_no)),
         id: unit.id.0,
         customer_id: unit.customer_id.0,

@@ -753,7 +753,7 @@ fn rates_view(
     ];
     let d = Rates::default();
     RatesPage {
-        l: u.layout("rates", lang.t("settlement.rates_title")),
+        l: u.layout("settlements", lang.t("settlement.rates_title")),
         done,
         version,
         labour: typed.0,

@@ -27,6 +27,9 @@ pub mod request;
 // --- end service requests ---
 pub mod returns;
 pub mod role;
+// ---- settlement (issue 9, part 5) ----
+pub mod settlement;
+// ---- end settlement ----
 pub mod site;
 pub mod terms;
 pub mod text;

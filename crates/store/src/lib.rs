@@ -45,6 +45,10 @@ mod replies;
 mod requests;
 // --- end service requests ---
 mod returns;
+// ---- settlement (issue 9, part 5) ----
+mod settlement;
+pub use settlement::StoredRates;
+// ---- end settlement ----
 mod sites;
 mod sql;
 // ---- survey and daily report (issue 8) ----

@@ -210,6 +210,9 @@ store_tests!(
     two_issues_of_the_last_piece_at_once_one_succeeds_and_stock_never_goes_negative,
     a_serial_number_is_fitted_once_until_its_fitting_is_reversed,
     // ---- end parts core ----
+    // ---- settlement (issue 9, part 5) ----
+    rates_and_quotations_are_written_on_their_version_and_months_find_jobs_by_first_arrival,
+    // ---- end settlement ----
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -4191,3 +4194,101 @@ async fn a_serial_number_is_fitted_once_until_its_fitting_is_reversed(db: &Db) {
     );
 }
 // ---- end parts core ----
+// ---- settlement (issue 9, part 5) ----
+async fn rates_and_quotations_are_written_on_their_version_and_months_find_jobs_by_first_arrival(
+    db: &Db,
+) {
+    use sanbao_domain::field::JobStatus;
+    use sanbao_domain::settlement::{
+        AnswerInput, NewQuote, QuoteInput, QuotePartInput, QuoteStatus, Rates,
+    };
+    use sanbao_domain::time::Month;
+    let clerk = user(db, "clerk", Role::ServiceClerk).await;
+    let tech = user(db, "tech", Role::Technician).await;
+    let c = customer(db, clerk, "甲", "杭州市滨江区江南大道1号").await;
+    let now = t("2026-11-27T10:00:00+08:00");
+    // Rates: none stored, then version 1, then a stale write is refused.
+    assert_eq!(db.rates().await.unwrap(), None);
+    let r = Rates {
+        labour_fen_per_hour: 20_000,
+        travel_fen_per_km: 250,
+        call_out_fen: 3_000,
+    };
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(tx.save_rates(0, &r, clerk, now).await.unwrap(), 1);
+    tx.commit().await.unwrap();
+    let stored = db.rates().await.unwrap().unwrap();
+    assert_eq!((stored.rates, stored.version), (r, 1));
+    let mut tx = db.begin().await.unwrap();
+    assert!(matches!(
+        tx.save_rates(0, &r, clerk, now).await,
+        Err(Error::Conflict(_))
+    ));
+    drop(tx);
+    // A quotation with its lines, answered once.
+    let job = job_on_trip(
+        db,
+        clerk,
+        c,
+        tech,
+        "2026-11-27T08:30:00+08:00",
+        "2026-11-27T09:10:00+08:00",
+    )
+    .await;
+    assert_eq!(job.status, JobStatus::Submitted);
+    let input = QuoteInput {
+        parts: vec![QuotePartInput {
+            description: Some("QF-1 断路器".into()),
+            quantity: Some(2),
+            unit_price_fen: Some(12_000),
+        }],
+        labour_hours: Some(1.5),
+        travel_km: Some(20.0),
+        trips: Some(1),
+        note: Some("三日内有效".into()),
+    };
+    let nq = NewQuote::parse(&job, &input, r, clerk, now).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let q = tx.insert_quote(&nq).await.unwrap();
+    tx.commit().await.unwrap();
+    let back = db.quote(q.id).await.unwrap().unwrap();
+    assert_eq!(back, q);
+    assert_eq!(back.lines.len(), 4);
+    assert_eq!(back.total_fen, 24_000 + 30_000 + 5_000 + 3_000);
+    let yes = AnswerInput {
+        by_name: Some("王工".into()),
+        method: Some("signature".into()),
+        note: None,
+    };
+    let accepted = back.answer(true, &yes, clerk, now).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let written = tx.answer_quote(&back, &accepted).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(written.version, 2);
+    let again = db.quote(q.id).await.unwrap().unwrap();
+    assert_eq!(again, written);
+    assert_eq!(again.status, QuoteStatus::Accepted);
+    // A second answer from the same stale read changes nothing.
+    let refused = back.answer(false, &yes, clerk, now).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    assert!(matches!(
+        tx.answer_quote(&back, &refused).await,
+        Err(Error::Conflict(_))
+    ));
+    drop(tx);
+    assert_eq!(db.quotes_of_job(job.id).await.unwrap(), vec![written]);
+    // The month of a job is the month of its first arrival (company time).
+    let nov = Month::parse("2026-11").unwrap();
+    assert_eq!(
+        db.jobs_begun_between(nov.start(), nov.end()).await.unwrap(),
+        vec![job.id]
+    );
+    let dec = nov.next();
+    assert!(
+        db.jobs_begun_between(dec.start(), dec.end())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+// ---- end settlement ----

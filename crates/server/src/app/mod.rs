@@ -39,6 +39,9 @@ pub mod replies;
 pub mod requests;
 // --- end service requests ---
 pub mod returns;
+// ---- settlement (issue 9, part 5) ----
+pub mod settlement;
+// ---- end settlement ----
 pub mod session_cache;
 pub mod sessions;
 pub mod state;

@@ -132,6 +132,14 @@ const SERVED: &[&str] = &[
     "GET /api/v1/daily-reports/{day}",
     "PUT /api/v1/daily-reports/{day}",
     // ---- end survey and daily report ----
+    // ---- settlement (issue 9, part 5) ----
+    "GET /api/v1/jobs/{id}/settlement",
+    "POST /api/v1/jobs/{id}/quotes",
+    "POST /api/v1/quotes/{id}/accept",
+    "POST /api/v1/quotes/{id}/refuse",
+    "GET /api/v1/settlements",
+    "GET /api/v1/settlements/warranty-cost",
+    // ---- end settlement ----
 ];
 
 #[tokio::test]

@@ -40,6 +40,9 @@ mod requests;
 mod parts_field;
 // ---- end parts field ----
 mod returns;
+// ---- settlement (issue 9, part 5) ----
+mod settlement;
+// ---- end settlement ----
 mod support;
 // ---- field form ----
 mod forms;

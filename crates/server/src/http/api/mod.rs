@@ -21,6 +21,9 @@ pub mod replies;
 pub mod requests;
 // --- end service requests ---
 pub mod returns;
+// ---- settlement (issue 9, part 5) ----
+pub mod settlement;
+// ---- end settlement ----
 pub mod sessions;
 pub mod tickets;
 // ---- tools ----
@@ -93,6 +96,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // ---- tools ----
         .merge(tools::router())
     // ---- end tools ----
+        // ---- settlement (issue 9, part 5) ----
+        .merge(settlement::router())
+    // ---- end settlement ----
 }
 
 /// The OpenAPI document, as served.

@@ -67,6 +67,9 @@ impl WebUser {
                 may_submit_daily_reports: self.may(Permission::SubmitDailyReports),
                 may_see_daily_reports: crate::app::daily_reports::is_department(&self.user),
                 // ---- end survey and daily report ----
+                // ---- settlement (issue 9, part 5) ----
+                may_view_settlements: self.may(Permission::ViewSettlements),
+                // ---- end settlement ----
                 // ---- parts field ----
                 may_handle_requisitions: super::requisitions::in_nav(self),
                 // ---- end parts field ----

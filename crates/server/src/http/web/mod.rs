@@ -35,6 +35,9 @@ pub mod replies;
 pub mod requests;
 // --- end service requests ---
 pub mod returns;
+// ---- settlement (issue 9, part 5) ----
+pub mod settlement;
+// ---- end settlement ----
 pub mod tickets;
 // ---- tools ----
 pub mod tools;
@@ -98,6 +101,9 @@ pub fn router() -> Router<AppState> {
         .merge(daily_reports::router())
         .merge(field_archive::router())
         // ---- end survey and daily report ----
+        // ---- settlement (issue 9, part 5) ----
+        .merge(settlement::router())
+        // ---- end settlement ----
         // ---- parts field ----
         .merge(requisitions::router())
         .merge(parts_field::router())
@@ -160,6 +166,10 @@ pub struct LayoutUser {
     /// "Daily reports" (who has not submitted) is in the navigation (the department).
     pub may_see_daily_reports: bool,
     // ---- end survey and daily report ----
+    // ---- settlement (issue 9, part 5) ----
+    /// The month's settlement is in the navigation, and a job's page links its settlement.
+    pub may_view_settlements: bool,
+    // ---- end settlement ----
     // ---- parts field ----
     /// The requisition queue is in the navigation (who approves or keeps stock).
     pub may_handle_requisitions: bool,

@@ -27,11 +27,17 @@ pub mod request;
 // --- end service requests ---
 pub mod returns;
 pub mod role;
+// ---- settlement (issue 9, part 5) ----
+pub mod settlement;
+// ---- end settlement ----
 pub mod site;
 pub mod terms;
 pub mod text;
 pub mod ticket;
 pub mod time;
+// ---- tools ----
+pub mod tools;
+// ---- end tools ----
 pub mod travel;
 pub mod unit;
 pub mod user;

@@ -483,6 +483,36 @@ mod tests {
             );
         }
         // ---- end field form ----
+        // ---- settlement (issue 9, part 5) ----
+        {
+            use sanbao_domain::coverage::CoverageKind;
+            use sanbao_domain::settlement::{AnswerMethod, LineKind, QuoteStatus};
+            keys.extend(
+                sanbao_domain::settlement::KEYS
+                    .iter()
+                    .map(|k| (*k).to_string()),
+            );
+            for k in LineKind::ALL {
+                keys.insert(format!("settlement.kind.{}", k.as_str()));
+                keys.insert(format!("settlement.unit.{}", k.as_str()));
+            }
+            keys.extend(
+                CoverageKind::ALL
+                    .iter()
+                    .map(|c| format!("settlement.coverage.{}", c.as_str())),
+            );
+            keys.extend(
+                AnswerMethod::ALL
+                    .iter()
+                    .map(|m| format!("settlement.method.{}", m.as_str())),
+            );
+            keys.extend(
+                QuoteStatus::ALL
+                    .iter()
+                    .map(|s| format!("settlement.quote_status.{}", s.as_str())),
+            );
+        }
+        // ---- end settlement ----
         keys.extend(PROBLEM_CODES.iter().map(|c| format!("err.{c}")));
         keys
     }

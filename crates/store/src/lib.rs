@@ -45,12 +45,20 @@ mod replies;
 mod requests;
 // --- end service requests ---
 mod returns;
+// ---- settlement (issue 9, part 5) ----
+mod settlement;
+pub use settlement::StoredRates;
+// ---- end settlement ----
 mod sites;
 mod sql;
 // ---- survey and daily report (issue 8) ----
 mod surveys;
 // ---- end survey and daily report ----
 mod tickets;
+// ---- tools ----
+mod tools;
+pub use tools::{CalibrationDue, OverdueTool};
+// ---- end tools ----
 mod units;
 mod users;
 mod visits;

@@ -201,11 +201,18 @@ store_tests!(
     idempotency_key_claimed_in_a_rolled_back_transaction_is_not_kept,
     idempotency_keys_are_per_user_and_old_ones_are_purged,
     // ---- end idempotency keys ----
+    // ---- tools ----
+    a_tool_is_lent_once_at_a_time_even_to_two_clerks_at_once,
+    tools_are_listed_by_holder_overdue_and_calibration_due_and_the_sweep_claims_each_once,
+    // ---- end tools ----
     // ---- parts core (issue 9) ----
     parts_move_between_buckets_and_a_job_reconciles,
     two_issues_of_the_last_piece_at_once_one_succeeds_and_stock_never_goes_negative,
     a_serial_number_is_fitted_once_until_its_fitting_is_reversed,
     // ---- end parts core ----
+    // ---- settlement (issue 9, part 5) ----
+    rates_and_quotations_are_written_on_their_version_and_months_find_jobs_by_first_arrival,
+    // ---- end settlement ----
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -3527,6 +3534,282 @@ async fn idempotency_keys_are_per_user_and_old_ones_are_purged(db: &Db) {
 }
 // ---- end idempotency keys ----
 
+// ---- tools ----
+mod tools_support {
+    use super::*;
+    use sanbao_domain::tools::{CheckoutInput, NewTool, Tool, ToolInput};
+
+    pub fn now() -> DateTime<Utc> {
+        t("2026-11-27T08:00:00Z")
+    }
+
+    pub fn today() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+    }
+
+    pub async fn register(db: &Db, by: UserId, code: &str, due: Option<&str>) -> Tool {
+        let n = NewTool::parse(
+            &ToolInput {
+                asset_code: code.into(),
+                name: "绝缘电阻测试仪".into(),
+                calibration_interval_months: Some("12".into()),
+                calibration_due_on: due.map(str::to_string),
+                ..ToolInput::default()
+            },
+            by,
+            Role::ServiceClerk,
+            now(),
+        )
+        .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        let tool = tx.insert_tool(&n).await.unwrap();
+        tx.commit().await.unwrap();
+        tool
+    }
+
+    /// A check-out as the use case writes it: the tool read in the transaction, the
+    /// domain's decision, the tool and the check-out written together.
+    pub async fn lend(
+        db: &Db,
+        tool: sanbao_domain::ToolId,
+        clerk: UserId,
+        holder: UserId,
+        expected: &str,
+    ) -> Result<(), Error> {
+        let mut tx = db.begin().await?;
+        let before = tx.tool(tool).await?.unwrap().tool;
+        let h = tx.holder(holder).await?;
+        let (after, n) = before.check_out(
+            &CheckoutInput {
+                holder_id: Some(holder),
+                out_on: Some("2026-11-20".into()),
+                expected_return_on: Some(expected.into()),
+                ..CheckoutInput::default()
+            },
+            h.as_ref(),
+            false,
+            clerk,
+            Role::ServiceClerk,
+            today(),
+            now(),
+        )?;
+        tx.update_tool(&before, &after).await?;
+        tx.insert_checkout(&n).await?;
+        tx.commit().await
+    }
+}
+
+async fn a_tool_is_lent_once_at_a_time_even_to_two_clerks_at_once(db: &Db) {
+    use sanbao_domain::tools::ToolStatus;
+    use tools_support::*;
+    let clerk_a = user(db, "clerk_a", Role::ServiceClerk).await;
+    let clerk_b = user(db, "clerk_b", Role::ServiceClerk).await;
+    let tech_a = user(db, "tech_a", Role::Technician).await;
+    let tech_b = user(db, "tech_b", Role::Technician).await;
+    let tool = register(db, clerk_a, "T-0001", Some("2027-06-01")).await;
+    // The same identifier again is named.
+    let n = sanbao_domain::tools::NewTool::parse(
+        &sanbao_domain::tools::ToolInput {
+            asset_code: "T-0001".into(),
+            name: "万用表".into(),
+            ..Default::default()
+        },
+        clerk_a,
+        Role::ServiceClerk,
+        now(),
+    )
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    match tx.insert_tool(&n).await {
+        Err(Error::Validation(f)) => assert!(f.get("asset_code").is_some(), "{f:?}"),
+        other => panic!("expected asset_code taken, got {other:?}"),
+    }
+    tx.rollback().await.unwrap();
+
+    // Two clerks lend the same tool at the same moment: one succeeds.
+    let (a, b) = tokio::join!(
+        lend(db, tool.id, clerk_a, tech_a, "2026-11-30"),
+        lend(db, tool.id, clerk_b, tech_b, "2026-11-30"),
+    );
+    let won = [&a, &b].iter().filter(|r| r.is_ok()).count();
+    assert_eq!(won, 1, "{a:?} {b:?}");
+    for r in [&a, &b] {
+        if let Err(e) = r {
+            assert!(matches!(e, Error::Conflict(_)), "{e:?}");
+        }
+    }
+    let v = db.tool(tool.id).await.unwrap().unwrap();
+    assert_eq!(v.tool.status, ToolStatus::CheckedOut);
+    assert_eq!(v.tool.version, 2);
+    let open = v.open.clone().unwrap();
+    assert!(open.holder_id == tech_a || open.holder_id == tech_b);
+
+    // The store alone refuses a second open check-out, whatever the tool's row says.
+    let mut tx = db.begin().await.unwrap();
+    let again = sanbao_domain::tools::NewCheckout {
+        tool_id: tool.id,
+        holder_id: tech_b,
+        job_id: None,
+        purpose: None,
+        out_on: today(),
+        expected_return_on: today(),
+        out_by: clerk_b,
+        out_at: now(),
+    };
+    assert!(matches!(
+        tx.insert_checkout(&again).await,
+        Err(Error::Conflict(_))
+    ));
+    tx.rollback().await.unwrap();
+
+    // Back in: closed once; then it may go out again.
+    let (after, closed) = v
+        .tool
+        .check_in(
+            &open,
+            Some("good"),
+            None,
+            clerk_a,
+            Role::ServiceClerk,
+            now(),
+        )
+        .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.update_tool(&v.tool, &after).await.unwrap();
+    tx.close_checkout(&closed).await.unwrap();
+    assert!(matches!(
+        tx.close_checkout(&closed).await,
+        Err(Error::Conflict(_))
+    ));
+    tx.commit().await.unwrap();
+    lend(db, tool.id, clerk_b, tech_b, "2026-12-05")
+        .await
+        .unwrap();
+    let (history, _) = db.tool_history(tool.id).await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].checkout.holder_id, tech_b);
+    assert!(history[0].checkout.is_open());
+    assert!(!history[1].checkout.is_open());
+    assert_eq!(history[1].returned_by_name.as_deref(), Some("clerk_a 名"));
+}
+
+async fn tools_are_listed_by_holder_overdue_and_calibration_due_and_the_sweep_claims_each_once(
+    db: &Db,
+) {
+    use sanbao_domain::tools::{ToolFilter, calibration_window_end};
+    use tools_support::*;
+    let clerk = user(db, "clerk_a", Role::ServiceClerk).await;
+    let tech = user(db, "tech_a", Role::Technician).await;
+    let late = register(db, clerk, "T-0001", Some("2027-06-01")).await;
+    let soon = register(db, clerk, "T-0002", Some("2026-12-05")).await;
+    let fine = register(db, clerk, "T-0003", None).await;
+    lend(db, late.id, clerk, tech, "2026-11-26").await.unwrap();
+    lend(db, fine.id, clerk, tech, "2026-11-27").await.unwrap();
+    let end = calibration_window_end(today());
+    let codes = |v: Vec<sanbao_domain::tools::ToolView>| {
+        v.into_iter().map(|t| t.tool.asset_code).collect::<Vec<_>>()
+    };
+    let list = |f: ToolFilter| async move { codes(db.tools(&f, today(), end, 50).await.unwrap()) };
+    assert_eq!(
+        list(ToolFilter::default()).await,
+        ["T-0001", "T-0002", "T-0003"]
+    );
+    assert_eq!(
+        list(ToolFilter {
+            holder: Some(tech),
+            ..ToolFilter::default()
+        })
+        .await,
+        ["T-0001", "T-0003"]
+    );
+    assert_eq!(
+        list(ToolFilter {
+            overdue: true,
+            ..ToolFilter::default()
+        })
+        .await,
+        ["T-0001"]
+    );
+    assert_eq!(
+        list(ToolFilter {
+            calibration_due: true,
+            ..ToolFilter::default()
+        })
+        .await,
+        ["T-0002"]
+    );
+    assert_eq!(
+        list(ToolFilter {
+            checked_out: true,
+            ..ToolFilter::default()
+        })
+        .await,
+        ["T-0001", "T-0003"]
+    );
+
+    // A tool already sent for calibration is not warned of.
+    let sent = register(db, clerk, "T-0004", Some("2026-12-01")).await;
+    let mut away = sent.clone();
+    away.status = sanbao_domain::tools::ToolStatus::InCalibration;
+    away.version = 2;
+    let mut tx = db.begin().await.unwrap();
+    tx.update_tool(&sent, &away).await.unwrap();
+    tx.commit().await.unwrap();
+
+    // The sweep's claims: each occasion once, and none again once marked.
+    let mut tx = db.begin().await.unwrap();
+    let overdue = tx.claim_overdue_tools(today(), 10).await.unwrap();
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(overdue[0].tool_id, late.id);
+    assert_eq!(overdue[0].holder_id, tech);
+    assert!(
+        tx.mark_overdue_notified(overdue[0].checkout_id, now())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tx.mark_overdue_notified(overdue[0].checkout_id, now())
+            .await
+            .unwrap()
+    );
+    let due = tx.claim_calibrations_due(end, 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(
+        (due[0].tool_id, due[0].due_on.to_string().as_str()),
+        (soon.id, "2026-12-05")
+    );
+    assert!(
+        tx.mark_calibration_warned(soon.id, due[0].due_on)
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    assert!(
+        tx.claim_overdue_tools(today(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(tx.claim_calibrations_due(end, 10).await.unwrap().is_empty());
+    tx.rollback().await.unwrap();
+    // A new due date is a new occasion; the tool's version is not touched by the marks.
+    let v = db.tool(soon.id).await.unwrap().unwrap().tool;
+    assert_eq!(v.version, 1);
+    let mut moved = v.clone();
+    moved.calibration_due_on = chrono::NaiveDate::from_ymd_opt(2026, 12, 10);
+    moved.version = 2;
+    let mut tx = db.begin().await.unwrap();
+    tx.update_tool(&v, &moved).await.unwrap();
+    // A stale write is refused.
+    assert!(matches!(
+        tx.update_tool(&v, &moved).await,
+        Err(Error::Conflict(_))
+    ));
+    assert_eq!(tx.claim_calibrations_due(end, 10).await.unwrap().len(), 1);
+    tx.commit().await.unwrap();
+}
+// ---- end tools ----
 // ---- parts core (issue 9) ----
 
 async fn a_part(db: &Db, code: &str, serialised: bool) -> sanbao_domain::parts::Part {
@@ -3911,3 +4194,101 @@ async fn a_serial_number_is_fitted_once_until_its_fitting_is_reversed(db: &Db) {
     );
 }
 // ---- end parts core ----
+// ---- settlement (issue 9, part 5) ----
+async fn rates_and_quotations_are_written_on_their_version_and_months_find_jobs_by_first_arrival(
+    db: &Db,
+) {
+    use sanbao_domain::field::JobStatus;
+    use sanbao_domain::settlement::{
+        AnswerInput, NewQuote, QuoteInput, QuotePartInput, QuoteStatus, Rates,
+    };
+    use sanbao_domain::time::Month;
+    let clerk = user(db, "clerk", Role::ServiceClerk).await;
+    let tech = user(db, "tech", Role::Technician).await;
+    let c = customer(db, clerk, "甲", "杭州市滨江区江南大道1号").await;
+    let now = t("2026-11-27T10:00:00+08:00");
+    // Rates: none stored, then version 1, then a stale write is refused.
+    assert_eq!(db.rates().await.unwrap(), None);
+    let r = Rates {
+        labour_fen_per_hour: 20_000,
+        travel_fen_per_km: 250,
+        call_out_fen: 3_000,
+    };
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(tx.save_rates(0, &r, clerk, now).await.unwrap(), 1);
+    tx.commit().await.unwrap();
+    let stored = db.rates().await.unwrap().unwrap();
+    assert_eq!((stored.rates, stored.version), (r, 1));
+    let mut tx = db.begin().await.unwrap();
+    assert!(matches!(
+        tx.save_rates(0, &r, clerk, now).await,
+        Err(Error::Conflict(_))
+    ));
+    drop(tx);
+    // A quotation with its lines, answered once.
+    let job = job_on_trip(
+        db,
+        clerk,
+        c,
+        tech,
+        "2026-11-27T08:30:00+08:00",
+        "2026-11-27T09:10:00+08:00",
+    )
+    .await;
+    assert_eq!(job.status, JobStatus::Submitted);
+    let input = QuoteInput {
+        parts: vec![QuotePartInput {
+            description: Some("QF-1 断路器".into()),
+            quantity: Some(2),
+            unit_price_fen: Some(12_000),
+        }],
+        labour_hours: Some(1.5),
+        travel_km: Some(20.0),
+        trips: Some(1),
+        note: Some("三日内有效".into()),
+    };
+    let nq = NewQuote::parse(&job, &input, r, clerk, now).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let q = tx.insert_quote(&nq).await.unwrap();
+    tx.commit().await.unwrap();
+    let back = db.quote(q.id).await.unwrap().unwrap();
+    assert_eq!(back, q);
+    assert_eq!(back.lines.len(), 4);
+    assert_eq!(back.total_fen, 24_000 + 30_000 + 5_000 + 3_000);
+    let yes = AnswerInput {
+        by_name: Some("王工".into()),
+        method: Some("signature".into()),
+        note: None,
+    };
+    let accepted = back.answer(true, &yes, clerk, now).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let written = tx.answer_quote(&back, &accepted).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(written.version, 2);
+    let again = db.quote(q.id).await.unwrap().unwrap();
+    assert_eq!(again, written);
+    assert_eq!(again.status, QuoteStatus::Accepted);
+    // A second answer from the same stale read changes nothing.
+    let refused = back.answer(false, &yes, clerk, now).unwrap();
+    let mut tx = db.begin().await.unwrap();
+    assert!(matches!(
+        tx.answer_quote(&back, &refused).await,
+        Err(Error::Conflict(_))
+    ));
+    drop(tx);
+    assert_eq!(db.quotes_of_job(job.id).await.unwrap(), vec![written]);
+    // The month of a job is the month of its first arrival (company time).
+    let nov = Month::parse("2026-11").unwrap();
+    assert_eq!(
+        db.jobs_begun_between(nov.start(), nov.end()).await.unwrap(),
+        vec![job.id]
+    );
+    let dec = nov.next();
+    assert!(
+        db.jobs_begun_between(dec.start(), dec.end())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+// ---- end settlement ----

@@ -29,6 +29,10 @@ pub enum ExportKind {
     BoardFigures,
     /// A month's breaches with their causes.
     BoardBreaches,
+    // ---- settlement (issue 9, part 5) ----
+    /// A month's settlement for finance: one row per job and line.
+    Settlements,
+    // ---- end settlement ----
 }
 
 impl ExportKind {
@@ -41,6 +45,9 @@ impl ExportKind {
             ExportKind::BoardDeadlines => "open-deadlines",
             ExportKind::BoardFigures => "on-time-figures",
             ExportKind::BoardBreaches => "breaches",
+            // ---- settlement (issue 9, part 5) ----
+            ExportKind::Settlements => "settlement",
+            // ---- end settlement ----
         }
     }
 
@@ -52,6 +59,9 @@ impl ExportKind {
             ExportKind::BoardDeadlines => "未完成期限",
             ExportKind::BoardFigures => "按时率",
             ExportKind::BoardBreaches => "超期",
+            // ---- settlement (issue 9, part 5) ----
+            ExportKind::Settlements => "结算",
+            // ---- end settlement ----
         }
     }
 }

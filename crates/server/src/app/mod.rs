@@ -39,10 +39,16 @@ pub mod replies;
 pub mod requests;
 // --- end service requests ---
 pub mod returns;
+// ---- settlement (issue 9, part 5) ----
+pub mod settlement;
+// ---- end settlement ----
 pub mod session_cache;
 pub mod sessions;
 pub mod state;
 pub mod tickets;
+// ---- tools ----
+pub mod tools;
+// ---- end tools ----
 pub mod units;
 pub mod users;
 pub mod visits;

@@ -32,7 +32,17 @@ enum Kind {
     /// Forget week-old idempotency keys; one instance per interval (a lease). Runs with
     /// the sessions' clean-up (the `sessions` job switches both).
     Keys,
+    // ---- tools ----
+    /// Tell of overdue tools and calibrations falling due; every instance may run it (each
+    /// occasion is claimed row by row). Switched with the deadline watcher.
+    Tools,
+    // ---- end tools ----
 }
+
+// ---- tools ----
+/// How often the tools register is swept for overdue tools and calibrations falling due.
+const TOOLS_EVERY: StdDuration = StdDuration::from_secs(300);
+// ---- end tools ----
 
 /// How often week-old idempotency keys are forgotten.
 const KEYS_EVERY: StdDuration = StdDuration::from_secs(3600);
@@ -94,6 +104,13 @@ impl Runner {
                 every: KEYS_EVERY,
                 kind: Kind::Keys,
             },
+            // ---- tools ----
+            Job {
+                name: "tools",
+                every: TOOLS_EVERY,
+                kind: Kind::Tools,
+            },
+            // ---- end tools ----
         ];
         let wanted = state.config.job_names().unwrap_or_default();
         let tasks = jobs
@@ -135,6 +152,9 @@ impl Job {
     fn switch(&self) -> &'static str {
         match self.kind {
             Kind::Keys => "sessions",
+            // ---- tools ----
+            Kind::Tools => "watcher",
+            // ---- end tools ----
             _ => self.name,
         }
     }
@@ -152,6 +172,17 @@ async fn run_once(state: &AppState, holder: &str, job: &Job) -> Result<(), sanba
             let every = Duration::from_std(job.every).unwrap_or(Duration::hours(1));
             sessions::purge_keys(state, holder, every).await
         }
+        // ---- tools ----
+        Kind::Tools => {
+            let pass = crate::app::tools::sweep(state, state.now()).await?;
+            let n = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
+            crate::metrics::add_counter("sanbao_tools_overdue_notices_total", n(pass.overdue));
+            crate::metrics::add_counter(
+                "sanbao_tools_calibration_notices_total",
+                n(pass.calibrations),
+            );
+            Ok(())
+        } // ---- end tools ----
     }
 }
 

@@ -91,6 +91,16 @@ const SERVED: &[&str] = &[
     "POST /api/v1/service-requests/{id}/job",
     "POST /api/v1/service-requests/{id}/remote-answer",
     // --- end service requests ---
+    // ---- tools ----
+    "GET /api/v1/tools",
+    "POST /api/v1/tools",
+    "GET /api/v1/tools/{id}",
+    "PATCH /api/v1/tools/{id}",
+    "POST /api/v1/tools/{id}/checkout",
+    "POST /api/v1/tools/{id}/checkin",
+    "POST /api/v1/tools/{id}/calibration",
+    "POST /api/v1/tools/{id}/retire",
+    // ---- end tools ----
     // Deadline policy as data (issue 7).
     "GET /api/v1/deadline-policy",
     "PUT /api/v1/deadline-policy",
@@ -148,6 +158,14 @@ const SERVED: &[&str] = &[
     "POST /api/v1/jobs/{id}/parts/use",
     "POST /api/v1/jobs/{id}/parts/faulty",
     // ---- end parts desk ----
+    // ---- settlement (issue 9, part 5) ----
+    "GET /api/v1/jobs/{id}/settlement",
+    "POST /api/v1/jobs/{id}/quotes",
+    "POST /api/v1/quotes/{id}/accept",
+    "POST /api/v1/quotes/{id}/refuse",
+    "GET /api/v1/settlements",
+    "GET /api/v1/settlements/warranty-cost",
+    // ---- end settlement ----
 ];
 
 #[tokio::test]

@@ -44,10 +44,16 @@ mod parts_web;
 mod parts_field;
 // ---- end parts field ----
 mod returns;
+// ---- settlement (issue 9, part 5) ----
+mod settlement;
+// ---- end settlement ----
 mod support;
 // ---- field form ----
 mod forms;
 // ---- end field form ----
+// ---- tools ----
+mod tools;
+// ---- end tools ----
 mod units;
 mod units_web;
 mod visits;

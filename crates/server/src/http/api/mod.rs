@@ -24,8 +24,14 @@ pub mod requests;
 pub mod parts;
 // ---- end parts desk ----
 pub mod returns;
+// ---- settlement (issue 9, part 5) ----
+pub mod settlement;
+// ---- end settlement ----
 pub mod sessions;
 pub mod tickets;
+// ---- tools ----
+pub mod tools;
+// ---- end tools ----
 pub mod units;
 pub mod visits;
 // ---- survey and daily report (issue 8) ----
@@ -92,7 +98,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // ---- end survey and daily report ----
         // ---- parts desk ----
         .merge(parts::router())
-    // ---- end parts desk ----
+        // ---- end parts desk ----
+        // ---- tools ----
+        .merge(tools::router())
+        // ---- end tools ----
+        // ---- settlement (issue 9, part 5) ----
+        .merge(settlement::router())
+    // ---- end settlement ----
 }
 
 /// The OpenAPI document, as served.

@@ -112,6 +112,9 @@ async fn download(
         ExportKind::BoardDeadlines => "board.file_deadlines",
         ExportKind::BoardFigures => "board.file_figures",
         ExportKind::BoardBreaches => "board.file_breaches",
+        // ---- settlement (issue 9, part 5) ----
+        ExportKind::Settlements => "settlement.file",
+        // ---- end settlement ----
     });
     let local = format!("{stem}-{on}.{ext}");
     let disposition = format!(

@@ -70,9 +70,16 @@ impl WebUser {
                 // ---- parts desk ----
                 may_keep_stock: self.may(Permission::KeepStock),
                 // ---- end parts desk ----
+                // ---- settlement (issue 9, part 5) ----
+                may_view_settlements: self.may(Permission::ViewSettlements),
+                // ---- end settlement ----
                 // ---- parts field ----
                 may_handle_requisitions: super::requisitions::in_nav(self),
                 // ---- end parts field ----
+                // ---- tools ----
+                may_keep_tools: sanbao_domain::tools::may_keep_tools(self.user.role),
+                may_hold_tools: sanbao_domain::tools::may_hold_tools(self.user.role),
+                // ---- end tools ----
             }),
             here: self.here.clone(),
             css: assets::css_url(),

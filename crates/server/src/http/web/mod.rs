@@ -38,7 +38,13 @@ pub mod requests;
 pub mod parts;
 // ---- end parts desk ----
 pub mod returns;
+// ---- settlement (issue 9, part 5) ----
+pub mod settlement;
+// ---- end settlement ----
 pub mod tickets;
+// ---- tools ----
+pub mod tools;
+// ---- end tools ----
 pub mod units;
 pub mod view;
 pub mod visits;
@@ -101,10 +107,16 @@ pub fn router() -> Router<AppState> {
         // ---- parts desk ----
         .merge(parts::router())
         // ---- end parts desk ----
+        // ---- settlement (issue 9, part 5) ----
+        .merge(settlement::router())
+        // ---- end settlement ----
         // ---- parts field ----
         .merge(requisitions::router())
         .merge(parts_field::router())
         // ---- end parts field ----
+        // ---- tools ----
+        .merge(tools::router())
+        // ---- end tools ----
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -164,10 +176,20 @@ pub struct LayoutUser {
     /// The parts desk is in the navigation (the store: admin, service manager, clerk).
     pub may_keep_stock: bool,
     // ---- end parts desk ----
+    // ---- settlement (issue 9, part 5) ----
+    /// The month's settlement is in the navigation, and a job's page links its settlement.
+    pub may_view_settlements: bool,
+    // ---- end settlement ----
     // ---- parts field ----
     /// The requisition queue is in the navigation (who approves or keeps stock).
     pub may_handle_requisitions: bool,
     // ---- end parts field ----
+    // ---- tools ----
+    /// The tools register is in the navigation (admin, service manager, clerk).
+    pub may_keep_tools: bool,
+    /// "My tools" is in the navigation (technician, senior engineer).
+    pub may_hold_tools: bool,
+    // ---- end tools ----
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

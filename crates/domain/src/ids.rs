@@ -73,4 +73,8 @@ id_type!(
     /// A quotation given to a customer before paid work.
     QuoteId,
     // --- end parts, materials and tools ---
+    // ---- follow-ups ----
+    /// A salesperson's monthly follow-up of a customer (R3.1).
+    FollowUpId,
+    // ---- end follow-ups ----
 );

@@ -14,6 +14,9 @@ pub mod dispatch;
 pub mod error;
 pub mod export;
 pub mod field;
+// ---- follow-ups ----
+pub mod followup;
+// ---- end follow-ups ----
 pub mod idempotency;
 pub mod ids;
 pub mod notify;

@@ -176,6 +176,12 @@ pub enum Permission {
     /// Give a customer a quotation before paid work and record its acceptance.
     QuoteCharges,
     // --- end parts, materials and tools ---
+    // ---- follow-ups ----
+    /// Record a monthly follow-up of a customer (R3.1): a salesperson for their own.
+    RecordFollowUps,
+    /// Collate the month's follow-ups, see everyone's coverage, close the month.
+    CollateFollowUps,
+    // ---- end follow-ups ----
 }
 
 use Permission as P;
@@ -238,6 +244,10 @@ const GRANTS: &[(Permission, &[Role])] = &[
     (P::ViewSettlements, &[A, M, C, Q]),
     (P::QuoteCharges, &[A, M, C]),
     // --- end parts, materials and tools ---
+    // ---- follow-ups ----
+    (P::RecordFollowUps, &[A, M, C, Sa]),
+    (P::CollateFollowUps, &[A, M, C, Q]),
+    // ---- end follow-ups ----
 ];
 
 #[cfg(test)]
@@ -296,6 +306,10 @@ mod tests {
             (P::ViewSettlements, "amc...q."),
             (P::QuoteCharges, "amc....."),
             // --- end field service ---
+            // ---- follow-ups ----
+            (P::RecordFollowUps, "amc..s.."),
+            (P::CollateFollowUps, "amc...q."),
+            // ---- end follow-ups ----
         ];
         assert_eq!(
             table.len(),

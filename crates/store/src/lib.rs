@@ -25,6 +25,10 @@ pub use dispatch::StoredFieldSettings;
 // ---- end dispatch ----
 mod export;
 mod field;
+// ---- follow-ups ----
+mod followups;
+pub use followups::FollowUpFilter;
+// ---- end follow-ups ----
 // ---- field form ----
 mod forms;
 // ---- end field form ----

@@ -213,6 +213,9 @@ store_tests!(
     // ---- settlement (issue 9, part 5) ----
     rates_and_quotations_are_written_on_their_version_and_months_find_jobs_by_first_arrival,
     // ---- end settlement ----
+    // ---- follow-ups ----
+    follow_ups_are_written_listed_linked_once_and_months_close_once,
+    // ---- end follow-ups ----
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -4292,3 +4295,131 @@ async fn rates_and_quotations_are_written_on_their_version_and_months_find_jobs_
     );
 }
 // ---- end settlement ----
+
+// ---- follow-ups ----
+async fn follow_ups_are_written_listed_linked_once_and_months_close_once(db: &Db) {
+    use sanbao_domain::followup::{Closing, FollowUpInput, NewFollowUp, month_status};
+    use sanbao_domain::time::Month;
+    use sanbao_store::FollowUpFilter;
+    let clerk = user(db, "fu_clerk", Role::ServiceClerk).await;
+    let sa = user(db, "fu_sa", Role::Salesperson).await;
+    let sb = user(db, "fu_sb", Role::Salesperson).await;
+    let c = customer(db, clerk, "钱江电力", "浙江省杭州市西湖区文三路1号").await;
+    // The salesperson assigned, then changed mid-March: the database keeps who held it.
+    let mut f = customer_fields("钱江电力", "浙江省杭州市西湖区文三路1号", "0571-8888 6666");
+    f.salesperson_id = Some(sa);
+    let v = db.customer(c).await.unwrap().unwrap().version;
+    update_customer(db, c, v, &f, None, clerk, t("2026-02-01T00:00:00Z"))
+        .await
+        .unwrap();
+    f.salesperson_id = Some(sb);
+    let v = db.customer(c).await.unwrap().unwrap().version;
+    update_customer(db, c, v, &f, None, clerk, t("2026-03-15T00:00:00Z"))
+        .await
+        .unwrap();
+    let held = db.customer_holdings().await.unwrap();
+    let mine = held.iter().find(|h| h.customer_id == c).unwrap();
+    assert_eq!(
+        mine.salespeople.iter().map(|(_, s)| *s).collect::<Vec<_>>(),
+        vec![None, Some(sa), Some(sb)]
+    );
+    let march = Month::parse("2026-03").unwrap();
+    // A follow-up recorded by the first salesperson before the change.
+    let n = NewFollowUp::parse(
+        &FollowUpInput {
+            customer_id: Some(c),
+            date: Some("2026-03-05".into()),
+            method: Some("visit".into()),
+            remarks: Some("2号柜有异响".into()),
+            remark_class: Some("quality".into()),
+            ..FollowUpInput::default()
+        },
+        sa,
+        |_| false,
+        t("2026-03-05T06:00:00Z"),
+    )
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let fu = tx.insert_follow_up(&n).await.unwrap();
+    tx.commit().await.unwrap();
+    let got = db.follow_up(fu.id).await.unwrap().unwrap();
+    assert_eq!(got.follow_up, fu);
+    assert_eq!(got.customer_name, "钱江电力");
+    let filter = |m: &str, s: Option<UserId>| FollowUpFilter {
+        month: Some(Month::parse(m).unwrap()),
+        salesperson: s,
+        customer: None,
+    };
+    assert_eq!(
+        db.follow_ups(&filter("2026-03", Some(sb)), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        db.follow_ups(&filter("2026-03", Some(sa)), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        db.follow_ups(&filter("2026-04", None), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let dates = db.follow_up_dates(march).await.unwrap();
+    let s = month_status(&held, &dates, march, t("2026-04-02T00:00:00Z"));
+    let o = s.iter().find(|o| o.customer_id == c).unwrap();
+    assert_eq!((o.salesperson_id, o.done), (Some(sb), 1));
+
+    // The remark's ticket is linked once.
+    let tk = ticket(
+        db,
+        clerk,
+        c,
+        TicketKind::ComplaintQuality,
+        "2026-03-05T07:00:00Z",
+    )
+    .await;
+    let mut tx = db.begin().await.unwrap();
+    tx.link_follow_up_ticket(fu.id, tk).await.unwrap();
+    assert!(matches!(
+        tx.link_follow_up_ticket(fu.id, tk).await,
+        Err(Error::Conflict(_))
+    ));
+    tx.commit().await.unwrap();
+    assert_eq!(
+        db.follow_up(fu.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .follow_up
+            .ticket_id,
+        Some(tk)
+    );
+
+    // A month closes once; a salesperson is reminded once a month.
+    let k = Closing {
+        month: march.to_string(),
+        closed_by: clerk,
+        closed_at: t("2026-04-02T00:00:00Z"),
+        owed: 1,
+        done: 1,
+    };
+    let mut tx = db.begin().await.unwrap();
+    tx.insert_follow_up_closing(&k).await.unwrap();
+    assert!(matches!(
+        tx.insert_follow_up_closing(&k).await,
+        Err(Error::Conflict(_))
+    ));
+    let when = t("2026-03-25T01:00:00Z");
+    assert!(tx.mark_follow_up_reminded(march, sb, when).await.unwrap());
+    assert!(!tx.mark_follow_up_reminded(march, sb, when).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(db.follow_up_closing(march).await.unwrap(), Some(k));
+    assert_eq!(db.follow_up_closing(march.next()).await.unwrap(), None);
+}
+// ---- end follow-ups ----

@@ -33,6 +33,10 @@ pub enum ExportKind {
     /// A month's settlement for finance: one row per job and line.
     Settlements,
     // ---- end settlement ----
+    // ---- follow-ups ----
+    /// A month's follow-up report: one row per follow-up.
+    FollowUps,
+    // ---- end follow-ups ----
 }
 
 impl ExportKind {
@@ -48,6 +52,9 @@ impl ExportKind {
             // ---- settlement (issue 9, part 5) ----
             ExportKind::Settlements => "settlement",
             // ---- end settlement ----
+            // ---- follow-ups ----
+            ExportKind::FollowUps => "follow-ups",
+            // ---- end follow-ups ----
         }
     }
 
@@ -62,6 +69,9 @@ impl ExportKind {
             // ---- settlement (issue 9, part 5) ----
             ExportKind::Settlements => "结算",
             // ---- end settlement ----
+            // ---- follow-ups ----
+            ExportKind::FollowUps => "客户走访",
+            // ---- end follow-ups ----
         }
     }
 }

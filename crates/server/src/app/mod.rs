@@ -15,6 +15,9 @@ pub mod dispatch;
 // ---- end dispatch ----
 pub mod export;
 pub mod field;
+// ---- follow-ups ----
+pub mod followups;
+// ---- end follow-ups ----
 // ---- The technician's phone (issue 8) ----
 pub mod field_phone;
 // ---- end the technician's phone ----

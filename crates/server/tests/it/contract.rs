@@ -101,6 +101,14 @@ const SERVED: &[&str] = &[
     "POST /api/v1/tools/{id}/calibration",
     "POST /api/v1/tools/{id}/retire",
     // ---- end tools ----
+    // ---- follow-ups ----
+    "POST /api/v1/follow-ups",
+    "GET /api/v1/follow-ups",
+    "GET /api/v1/follow-ups/due",
+    "POST /api/v1/follow-ups/{id}/ticket",
+    "GET /api/v1/collations/{month}",
+    "POST /api/v1/collations/{month}/close",
+    // ---- end follow-ups ----
     // Deadline policy as data (issue 7).
     "GET /api/v1/deadline-policy",
     "PUT /api/v1/deadline-policy",

@@ -29,6 +29,9 @@ pub mod settlement;
 // ---- end settlement ----
 pub mod sessions;
 pub mod tickets;
+// ---- follow-ups ----
+pub mod followups;
+// ---- end follow-ups ----
 // ---- tools ----
 pub mod tools;
 // ---- end tools ----
@@ -104,7 +107,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // ---- end tools ----
         // ---- settlement (issue 9, part 5) ----
         .merge(settlement::router())
-    // ---- end settlement ----
+        // ---- end settlement ----
+        // ---- follow-ups ----
+        .merge(followups::router())
+    // ---- end follow-ups ----
 }
 
 /// The OpenAPI document, as served.

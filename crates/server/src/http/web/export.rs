@@ -115,6 +115,9 @@ async fn download(
         // ---- settlement (issue 9, part 5) ----
         ExportKind::Settlements => "settlement.file",
         // ---- end settlement ----
+        // ---- follow-ups ----
+        ExportKind::FollowUps => "collation.file",
+        // ---- end follow-ups ----
     });
     let local = format!("{stem}-{on}.{ext}");
     let disposition = format!(

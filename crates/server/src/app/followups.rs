@@ -209,7 +209,11 @@ async fn names(state: &AppState) -> Result<HashMap<UserId, String>, Error> {
         .collect())
 }
 
-async fn status(state: &AppState, month: Month, now: DateTime<Utc>) -> Result<Vec<OwedView>, Error> {
+async fn status(
+    state: &AppState,
+    month: Month,
+    now: DateTime<Utc>,
+) -> Result<Vec<OwedView>, Error> {
     let held = state.db.customer_holdings().await?;
     let dates = state.db.follow_up_dates(month).await?;
     let names = names(state).await?;
@@ -590,7 +594,11 @@ pub async fn report_sheet(
                 f.ticket_id
                     .map(sanbao_domain::ticket::ticket_number)
                     .unwrap_or_default(),
-                if f.late { yes.to_string() } else { String::new() },
+                if f.late {
+                    yes.to_string()
+                } else {
+                    String::new()
+                },
                 sanbao_domain::time::local(f.created_at)
                     .format("%Y-%m-%d %H:%M")
                     .to_string(),

@@ -51,6 +51,9 @@ mod support;
 // ---- field form ----
 mod forms;
 // ---- end field form ----
+// ---- follow-ups ----
+mod followups;
+// ---- end follow-ups ----
 // ---- tools ----
 mod tools;
 // ---- end tools ----

@@ -73,6 +73,10 @@ impl WebUser {
                 // ---- settlement (issue 9, part 5) ----
                 may_view_settlements: self.may(Permission::ViewSettlements),
                 // ---- end settlement ----
+                // ---- follow-ups ----
+                may_record_follow_ups: self.may(Permission::RecordFollowUps),
+                may_collate: self.may(Permission::CollateFollowUps),
+                // ---- end follow-ups ----
                 // ---- parts field ----
                 may_handle_requisitions: super::requisitions::in_nav(self),
                 // ---- end parts field ----

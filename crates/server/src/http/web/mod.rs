@@ -40,6 +40,9 @@ pub mod parts;
 pub mod returns;
 // ---- settlement (issue 9, part 5) ----
 pub mod settlement;
+// ---- follow-ups ----
+pub mod followups;
+// ---- end follow-ups ----
 // ---- end settlement ----
 pub mod tickets;
 // ---- tools ----
@@ -109,6 +112,9 @@ pub fn router() -> Router<AppState> {
         // ---- end parts desk ----
         // ---- settlement (issue 9, part 5) ----
         .merge(settlement::router())
+        // ---- follow-ups ----
+        .merge(followups::router())
+        // ---- end follow-ups ----
         // ---- end settlement ----
         // ---- parts field ----
         .merge(requisitions::router())
@@ -180,6 +186,12 @@ pub struct LayoutUser {
     /// The month's settlement is in the navigation, and a job's page links its settlement.
     pub may_view_settlements: bool,
     // ---- end settlement ----
+    // ---- follow-ups ----
+    /// The salesperson's follow-ups page is in the navigation.
+    pub may_record_follow_ups: bool,
+    /// The month's collation is in the navigation (the department).
+    pub may_collate: bool,
+    // ---- end follow-ups ----
     // ---- parts field ----
     /// The requisition queue is in the navigation (who approves or keeps stock).
     pub may_handle_requisitions: bool,

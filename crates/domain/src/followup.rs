@@ -335,8 +335,7 @@ pub fn holder_in(
     let until = month.end().min(now);
     salespeople
         .iter()
-        .filter(|(from, _)| *from < until)
-        .next_back()
+        .rfind(|(from, _)| *from < until)
         .and_then(|(_, who)| *who)
 }
 
@@ -391,11 +390,9 @@ pub struct Coverage {
 impl Coverage {
     /// Done of owed, in whole percent (100 when nothing is owed).
     pub fn percent(&self) -> u32 {
-        if self.owed == 0 {
-            100
-        } else {
-            u32::try_from(self.done * 100 / self.owed).unwrap_or(100)
-        }
+        (self.done * 100)
+            .checked_div(self.owed)
+            .map_or(100, |p| u32::try_from(p).unwrap_or(100))
     }
 }
 

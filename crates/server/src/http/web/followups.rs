@@ -4,12 +4,12 @@
 //! department's month-end collation (`/collation?month=`: coverage per salesperson, who is
 //! overdue, remarks by class, requests still open, close the month, print, CSV/XLSX).
 
+use super::Layout;
 use super::export::download_sheet;
 use super::view::{Choice, ErrorSummary, FormField, Messages, full_time};
 use super::{
     QueryParams, WebError, WebForm, WebResult, WebUser, render, render_with, see_other, url_with,
 };
-use super::Layout;
 use crate::app;
 use crate::app::AppState;
 use crate::app::export::Format;
@@ -136,16 +136,11 @@ pub async fn mine(
             .map(|o| owed_row(&u, o))
             .collect()
     };
-    let recent = app::followups::follow_ups(
-        &state,
-        &u.user,
-        &sanbao_store_filter(Some(month)),
-        20,
-    )
-    .await?
-    .iter()
-    .map(|v| follow_up_row(&u, v))
-    .collect();
+    let recent = app::followups::follow_ups(&state, &u.user, &sanbao_store_filter(Some(month)), 20)
+        .await?
+        .iter()
+        .map(|v| follow_up_row(&u, v))
+        .collect();
     render(&MinePage {
         l: u.layout("follow_ups", u.t("followup.mine_title")),
         intro: u.lang.f("followup.mine_intro", &[("month", &month)]),
@@ -237,11 +232,7 @@ async fn new_page(
         .iter()
         .map(|m| Choice::new(m.as_str(), method_label(u.lang, *m), method))
         .collect();
-    let mut classes = vec![Choice::new(
-        "",
-        u.t("followup.class_none"),
-        &f.remark_class,
-    )];
+    let mut classes = vec![Choice::new("", u.t("followup.class_none"), &f.remark_class)];
     classes.extend(
         RemarkClass::ALL
             .iter()
@@ -458,7 +449,11 @@ pub async fn collation(
                 rows: rows.iter().map(|v| follow_up_row(&u, v)).collect(),
             })
             .collect(),
-        open_requests: c.open_requests.iter().map(|v| follow_up_row(&u, v)).collect(),
+        open_requests: c
+            .open_requests
+            .iter()
+            .map(|v| follow_up_row(&u, v))
+            .collect(),
         follow_ups: c.follow_ups.iter().map(|v| follow_up_row(&u, v)).collect(),
         closed: c.closing.as_ref().map(|(k, by)| {
             u.lang.f(

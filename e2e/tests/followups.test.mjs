@@ -62,7 +62,8 @@ test("a salesperson records a follow-up whose remark becomes a ticket; the month
   // The salesperson's phone: due this month, overdue from last month.
   const phone = await newPage(browser, server.url, PHONE);
   await login(phone, "zhaomin");
-  await phone.click("#nav-follow-ups");
+  assert.equal(await phone.locator("#nav-follow-ups").count(), 1);
+  await phone.goto("/follow-ups");
   await phone.waitForSelector("#fu-due");
   assert.match(await phone.textContent("#fu-due"), /滨江回访测试电力/);
   assert.match(await phone.textContent("#fu-overdue"), /滨江回访测试电力/);

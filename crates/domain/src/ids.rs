@@ -73,4 +73,8 @@ id_type!(
     /// A quotation given to a customer before paid work.
     QuoteId,
     // --- end parts, materials and tools ---
+    // ---- campaigns ----
+    /// A yearly customer visit campaign (R3.9).
+    CampaignId,
+    // ---- end campaigns ----
 );

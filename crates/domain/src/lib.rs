@@ -6,6 +6,9 @@
 //! ([`ticket::Ticket::apply`]).
 
 pub mod audit;
+// ---- campaigns ----
+pub mod campaign;
+// ---- end campaigns ----
 pub mod coverage;
 pub mod customer;
 pub mod deadline;

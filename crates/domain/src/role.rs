@@ -176,6 +176,13 @@ pub enum Permission {
     /// Give a customer a quotation before paid work and record its acceptance.
     QuoteCharges,
     // --- end parts, materials and tools ---
+    // ---- campaigns ----
+    /// Define, launch and assign the yearly customer visit campaign (R3.9).
+    ManageCampaigns,
+    /// Record a customer's campaign response: the department, or the assignee on the
+    /// record (a salesperson only for the customers assigned to them).
+    RecordCampaignResponses,
+    // ---- end campaigns ----
 }
 
 use Permission as P;
@@ -238,6 +245,10 @@ const GRANTS: &[(Permission, &[Role])] = &[
     (P::ViewSettlements, &[A, M, C, Q]),
     (P::QuoteCharges, &[A, M, C]),
     // --- end parts, materials and tools ---
+    // ---- campaigns ----
+    (P::ManageCampaigns, &[A, M]),
+    (P::RecordCampaignResponses, &[A, M, C, E, Sa]),
+    // ---- end campaigns ----
 ];
 
 #[cfg(test)]
@@ -296,6 +307,10 @@ mod tests {
             (P::ViewSettlements, "amc...q."),
             (P::QuoteCharges, "amc....."),
             // --- end field service ---
+            // ---- campaigns ----
+            (P::ManageCampaigns, "am......"),
+            (P::RecordCampaignResponses, "amce.s.."),
+            // ---- end campaigns ----
         ];
         assert_eq!(
             table.len(),

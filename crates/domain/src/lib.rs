@@ -47,6 +47,9 @@ pub mod user;
 pub mod visit;
 
 pub use error::{Error, FieldErrors, Problem};
+// ---- campaigns ----
+pub use ids::CampaignId;
+// ---- end campaigns ----
 pub use ids::{
     CheckoutId, ContactId, CustomerId, DeliveryId, FileId, FormId, JobId, LocationId, MoveId,
     PartId, PolicyId, ProductModelId, QuoteId, RequestId, RequisitionId, ReturnId, SiteId,

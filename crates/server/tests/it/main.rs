@@ -51,6 +51,9 @@ mod support;
 // ---- field form ----
 mod forms;
 // ---- end field form ----
+// ---- campaigns ----
+mod campaigns;
+// ---- end campaigns ----
 // ---- tools ----
 mod tools;
 // ---- end tools ----

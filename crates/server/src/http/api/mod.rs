@@ -29,6 +29,9 @@ pub mod settlement;
 // ---- end settlement ----
 pub mod sessions;
 pub mod tickets;
+// ---- campaigns ----
+pub mod campaigns;
+// ---- end campaigns ----
 // ---- tools ----
 pub mod tools;
 // ---- end tools ----
@@ -99,6 +102,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // ---- parts desk ----
         .merge(parts::router())
         // ---- end parts desk ----
+        // ---- campaigns ----
+        .merge(campaigns::router())
+        // ---- end campaigns ----
         // ---- tools ----
         .merge(tools::router())
         // ---- end tools ----

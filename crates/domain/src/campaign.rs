@@ -818,7 +818,8 @@ mod tests {
             cand(5, Unknown, Some(7), &[12]),
         ];
         // (regions, models, salespeople, expected customers)
-        let table: &[(&[Region], &[i64], &[i64], &[i64])] = &[
+        type Row<'a> = (&'a [Region], &'a [i64], &'a [i64], &'a [i64]);
+        let table: &[Row] = &[
             (&[], &[], &[], &[1, 2, 3, 4, 5]),
             (&[Zhejiang], &[], &[], &[2, 3]),
             (&[HangzhouUrban, OutOfProvince], &[], &[], &[1, 4]),

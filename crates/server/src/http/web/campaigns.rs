@@ -407,6 +407,7 @@ struct DetailPage {
     /// The response form's questions and suggestions, as typed.
     fields: Vec<AnswerField>,
     suggestions: String,
+    suggestions_label: &'static str,
     link: Option<LinkShown>,
     show_summary: bool,
     total: usize,
@@ -616,6 +617,7 @@ async fn detail_page(
     Ok(DetailPage {
         fields,
         suggestions,
+        suggestions_label: "campaign.suggestions",
         l: u.layout("campaigns", c.fields.name.clone()),
         id: c.id.0,
         year: c.fields.year,
@@ -857,6 +859,7 @@ struct PublicPage {
     customer: String,
     fields: Vec<AnswerField>,
     suggestions: String,
+    suggestions_label: &'static str,
     errors: Messages,
     /// Why the link shows no form: `unknown`, `expired`, `used`, `closed`, `thanks`;
     /// empty while it is open.
@@ -884,6 +887,7 @@ fn public_shell(lang: Lang, here: String, closed: &'static str) -> PublicPage {
         customer: String::new(),
         fields: Vec::new(),
         suggestions: String::new(),
+        suggestions_label: "campaign.public_suggestions",
         errors: Messages::new(lang, &FieldErrors::new()),
         closed,
     }

@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, ADMIN_PASSWORD } from "../lib/server.mjs";
-import { launch, newPage, login, screenshot, addCustomer, PHONE } from "../lib/browser.mjs";
+import { launch, newPage, login, screenshot, addCustomer, openMenu, PHONE } from "../lib/browser.mjs";
 
 let server;
 let browser;
@@ -29,7 +29,7 @@ test("a campaign is defined, launched, answered on a phone through its link and 
 
   const boss = await newPage(browser, server.url);
   await login(boss, "admin", ADMIN_PASSWORD);
-  await Promise.all([boss.waitForURL(/\/campaigns$/), boss.click("#nav-campaigns")]);
+  await openMenu(boss, "/campaigns");
   assert.ok(await boss.isVisible("#campaigns-empty"));
 
   // Define: no channel ticked — named, the name typed kept.

@@ -77,4 +77,8 @@ id_type!(
     /// A salesperson's monthly follow-up of a customer (R3.1).
     FollowUpId,
     // ---- end follow-ups ----
+    // ---- campaigns ----
+    /// A yearly customer visit campaign (R3.9).
+    CampaignId,
+    // ---- end campaigns ----
 );

@@ -6,6 +6,9 @@
 //! ([`ticket::Ticket::apply`]).
 
 pub mod audit;
+// ---- campaigns ----
+pub mod campaign;
+// ---- end campaigns ----
 pub mod coverage;
 pub mod customer;
 pub mod deadline;
@@ -47,6 +50,9 @@ pub mod user;
 pub mod visit;
 
 pub use error::{Error, FieldErrors, Problem};
+// ---- campaigns ----
+pub use ids::CampaignId;
+// ---- end campaigns ----
 pub use ids::{
     CheckoutId, ContactId, CustomerId, DeliveryId, FileId, FormId, JobId, LocationId, MoveId,
     PartId, PolicyId, ProductModelId, QuoteId, RequestId, RequisitionId, ReturnId, SiteId,

@@ -182,6 +182,13 @@ pub enum Permission {
     /// Collate the month's follow-ups, see everyone's coverage, close the month.
     CollateFollowUps,
     // ---- end follow-ups ----
+    // ---- campaigns ----
+    /// Define, launch and assign the yearly customer visit campaign (R3.9).
+    ManageCampaigns,
+    /// Record a customer's campaign response: the department, or the assignee on the
+    /// record (a salesperson only for the customers assigned to them).
+    RecordCampaignResponses,
+    // ---- end campaigns ----
 }
 
 use Permission as P;
@@ -248,6 +255,10 @@ const GRANTS: &[(Permission, &[Role])] = &[
     (P::RecordFollowUps, &[A, M, C, Sa]),
     (P::CollateFollowUps, &[A, M, C, Q]),
     // ---- end follow-ups ----
+    // ---- campaigns ----
+    (P::ManageCampaigns, &[A, M]),
+    (P::RecordCampaignResponses, &[A, M, C, E, Sa]),
+    // ---- end campaigns ----
 ];
 
 #[cfg(test)]
@@ -310,6 +321,10 @@ mod tests {
             (P::RecordFollowUps, "amc..s.."),
             (P::CollateFollowUps, "amc...q."),
             // ---- end follow-ups ----
+            // ---- campaigns ----
+            (P::ManageCampaigns, "am......"),
+            (P::RecordCampaignResponses, "amce.s.."),
+            // ---- end campaigns ----
         ];
         assert_eq!(
             table.len(),

@@ -15,6 +15,10 @@ use std::time::Duration;
 mod audit;
 mod batch;
 mod board;
+// ---- campaigns ----
+mod campaigns;
+pub use campaigns::NewTarget;
+// ---- end campaigns ----
 mod conns;
 mod customers;
 mod deadlines;

@@ -216,6 +216,9 @@ store_tests!(
     // ---- follow-ups ----
     follow_ups_are_written_listed_linked_once_and_months_close_once,
     // ---- end follow-ups ----
+    // ---- campaigns ----
+    a_campaign_is_launched_with_its_targets_and_a_link_is_answered_once_of_two_at_once,
+    // ---- end campaigns ----
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -4423,3 +4426,121 @@ async fn follow_ups_are_written_listed_linked_once_and_months_close_once(db: &Db
     assert_eq!(db.follow_up_closing(march.next()).await.unwrap(), None);
 }
 // ---- end follow-ups ----
+// ---- campaigns ----
+/// Answer the target of `hash` as the link does: read it in the transaction, check the
+/// link, write the response on its version.
+async fn answer_campaign_link(
+    db: &Db,
+    campaign: &sanbao_domain::campaign::Campaign,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    use sanbao_domain::campaign::{LinkState, Response, ResponseInput};
+    let mut tx = db.begin().await?;
+    let before = tx
+        .campaign_target_by_token(hash)
+        .await?
+        .ok_or(Error::NotFound("target"))?;
+    if before.link_state(campaign, hash, now) != LinkState::Open {
+        return Err(Error::Conflict("used".into()));
+    }
+    let input = ResponseInput {
+        answers: [("q1".to_string(), "4".to_string())].into(),
+        suggestions: Some("更快的备件".into()),
+        ..ResponseInput::default()
+    };
+    let r = Response::parse(campaign, &input, None, now.date_naive(), now)?;
+    let after = before.answered(campaign, r)?;
+    tx.update_campaign_target(&before, &after).await?;
+    tx.commit().await
+}
+
+async fn a_campaign_is_launched_with_its_targets_and_a_link_is_answered_once_of_two_at_once(
+    db: &Db,
+) {
+    use sanbao_domain::campaign::{
+        Campaign, CampaignFields, CampaignInput, CampaignStatus, QuestionInput,
+    };
+    use sanbao_store::NewTarget;
+    let now = t("2026-03-01T02:00:00Z");
+    let m = user(db, "cm_mgr", Role::ServiceManager).await;
+    let a = customer(db, m, "甲公司", "杭州市西湖区文三路1号").await;
+    let b = customer(db, m, "乙公司", "宁波市鄞州区1号").await;
+    let fields = CampaignFields::parse(&CampaignInput {
+        year: Some(2026),
+        name: "2026 年度走访".into(),
+        channels: vec!["visit".into(), "questionnaire".into()],
+        regions: vec!["zhejiang".into()],
+        questions: vec![QuestionInput {
+            kind: "rating".into(),
+            label: "质量".into(),
+            options: vec![],
+        }],
+        ..CampaignInput::default()
+    })
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let c = tx
+        .insert_campaign(&Campaign::new(fields, m, now))
+        .await
+        .unwrap();
+    let cands = tx.campaign_candidates().await.unwrap();
+    let targets = c.fields.targeting.targets(&cands);
+    assert_eq!(targets, vec![b], "only the Zhejiang customer");
+    let launched = c.launched(targets.len(), now).unwrap();
+    let launched = tx.update_campaign(&c, &launched).await.unwrap();
+    tx.insert_campaign_targets(
+        c.id,
+        &[NewTarget {
+            customer_id: b,
+            region: Region::Zhejiang,
+            assignee_id: Some(m),
+        }],
+    )
+    .await
+    .unwrap();
+    // A stale write of the campaign changes nothing.
+    assert!(matches!(
+        tx.update_campaign(&c, &launched).await,
+        Err(Error::Conflict(_))
+    ));
+    tx.commit().await.unwrap();
+    let _ = a;
+    let got = db.campaign(c.id).await.unwrap().unwrap();
+    assert_eq!(got.status, CampaignStatus::Running);
+    assert_eq!(got.fields, launched.fields);
+    assert_eq!(db.campaigns().await.unwrap().len(), 1);
+
+    let mut tx = db.begin().await.unwrap();
+    let target = tx.campaign_target(c.id, b).await.unwrap().unwrap();
+    assert_eq!(target.customer_name, "乙公司");
+    let issued = target.link_issued(&got, "hash-1".into(), now).unwrap();
+    tx.update_campaign_target(&target, &issued).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let (x, y) = tokio::join!(
+        answer_campaign_link(db, &got, "hash-1", now),
+        answer_campaign_link(db, &got, "hash-1", now)
+    );
+    assert_eq!(
+        [x.is_ok(), y.is_ok()].iter().filter(|ok| **ok).count(),
+        1,
+        "one of two answers at once is kept: {x:?} {y:?}"
+    );
+    let targets = db.campaign_targets(c.id).await.unwrap();
+    assert_eq!(targets.len(), 1);
+    let r = targets[0].response.as_ref().unwrap();
+    assert_eq!(r.suggestions.as_deref(), Some("更快的备件"));
+    assert_eq!(r.recorded_by, None);
+    assert!(
+        db.campaign_target_by_token("hash-1")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(matches!(
+        answer_campaign_link(db, &got, "hash-1", now).await,
+        Err(Error::Conflict(_))
+    ));
+}
+// ---- end campaigns ----

@@ -5,6 +5,9 @@
 
 pub mod archive;
 pub mod board;
+// ---- campaigns ----
+pub mod campaigns;
+// ---- end campaigns ----
 pub mod clock;
 pub mod customers;
 pub mod deadlines;

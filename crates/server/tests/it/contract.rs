@@ -91,6 +91,17 @@ const SERVED: &[&str] = &[
     "POST /api/v1/service-requests/{id}/job",
     "POST /api/v1/service-requests/{id}/remote-answer",
     // --- end service requests ---
+    // ---- campaigns ----
+    "GET /api/v1/campaigns",
+    "POST /api/v1/campaigns",
+    "GET /api/v1/campaigns/{id}",
+    "PATCH /api/v1/campaigns/{id}",
+    "POST /api/v1/campaigns/{id}/launch",
+    "GET /api/v1/campaigns/{id}/targets",
+    "POST /api/v1/campaigns/{id}/targets/{customer_id}/response",
+    "POST /api/v1/campaigns/{id}/targets/{customer_id}/link",
+    "GET /api/v1/campaigns/{id}/summary",
+    // ---- end campaigns ----
     // ---- tools ----
     "GET /api/v1/tools",
     "POST /api/v1/tools",

@@ -55,6 +55,9 @@ mod forms;
 // ---- follow-ups ----
 mod followups;
 // ---- end follow-ups ----
+// ---- campaigns ----
+mod campaigns;
+// ---- end campaigns ----
 // ---- tools ----
 mod tools;
 // ---- end tools ----

@@ -32,6 +32,9 @@ pub mod tickets;
 // ---- follow-ups ----
 pub mod followups;
 // ---- end follow-ups ----
+// ---- campaigns ----
+pub mod campaigns;
+// ---- end campaigns ----
 // ---- tools ----
 pub mod tools;
 // ---- end tools ----
@@ -102,6 +105,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // ---- parts desk ----
         .merge(parts::router())
         // ---- end parts desk ----
+        // ---- campaigns ----
+        .merge(campaigns::router())
+        // ---- end campaigns ----
         // ---- tools ----
         .merge(tools::router())
         // ---- end tools ----

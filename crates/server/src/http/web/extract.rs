@@ -80,6 +80,9 @@ impl WebUser {
                 // ---- parts field ----
                 may_handle_requisitions: super::requisitions::in_nav(self),
                 // ---- end parts field ----
+                // ---- campaigns ----
+                may_see_campaigns: self.may(Permission::RecordCampaignResponses),
+                // ---- end campaigns ----
                 // ---- tools ----
                 may_keep_tools: sanbao_domain::tools::may_keep_tools(self.user.role),
                 may_hold_tools: sanbao_domain::tools::may_hold_tools(self.user.role),

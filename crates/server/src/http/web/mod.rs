@@ -45,6 +45,9 @@ pub mod followups;
 // ---- end follow-ups ----
 // ---- end settlement ----
 pub mod tickets;
+// ---- campaigns ----
+pub mod campaigns;
+// ---- end campaigns ----
 // ---- tools ----
 pub mod tools;
 // ---- end tools ----
@@ -120,6 +123,9 @@ pub fn router() -> Router<AppState> {
         .merge(requisitions::router())
         .merge(parts_field::router())
         // ---- end parts field ----
+        // ---- campaigns ----
+        .merge(campaigns::router())
+        // ---- end campaigns ----
         // ---- tools ----
         .merge(tools::router())
         // ---- end tools ----
@@ -196,6 +202,10 @@ pub struct LayoutUser {
     /// The requisition queue is in the navigation (who approves or keeps stock).
     pub may_handle_requisitions: bool,
     // ---- end parts field ----
+    // ---- campaigns ----
+    /// The yearly campaigns are in the navigation (who records campaign responses).
+    pub may_see_campaigns: bool,
+    // ---- end campaigns ----
     // ---- tools ----
     /// The tools register is in the navigation (admin, service manager, clerk).
     pub may_keep_tools: bool,

@@ -73,4 +73,10 @@ id_type!(
     /// A quotation given to a customer before paid work.
     QuoteId,
     // --- end parts, materials and tools ---
+    // ---- training ----
+    /// A training session given to staff or to a customer (R1.6, R1.7).
+    TrainingId,
+    /// A controlled document of the library, with its versions.
+    DocumentId,
+    // ---- end training ----
 );

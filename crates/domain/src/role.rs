@@ -176,6 +176,12 @@ pub enum Permission {
     /// Give a customer a quotation before paid work and record its acceptance.
     QuoteCharges,
     // --- end parts, materials and tools ---
+    // ---- training ----
+    /// Record a training session given to staff or to a customer (R1.6, R1.7).
+    RecordTraining,
+    /// Keep the document library: add documents, publish their versions.
+    ManageDocuments,
+    // ---- end training ----
 }
 
 use Permission as P;
@@ -238,6 +244,10 @@ const GRANTS: &[(Permission, &[Role])] = &[
     (P::ViewSettlements, &[A, M, C, Q]),
     (P::QuoteCharges, &[A, M, C]),
     // --- end parts, materials and tools ---
+    // ---- training ----
+    (P::RecordTraining, &[A, M, C, E]),
+    (P::ManageDocuments, &[A, M]),
+    // ---- end training ----
 ];
 
 #[cfg(test)]
@@ -296,6 +306,10 @@ mod tests {
             (P::ViewSettlements, "amc...q."),
             (P::QuoteCharges, "amc....."),
             // --- end field service ---
+            // ---- training ----
+            (P::RecordTraining, "amce...."),
+            (P::ManageDocuments, "am......"),
+            // ---- end training ----
         ];
         assert_eq!(
             table.len(),

@@ -476,9 +476,37 @@ pub fn gaps(
     out
 }
 
+/// Who may read the training records and the list of who is missing a topic: those who
+/// record sessions, and the quality engineer and managers who watch.
+pub fn may_view_training(role: Role) -> bool {
+    role.may(crate::Permission::RecordTraining) || role.may(crate::Permission::WatchDeadlines)
+}
+
+/// Whether `actor` may read `subject`'s training history: their own (any staff member),
+/// or anyone's for those who may read the records.
+pub fn may_see_history(role: Role, actor: UserId, subject: UserId) -> bool {
+    may_view_training(role) || (role.is_staff() && actor == subject)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn r1_6_a_person_reads_their_own_history_and_the_recorders_everyones() {
+        let (me, other) = (UserId(1), UserId(2));
+        let table = [
+            (Role::Technician, me, true),
+            (Role::Technician, other, false),
+            (Role::Salesperson, other, false),
+            (Role::ServiceClerk, other, true),
+            (Role::QualityEngineer, other, true),
+            (Role::Customer, me, false),
+        ];
+        for (role, subject, want) in table {
+            assert_eq!(may_see_history(role, me, subject), want, "{role:?} {subject:?}");
+        }
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

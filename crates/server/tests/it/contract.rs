@@ -101,6 +101,18 @@ const SERVED: &[&str] = &[
     "POST /api/v1/tools/{id}/calibration",
     "POST /api/v1/tools/{id}/retire",
     // ---- end tools ----
+    // ---- training ----
+    "GET /api/v1/training-sessions",
+    "POST /api/v1/training-sessions",
+    "GET /api/v1/training-sessions/{id}",
+    "GET /api/v1/users/{id}/training",
+    "GET /api/v1/training/missing",
+    "GET /api/v1/documents",
+    "POST /api/v1/documents",
+    "GET /api/v1/documents/{id}",
+    "POST /api/v1/documents/{id}/versions",
+    "GET /api/v1/documents/{id}/versions/{n}/file",
+    // ---- end training ----
     // Deadline policy as data (issue 7).
     "GET /api/v1/deadline-policy",
     "PUT /api/v1/deadline-policy",

@@ -32,6 +32,10 @@ pub mod tickets;
 // ---- tools ----
 pub mod tools;
 // ---- end tools ----
+// ---- training ----
+pub mod documents;
+pub mod training;
+// ---- end training ----
 pub mod units;
 pub mod visits;
 // ---- survey and daily report (issue 8) ----
@@ -102,6 +106,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // ---- tools ----
         .merge(tools::router())
         // ---- end tools ----
+        // ---- training ----
+        .merge(training::router())
+        .merge(documents::router())
+        // ---- end training ----
         // ---- settlement (issue 9, part 5) ----
         .merge(settlement::router())
     // ---- end settlement ----

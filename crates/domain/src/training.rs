@@ -504,7 +504,11 @@ mod tests {
             (Role::Customer, me, false),
         ];
         for (role, subject, want) in table {
-            assert_eq!(may_see_history(role, me, subject), want, "{role:?} {subject:?}");
+            assert_eq!(
+                may_see_history(role, me, subject),
+                want,
+                "{role:?} {subject:?}"
+            );
         }
     }
 

@@ -110,7 +110,10 @@ pub async fn library(
     model_code: Option<&str>,
 ) -> Result<Vec<DocumentView>, Error> {
     require_staff(actor)?;
-    state.db.documents(model_code.filter(|m| !m.is_empty())).await
+    state
+        .db
+        .documents(model_code.filter(|m| !m.is_empty()))
+        .await
 }
 
 /// The documents a technician takes to a job on a model: the model's documents and the

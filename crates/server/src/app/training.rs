@@ -71,18 +71,13 @@ pub async fn record(
 }
 
 /// A session (those who keep the records, and its staff attendees).
-pub async fn session(
-    state: &AppState,
-    actor: &User,
-    id: TrainingId,
-) -> Result<SessionView, Error> {
+pub async fn session(state: &AppState, actor: &User, id: TrainingId) -> Result<SessionView, Error> {
     let v = state
         .db
         .training_session(id)
         .await?
         .ok_or(Error::NotFound("training session"))?;
-    if may_view_training(actor.role) || v.attendees.iter().any(|a| a.user_id == Some(actor.id))
-    {
+    if may_view_training(actor.role) || v.attendees.iter().any(|a| a.user_id == Some(actor.id)) {
         Ok(v)
     } else {
         Err(Error::Forbidden)

@@ -54,6 +54,9 @@ mod forms;
 // ---- tools ----
 mod tools;
 // ---- end tools ----
+// ---- training ----
+mod training;
+// ---- end training ----
 mod units;
 mod units_web;
 mod visits;

@@ -14,8 +14,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sanbao_domain::DocumentId;
 use sanbao_domain::documents::{
-    DocVersion, DocumentInput, DocumentView, MAX_DOCUMENT_BYTES, VersionInput,
-    content_disposition,
+    DocVersion, DocumentInput, DocumentView, MAX_DOCUMENT_BYTES, VersionInput, content_disposition,
 };
 use sanbao_domain::time::local_date;
 use serde::{Deserialize, Serialize};

@@ -176,7 +176,10 @@ pub async fn record(
         held_on: b.held_on,
         trainer: b.trainer,
         place: b.place,
-        duration_minutes: b.duration_minutes.map(|m| m.to_string()).unwrap_or_default(),
+        duration_minutes: b
+            .duration_minutes
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
         customer_id: b.customer_id,
         attendee_ids: b.attendee_ids,
         attendee_names: b.attendee_names,

@@ -138,3 +138,26 @@ pub async fn missing(
     let attended = state.db.staff_attendance().await?;
     Ok(gaps(&people, &reqs, &attended, local_date(now)))
 }
+
+/// The active staff, to pick a session's attendees from (those who record sessions).
+pub async fn staff(state: &AppState, actor: &User) -> Result<Vec<User>, Error> {
+    require(actor, Permission::RecordTraining)?;
+    Ok(state
+        .db
+        .users(None)
+        .await?
+        .into_iter()
+        .filter(|u| u.active && u.role.is_staff())
+        .collect())
+}
+
+/// The requirement settings (whoever may see a history).
+pub async fn requirements(
+    state: &AppState,
+    actor: &User,
+) -> Result<Vec<sanbao_domain::training::Requirement>, Error> {
+    if !actor.role.is_staff() {
+        return Err(Error::Forbidden);
+    }
+    state.db.training_requirements().await
+}

@@ -381,3 +381,74 @@ on_both_backends!(
     documents_are_published_checked_and_current_by_effective_date_on_postgres,
     documents_are_published_checked_and_current_by_effective_date_scenario
 );
+
+/// The pages: a session recorded from its form (bad input comes back named, with what was
+/// typed), a technician sent to their own history and refused another's, the library and
+/// a document's page.
+async fn training_pages_record_name_problems_and_refuse_another_history_scenario(app: &TestApp) {
+    use crate::web::{location, signed_in};
+    app.clock.set(at("2026-11-27T10:00:00+08:00"));
+    let tech = app.token("tech1", "technician").await;
+    let tech_id = me(app, &tech).await;
+    let mut clerk = signed_in(app, "clerk_w", "service_clerk").await;
+    let id = tech_id.to_string();
+    let r = clerk
+        .submit(
+            "/training",
+            "/training",
+            &[
+                ("audience", "staff"),
+                ("topic", "service_awareness"),
+                ("held_on", "2026-11-20"),
+                ("trainer", ""),
+                ("place", "二楼会议室"),
+                ("duration_minutes", "90"),
+                ("attendee_ids", &id),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("error-summary") && r.text.contains("value=\"二楼会议室\""));
+    let r = clerk
+        .submit(
+            "/training",
+            "/training",
+            &[
+                ("audience", "staff"),
+                ("topic", "service_awareness"),
+                ("held_on", "2026-11-20"),
+                ("trainer", "张经理"),
+                ("place", "二楼会议室"),
+                ("duration_minutes", "90"),
+                ("attendee_ids", &id),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let session = location(&r);
+    let r = clerk.get(&session).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("tech1-name"));
+
+    let mut t = signed_in(app, "tech_w", "technician").await;
+    let r = t.get("/training").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mine = location(&r);
+    assert_eq!(t.get(&mine).await.status, StatusCode::OK);
+    let r = t.get(&format!("/people/{tech_id}/training")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t.get("/documents").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        !r.text.contains("id=\"new-document\""),
+        "a technician adds nothing"
+    );
+    let r = t.get(&session).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "not one of its attendees");
+}
+
+on_both_backends!(
+    training_pages_record_name_problems_and_refuse_another_history,
+    training_pages_record_name_problems_and_refuse_another_history_on_postgres,
+    training_pages_record_name_problems_and_refuse_another_history_scenario
+);

@@ -79,3 +79,13 @@ export async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
+
+/** Open the menu entry `href` as a person does: its group first when it sits in one. */
+export async function openMenu(page, href) {
+  const link = page.locator(`nav.nav a[href='${href}']`).first();
+  const group = page.locator(`nav.nav details:has(a[href='${href}'])`).first();
+  if ((await group.count()) > 0 && !(await group.evaluate((d) => d.open))) {
+    await group.locator("summary").click();
+  }
+  await Promise.all([page.waitForURL((u) => u.pathname === href), link.click()]);
+}

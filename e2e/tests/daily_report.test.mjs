@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, PASSWORD } from "../lib/server.mjs";
-import { launch, newPage, login, screenshot, PHONE } from "../lib/browser.mjs";
+import { launch, newPage, login, screenshot, PHONE, openMenu } from "../lib/browser.mjs";
 import { apiOf, tokenOf, adminToken, jobOnSite } from "../lib/field_survey.mjs";
 
 let server;
@@ -53,7 +53,7 @@ test("the technician completes and submits the day's report; the manager sees wh
 
   const desk = await newPage(browser, server.url);
   await login(desk, "sunjie");
-  await desk.click("nav.nav a[href='/field/reports/missing']");
+  await openMenu(desk, "/field/reports/missing");
   await desk.waitForURL(/\/field\/reports\/missing/);
   assert.match(await desk.textContent("#missing-list"), /陈工/);
   assert.doesNotMatch(await desk.textContent("#missing-list"), /李军/);

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { createHmac } from "node:crypto";
 import { startServer, ADMIN_PASSWORD } from "../lib/server.mjs";
-import { launch, newPage, login, screenshot, PHONE } from "../lib/browser.mjs";
+import { launch, newPage, login, screenshot, PHONE, openMenu } from "../lib/browser.mjs";
 
 let server;
 let browser;
@@ -62,7 +62,7 @@ test("the bell counts unread messages; opening one and marking all read bring it
   const page = await newPage(browser, server.url);
   await login(page, "admin", ADMIN_PASSWORD);
   assert.equal(await page.locator(".bell-count").count(), 0, "nothing unread yet");
-  await page.click("a[href='/settings/notifications']");
+  await openMenu(page, "/settings/notifications");
   for (let i = 0; i < 2; i++) {
     await Promise.all([page.waitForURL(/done=notice/), page.click("#test-notice-form button")]);
   }

@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, ADMIN_PASSWORD, PASSWORD } from "../lib/server.mjs";
-import { launch, newPage, login, screenshot, switchLanguage, PHONE } from "../lib/browser.mjs";
+import { launch, newPage, login, screenshot, switchLanguage, PHONE, openMenu } from "../lib/browser.mjs";
 
 let server;
 let browser;
@@ -49,7 +49,7 @@ test("the clerk adds and receives a part; the manager corrects the count and rev
   // The clerk: 备件 → add a part, with a price typed wrong first.
   const clerk = await newPage(browser, server.url);
   await login(clerk, "wangli");
-  await clerk.click("nav.nav a[href='/parts']");
+  await openMenu(clerk, "/parts");
   await clerk.waitForURL(/\/parts$/);
   await clerk.click("#add-part summary");
   await clerk.fill("#code", "QF-630");

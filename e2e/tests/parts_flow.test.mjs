@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer } from "../lib/server.mjs";
-import { launch, newPage, login, screenshot, PHONE } from "../lib/browser.mjs";
+import { launch, newPage, login, screenshot, PHONE, openMenu } from "../lib/browser.mjs";
 import { apiClient, signIn, manager, jobOnSite } from "../lib/field.mjs";
 
 let server;
@@ -81,7 +81,7 @@ test("parts asked on the phone, approved, issued, fitted with serials and return
   // The manager sees it first in the queue and approves it.
   const desk = await newPage(browser, server.url);
   await login(desk, "zhoujing");
-  await Promise.all([desk.waitForURL(/\/parts\/requisitions$/), desk.click("#nav-requisitions")]);
+  await openMenu(desk, "/parts/requisitions");
   const row = desk.locator("#req-queue tbody tr").first();
   assert.match(await row.textContent(), /待审批/);
   assert.match(await row.textContent(), /VS1-12/);

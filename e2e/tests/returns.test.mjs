@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, ADMIN_PASSWORD, PASSWORD } from "../lib/server.mjs";
-import { launch, newPage, login, screenshot } from "../lib/browser.mjs";
+import { launch, newPage, login, screenshot, openMenu } from "../lib/browser.mjs";
 
 let server;
 let browser;
@@ -102,7 +102,7 @@ test("a clerk requests returns; the manager refuses the one out of warranty and 
   const manager = await newPage(browser, server.url);
   await login(manager, "zhougang");
   await manager.goto("/");
-  await Promise.all([manager.waitForURL(/\/returns$/), manager.click("nav.nav a[href='/returns']")]);
+  await openMenu(manager, "/returns");
   const refusedId = refusedPath.split("/").pop();
   const approvedId = approvedPath.split("/").pop();
   const outCard = manager.locator(`#return-${refusedId}`);

@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { startServer, ADMIN_PASSWORD, PASSWORD } from "../lib/server.mjs";
-import { launch, newPage, login, screenshot } from "../lib/browser.mjs";
+import { launch, newPage, login, screenshot, openMenu } from "../lib/browser.mjs";
 import { apiClient, signIn } from "../lib/field.mjs";
 
 let server;
@@ -87,7 +87,7 @@ test("a quotation is given and accepted, the settlement shown and the month down
   await screenshot(clerk, "settlement-job");
 
   // The month: the job is listed and downloads as CSV.
-  await clerk.click("nav a[href='/settlements']");
+  await openMenu(clerk, "/settlements");
   await clerk.waitForSelector("#month-jobs");
   assert.match(await clerk.textContent("#month-jobs"), /萧山结算测试电力/);
   await screenshot(clerk, "settlement-month");

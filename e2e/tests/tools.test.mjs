@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer } from "../lib/server.mjs";
-import { launch, newPage, login, screenshot, switchLanguage, PHONE } from "../lib/browser.mjs";
+import { launch, newPage, login, screenshot, switchLanguage, PHONE, openMenu } from "../lib/browser.mjs";
 
 let server;
 let browser;
@@ -28,7 +28,7 @@ function shanghaiDate(days = 0) {
 test("a tool is registered, lent, seen overdue and checked back in", async () => {
   const desk = await newPage(browser, server.url);
   await login(desk, "wangli");
-  await Promise.all([desk.waitForURL(/\/tools$/), desk.click("#nav-tools")]);
+  await openMenu(desk, "/tools");
   assert.match(await desk.textContent("#tools-empty"), /还没有登记工具/);
 
   // Register: the name forgotten is named, the identifier kept.

@@ -9,7 +9,7 @@ import { writeFileSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { startServer } from "../lib/server.mjs";
-import { launch, newPage, login, screenshot, PHONE } from "../lib/browser.mjs";
+import { launch, newPage, login, screenshot, PHONE, openMenu } from "../lib/browser.mjs";
 import { apiClient, signIn, manager } from "../lib/field.mjs";
 
 let server;
@@ -37,7 +37,7 @@ test("a staff training is recorded, gaps are listed, a manual is published and f
   // The clerk records a staff training; the trainer forgotten is named.
   const desk = await newPage(browser, server.url);
   await login(desk, "wangli");
-  await Promise.all([desk.waitForURL(/\/training$/), desk.click("#nav-training")]);
+  await openMenu(desk, "/training");
   assert.match(await desk.textContent("#training-empty"), /还没有培训记录/);
   await desk.selectOption("#t-topic", "service_awareness");
   await desk.fill("#t-held_on", shanghaiDate(-2));
@@ -55,7 +55,7 @@ test("a staff training is recorded, gaps are listed, a manual is published and f
 
   // Who is missing: 李军 has the service awareness, not yet the quality awareness — as a
   // new hire (the account was made today) it is listed as due.
-  await Promise.all([desk.waitForURL(/\/training$/), desk.click("#nav-training")]);
+  await openMenu(desk, "/training");
   const gaps = await desk.textContent("#training-gaps");
   assert.match(gaps, /李军/);
   assert.match(gaps, /质量意识/);
@@ -65,7 +65,7 @@ test("a staff training is recorded, gaps are listed, a manual is published and f
   await api("POST", "/api/v1/product-models", boss, { code: "KYN28A-12", name: "中置式开关柜", product_line: "switchgear" });
   const mgr = await newPage(browser, server.url);
   await login(mgr, "zhangjl");
-  await Promise.all([mgr.waitForURL(/\/documents$/), mgr.click("#nav-documents")]);
+  await openMenu(mgr, "/documents");
   await mgr.selectOption("#d-kind", "product_manual");
   await mgr.fill("#d-code", "SM-KYN28");
   await mgr.fill("#d-title", "KYN28A-12 使用维护说明书");
@@ -88,7 +88,7 @@ test("a staff training is recorded, gaps are listed, a manual is published and f
   await Promise.all([mgr.waitForURL(/\/documents\/\d+$/), mgr.click("#doc-publish")]);
   assert.equal(await mgr.getAttribute('[data-version="1"]', "data-state"), "current");
   await screenshot(mgr, "documents-detail");
-  await Promise.all([mgr.waitForURL(/\/documents$/), mgr.click("#nav-documents")]);
+  await openMenu(mgr, "/documents");
   assert.match(await mgr.textContent('[data-doc="SM-KYN28"]'), /KYN28A-12/);
   await screenshot(mgr, "documents-list");
 

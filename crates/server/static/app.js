@@ -538,10 +538,33 @@
     // On a phone the menu is one row that scrolls sideways: bring this page's entry into
     // view, so a salesperson on the deliveries board sees where they are.
     var nav = document.querySelector(".nav");
-    var here = nav && nav.querySelector("a.active");
+    navGroups(nav);
+    var here = nav && nav.querySelector("a.active, summary.active");
     if (here && nav.scrollWidth > nav.clientWidth) {
       nav.scrollLeft = here.offsetLeft - (nav.clientWidth - here.offsetWidth) / 2;
     }
+  }
+
+  // The menu's groups: one open at a time, closed by a click elsewhere or Escape.
+  function navGroups(nav) {
+    if (!nav) return;
+    var groups = nav.querySelectorAll("[data-nav-group]");
+    function closeAll(except) {
+      for (var i = 0; i < groups.length; i++) {
+        if (groups[i] !== except) groups[i].open = false;
+      }
+    }
+    for (var i = 0; i < groups.length; i++) {
+      groups[i].addEventListener("toggle", function (e) {
+        if (e.target.open) closeAll(e.target);
+      });
+    }
+    document.addEventListener("click", function (e) {
+      if (!e.target.closest || !e.target.closest("[data-nav-group]")) closeAll(null);
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") closeAll(null);
+    });
   }
 
   // The intake form's owner: as the kind changes, select the one the load proposes (the

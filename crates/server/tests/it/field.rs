@@ -3,6 +3,7 @@
 //! taken back within its window, a follow-up trip, a cancel; who may do what, and a job
 //! seen only by whom it concerns.
 
+use crate::on_site::field_named;
 use crate::replies::login;
 use crate::support::{TestApp, on_both_backends};
 use axum::http::StatusCode;
@@ -75,10 +76,6 @@ fn arrival(t: &Value) -> Value {
         .find(|d| d["kind"] == "arrival")
         .cloned()
         .unwrap_or_else(|| panic!("no arrival deadline: {t}"))
-}
-
-fn field_named(r: &crate::support::Response, field: &str) -> bool {
-    r.json()["error"]["fields"][field].is_string()
 }
 
 /// Make a user inactive, as an administrator would (there is no API for it yet).

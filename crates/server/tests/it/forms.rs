@@ -1,19 +1,12 @@
 //! The service feedback form by API (R1.2, R4.5): the whole path from a job on site to a
 //! signed, reviewed form, with every refusal on the way.
 
+use crate::on_site::{field_named, job_on_site, png};
 use crate::support::{Response, TestApp, on_both_backends};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use base64::Engine;
 use serde_json::{Value, json};
-
-/// A 3×2 PNG: signature, header only (what is checked is the format and the size).
-fn png() -> Vec<u8> {
-    vec![
-        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0,
-        0, 3, 0, 0, 0, 2, 8, 6, 0, 0, 0, 0, 0, 0, 0,
-    ]
-}
 
 fn b64(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
@@ -36,57 +29,6 @@ async fn upload(
         .body(Body::from(body))
         .unwrap();
     app.send(req).await
-}
-
-async fn me(app: &TestApp, token: &str) -> i64 {
-    app.call("GET", "/api/v1/me", Some(token), None)
-        .await
-        .json()["id"]
-        .as_i64()
-        .unwrap()
-}
-
-/// A repair job with `tech` on site; answers the job's id.
-pub async fn job_on_site(app: &TestApp, manager: &str, tech: &str) -> i64 {
-    let c = app
-        .api_customer(manager, "萧山配电公司", "浙江省杭州市萧山区建设一路66号")
-        .await;
-    let t = app.api_ticket(manager, &c, "repair", "开关柜跳闸").await;
-    let r = app
-        .call(
-            "POST",
-            &format!("/api/v1/tickets/{}/jobs", t["id"]),
-            Some(manager),
-            Some(json!({"contact_name": "王工", "contact_phone": "138 0000 0000"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let job = r.json();
-    let id = job["id"].as_i64().unwrap();
-    let tech_id = me(app, tech).await;
-    let r = app
-        .call(
-            "POST",
-            &format!("/api/v1/jobs/{id}/dispatch"),
-            Some(manager),
-            Some(json!({"version": job["version"], "technician_ids": [tech_id]})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let r = app
-        .call(
-            "POST",
-            &format!("/api/v1/jobs/{id}/arrive"),
-            Some(tech),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    id
-}
-
-fn field_named(r: &Response, field: &str) -> bool {
-    r.json()["error"]["fields"].get(field).is_some()
 }
 
 async fn job_status(app: &TestApp, token: &str, job: i64) -> String {

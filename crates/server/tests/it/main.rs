@@ -30,6 +30,7 @@ mod jobs;
 // ---- Where notifications go ----
 mod loopback;
 mod notify;
+mod on_site;
 mod processes;
 // ---- end where notifications go ----
 mod replies;

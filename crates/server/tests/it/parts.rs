@@ -3,26 +3,13 @@
 //! named and writing nothing, refused roles, one requisition for a key sent twice, two
 //! issues of the last piece at once, and the close gate while a part is out.
 
-use crate::forms::job_on_site;
+use crate::on_site::{field_named, job_on_site, me, signed_form};
 use crate::support::{Response, TestApp, http, on_both_backends};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use base64::Engine;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tokio::sync::Barrier;
-
-fn field_named(r: &Response, field: &str) -> bool {
-    r.json()["error"]["fields"].get(field).is_some()
-}
-
-async fn me(app: &TestApp, token: &str) -> i64 {
-    app.call("GET", "/api/v1/me", Some(token), None)
-        .await
-        .json()["id"]
-        .as_i64()
-        .unwrap()
-}
 
 async fn new_part(app: &TestApp, token: &str, code: &str, serialised: bool) -> i64 {
     let r = app
@@ -705,60 +692,6 @@ async fn r1_5_two_issues_of_the_last_piece_at_once_one_wins_the_other_is_told_qu
     if let Some(app) = TestApp::postgres_with_pool(8).await {
         last_piece_issued_twice_at_once(&app).await;
     }
-}
-
-fn png() -> Vec<u8> {
-    vec![
-        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0,
-        0, 3, 0, 0, 0, 2, 8, 6, 0, 0, 0, 0, 0, 0, 0,
-    ]
-}
-
-/// The technician's signed form for `job`; answers its id.
-async fn signed_form(app: &TestApp, tech: &str, job: i64) -> i64 {
-    let r = app
-        .call(
-            "POST",
-            &format!("/api/v1/jobs/{job}/forms"),
-            Some(tech),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let id = r.json()["id"].as_i64().unwrap();
-    let r = app
-        .call(
-            "PUT",
-            &format!("/api/v1/forms/{id}"),
-            Some(tech),
-            Some(
-                json!({"version": 1, "service_content": "更换断路器", "fault_cause": "触头烧蚀",
-                "cause_analysis": "长期过载", "handling": "更换并试验",
-                "responsibility": "customer_operation"}),
-            ),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let req = Request::builder()
-        .method("POST")
-        .uri(format!("/api/v1/forms/{id}/photos"))
-        .header(header::AUTHORIZATION, format!("Bearer {tech}"))
-        .header(header::CONTENT_TYPE, "image/png")
-        .body(Body::from(png()))
-        .unwrap();
-    let r = app.send(req).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let sig = base64::engine::general_purpose::STANDARD.encode(png());
-    let r = app
-        .call(
-            "POST",
-            &format!("/api/v1/forms/{id}/sign"),
-            Some(tech),
-            Some(json!({"signer_name": "王工", "signature_png_base64": sig})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    id
 }
 
 /// Issue `quantity` of a new part to `tech` for `job`.

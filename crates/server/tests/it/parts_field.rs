@@ -5,11 +5,10 @@
 //! written once; the reviewer is told in words while parts are out, and the manager's
 //! write-off lets the job close.
 
-use crate::forms::job_on_site;
+use crate::on_site::{job_on_site, job_on_unit, signed_form};
 use crate::support::{PASSWORD, TestApp, on_both_backends};
 use crate::web::{Browser, location};
 use axum::http::StatusCode;
-use base64::Engine;
 use sanbao_domain::parts::{PartInput, ReceiveInput, RequisitionFilter};
 use sanbao_domain::user::User;
 use sanbao_domain::{JobId, PartId};
@@ -74,125 +73,6 @@ async fn part(app: &TestApp, keeper: &User, code: &str, serialised: bool, n: i64
     .await
     .unwrap();
     p.id
-}
-
-fn png_b64() -> String {
-    let png = vec![
-        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0,
-        0, 3, 0, 0, 0, 2, 8, 6, 0, 0, 0, 0, 0, 0, 0,
-    ];
-    base64::engine::general_purpose::STANDARD.encode(png)
-}
-
-/// The crew fills and the customer signs the job's form; answers the form's id.
-async fn signed_form(app: &TestApp, tech: &str, job: i64) -> i64 {
-    let r = app
-        .call(
-            "POST",
-            &format!("/api/v1/jobs/{job}/forms"),
-            Some(tech),
-            Some(json!({})),
-        )
-        .await;
-    let form = r.json();
-    let id = form["id"].as_i64().unwrap();
-    let r = app
-        .call(
-            "PUT",
-            &format!("/api/v1/forms/{id}"),
-            Some(tech),
-            Some(
-                json!({"version": form["version"], "service_content": "更换断路器",
-                "fault_cause": "触头烧蚀", "cause_analysis": "过载", "handling": "更换",
-                "responsibility": "customer_operation"}),
-            ),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let r = app
-        .call(
-            "POST",
-            &format!("/api/v1/forms/{id}/sign"),
-            Some(tech),
-            Some(json!({"signer_name": "王工",
-                "signature_png_base64": format!("data:image/png;base64,{}", png_b64())})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    id
-}
-
-/// A repair job on a unit (model KYN28A-12) with `tech` on site; answers the job's and
-/// the unit's ids.
-async fn job_with_unit(app: &TestApp, manager: &str, tech: &str) -> (i64, i64) {
-    let r = app
-        .call(
-            "POST",
-            "/api/v1/product-models",
-            Some(manager),
-            Some(
-                json!({"code": "KYN28A-12", "name": "中置式开关柜", "product_line": "switchgear"}),
-            ),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let c = app
-        .api_customer(manager, "萧山配电公司", "浙江省杭州市萧山区建设一路66号")
-        .await;
-    let r = app
-        .call(
-            "POST",
-            "/api/v1/units",
-            Some(manager),
-            Some(json!({"customer_id": c["id"], "model_code": "KYN28A-12", "serial_no": "KY-2024-0001"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let unit = r.json()["id"].as_i64().unwrap();
-    let r = app
-        .call(
-            "POST",
-            "/api/v1/tickets",
-            Some(manager),
-            Some(
-                json!({"kind": "repair", "channel": "phone", "customer_id": c["id"],
-                "unit_id": unit, "summary": "开关柜跳闸"}),
-            ),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let t = r.json();
-    let r = app
-        .call(
-            "POST",
-            &format!("/api/v1/tickets/{}/jobs", t["id"]),
-            Some(manager),
-            Some(json!({"contact_name": "王工", "contact_phone": "138 0000 0000"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let job = r.json();
-    let id = job["id"].as_i64().unwrap();
-    let me = app.call("GET", "/api/v1/me", Some(tech), None).await.json()["id"].clone();
-    let r = app
-        .call(
-            "POST",
-            &format!("/api/v1/jobs/{id}/dispatch"),
-            Some(manager),
-            Some(json!({"version": job["version"], "technician_ids": [me]})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let r = app
-        .call(
-            "POST",
-            &format!("/api/v1/jobs/{id}/arrive"),
-            Some(tech),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    (id, unit)
 }
 
 async fn job_status(app: &TestApp, token: &str, job: i64) -> String {
@@ -630,4 +510,11 @@ async fn gate_scenario(app: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     assert_eq!(job_status(app, &mt, job).await, "done");
+}
+
+/// A repair job on a unit (model KYN28A-12) with `tech` on site; answers the job's and
+/// the unit's ids.
+async fn job_with_unit(app: &TestApp, manager: &str, tech: &str) -> (i64, i64) {
+    let (job, unit) = job_on_unit(app, manager, tech, ("KYN28A-12", "KY-2024-0001"), None).await;
+    (job["id"].as_i64().unwrap(), unit["id"].as_i64().unwrap())
 }

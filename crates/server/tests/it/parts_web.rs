@@ -3,7 +3,7 @@
 //! each checked against CSRF, sent back naming the field and keeping what was typed, and
 //! refused to the roles not allowed.
 
-use crate::forms::job_on_site;
+use crate::on_site::job_on_site;
 use crate::support::{PASSWORD, TestApp, on_both_backends};
 use crate::web::{location, signed_in};
 use axum::http::StatusCode;

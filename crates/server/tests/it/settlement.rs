@@ -2,95 +2,11 @@
 //! responsibility and its unit's coverage; a quotation given, accepted once; the month's
 //! settlement and warranty cost; bad input and refused roles.
 
-use crate::support::{Response, TestApp, on_both_backends};
+use crate::on_site::{field_named, png_b64};
+use crate::support::{TestApp, on_both_backends};
 use axum::http::StatusCode;
-use base64::Engine;
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
-
-fn field_named(r: &Response, field: &str) -> bool {
-    r.json()["error"]["fields"].get(field).is_some()
-}
-
-fn png_b64() -> String {
-    let png = vec![
-        0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0,
-        0, 3, 0, 0, 0, 2, 8, 6, 0, 0, 0, 0, 0, 0, 0,
-    ];
-    base64::engine::general_purpose::STANDARD.encode(png)
-}
-
-/// A repair job on a unit commissioned `commissioned_on`, with `tech` on site; answers the
-/// job.
-async fn job_on_unit(app: &TestApp, manager: &str, tech: &str, commissioned_on: &str) -> Value {
-    let c = app
-        .api_customer(manager, "萧山配电公司", "浙江省杭州市萧山区建设一路66号")
-        .await;
-    let r = app
-        .call(
-            "POST",
-            "/api/v1/product-models",
-            Some(manager),
-            Some(json!({"code": "KYN28-12", "name": "中置式开关柜", "product_line": "开关柜"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let r = app
-        .call(
-            "POST",
-            "/api/v1/units",
-            Some(manager),
-            Some(json!({"customer_id": c["id"], "model_code": "KYN28-12",
-                "serial_no": "KYN-0001", "commissioned_on": commissioned_on})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let unit = r.json();
-    let r = app
-        .call(
-            "POST",
-            "/api/v1/tickets",
-            Some(manager),
-            Some(
-                json!({"kind": "repair", "channel": "phone", "customer_id": c["id"],
-                "unit_id": unit["id"], "summary": "开关柜跳闸"}),
-            ),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let t = r.json();
-    let r = app
-        .call(
-            "POST",
-            &format!("/api/v1/tickets/{}/jobs", t["id"]),
-            Some(manager),
-            Some(json!({"contact_name": "王工", "contact_phone": "138 0000 0000"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let job = r.json();
-    let id = job["id"].as_i64().unwrap();
-    let tech_id = app.call("GET", "/api/v1/me", Some(tech), None).await.json()["id"].clone();
-    let r = app
-        .call(
-            "POST",
-            &format!("/api/v1/jobs/{id}/dispatch"),
-            Some(manager),
-            Some(json!({"version": job["version"], "technician_ids": [tech_id]})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let r = app
-        .call(
-            "POST",
-            &format!("/api/v1/jobs/{id}/arrive"),
-            Some(tech),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.json()
-}
 
 /// The crew's form: `responsibility`, on site from the arrival for two hours.
 async fn form(app: &TestApp, tech: &str, job: i64, responsibility: &str) -> Value {
@@ -638,3 +554,17 @@ on_both_backends!(
     pages_refuse_who_may_not_and_keep_what_was_typed_on_postgres,
     pages_refuse
 );
+
+/// A repair job on a unit commissioned `commissioned_on`, with `tech` on site; answers the
+/// job.
+async fn job_on_unit(app: &TestApp, manager: &str, tech: &str, commissioned_on: &str) -> Value {
+    crate::on_site::job_on_unit(
+        app,
+        manager,
+        tech,
+        ("KYN28-12", "KYN-0001"),
+        Some(commissioned_on),
+    )
+    .await
+    .0
+}

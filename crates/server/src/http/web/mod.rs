@@ -243,6 +243,16 @@ impl Layout {
         if self.nav == entry { "active" } else { "" }
     }
 
+    /// Class of a navigation group's heading: `active` when the page is one of its
+    /// `entries` (space-separated), so the group of the open page stands out.
+    pub fn group_class(&self, entries: &str) -> &'static str {
+        if entries.split_whitespace().any(|e| e == self.nav) {
+            "active"
+        } else {
+            ""
+        }
+    }
+
     /// `aria-current` value of a navigation entry.
     pub fn nav_current(&self, entry: &str) -> &'static str {
         if self.nav == entry { "page" } else { "false" }

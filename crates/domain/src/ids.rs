@@ -81,4 +81,10 @@ id_type!(
     /// A yearly customer visit campaign (R3.9).
     CampaignId,
     // ---- end campaigns ----
+    // ---- training ----
+    /// A training session given to staff or to a customer (R1.6, R1.7).
+    TrainingId,
+    /// A controlled document of the library, with its versions.
+    DocumentId,
+    // ---- end training ----
 );

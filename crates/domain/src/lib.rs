@@ -13,6 +13,10 @@ pub mod coverage;
 pub mod customer;
 pub mod deadline;
 pub mod delivery;
+// ---- training ----
+pub mod documents;
+pub mod training;
+// ---- end training ----
 pub mod dispatch;
 pub mod error;
 pub mod export;
@@ -58,5 +62,8 @@ pub use ids::{
     PartId, PolicyId, ProductModelId, QuoteId, RequestId, RequisitionId, ReturnId, SiteId,
     TicketId, ToolId, TripId, UnitId, UserId, VisitId,
 };
+// ---- training ----
+pub use ids::{DocumentId, TrainingId};
+// ---- end training ----
 pub use region::Region;
 pub use role::{Permission, Role};

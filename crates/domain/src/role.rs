@@ -189,6 +189,12 @@ pub enum Permission {
     /// record (a salesperson only for the customers assigned to them).
     RecordCampaignResponses,
     // ---- end campaigns ----
+    // ---- training ----
+    /// Record a training session given to staff or to a customer (R1.6, R1.7).
+    RecordTraining,
+    /// Keep the document library: add documents, publish their versions.
+    ManageDocuments,
+    // ---- end training ----
 }
 
 use Permission as P;
@@ -259,6 +265,10 @@ const GRANTS: &[(Permission, &[Role])] = &[
     (P::ManageCampaigns, &[A, M]),
     (P::RecordCampaignResponses, &[A, M, C, E, Sa]),
     // ---- end campaigns ----
+    // ---- training ----
+    (P::RecordTraining, &[A, M, C, E]),
+    (P::ManageDocuments, &[A, M]),
+    // ---- end training ----
 ];
 
 #[cfg(test)]
@@ -325,6 +335,10 @@ mod tests {
             (P::ManageCampaigns, "am......"),
             (P::RecordCampaignResponses, "amce.s.."),
             // ---- end campaigns ----
+            // ---- training ----
+            (P::RecordTraining, "amce...."),
+            (P::ManageDocuments, "am......"),
+            // ---- end training ----
         ];
         assert_eq!(
             table.len(),

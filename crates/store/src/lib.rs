@@ -63,6 +63,9 @@ mod sql;
 mod surveys;
 // ---- end survey and daily report ----
 mod tickets;
+// ---- training ----
+mod training;
+// ---- end training ----
 // ---- tools ----
 mod tools;
 pub use tools::{CalibrationDue, OverdueTool};

@@ -219,6 +219,9 @@ store_tests!(
     // ---- campaigns ----
     a_campaign_is_launched_with_its_targets_and_a_link_is_answered_once_of_two_at_once,
     // ---- end campaigns ----
+    // ---- training ----
+    training_sessions_keep_attendees_and_materials_and_documents_number_their_versions,
+    // ---- end training ----
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -4544,3 +4547,135 @@ async fn a_campaign_is_launched_with_its_targets_and_a_link_is_answered_once_of_
     ));
 }
 // ---- end campaigns ----
+// ---- training ----
+async fn training_sessions_keep_attendees_and_materials_and_documents_number_their_versions(
+    db: &Db,
+) {
+    use sanbao_domain::documents::{DocumentInput, NewDocument, NewVersion, VersionInput};
+    use sanbao_domain::training::{NewSession, SessionInput, Topic};
+    let now = t("2026-11-27T02:00:00Z");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let manager = user(db, "mgr_t", Role::ServiceManager).await;
+    let tech = user(db, "tech_t", Role::Technician).await;
+    model(db, "KYN28").await;
+    let doc = |kind: &str, code: &str, model: Option<&str>| DocumentInput {
+        kind: kind.into(),
+        code: code.into(),
+        title: format!("{code} 标题"),
+        model_code: model.map(str::to_string),
+    };
+    let mut tx = db.begin().await.unwrap();
+    let manual = tx
+        .insert_document(
+            &NewDocument::parse(
+                &doc("product_manual", "SM-KYN28", Some("KYN28")),
+                manager,
+                now,
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let spec = tx
+        .insert_document(
+            &NewDocument::parse(&doc("technical_specification", "TS-01", None), manager, now)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    for (label, on) in [("A", "2026-01-01"), ("B", "2027-01-01")] {
+        let v = NewVersion::parse(
+            &VersionInput {
+                label: label.into(),
+                effective_on: on.into(),
+                file_name: "m.pdf".into(),
+            },
+            b"%PDF-1.4 test".to_vec(),
+            manager,
+            now,
+        )
+        .unwrap();
+        tx.insert_version(manual, &v).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    // A code already used, a model that does not exist: named by their fields.
+    let mut tx = db.begin().await.unwrap();
+    let taken = tx
+        .insert_document(&NewDocument::parse(&doc("other", "TS-01", None), manager, now).unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(taken, Error::Validation(f) if f.get("code").is_some()));
+    drop(tx);
+    let mut tx = db.begin().await.unwrap();
+    let no_model = tx
+        .insert_document(
+            &NewDocument::parse(&doc("product_manual", "SM-X", Some("NOPE")), manager, now)
+                .unwrap(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(no_model, Error::Validation(f) if f.get("model_code").is_some()));
+    drop(tx);
+
+    let view = db.document(manual).await.unwrap().unwrap();
+    assert_eq!(
+        view.versions.iter().map(|v| v.n).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    assert_eq!(view.current_on(today).unwrap().label, "A");
+    let bytes = db
+        .document_file(view.versions[0].file_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bytes, b"%PDF-1.4 test");
+    assert_eq!(db.documents(Some("KYN28")).await.unwrap().len(), 1);
+    assert_eq!(db.documents(None).await.unwrap().len(), 2);
+
+    let input = SessionInput {
+        audience: "staff".into(),
+        topic: "technical_specification".into(),
+        held_on: "2026-11-20".into(),
+        trainer: "张经理".into(),
+        place: "会议室".into(),
+        duration_minutes: "120".into(),
+        attendee_ids: vec![tech.0],
+        document_ids: vec![spec.0],
+        ..SessionInput::default()
+    };
+    let mut tx = db.begin().await.unwrap();
+    let id = tx
+        .insert_session(&NewSession::parse(&input, today, manager, now).unwrap())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let s = db.training_session(id).await.unwrap().unwrap();
+    assert_eq!(s.attendees.len(), 1);
+    assert_eq!(s.attendees[0].user_id, Some(tech));
+    assert_eq!(s.materials[0].1, "TS-01");
+    assert_eq!(db.training_of(tech).await.unwrap().len(), 1);
+    assert_eq!(db.training_sessions().await.unwrap()[0].1, 1);
+    assert_eq!(
+        db.staff_attendance().await.unwrap(),
+        [(
+            tech,
+            Topic::TechnicalSpecification,
+            today - Duration::days(7)
+        )]
+    );
+    assert_eq!(db.training_requirements().await.unwrap().len(), 8);
+    // An attendee who is not a staff member writes nothing.
+    let bad = SessionInput {
+        attendee_ids: vec![999_999],
+        ..input
+    };
+    let mut tx = db.begin().await.unwrap();
+    let e = tx
+        .insert_session(&NewSession::parse(&bad, today, manager, now).unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Validation(f) if f.get("attendee_ids").is_some()));
+    drop(tx);
+    assert_eq!(db.training_sessions().await.unwrap().len(), 1);
+}
+// ---- end training ----

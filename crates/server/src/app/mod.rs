@@ -13,6 +13,10 @@ pub mod customers;
 pub mod deadlines;
 pub mod deliveries;
 pub mod desk;
+// ---- training ----
+pub mod documents;
+pub mod training;
+// ---- end training ----
 // ---- dispatch (issue 8) ----
 pub mod dispatch;
 // ---- end dispatch ----

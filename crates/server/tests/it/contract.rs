@@ -120,6 +120,18 @@ const SERVED: &[&str] = &[
     "GET /api/v1/collations/{month}",
     "POST /api/v1/collations/{month}/close",
     // ---- end follow-ups ----
+    // ---- training ----
+    "GET /api/v1/training-sessions",
+    "POST /api/v1/training-sessions",
+    "GET /api/v1/training-sessions/{id}",
+    "GET /api/v1/users/{id}/training",
+    "GET /api/v1/training/missing",
+    "GET /api/v1/documents",
+    "POST /api/v1/documents",
+    "GET /api/v1/documents/{id}",
+    "POST /api/v1/documents/{id}/versions",
+    "GET /api/v1/documents/{id}/versions/{n}/file",
+    // ---- end training ----
     // Deadline policy as data (issue 7).
     "GET /api/v1/deadline-policy",
     "PUT /api/v1/deadline-policy",

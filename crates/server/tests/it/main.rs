@@ -61,6 +61,9 @@ mod campaigns;
 // ---- tools ----
 mod tools;
 // ---- end tools ----
+// ---- training ----
+mod training;
+// ---- end training ----
 mod units;
 mod units_web;
 mod visits;

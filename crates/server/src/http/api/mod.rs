@@ -38,6 +38,10 @@ pub mod campaigns;
 // ---- tools ----
 pub mod tools;
 // ---- end tools ----
+// ---- training ----
+pub mod documents;
+pub mod training;
+// ---- end training ----
 pub mod units;
 pub mod visits;
 // ---- survey and daily report (issue 8) ----
@@ -111,6 +115,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // ---- tools ----
         .merge(tools::router())
         // ---- end tools ----
+        // ---- training ----
+        .merge(training::router())
+        .merge(documents::router())
+        // ---- end training ----
         // ---- settlement (issue 9, part 5) ----
         .merge(settlement::router())
         // ---- end settlement ----

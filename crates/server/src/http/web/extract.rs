@@ -87,6 +87,10 @@ impl WebUser {
                 may_keep_tools: sanbao_domain::tools::may_keep_tools(self.user.role),
                 may_hold_tools: sanbao_domain::tools::may_hold_tools(self.user.role),
                 // ---- end tools ----
+                // ---- training ----
+                may_view_training: sanbao_domain::training::may_view_training(self.user.role),
+                my_training_href: format!("/people/{}/training", self.user.id),
+                // ---- end training ----
             }),
             here: self.here.clone(),
             css: assets::css_url(),

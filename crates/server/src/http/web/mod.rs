@@ -51,6 +51,9 @@ pub mod campaigns;
 // ---- tools ----
 pub mod tools;
 // ---- end tools ----
+// ---- training ----
+pub mod training;
+// ---- end training ----
 pub mod units;
 pub mod view;
 pub mod visits;
@@ -129,6 +132,9 @@ pub fn router() -> Router<AppState> {
         // ---- tools ----
         .merge(tools::router())
         // ---- end tools ----
+        // ---- training ----
+        .merge(training::router())
+        // ---- end training ----
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -212,6 +218,13 @@ pub struct LayoutUser {
     /// "My tools" is in the navigation (technician, senior engineer).
     pub may_hold_tools: bool,
     // ---- end tools ----
+    // ---- training ----
+    /// Training records and who is missing a topic are in the navigation; the others
+    /// see their own history.
+    pub may_view_training: bool,
+    /// Where one's own training history is.
+    pub my_training_href: String,
+    // ---- end training ----
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

@@ -814,6 +814,14 @@ impl Db {
         rows.into_iter().map(MoveView::try_from).collect()
     }
 
+    /// One ledger row with its names.
+    pub async fn ledger_view(&self, id: MoveId) -> Result<Option<MoveView>, Error> {
+        let sql = format!("{SELECT_MOVE_VIEW} WHERE m.id = $1");
+        let row: Option<MoveViewRow> = read!(self, p => sqlx::query_as(&sql)
+            .bind(id.0).fetch_optional(p).await.map_err(internal))?;
+        row.map(MoveView::try_from).transpose()
+    }
+
     /// Parts fitted on a unit (its history), newest first.
     pub async fn unit_parts(&self, unit: UnitId, limit: i64) -> Result<Vec<MoveView>, Error> {
         let sql = format!(

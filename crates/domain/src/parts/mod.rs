@@ -375,6 +375,23 @@ fn reason(errs: &mut FieldErrors, s: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
+/// The part, quantity and note of a receipt or a return, checked together.
+fn part_quantity_note(
+    part: Option<PartId>,
+    q: Option<i64>,
+    note: Option<&str>,
+) -> Result<(PartId, i64, Option<String>), Error> {
+    let mut errs = FieldErrors::new();
+    if part.is_none() {
+        errs.add("part_id", Problem::required());
+    }
+    let q = quantity(&mut errs, "quantity", q);
+    let note = errs.take("note", optional(note, MAX_NOTE)).flatten();
+    errs.into_result()?;
+    let part = part.ok_or(Error::Internal("checked".into()))?;
+    Ok((part, q, note))
+}
+
 /// Parts received into the central store from a supplier.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ReceiveInput {
@@ -391,16 +408,7 @@ pub fn receive(
     by: UserId,
     at: DateTime<Utc>,
 ) -> Result<NewMove, Error> {
-    let mut errs = FieldErrors::new();
-    if input.part_id.is_none() {
-        errs.add("part_id", Problem::required());
-    }
-    let q = quantity(&mut errs, "quantity", input.quantity);
-    let note = errs
-        .take("note", optional(input.note.as_deref(), MAX_NOTE))
-        .flatten();
-    errs.into_result()?;
-    let part = input.part_id.ok_or(Error::Internal("checked".into()))?;
+    let (part, q, note) = part_quantity_note(input.part_id, input.quantity, input.note.as_deref())?;
     let mut m = NewMove::new(MoveKind::Receive, part, q, by, at);
     m.to = Some(Bucket::at(store));
     m.reason = note;
@@ -854,16 +862,7 @@ pub fn return_to_store(
     by: UserId,
     now: DateTime<Utc>,
 ) -> Result<NewMove, Error> {
-    let mut errs = FieldErrors::new();
-    if input.part_id.is_none() {
-        errs.add("part_id", Problem::required());
-    }
-    let q = quantity(&mut errs, "quantity", input.quantity);
-    let note = errs
-        .take("note", optional(input.note.as_deref(), MAX_NOTE))
-        .flatten();
-    errs.into_result()?;
-    let part = input.part_id.ok_or(Error::Internal("checked".into()))?;
+    let (part, q, note) = part_quantity_note(input.part_id, input.quantity, input.note.as_deref())?;
     let mut m = NewMove::new(MoveKind::Return, part, q, by, now);
     m.from = Some(Bucket {
         location: van,

@@ -32,6 +32,22 @@ const PART: &str = "part";
 const MOVE: &str = "part_move";
 const REQUISITION: &str = "requisition";
 
+/// Rows just written by a use case of this module, with the names a client shows: the
+/// writer sees what they wrote, whatever else they may read of the ledger.
+pub async fn written_rows(state: &AppState, rows: &[Move]) -> Result<Vec<MoveView>, Error> {
+    let mut out = Vec::with_capacity(rows.len());
+    for m in rows {
+        out.push(
+            state
+                .db
+                .ledger_view(m.id)
+                .await?
+                .ok_or(Error::NotFound("ledger row"))?,
+        );
+    }
+    Ok(out)
+}
+
 /// Write a ledger row and its audit entry (the row's whole content: it is never edited).
 async fn record(tx: &mut Tx, actor: &User, m: &NewMove) -> Result<Move, Error> {
     let written = tx.apply_move(m).await?;

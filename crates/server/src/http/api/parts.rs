@@ -469,47 +469,10 @@ pub async fn ledger(
     }))
 }
 
-/// A written row with the names a client shows.
-async fn written(
-    state: &AppState,
-    actor: &sanbao_domain::user::User,
-    m: &Move,
-) -> Result<MoveOut, Error> {
-    let f = LedgerFilter {
-        part: Some(m.m.part_id),
-        ..LedgerFilter::default()
-    };
-    app::parts::ledger(state, actor, &f, 1, Some(MoveId(m.id.0 + 1)))
-        .await?
-        .into_iter()
-        .find(|v| v.mv.id == m.id)
-        .map(Into::into)
-        .ok_or(Error::NotFound("ledger row"))
-}
-
-/// A written row with its names: from the ledger for the store, from the job's rows for
-/// its crew, else with the part's names (whoever wrote it sees what they wrote).
-async fn row_out(state: &AppState, actor: &sanbao_domain::user::User, m: Move) -> MoveOut {
-    if let Ok(v) = written(state, actor, &m).await {
-        return v;
-    }
-    if let Some(job) = m.m.job_id
-        && let Ok(p) = app::parts::job_parts(state, actor, job).await
-        && let Some(v) = p.ledger.into_iter().find(|v| v.mv.id == m.id)
-    {
-        return v.into();
-    }
-    let part = app::parts::part(state, actor, m.m.part_id).await.ok();
-    MoveOut::from(MoveView {
-        part_code: part.as_ref().map(|p| p.code.clone()).unwrap_or_default(),
-        part_name: part.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
-        unit: part.map(|p| p.unit).unwrap_or_default(),
-        from_name: None,
-        to_name: None,
-        by_name: actor.display_name.clone(),
-        reversed_by: None,
-        mv: m,
-    })
+/// A row just written, with the names a client shows.
+async fn row_out(state: &AppState, m: Move) -> Result<MoveOut, Error> {
+    let mut v = app::parts::written_rows(state, std::slice::from_ref(&m)).await?;
+    v.pop().map(Into::into).ok_or(Error::NotFound("ledger row"))
 }
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
@@ -530,7 +493,7 @@ pub async fn reverse(
 ) -> ApiResult<(StatusCode, Json<MoveOut>)> {
     let m =
         app::parts::reverse(&state, &actor, MoveId(id), b.reason.as_deref(), state.now()).await?;
-    Ok((StatusCode::CREATED, Json(row_out(&state, &actor, m).await)))
+    Ok((StatusCode::CREATED, Json(row_out(&state, m).await?)))
 }
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
@@ -556,7 +519,7 @@ pub async fn receive(
         note: b.note,
     };
     let m = app::parts::receive(&state, &actor, &input, state.now()).await?;
-    Ok((StatusCode::CREATED, Json(row_out(&state, &actor, m).await)))
+    Ok((StatusCode::CREATED, Json(row_out(&state, m).await?)))
 }
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
@@ -584,7 +547,7 @@ pub async fn adjust(
         reason: b.reason,
     };
     let m = app::parts::adjust(&state, &actor, &input, state.now()).await?;
-    Ok((StatusCode::CREATED, Json(row_out(&state, &actor, m).await)))
+    Ok((StatusCode::CREATED, Json(row_out(&state, m).await?)))
 }
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
@@ -619,7 +582,7 @@ pub async fn write_off(
         reason: b.reason,
     };
     let m = app::parts::write_off(&state, &actor, &input, state.now()).await?;
-    Ok((StatusCode::CREATED, Json(row_out(&state, &actor, m).await)))
+    Ok((StatusCode::CREATED, Json(row_out(&state, m).await?)))
 }
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
@@ -650,7 +613,7 @@ pub async fn return_to_store(
     };
     let m =
         app::parts::return_part(&state, &actor, b.holder.map(UserId), &input, state.now()).await?;
-    Ok((StatusCode::CREATED, Json(row_out(&state, &actor, m).await)))
+    Ok((StatusCode::CREATED, Json(row_out(&state, m).await?)))
 }
 
 // ---- requisitions ----
@@ -1074,10 +1037,11 @@ pub async fn use_part(
         state.now(),
     )
     .await?;
-    let mut items = Vec::new();
-    for m in a.value {
-        items.push(row_out(&state, &actor, m).await);
-    }
+    let items = app::parts::written_rows(&state, &a.value)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     Ok(replayable(
         a.replayed,
         (StatusCode::CREATED, Json(UsedOut { items })),
@@ -1111,5 +1075,5 @@ pub async fn faulty(
         note: b.note,
     };
     let m = app::parts::return_faulty(&state, &actor, JobId(id), &input, state.now()).await?;
-    Ok((StatusCode::CREATED, Json(row_out(&state, &actor, m).await)))
+    Ok((StatusCode::CREATED, Json(row_out(&state, m).await?)))
 }

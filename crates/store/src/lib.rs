@@ -41,6 +41,7 @@ mod idempotency;
 // ---- end idempotency keys ----
 mod imports;
 mod leases;
+mod life;
 // ---- Where notifications go ----
 mod notify;
 // ---- end where notifications go ----

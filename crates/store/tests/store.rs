@@ -1662,12 +1662,58 @@ async fn a_units_tickets_and_visits_are_found_by_the_unit(db: &Db) {
         tx.audit(&e).await.unwrap();
     }
     tx.commit().await.unwrap();
-    let visits = db.ticket_audit_of_unit(unit, "check_in").await.unwrap();
-    assert_eq!(
-        visits.iter().map(|e| e.entity_id).collect::<Vec<_>>(),
-        [later.id.0]
+    // The unit's life story: its commissioning, its two tickets and the visit on its own
+    // ticket, newest first; the other ticket's visit belongs to the customer's story only.
+    use sanbao_domain::life::{self, LifeEvent, LifeFilter, Scope};
+    let all = LifeFilter::default();
+    let unit_story = life::story(
+        db.life_entries(Scope::Unit(unit), &all).await.unwrap(),
+        &all,
     );
-    assert_eq!(visits[0].actor_id, Some(actor));
+    let names: Vec<_> = unit_story.entries.iter().map(|e| e.event.name()).collect();
+    assert_eq!(
+        names,
+        ["check_in", "ticket", "ticket", "recorded", "commissioned"]
+    );
+    match &unit_story.entries[0].event {
+        LifeEvent::CheckIn { ticket_id, .. } => assert_eq!(*ticket_id, later.id),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        unit_story
+            .entries
+            .iter()
+            .all(|e| e.unit.as_ref().map(|u| u.serial_no.as_str()) == Some("SB-0009"))
+    );
+    let customer_story = life::story(
+        db.life_entries(Scope::Customer(c), &all).await.unwrap(),
+        &all,
+    );
+    let visits = customer_story
+        .entries
+        .iter()
+        .filter(|e| e.event.name() == "check_in")
+        .count();
+    assert_eq!((customer_story.entries.len(), visits), (7, 2));
+    // Dates are company days: 2 June (+08:00) holds the later ticket and its visit only.
+    let june2 = LifeFilter::parse(&[], Some("2026-06-02"), Some("2026-06-02")).unwrap();
+    let day = life::story(
+        db.life_entries(Scope::Unit(unit), &june2).await.unwrap(),
+        &june2,
+    );
+    assert_eq!(
+        day.entries
+            .iter()
+            .map(|e| e.event.name())
+            .collect::<Vec<_>>(),
+        ["check_in", "ticket"]
+    );
+    // Another unit's story is empty.
+    let none = db
+        .life_entries(Scope::Unit(sanbao_domain::UnitId(unit.0 + 100)), &all)
+        .await
+        .unwrap();
+    assert!(none.is_empty());
     assert!(
         db.tickets_of_unit(sanbao_domain::UnitId(unit.0 + 100))
             .await

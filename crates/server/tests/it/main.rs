@@ -27,6 +27,7 @@ mod idempotency;
 // ---- end idempotency keys ----
 mod imports_web;
 mod jobs;
+mod life;
 // ---- Where notifications go ----
 mod loopback;
 mod notify;

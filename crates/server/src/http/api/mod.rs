@@ -42,6 +42,7 @@ pub mod tools;
 pub mod documents;
 pub mod training;
 // ---- end training ----
+pub mod life;
 pub mod units;
 pub mod visits;
 // ---- survey and daily report (issue 8) ----
@@ -81,6 +82,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(customers::router())
         .merge(tickets::router())
         .merge(units::router())
+        .merge(life::router())
         .merge(returns::router())
         .merge(deliveries::router())
         // ---- Where notifications go ----

@@ -54,6 +54,7 @@ pub mod tools;
 // ---- training ----
 pub mod training;
 // ---- end training ----
+pub mod life;
 pub mod units;
 pub mod view;
 pub mod visits;
@@ -82,6 +83,7 @@ pub fn router() -> Router<AppState> {
         .merge(export::router())
         .merge(tickets::router())
         .merge(units::router())
+        .merge(life::router())
         .merge(returns::router())
         // --- service requests (issue 8, part 1) ---
         .merge(requests::router())

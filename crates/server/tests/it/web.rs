@@ -183,10 +183,11 @@ async fn submit_bad_contact(b: &mut Browser<'_>, customer_page: &str) -> crate::
     .await
 }
 
+/// Record a ticket of `kind` for the customer at `customer_page`, received now by the app's
+/// clock, and return its page.
 async fn record(b: &mut Browser<'_>, customer_page: &str, kind: &str, summary: &str) -> String {
     let customer_id = customer_page.trim_start_matches("/customers/");
-    let now = chrono::Utc::now().with_timezone(&sanbao_domain::time::company_offset());
-    let received = now.format("%Y-%m-%dT%H:%M").to_string();
+    let received = received_now(b.app);
     let r = b
         .submit(
             &format!("/tickets/new?customer_id={customer_id}"),
@@ -718,9 +719,14 @@ async fn an_intake_form_with_bad_input_names_each_field_and_records_nothing_on(a
     assert!(!b.get("/tickets").await.text.contains("嘉兴客户</a></td>"));
 }
 
-/// Now, as the intake form's `received_at` takes it.
-fn received_now() -> String {
-    chrono::Utc::now()
+/// Now by the app's clock, as the intake form's `received_at` takes it (to the minute).
+/// Not the machine's clock: the app's stands still from when the test app was made, and a
+/// received time taken from the machine's clock a minute boundary later would start the
+/// deadlines later than the app's "now", so a one-hour deadline would read as more than an
+/// hour away.
+fn received_now(app: &TestApp) -> String {
+    app.state
+        .now()
         .with_timezone(&sanbao_domain::time::company_offset())
         .format("%Y-%m-%dT%H:%M")
         .to_string()
@@ -738,7 +744,7 @@ async fn intake_without_script_finds_an_existing_customer_and_keeps_what_was_typ
     let mut b = signed_in(app, "clerk", "service_clerk").await;
     let customer = add_customer(&mut b, "富阳水厂", "杭州市富阳区富春街道", "0571-6333 1234").await;
     let id = customer.trim_start_matches("/customers/");
-    let received = received_now();
+    let received = received_now(app);
     let form = b.get("/tickets/new").await;
     let token = csrf(&form.text);
     let typed = [
@@ -807,7 +813,7 @@ async fn intake_with_a_new_customer_and_a_bad_phone_keeps_everything_and_writes_
     let mut b = signed_in(app, "clerk", "service_clerk").await;
     let form = b.get("/tickets/new").await;
     let token = csrf(&form.text);
-    let received = received_now();
+    let received = received_now(app);
     let ticket_fields = [
         ("_csrf", token.as_str()),
         ("customer_id", ""),

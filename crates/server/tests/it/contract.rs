@@ -38,6 +38,8 @@ const SERVED: &[&str] = &[
     "PUT /api/v1/units/{id}",
     "PUT /api/v1/sites/{id}",
     "GET /api/v1/units/{id}/coverage",
+    "GET /api/v1/units/{id}/story",
+    "GET /api/v1/customers/{id}/story",
     // Returns (R2.2, R2.5).
     "POST /api/v1/units/{id}/returns",
     "GET /api/v1/returns",

@@ -304,14 +304,17 @@ struct StoryPage {
     printed_at: String,
 }
 
+/// The kinds a query names.
+fn kinds_of(p: &Pairs) -> Vec<&str> {
+    p.0.iter()
+        .filter(|(k, _)| k == "kind")
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
 /// The filter a query asks for, or its problems (each naming its field).
 fn filter_of(p: &Pairs) -> Result<LifeFilter, FieldErrors> {
-    let kinds: Vec<&str> =
-        p.0.iter()
-            .filter(|(k, _)| k == "kind")
-            .map(|(_, v)| v.as_str())
-            .collect();
-    match LifeFilter::parse(&kinds, p.get("from"), p.get("to")) {
+    match LifeFilter::parse(&kinds_of(p), p.get("from"), p.get("to")) {
         Ok(f) => Ok(f),
         Err(Error::Validation(errs)) => Err(errs),
         Err(_) => Err(FieldErrors::new()),
@@ -326,12 +329,16 @@ struct Subject {
     scope: Scope,
 }
 
-/// The filter a page's query asks for; an unreadable one shows the whole story with the
-/// problems named beside their fields (422).
+/// The filter a page's query asks for. When some of it is unreadable, the problems are
+/// named beside their fields (422) and the story shows what could be read of the kinds.
 fn read_filter(p: &Pairs) -> (LifeFilter, FieldErrors) {
     match filter_of(p) {
         Ok(f) => (f, FieldErrors::new()),
-        Err(e) => (LifeFilter::default(), e),
+        Err(e) => {
+            let kinds = kinds_of(p);
+            let fallback = LifeFilter::parse(&kinds, None, None).unwrap_or_default();
+            (fallback, e)
+        }
     }
 }
 

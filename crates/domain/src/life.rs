@@ -263,6 +263,26 @@ pub enum LifeEvent {
 }
 
 impl LifeEvent {
+    /// Every name [`LifeEvent::name`] gives (pages translate each).
+    pub const NAMES: [&'static str; 16] = [
+        "recorded",
+        "delivery",
+        "shipped",
+        "accepted",
+        "commissioned",
+        "ticket",
+        "check_in",
+        "arrived",
+        "form",
+        "part_fitted",
+        "part_removed",
+        "return",
+        "follow_up",
+        "campaign",
+        "training",
+        "changed",
+    ];
+
     pub fn kind(&self) -> LifeKind {
         match self {
             LifeEvent::Delivery { .. } | LifeEvent::Shipped | LifeEvent::Accepted => {
@@ -342,10 +362,10 @@ impl LifeFilter {
         };
         let from = errors.take("from", date(from)).flatten();
         let to = errors.take("to", date(to)).flatten();
-        if let (Some(f), Some(t)) = (from, to) {
-            if t < f {
-                errors.add("to", Problem::invalid("the end is before the start"));
-            }
+        if let (Some(f), Some(t)) = (from, to)
+            && t < f
+        {
+            errors.add("to", Problem::invalid("the end is before the start"));
         }
         errors.into_result()?;
         Ok(LifeFilter {

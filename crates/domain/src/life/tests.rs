@@ -59,7 +59,13 @@ fn r3_8_a_filter_reads_kinds_and_dates_and_names_each_bad_field() {
         Ok(LifeFilter::default())
     );
 
-    let cases: [(&[&str], Option<&str>, Option<&str>, &[&str]); 5] = [
+    type Case<'a> = (
+        &'a [&'a str],
+        Option<&'a str>,
+        Option<&'a str>,
+        &'a [&'a str],
+    );
+    let cases: [Case; 5] = [
         (&["tickets"], None, None, &["kind"]),
         (&["ticket\0"], None, None, &["kind"]),
         (&[], Some("2026-13-01"), None, &["from"]),
@@ -202,5 +208,6 @@ fn r5_2_a_units_story_holds_no_customer_only_kinds_and_every_event_has_one_kind(
     ];
     for (event, kind, name) in table {
         assert_eq!((event.kind(), event.name()), (kind, name));
+        assert!(LifeEvent::NAMES.contains(&name));
     }
 }

@@ -342,10 +342,10 @@ impl LifeFilter {
         };
         let from = errors.take("from", date(from)).flatten();
         let to = errors.take("to", date(to)).flatten();
-        if let (Some(f), Some(t)) = (from, to) {
-            if t < f {
-                errors.add("to", Problem::invalid("the end is before the start"));
-            }
+        if let (Some(f), Some(t)) = (from, to)
+            && t < f
+        {
+            errors.add("to", Problem::invalid("the end is before the start"));
         }
         errors.into_result()?;
         Ok(LifeFilter {

@@ -463,7 +463,6 @@ pub async fn close(
     now: DateTime<Utc>,
 ) -> Result<(Campaign, Summary), Error> {
     require(actor, Permission::ManageCampaigns)?;
-    let targets = state.db.campaign_targets(id).await?;
     let mut tx = state.db.begin().await?;
     let before = tx.campaign(id).await?.ok_or(Error::NotFound("campaign"))?;
     if before.version != version {
@@ -473,6 +472,7 @@ pub async fn close(
     }
     let after = before.closed(now)?;
     let written = tx.update_campaign(&before, &after).await?;
+    let targets = tx.campaign_targets(id).await?;
     let s = summarize(&written, &targets);
     audit_change(
         &mut tx,

@@ -2,9 +2,11 @@
 // channel is named and what was typed is kept) and launches it; the department records
 // one customer's response; another customer answers through the link on a phone without
 // signing in, once; the summary shows both answers per question and per region with the
-// suggestions word for word.
+// suggestions word for word; the manager closes the campaign after a confirmation and
+// downloads its results as CSV and XLSX.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { startServer, ADMIN_PASSWORD } from "../lib/server.mjs";
 import { launch, newPage, login, screenshot, addCustomer, openMenu, PHONE } from "../lib/browser.mjs";
 
@@ -21,11 +23,12 @@ after(async () => {
   await server?.stop();
 });
 
-test("a campaign is defined, launched, answered on a phone through its link and summarised", async () => {
+test("a campaign is defined, launched, answered on a phone through its link, summarised, closed and exported", async () => {
   const desk = await newPage(browser, server.url);
   await login(desk, "wangli");
   await addCustomer(desk, { name: "西湖电力", address: "杭州市西湖区文三路 1 号", contact: "王工", phone: "13800000001" });
   await addCustomer(desk, { name: "宁波港务", address: "浙江省宁波市北仑区 2 号", contact: "李工", phone: "13800000002" });
+  await addCustomer(desk, { name: "绍兴纺织", address: "浙江省绍兴市柯桥区 3 号", contact: "赵工", phone: "13800000003" });
 
   const boss = await newPage(browser, server.url);
   await login(boss, "admin", ADMIN_PASSWORD);
@@ -49,7 +52,7 @@ test("a campaign is defined, launched, answered on a phone through its link and 
   const campaignPath = new URL(boss.url()).pathname;
   await Promise.all([boss.waitForURL(/\?launched=1$/), boss.click("#campaign-launch")]);
   assert.equal(await boss.getAttribute("#campaign-status", "data-status"), "running");
-  assert.equal(await boss.locator("#campaign-targets tbody tr").count(), 2);
+  assert.equal(await boss.locator("#campaign-targets tbody tr").count(), 3);
 
   // The department records 西湖电力's response from the visit.
   await Promise.all([boss.waitForURL(/respond=/), boss.click("[data-record='西湖电力']")]);
@@ -82,13 +85,50 @@ test("a campaign is defined, launched, answered on a phone through its link and 
 
   // The summary: both answers, per question and per region, suggestions word for word.
   await boss.goto(campaignPath);
-  assert.match(await boss.textContent("#summary-counts"), /2\s*\/\s*2/);
+  assert.match(await boss.textContent("#summary-counts"), /2\s*\/\s*3/);
   assert.equal((await boss.textContent("[data-result='您对产品质量的评价'] [data-mean]")).trim(), "3.00");
   assert.equal(await boss.locator("#summary-regions tbody tr").count(), 2);
   const sugg = await boss.textContent("#summary-suggestions");
   assert.match(sugg, /希望增加现场培训/);
   assert.match(sugg, /备件到货太慢/);
   await screenshot(boss, "campaign-detail-summary");
+
+  // 绍兴纺织 gets a link but has not answered when the campaign closes.
+  await Promise.all([boss.waitForLoadState("load"), boss.click("[data-link='绍兴纺织']")]);
+  const late = await boss.inputValue("#campaign-link-url");
+
+  // The manager closes the campaign, after a confirmation: closed, by whom, the final
+  // coverage; no close button left.
+  await boss.click("#campaign-close");
+  await boss.waitForSelector("#campaign-close-confirm");
+  await screenshot(boss, "campaign-close-confirm");
+  await Promise.all([boss.waitForURL(/\?closed=1$/), boss.click("#campaign-close-confirm")]);
+  assert.equal(await boss.getAttribute("#campaign-status", "data-status"), "closed");
+  assert.match(await boss.textContent("#campaign-coverage"), /2\s*\/\s*3/);
+  assert.ok((await boss.textContent("#campaign-closed-by")).trim().length > 0);
+  assert.equal(await boss.locator("#campaign-close").count(), 0);
+  assert.equal(await boss.locator("[data-record]").count(), 0);
+  await screenshot(boss, "campaign-detail-closed");
+
+  // The unanswered link now says the campaign has ended (410).
+  const gone = await phone.goto(late);
+  assert.equal(gone.status(), 410);
+  assert.equal(await phone.getAttribute("#q-closed", "data-closed"), "closed");
+  await screenshot(phone, "campaign-questionnaire-ended-phone");
+
+  // The results as a download: one row per customer, each answer in its own column.
+  const [csv] = await Promise.all([boss.waitForEvent("download"), boss.click("#campaign-export-csv")]);
+  assert.match(csv.suggestedFilename(), /\.csv$/);
+  const lines = readFileSync(await csv.path(), "utf8").replace(/^\uFEFF/, "").trim().split(/\r?\n/);
+  assert.equal(lines.length, 4, "the header and the three customers");
+  assert.equal(lines[0], "客户,区域,负责人,方式,日期,您对产品质量的评价,是否会再次选用,建议");
+  assert.ok(lines.some((l) => l.startsWith("西湖电力") && l.includes(",4,会,希望增加现场培训")), lines.join("\n"));
+  assert.ok(lines.some((l) => l.startsWith("宁波港务") && l.includes(",2,不会,备件到货太慢")), lines.join("\n"));
+  assert.ok(lines.some((l) => l.startsWith("绍兴纺织") && l.endsWith(",,,,,")), lines.join("\n"));
+  const [xlsx] = await Promise.all([boss.waitForEvent("download"), boss.click("#campaign-export-xlsx")]);
+  assert.match(xlsx.suggestedFilename(), /\.xlsx$/);
+  assert.equal(readFileSync(await xlsx.path()).subarray(0, 2).toString("latin1"), "PK");
+
   await boss.goto("/campaigns");
   await screenshot(boss, "campaigns-list");
 });

@@ -360,14 +360,18 @@ impl Campaign {
         })
     }
 
-    fn running(&self) -> Result<(), Error> {
-        if self.status != CampaignStatus::Running {
-            return Err(Error::Conflict(format!(
-                "the campaign is {}; responses are recorded while it runs",
-                self.status
-            )));
+    /// Whether responses (and assignments, links) are taken: only while it runs. A closed
+    /// campaign says so plainly.
+    pub fn running(&self) -> Result<(), Error> {
+        match self.status {
+            CampaignStatus::Running => Ok(()),
+            CampaignStatus::Closed => Err(Error::Conflict(
+                "the campaign is closed: no more responses are recorded".into(),
+            )),
+            CampaignStatus::Draft => Err(Error::Conflict(
+                "the campaign is a draft: responses are recorded once it is launched".into(),
+            )),
         }
-        Ok(())
     }
 }
 
@@ -1000,6 +1004,52 @@ mod tests {
         assert!(matches!(done.answered(&c, r), Err(Error::Conflict(_))));
         let closed = c.closed(now()).unwrap();
         assert_eq!(t.link_state(&closed, "h", now()), LinkState::Closed);
+    }
+
+    #[test]
+    fn r3_9_close_only_a_running_campaign() {
+        let draft = Campaign::new(CampaignFields::parse(&input()).unwrap(), UserId(1), now());
+        let running = draft.launched(2, now()).unwrap();
+        let closed = running.closed(now()).unwrap();
+        // (campaign, may be closed)
+        let table = [(&draft, false), (&running, true), (&closed, false)];
+        for (c, ok) in table {
+            let later = now() + Duration::hours(1);
+            match c.closed(later) {
+                Ok(x) => {
+                    assert!(ok, "{} closed", c.status);
+                    assert_eq!(x.status, CampaignStatus::Closed);
+                    assert_eq!(x.updated_at, to_store_precision(later));
+                    assert_eq!(
+                        (x.fields.clone(), x.launched_at),
+                        (c.fields.clone(), c.launched_at)
+                    );
+                }
+                Err(e) => {
+                    assert!(!ok, "{} refused", c.status);
+                    assert!(matches!(e, Error::Conflict(_)), "{e:?}");
+                }
+            }
+        }
+        // After closing: nothing is launched, edited, assigned, answered or linked.
+        assert!(closed.launched(2, now()).is_err());
+        assert!(closed.edited(closed.fields.clone(), now()).is_err());
+        let t = target(1, Region::Zhejiang, Some(7));
+        assert!(t.assigned(&closed, UserId(8)).is_err());
+        assert!(t.link_issued(&closed, "h".into(), now()).is_err());
+        let r = Response {
+            channel: Channel::Visit,
+            date: now().date_naive(),
+            answers: BTreeMap::new(),
+            suggestions: None,
+            recorded_by: Some(UserId(7)),
+            recorded_at: now(),
+        };
+        let Err(Error::Conflict(why)) = t.answered(&closed, r.clone()) else {
+            panic!("a closed campaign takes no response")
+        };
+        assert!(why.contains("closed"), "{why}");
+        assert!(t.answered(&running, r).is_ok());
     }
 
     #[test]

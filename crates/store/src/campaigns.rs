@@ -253,6 +253,19 @@ impl Tx {
         row.map(Target::try_from).transpose()
     }
 
+    // ---- campaigns 2 ----
+    /// A campaign's targets as this transaction sees them, by customer name.
+    pub async fn campaign_targets(&mut self, id: CampaignId) -> Result<Vec<Target>, Error> {
+        let sql = format!("{SELECT_TARGET} WHERE t.campaign_id = $1 ORDER BY c.name, t.id");
+        let rows: Vec<TargetRow> = on_tx!(self, x => sqlx::query_as(&sql)
+            .bind(id.0)
+            .fetch_all(x)
+            .await
+            .map_err(internal))?;
+        rows.into_iter().map(Target::try_from).collect()
+    }
+    // ---- end campaigns 2 ----
+
     /// The target a link's token (by its hash) opens.
     pub async fn campaign_target_by_token(
         &mut self,

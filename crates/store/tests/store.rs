@@ -219,6 +219,9 @@ store_tests!(
     // ---- campaigns ----
     a_campaign_is_launched_with_its_targets_and_a_link_is_answered_once_of_two_at_once,
     // ---- end campaigns ----
+    // ---- campaigns 2 ----
+    a_campaign_is_closed_once_and_its_targets_are_read_in_the_closing_transaction,
+    // ---- end campaigns 2 ----
     // ---- training ----
     training_sessions_keep_attendees_and_materials_and_documents_number_their_versions,
     // ---- end training ----
@@ -4593,6 +4596,75 @@ async fn a_campaign_is_launched_with_its_targets_and_a_link_is_answered_once_of_
     ));
 }
 // ---- end campaigns ----
+// ---- campaigns 2 ----
+async fn a_campaign_is_closed_once_and_its_targets_are_read_in_the_closing_transaction(db: &Db) {
+    use sanbao_domain::campaign::{
+        Campaign, CampaignFields, CampaignInput, CampaignStatus, QuestionInput,
+    };
+    use sanbao_store::NewTarget;
+    let now = t("2026-11-27T02:00:00Z");
+    let m = user(db, "cc_mgr", Role::ServiceManager).await;
+    let a = customer(db, m, "丙公司", "杭州市西湖区文三路2号").await;
+    let b = customer(db, m, "丁公司", "宁波市鄞州区2号").await;
+    let fields = CampaignFields::parse(&CampaignInput {
+        year: Some(2026),
+        name: "2026 年度走访".into(),
+        channels: vec!["visit".into()],
+        questions: vec![QuestionInput {
+            kind: "rating".into(),
+            label: "质量".into(),
+            options: vec![],
+        }],
+        ..CampaignInput::default()
+    })
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let c = tx
+        .insert_campaign(&Campaign::new(fields, m, now))
+        .await
+        .unwrap();
+    let running = tx
+        .update_campaign(&c, &c.launched(2, now).unwrap())
+        .await
+        .unwrap();
+    let targets: Vec<NewTarget> = [(a, Region::HangzhouUrban), (b, Region::Zhejiang)]
+        .into_iter()
+        .map(|(customer_id, region)| NewTarget {
+            customer_id,
+            region,
+            assignee_id: Some(m),
+        })
+        .collect();
+    tx.insert_campaign_targets(c.id, &targets).await.unwrap();
+    // Read in the same transaction, by customer name.
+    let seen = tx.campaign_targets(c.id).await.unwrap();
+    assert_eq!(
+        seen.iter().map(|t| t.customer_id).collect::<Vec<_>>(),
+        vec![b, a]
+    );
+    tx.commit().await.unwrap();
+
+    let later = now + chrono::Duration::hours(3);
+    let mut tx = db.begin().await.unwrap();
+    let closed = tx
+        .update_campaign(&running, &running.closed(later).unwrap())
+        .await
+        .unwrap();
+    // The same read closing again changes nothing.
+    assert!(matches!(
+        tx.update_campaign(&running, &running.closed(later).unwrap())
+            .await,
+        Err(Error::Conflict(_))
+    ));
+    tx.commit().await.unwrap();
+    let got = db.campaign(c.id).await.unwrap().unwrap();
+    assert_eq!(got.status, CampaignStatus::Closed);
+    assert_eq!(got.version, closed.version);
+    assert_eq!(got.updated_at, later);
+    assert_eq!(got.launched_at, running.launched_at);
+    assert!(got.closed(later).is_err(), "closed once");
+}
+// ---- end campaigns 2 ----
 // ---- training ----
 async fn training_sessions_keep_attendees_and_materials_and_documents_number_their_versions(
     db: &Db,

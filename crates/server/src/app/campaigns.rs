@@ -7,11 +7,12 @@
 use super::require;
 use super::sessions::{random_token, token_hash};
 use crate::app::AppState;
+use crate::i18n::Lang;
 use chrono::{DateTime, Utc};
 use sanbao_domain::audit::NewAuditEntry;
 use sanbao_domain::campaign::{
-    Campaign, CampaignFields, CampaignInput, LinkState, Response, ResponseInput, Summary, Target,
-    may_record, summarize,
+    Campaign, CampaignFields, CampaignInput, CampaignStatus, LinkState, Response, ResponseInput,
+    Summary, Target, may_record, summarize,
 };
 use sanbao_domain::time::local_date;
 use sanbao_domain::user::User;
@@ -200,26 +201,38 @@ async fn target_in(
     Ok((c, t))
 }
 
-/// Assign a target to a person (the manager).
+/// Assign a target to a person (the manager), on the target's version read when one is
+/// given (the API always gives it).
 pub async fn assign(
     state: &AppState,
     actor: &User,
     id: CampaignId,
     customer: CustomerId,
     assignee: UserId,
+    version: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<Target, Error> {
     require(actor, Permission::ManageCampaigns)?;
-    let person = state.db.user(assignee).await?;
-    if !person.is_some_and(|u| u.role.may(Permission::RecordCampaignResponses)) {
+    let Some(person) = state
+        .db
+        .user(assignee)
+        .await?
+        .filter(|u| u.active && u.role.may(Permission::RecordCampaignResponses))
+    else {
         return Err(Error::field(
             "assignee_id",
-            Problem::invalid("a person who records campaign responses"),
+            Problem::invalid("an active person who records campaign responses"),
         ));
-    }
+    };
     let mut tx = state.db.begin().await?;
     let (c, before) = target_in(&mut tx, id, customer).await?;
-    let after = before.assigned(&c, assignee)?;
+    if let Some(v) = version.filter(|v| *v != before.version) {
+        return Err(Error::Conflict(format!(
+            "the target {customer} of campaign {id} was changed by someone else since version {v}"
+        )));
+    }
+    let mut after = before.assigned(&c, assignee)?;
+    after.assignee_name = Some(person.display_name);
     let written = tx.update_campaign_target(&before, &after).await?;
     audit_change(
         &mut tx,
@@ -253,6 +266,8 @@ pub async fn record_response(
         tracing::info!(user_id = actor.id.0, "refused: not the target's assignee");
         return Err(Error::Forbidden);
     }
+    // A closed campaign says so before any answer is checked.
+    c.running()?;
     let r = Response::parse(&c, input, Some(actor.id), local_date(now), now)?;
     let after = before.answered(&c, r)?;
     let written = tx.update_campaign_target(&before, &after).await?;
@@ -411,3 +426,127 @@ pub async fn summary(
     let s = summarize(&c, &targets);
     Ok((c, s))
 }
+
+// ---- campaigns 2 ----
+
+/// Who closed a campaign and when (its audit entry).
+#[derive(Debug, Clone)]
+pub struct Closing {
+    pub by: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A closed campaign's closing, from its audit trail; `None` while it is not closed.
+pub async fn closing(state: &AppState, c: &Campaign) -> Result<Option<Closing>, Error> {
+    if c.status != CampaignStatus::Closed {
+        return Ok(None);
+    }
+    let trail = state.db.audit_trail("campaign", c.id.0).await?;
+    Ok(trail
+        .into_iter()
+        .rev()
+        .find(|e| e.action == "close")
+        .map(|e| Closing {
+            by: e.actor_name,
+            at: e.at,
+        }))
+}
+
+/// Close a running campaign (the manager), on the version read: no response, assignment
+/// or link after it, and an open link answers that the campaign has ended. The audit
+/// entry keeps the final coverage (answered / targeted).
+pub async fn close(
+    state: &AppState,
+    actor: &User,
+    id: CampaignId,
+    version: i64,
+    now: DateTime<Utc>,
+) -> Result<(Campaign, Summary), Error> {
+    require(actor, Permission::ManageCampaigns)?;
+    let mut tx = state.db.begin().await?;
+    let before = tx.campaign(id).await?.ok_or(Error::NotFound("campaign"))?;
+    if before.version != version {
+        return Err(Error::Conflict(format!(
+            "campaign {id} was changed by someone else since version {version}"
+        )));
+    }
+    let after = before.closed(now)?;
+    let written = tx.update_campaign(&before, &after).await?;
+    let targets = tx.campaign_targets(id).await?;
+    let s = summarize(&written, &targets);
+    audit_change(
+        &mut tx,
+        "campaign",
+        id.0,
+        "close",
+        Some(actor.id),
+        now,
+        Some(format!(
+            "closed: {} of {} customers answered",
+            s.responded, s.targets
+        )),
+        before.audit_view(),
+        written.audit_view(),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(
+        campaign_id = id.0,
+        responded = s.responded,
+        targets = s.targets,
+        "campaign closed"
+    );
+    Ok((written, s))
+}
+
+/// The campaign's results as rows (the department): one per target customer — customer,
+/// region, assignee, channel, date, each question's answer in its own column, the
+/// suggestions word for word. Headers in Chinese as every export; values in `lang`.
+pub async fn export(
+    state: &AppState,
+    actor: &User,
+    id: CampaignId,
+    lang: Lang,
+) -> Result<(Vec<String>, Vec<Vec<String>>), Error> {
+    require(actor, Permission::RecordCampaignResponses)?;
+    if !department(actor) {
+        return Err(Error::Forbidden);
+    }
+    let (c, targets) = get(state, actor, id).await?;
+    let mut headers: Vec<String> = ["客户", "区域", "负责人", "方式", "日期"]
+        .iter()
+        .map(|h| (*h).to_string())
+        .collect();
+    headers.extend(c.fields.questions.iter().map(|q| q.label.clone()));
+    headers.push("建议".into());
+    let rows = targets
+        .iter()
+        .map(|t| {
+            let r = t.response.as_ref();
+            let mut row = vec![
+                t.customer_name.clone(),
+                lang.t(&format!("region.{}", t.region.as_str())).to_string(),
+                t.assignee_name.clone().unwrap_or_default(),
+                r.map(|r| {
+                    lang.t(&format!("campaign.channel.{}", r.channel.as_str()))
+                        .to_string()
+                })
+                .unwrap_or_default(),
+                r.map(|r| r.date.to_string()).unwrap_or_default(),
+            ];
+            row.extend(c.fields.questions.iter().map(|q| {
+                r.and_then(|r| r.answers.get(&q.key).cloned())
+                    .unwrap_or_default()
+            }));
+            row.push(r.and_then(|r| r.suggestions.clone()).unwrap_or_default());
+            row
+        })
+        .collect();
+    tracing::info!(
+        user_id = actor.id.0,
+        campaign_id = id.0,
+        "campaign results exported"
+    );
+    Ok((headers, rows))
+}
+// ---- end campaigns 2 ----

@@ -437,3 +437,388 @@ on_both_backends!(
     a_questionnaire_link_is_refused_when_unknown_replaced_or_reused_on_postgres,
     a_questionnaire_link_is_refused_when_unknown_replaced_or_reused_scenario
 );
+
+// ---- campaigns 2 ----
+// Closing a campaign, assigning a target through the API, and the export of the results:
+// a salesperson may do none of it; an assignee who may not record responses is named; a
+// stale version is refused; after closing no response is recorded and the customer's
+// link answers 410; the page shows who closed it and the final coverage; the export has
+// one row per target with each answer in its own column and formula-like text defused.
+
+async fn targets_of(app: &TestApp, token: &str, id: i64) -> Vec<Value> {
+    app.call(
+        "GET",
+        &format!("/api/v1/campaigns/{id}/targets"),
+        Some(token),
+        None,
+    )
+    .await
+    .json()["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn target_of(items: &[Value], customer: i64) -> Value {
+    items
+        .iter()
+        .find(|t| t["customer_id"] == customer)
+        .unwrap()
+        .clone()
+}
+
+async fn a_campaign_is_assigned_closed_and_exported_scenario(app: &TestApp) {
+    app.clock.set(at("2026-11-27T10:00:00+08:00"));
+    let boss = app.token("boss", "service_manager").await;
+    let sp1 = app.token("sp1", "salesperson").await;
+    let sp2 = app.token("sp2", "salesperson").await;
+    let tech = app.token("tech", "technician").await;
+    let (sp1_id, sp2_id, tech_id) = (
+        id_of(app, &sp1).await,
+        id_of(app, &sp2).await,
+        id_of(app, &tech).await,
+    );
+    let a = customer(app, &boss, "西湖电力", "杭州市西湖区文三路 1 号", sp1_id).await;
+    let b = customer(app, &boss, "宁波港务", "浙江省宁波市北仑区 2 号", sp1_id).await;
+    let c = app
+        .call("POST", "/api/v1/campaigns", Some(&boss), Some(definition()))
+        .await
+        .json();
+    let id = c["id"].as_i64().unwrap();
+    let r = app
+        .call(
+            "POST",
+            &format!("/api/v1/campaigns/{id}/launch"),
+            Some(&boss),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let link = app
+        .call(
+            "POST",
+            &format!("/api/v1/campaigns/{id}/targets/{b}/link"),
+            Some(&boss),
+            None,
+        )
+        .await
+        .json()["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Assigning through the API: the manager only, to a person who records responses,
+    // on the target's version.
+    let assignee = format!("/api/v1/campaigns/{id}/targets/{a}/assignee");
+    let v = target_of(&targets_of(app, &boss, id).await, a)["version"].clone();
+    let r = app
+        .call(
+            "PUT",
+            &assignee,
+            Some(&sp1),
+            Some(json!({"assignee_id": sp2_id, "version": v})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let r = app
+        .call(
+            "PUT",
+            &assignee,
+            Some(&boss),
+            Some(json!({"assignee_id": tech_id, "version": v})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(fields(&r.json()), vec!["assignee_id".to_string()]);
+    let r = app
+        .call("PUT", &assignee, Some(&boss), Some(json!({})))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let f = fields(&r.json());
+    assert!(f.contains(&"assignee_id".to_string()) && f.contains(&"version".to_string()));
+    let r = app
+        .call(
+            "PUT",
+            &assignee,
+            Some(&boss),
+            Some(json!({"assignee_id": sp2_id, "version": v.as_i64().unwrap() + 5})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "stale: {}", r.text);
+    assert_eq!(
+        target_of(&targets_of(app, &boss, id).await, a)["assignee_id"],
+        sp1_id,
+        "nothing written"
+    );
+    let r = app
+        .call(
+            "PUT",
+            &assignee,
+            Some(&boss),
+            Some(json!({"assignee_id": sp2_id, "version": v})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["assignee_id"], sp2_id);
+    assert_eq!(r.json()["assignee_name"], "sp2-name");
+    // The new assignee records the answer; text that a spreadsheet would run as a
+    // formula is kept as typed here.
+    let r = app
+        .call(
+            "POST",
+            &format!("/api/v1/campaigns/{id}/targets/{a}/response"),
+            Some(&sp2),
+            Some(json!({"channel": "phone", "date": "2026-11-26",
+                "answers": {"q1": "5", "q2": "会", "q3": "+1 很好"},
+                "suggestions": "=HYPERLINK(\"http://x\",\"点我\")"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    // Closing: the manager only, on the version read.
+    let close = format!("/api/v1/campaigns/{id}/close");
+    let version = app
+        .call("GET", &format!("/api/v1/campaigns/{id}"), Some(&boss), None)
+        .await
+        .json()["version"]
+        .as_i64()
+        .unwrap();
+    let r = app
+        .call(
+            "POST",
+            &close,
+            Some(&sp1),
+            Some(json!({"version": version})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let r = app.call("POST", &close, Some(&boss), Some(json!({}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(fields(&r.json()), vec!["version".to_string()]);
+    let r = app
+        .call(
+            "POST",
+            &close,
+            Some(&boss),
+            Some(json!({"version": version - 1})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "stale: {}", r.text);
+    let r = app
+        .call("GET", &format!("/api/v1/campaigns/{id}"), Some(&boss), None)
+        .await;
+    assert_eq!(r.json()["status"], "running", "nothing written");
+    app.clock.set(at("2026-11-27T16:30:00+08:00"));
+    let r = app
+        .call(
+            "POST",
+            &close,
+            Some(&boss),
+            Some(json!({"version": version})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let closed = r.json();
+    assert_eq!(closed["campaign"]["status"], "closed");
+    assert_eq!(closed["campaign"]["version"], version + 1);
+    assert_eq!(
+        (closed["responded"].as_i64(), closed["targets"].as_i64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(closed["closed_by"], id_of(app, &boss).await);
+    assert_eq!(
+        at(closed["closed_at"].as_str().unwrap()),
+        at("2026-11-27T16:30:00+08:00")
+    );
+    let r = app
+        .call(
+            "POST",
+            &close,
+            Some(&boss),
+            Some(json!({"version": version + 1})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "closed once: {}", r.text);
+
+    // After closing: no response, with a clear reason; no assignment; the link is gone.
+    let r = app
+        .call(
+            "POST",
+            &format!("/api/v1/campaigns/{id}/targets/{b}/response"),
+            Some(&boss),
+            Some(json!({"channel": "visit", "date": "2026-11-27", "answers": {"q1": "3", "q2": "会"}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.text.contains("closed"), "{}", r.text);
+    // Even a response with bad answers is told the campaign is closed.
+    let r = app
+        .call(
+            "POST",
+            &format!("/api/v1/campaigns/{id}/targets/{b}/response"),
+            Some(&boss),
+            Some(json!({"answers": {}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    let v = target_of(&targets_of(app, &boss, id).await, b)["version"].clone();
+    let r = app
+        .call(
+            "PUT",
+            &format!("/api/v1/campaigns/{id}/targets/{b}/assignee"),
+            Some(&boss),
+            Some(json!({"assignee_id": sp2_id, "version": v})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    let r = app.call("GET", &link, None, None).await;
+    assert_eq!(r.status, StatusCode::GONE);
+    assert!(r.text.contains("data-closed=\"closed\""));
+    let r = post_link(app, &link, "a.q1=5&a.q2=%E4%BC%9A").await;
+    assert_eq!(r.status, StatusCode::GONE);
+    assert!(r.text.contains("data-closed=\"closed\""));
+    assert!(
+        !target_of(&targets_of(app, &boss, id).await, b)["responded"]
+            .as_bool()
+            .unwrap()
+    );
+
+    // The page: closed, by whom, when, with the final coverage; no close button left.
+    let mut mgr = crate::web::signed_in(app, "mgr", "service_manager").await;
+    let page = mgr.get(&format!("/campaigns/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("data-status=\"closed\""));
+    assert!(
+        page.text.contains("id=\"campaign-closed-by\">boss-name<"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("2026-11-27 16:30"));
+    assert!(page.text.contains("<strong>1</strong> / 2"));
+    assert!(!page.text.contains("id=\"campaign-close\""));
+    assert!(
+        page.text
+            .contains(&format!("/campaigns/{id}/export?format=csv"))
+    );
+
+    // The export: one row per target, each answer in its column, formulas defused.
+    let r = mgr.get(&format!("/campaigns/{id}/export?format=csv")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        r.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("campaign-2026-11-27.csv")
+    );
+    let text = r.text.trim_start_matches('\u{feff}');
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(
+        lines[0],
+        "客户,区域,负责人,方式,日期,产品质量,是否会再次选用,其他意见,建议"
+    );
+    let row_a = lines.iter().find(|l| l.starts_with("西湖电力")).unwrap();
+    assert!(row_a.contains(",sp2-name,"), "{row_a}");
+    assert!(row_a.contains(",2026-11-26,5,会,"), "{row_a}");
+    assert!(row_a.contains("'+1 很好"), "defused: {row_a}");
+    assert!(
+        row_a.ends_with("\"'=HYPERLINK(\"\"http://x\"\",\"\"点我\"\")\""),
+        "defused: {row_a}"
+    );
+    let row_b = lines.iter().find(|l| l.starts_with("宁波港务")).unwrap();
+    assert!(row_b.ends_with(",,,,,,"), "no answer: {row_b}");
+    let r = mgr
+        .get(&format!("/campaigns/{id}/export?format=xlsx"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.bytes.starts_with(b"PK\x03\x04"));
+    let r = mgr.get(&format!("/campaigns/{id}/export?format=pdf")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A salesperson does not export.
+    let mut sp = crate::web::signed_in(app, "sp3", "salesperson").await;
+    let r = sp.get(&format!("/campaigns/{id}/export?format=csv")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+on_both_backends!(
+    a_campaign_is_assigned_closed_and_exported,
+    a_campaign_is_assigned_closed_and_exported_on_postgres,
+    a_campaign_is_assigned_closed_and_exported_scenario
+);
+
+async fn the_page_closes_a_campaign_on_the_version_shown_scenario(app: &TestApp) {
+    app.clock.set(at("2026-11-27T10:00:00+08:00"));
+    let boss = app.token("boss", "service_manager").await;
+    let sp = app.token("sp", "salesperson").await;
+    let sp_id = id_of(app, &sp).await;
+    customer(app, &boss, "甲", "杭州市滨江区 1 号", sp_id).await;
+    let mut d = definition();
+    d["regions"] = json!([]);
+    let id = app
+        .call("POST", "/api/v1/campaigns", Some(&boss), Some(d))
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    app.call(
+        "POST",
+        &format!("/api/v1/campaigns/{id}/launch"),
+        Some(&boss),
+        None,
+    )
+    .await;
+    let path = format!("/campaigns/{id}");
+    let mut mgr = crate::web::signed_in(app, "mgr", "service_manager").await;
+    let page = mgr.get(&path).await;
+    assert!(page.text.contains("id=\"campaign-close\""));
+    // A stale version (the page shown before a change) is refused.
+    let r = mgr
+        .submit(
+            &path,
+            &format!("/campaigns/{id}/close"),
+            &[("version", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    let r = mgr
+        .submit(
+            &path,
+            &format!("/campaigns/{id}/close"),
+            &[("version", "2")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(
+        crate::web::location(&r),
+        format!("/campaigns/{id}?closed=1")
+    );
+    let page = mgr.get(&crate::web::location(&r)).await;
+    assert!(page.text.contains("id=\"campaign-notice\""));
+    assert!(page.text.contains("id=\"campaign-closed-by\">mgr-name<"));
+    assert!(page.text.contains("<strong>0</strong> / 1"));
+    // A salesperson's page has no close button, and the close is refused.
+    let mut s = crate::web::signed_in(app, "sp9", "salesperson").await;
+    let p = s.get("/campaigns").await;
+    assert_eq!(p.status, StatusCode::OK);
+    let r = s
+        .submit(
+            "/campaigns",
+            &format!("/campaigns/{id}/close"),
+            &[("version", "3")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+on_both_backends!(
+    the_page_closes_a_campaign_on_the_version_shown,
+    the_page_closes_a_campaign_on_the_version_shown_on_postgres,
+    the_page_closes_a_campaign_on_the_version_shown_scenario
+);
+// ---- end campaigns 2 ----

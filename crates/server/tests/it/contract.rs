@@ -104,6 +104,10 @@ const SERVED: &[&str] = &[
     "POST /api/v1/campaigns/{id}/targets/{customer_id}/link",
     "GET /api/v1/campaigns/{id}/summary",
     // ---- end campaigns ----
+    // ---- campaigns 2 ----
+    "POST /api/v1/campaigns/{id}/close",
+    "PUT /api/v1/campaigns/{id}/targets/{customer_id}/assignee",
+    // ---- end campaigns 2 ----
     // ---- tools ----
     "GET /api/v1/tools",
     "POST /api/v1/tools",

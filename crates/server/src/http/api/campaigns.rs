@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use sanbao_domain::campaign::{
     Campaign, CampaignInput, QuestionInput, Response, ResponseInput, Summary, Target,
 };
-use sanbao_domain::{CampaignId, CustomerId, Error, Problem};
+use sanbao_domain::{CampaignId, CustomerId, Error, Problem, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -31,6 +31,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(respond))
         .routes(routes!(issue_link))
         .routes(routes!(summary))
+        // ---- campaigns 2 ----
+        .routes(routes!(close))
+        .routes(routes!(assign))
+    // ---- end campaigns 2 ----
 }
 
 #[derive(Deserialize, Serialize, ToSchema, Default, Clone)]
@@ -495,3 +499,88 @@ pub async fn summary(
     let (_, s) = app::campaigns::summary(&state, &actor, CampaignId(id)).await?;
     Ok(Json(s.into()))
 }
+
+// ---- campaigns 2 ----
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct CloseIn {
+    /// The campaign's version read: a stale one is refused with 409.
+    pub version: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClosedOut {
+    pub campaign: CampaignOut,
+    /// The final coverage: how many target customers answered, of how many.
+    pub responded: usize,
+    pub targets: usize,
+    pub closed_by: i64,
+    pub closed_at: String,
+}
+
+/// Close a running campaign (the manager), on its version (409 when stale or not
+/// running). After it no response is recorded and a questionnaire link answers 410.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/close", params(("id" = i64, Path)), request_body = CloseIn, tag = "campaigns", security(("bearer" = [])),
+    responses((status = 200, body = ClosedOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn close(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<CloseIn>,
+) -> ApiResult<Json<ClosedOut>> {
+    let version = b
+        .version
+        .ok_or_else(|| Error::field("version", Problem::required()))?;
+    let now = state.now();
+    let (c, s) = app::campaigns::close(&state, &actor, CampaignId(id), version, now).await?;
+    Ok(Json(ClosedOut {
+        closed_at: ts(c.updated_at),
+        campaign: c.into(),
+        responded: s.responded,
+        targets: s.targets,
+        closed_by: actor.id.0,
+    }))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct AssigneeIn {
+    /// A person who records campaign responses (a salesperson, the service desk, a senior
+    /// engineer, the manager); anyone else is refused with 422 naming `assignee_id`.
+    pub assignee_id: Option<i64>,
+    /// The target's version read: a stale one is refused with 409.
+    pub version: Option<i64>,
+}
+
+/// Assign a target customer to a person (the manager), while the campaign runs and the
+/// customer has not answered.
+#[utoipa::path(put, path = "/api/v1/campaigns/{id}/targets/{customer_id}/assignee", params(("id" = i64, Path), ("customer_id" = i64, Path)), request_body = AssigneeIn, tag = "campaigns", security(("bearer" = [])),
+    responses((status = 200, body = TargetOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn assign(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path((id, customer)): Path<(i64, i64)>,
+    ApiJson(b): ApiJson<AssigneeIn>,
+) -> ApiResult<Json<TargetOut>> {
+    let mut errs = sanbao_domain::FieldErrors::new();
+    if b.assignee_id.is_none() {
+        errs.add("assignee_id", Problem::required());
+    }
+    if b.version.is_none() {
+        errs.add("version", Problem::required());
+    }
+    errs.into_result()?;
+    let t = app::campaigns::assign(
+        &state,
+        &actor,
+        CampaignId(id),
+        CustomerId(customer),
+        UserId(b.assignee_id.unwrap_or(0)),
+        b.version,
+        state.now(),
+    )
+    .await?;
+    Ok(Json(t.into()))
+}
+// ---- end campaigns 2 ----

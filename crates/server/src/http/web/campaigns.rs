@@ -7,6 +7,7 @@
 //! The public form carries no CSRF token: the link's token in its address is itself the
 //! secret no other site can know, and it works once.
 
+use super::export::download_rows;
 use super::extract::{LangPref, Pairs};
 use super::view::{Messages, full_time};
 use super::{
@@ -15,6 +16,7 @@ use super::{
 use crate::app;
 use crate::app::AppState;
 use crate::app::campaigns::LinkView;
+use crate::app::export::{ExportKind, Format};
 use crate::i18n::Lang;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -38,6 +40,10 @@ pub fn router() -> axum::Router<AppState> {
         .route("/campaigns/{id}/targets/{customer}/link", post(issue_link))
         .route("/campaigns/{id}/targets/{customer}/assign", post(assign))
         .route("/q/{token}", get(public_page).post(public_answer))
+        // ---- campaigns 2 ----
+        .route("/campaigns/{id}/close", post(close))
+        .route("/campaigns/{id}/export", get(export))
+    // ---- end campaigns 2 ----
 }
 
 /// How many question rows the new-campaign form offers.
@@ -334,6 +340,7 @@ struct TargetRow {
     via_link: bool,
     link_until: Option<String>,
     may_record: bool,
+    version: i64,
 }
 
 struct CountBar {
@@ -418,6 +425,17 @@ struct DetailPage {
     verbatim: Vec<(String, String)>,
     errors: Messages,
     notice: Option<String>,
+    // ---- campaigns 2 ----
+    /// The campaign's version, for closing it.
+    version: i64,
+    may_close: bool,
+    /// Who closed it and when (a closed campaign).
+    closed_by: String,
+    closed_at: Option<String>,
+    /// The share of target customers who answered, in whole percent.
+    coverage_pct: usize,
+    may_export: bool,
+    // ---- end campaigns 2 ----
 }
 
 fn answer_fields(
@@ -550,6 +568,7 @@ async fn detail_page(
                 .filter(|_| tg.response.is_none())
                 .map(full_time),
             may_record: running && tg.response.is_none() && may_record(tg, u.user.id, u.user.role),
+            version: tg.version,
         })
         .collect();
     let assignees = if may_manage && running {
@@ -614,7 +633,17 @@ async fn detail_page(
     };
     let suggestions = p.text("suggestions");
     let s = summarize(&c, &targets);
+    let closing = app::campaigns::closing(state, &c).await?;
     Ok(DetailPage {
+        version: c.version,
+        may_close: may_manage && running,
+        closed_by: closing
+            .as_ref()
+            .and_then(|x| x.by.clone())
+            .unwrap_or_default(),
+        closed_at: closing.map(|x| full_time(x.at)),
+        coverage_pct: (s.responded * 100).checked_div(s.targets).unwrap_or(0),
+        may_export: department && c.status != CampaignStatus::Draft,
         fields,
         suggestions,
         suggestions_label: "campaign.suggestions",
@@ -709,6 +738,8 @@ pub async fn detail(
         Some(u.t("campaign.launched").to_string())
     } else if p.get("assigned").is_some() {
         Some(u.t("campaign.assigned").to_string())
+    } else if p.get("closed").is_some() {
+        Some(u.t("campaign.closed_notice").to_string())
     } else {
         None
     };
@@ -840,7 +871,8 @@ pub async fn assign(
             .and_then(|s| s.parse().ok())
             .unwrap_or(0),
     );
-    match app::campaigns::assign(&state, &u.user, cid, cust, to, state.now()).await {
+    let version = form.filled("version").and_then(|s| s.parse().ok());
+    match app::campaigns::assign(&state, &u.user, cid, cust, to, version, state.now()).await {
         Ok(_) => Ok(see_other(&format!("/campaigns/{}?assigned=1", cid.0))),
         Err(Error::Validation(errs)) => {
             let page = detail_page(&state, &u, cid, None, None, &errs, None, None).await?;
@@ -849,6 +881,38 @@ pub async fn assign(
         Err(e) => Err(e.into()),
     }
 }
+
+// ---- campaigns 2 ----
+
+/// `POST /campaigns/{id}/close` (the manager, on the version shown).
+pub async fn close(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    WebForm { user: u, form }: WebForm,
+) -> WebResult<Response> {
+    let cid = CampaignId(id_of(&id)?);
+    let version = form
+        .filled("version")
+        .and_then(|s| s.parse::<i64>().ok())
+        .ok_or_else(|| Error::field("version", sanbao_domain::Problem::required()))?;
+    app::campaigns::close(&state, &u.user, cid, version, state.now()).await?;
+    Ok(see_other(&format!("/campaigns/{}?closed=1", cid.0)))
+}
+
+/// `GET /campaigns/{id}/export?format=csv|xlsx`: one row per target customer. A download
+/// changes nothing, so it is a plain link.
+pub async fn export(
+    State(state): State<AppState>,
+    u: WebUser,
+    Path(id): Path<String>,
+    QueryParams(p): QueryParams,
+) -> WebResult<Response> {
+    let cid = CampaignId(id_of(&id)?);
+    let format = Format::parse(p.get("format"))?;
+    let (headers, rows) = app::campaigns::export(&state, &u.user, cid, u.lang).await?;
+    download_rows(&state, &u, ExportKind::Campaign, headers, rows, format).await
+}
+// ---- end campaigns 2 ----
 
 #[derive(Template)]
 #[template(path = "campaigns_public.html")]

@@ -721,7 +721,8 @@ struct VersionRow {
     size_kb: i64,
     by: String,
     at: String,
-    /// `current`, `future`, `superseded`.
+    /// `current`, `future`, `superseded`, `retired` (the one last in force of a retired
+    /// document).
     state: &'static str,
     state_label: &'static str,
 }
@@ -792,7 +793,9 @@ async fn doc_page_with(
             .iter()
             .rev()
             .map(|v| {
-                let state = if Some(v.n) == current {
+                let state = if Some(v.n) == current && d.document.retired.is_some() {
+                    "retired"
+                } else if Some(v.n) == current {
                     "current"
                 } else if v.effective_on > today {
                     "future"
@@ -812,6 +815,7 @@ async fn doc_page_with(
                     state_label: u.lang.t(match state {
                         "current" => "doc.state.current",
                         "future" => "doc.state.future",
+                        "retired" => "doc.state.retired",
                         _ => "doc.state.superseded",
                     }),
                 }
@@ -1006,7 +1010,7 @@ fn settings_page(
                     } else {
                         id
                     },
-                    format!("{what}: {}", u.t(key)),
+                    format!("{what} · {}", u.t(key)),
                 ));
             }
             let err = |name: &str| {

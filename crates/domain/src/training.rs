@@ -479,7 +479,8 @@ pub fn parse_requirements(rows: &[RequirementInput]) -> Result<Vec<Requirement>,
         }
     }
     errs.into_result()?;
-    out.sort_by_key(|r| (r.role.as_str(), r.topic));
+    // In the order the settings are read back: by role, then topic, as written.
+    out.sort_by_key(|r| (r.role.as_str(), r.topic.as_str()));
     Ok(out)
 }
 

@@ -47,7 +47,8 @@ pub async fn create(
     document(state, actor, id).await
 }
 
-/// Publish a version of a document: its file checked by its bytes (audited).
+/// Publish a version of a document: its file checked by its bytes (audited). A retired
+/// document takes no new version (409).
 pub async fn publish(
     state: &AppState,
     actor: &User,
@@ -57,11 +58,16 @@ pub async fn publish(
     now: DateTime<Utc>,
 ) -> Result<DocumentView, Error> {
     require(actor, Permission::ManageDocuments)?;
-    state
+    let d = state
         .db
         .document(id)
         .await?
         .ok_or(Error::NotFound("document"))?;
+    if d.document.retired.is_some() {
+        return Err(Error::Conflict(
+            "the document is retired: no new version".into(),
+        ));
+    }
     let v = NewVersion::parse(input, bytes, actor.id, now)?;
     let mut tx = state.db.begin().await?;
     let n = tx.insert_version(id, &v).await?;

@@ -835,6 +835,18 @@ async fn a_retired_document_leaves_the_library_and_the_job_page_scenario(app: &T
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     let trail = app.db.audit_trail("document", id).await.unwrap();
     assert!(trail.iter().any(|e| e.action == "retire"));
+    // A retired document takes no new version.
+    let r = publish(
+        app,
+        &manager,
+        id,
+        "B",
+        "2026-11-27",
+        "ts2.pdf",
+        b"%PDF-1.4 ts2".to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
 
     // Gone from the list in use and the job's page; among the retired; still downloadable.
     let r = app

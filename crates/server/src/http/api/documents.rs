@@ -212,7 +212,7 @@ fn too_large() -> Response {
     request_body(content = Vec<u8>, content_type = "application/pdf"),
     tag = "documents", security(("bearer" = [])),
     responses((status = 201, body = DocumentOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn publish(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,

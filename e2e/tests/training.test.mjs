@@ -193,6 +193,13 @@ test("the manager changes a requirement's period and the missing list follows; a
   assert.equal(await link.getAttribute("href"), `/customers/${c.id}`);
   assert.match(await desk.textContent("#training-attendees"), /刘工/);
   await screenshot(desk, "training-customer-session");
+  // The form reads in English too.
+  await openMenu(desk, "/training");
+  await switchLanguage(desk, "en");
+  assert.match(await desk.textContent("#t-customer legend"), /Customer trained/);
+  assert.match(await desk.textContent("#training-gaps"), /Quality awareness/);
+  await desk.locator("#new-session").scrollIntoViewIfNeeded();
+  await screenshot(desk, "training-list-en");
 
   // The manager retires the product manual: gone from the library in use, listed among
   // the retired, its versions kept.

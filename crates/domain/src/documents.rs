@@ -133,7 +133,31 @@ pub struct Document {
     pub model_code: Option<String>,
     pub created_by: UserId,
     pub created_at: DateTime<Utc>,
+    /// Withdrawn from use (training 2): no longer offered as current, its versions kept.
+    pub retired: Option<Retirement>,
 }
+
+// ---- training 2: retiring a document ----
+
+/// A retired reason is at most this long.
+pub const REASON_MAX: usize = 500;
+
+/// A document withdrawn from use: when, by whom, why. It leaves the library's current list
+/// and the jobs' documents; its versions stay downloadable for the record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Retirement {
+    pub at: DateTime<Utc>,
+    pub by: UserId,
+    pub by_name: String,
+    pub reason: String,
+}
+
+/// Check why a document is retired: a reason is required.
+pub fn retire_reason(reason: &str) -> Result<String, Error> {
+    required(reason, REASON_MAX).map_err(|p| Error::field("reason", p))
+}
+
+// ---- end training 2 ----
 
 /// One published version of a document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -375,6 +399,28 @@ pub fn content_disposition(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // ---- training 2 ----
+    #[test]
+    fn r1_7_a_document_is_retired_with_a_reason() {
+        let long = "理".repeat(REASON_MAX + 1);
+        let table = [
+            ("a reason", "2027版已替代", Some("2027版已替代")),
+            ("trimmed", "  作废  ", Some("作废")),
+            ("blank", "   ", None),
+            ("too long", long.as_str(), None),
+        ];
+        for (case, reason, want) in table {
+            match (retire_reason(reason), want) {
+                (Ok(r), Some(w)) => assert_eq!(r, w, "{case}"),
+                (Err(Error::Validation(f)), None) => {
+                    assert!(f.get("reason").is_some(), "{case}")
+                }
+                (got, _) => panic!("{case}: {got:?}"),
+            }
+        }
+    }
+    // ---- end training 2 ----
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -192,8 +192,10 @@ pub enum Permission {
     // ---- training ----
     /// Record a training session given to staff or to a customer (R1.6, R1.7).
     RecordTraining,
-    /// Keep the document library: add documents, publish their versions.
+    /// Keep the document library: add documents, publish their versions, retire them.
     ManageDocuments,
+    /// Change which topics each staff role must have had, and within how many months.
+    ManageTrainingRequirements,
     // ---- end training ----
 }
 
@@ -268,6 +270,7 @@ const GRANTS: &[(Permission, &[Role])] = &[
     // ---- training ----
     (P::RecordTraining, &[A, M, C, E]),
     (P::ManageDocuments, &[A, M]),
+    (P::ManageTrainingRequirements, &[A, M]),
     // ---- end training ----
 ];
 
@@ -338,6 +341,7 @@ mod tests {
             // ---- training ----
             (P::RecordTraining, "amce...."),
             (P::ManageDocuments, "am......"),
+            (P::ManageTrainingRequirements, "am......"),
             // ---- end training ----
         ];
         assert_eq!(

@@ -359,6 +359,133 @@ pub fn default_requirements() -> Vec<Requirement> {
     v
 }
 
+// ---- training 2: editing the requirement settings ----
+
+/// A requirement's period is at most ten years.
+pub const PERIOD_MAX_MONTHS: u32 = 120;
+
+/// The roles a requirement may name: the service department's staff who do field or desk
+/// work (technician, senior engineer, clerk, manager). The admin, the salespeople and the
+/// quality engineer are not trained under these settings.
+pub fn may_be_required(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Technician | Role::SeniorEngineer | Role::ServiceClerk | Role::ServiceManager
+    )
+}
+
+/// One requirement as typed (a row of the settings page, an item of the API's set).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct RequirementInput {
+    pub role: String,
+    pub topic: String,
+    pub period_months: String,
+}
+
+impl RequirementInput {
+    /// A row left wholly empty (the page's "add" row, or a row removed) is no requirement.
+    pub fn is_blank(&self) -> bool {
+        self.role.trim().is_empty()
+            && self.topic.trim().is_empty()
+            && self.period_months.trim().is_empty()
+    }
+}
+
+fn period(s: &str) -> Result<u32, Problem> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(Problem::required());
+    }
+    t.parse::<u32>()
+        .ok()
+        .filter(|m| (1..=PERIOD_MAX_MONTHS).contains(m))
+        .ok_or_else(|| {
+            Problem::invalid(format!(
+                "months, a whole number from 1 to {PERIOD_MAX_MONTHS}"
+            ))
+        })
+}
+
+/// Check the whole set of requirements as it is to replace the settings. Each problem is
+/// named by its row's field (`requirements[2].period_months`): the role must be one that
+/// is trained ([`may_be_required`]), the topic a staff topic, the period 1 to
+/// [`PERIOD_MAX_MONTHS`] months, and a role names a topic once. Blank rows are left out;
+/// an empty set is allowed (nobody is required anything).
+pub fn parse_requirements(rows: &[RequirementInput]) -> Result<Vec<Requirement>, Error> {
+    let mut errs = FieldErrors::new();
+    let mut out: Vec<Requirement> = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        if r.is_blank() {
+            continue;
+        }
+        let field = |f: &str| format!("requirements[{i}].{f}");
+        let role = match r.role.trim() {
+            "" => {
+                errs.add(field("role"), Problem::required());
+                None
+            }
+            s => match Role::parse(s) {
+                Some(role) if may_be_required(role) => Some(role),
+                _ => {
+                    errs.add(
+                        field("role"),
+                        Problem::new(
+                            "not_allowed",
+                            "a technician, senior engineer, clerk or manager",
+                        ),
+                    );
+                    None
+                }
+            },
+        };
+        let topic = match r.topic.trim() {
+            "" => {
+                errs.add(field("topic"), Problem::required());
+                None
+            }
+            s => match Topic::parse(s) {
+                Some(t) if t.audience() == Audience::Staff => Some(t),
+                _ => {
+                    errs.add(
+                        field("topic"),
+                        Problem::new("not_allowed", "a topic of staff training"),
+                    );
+                    None
+                }
+            },
+        };
+        let months = match period(&r.period_months) {
+            Ok(m) => Some(m),
+            Err(p) => {
+                errs.add(field("period_months"), p);
+                None
+            }
+        };
+        if let (Some(role), Some(topic)) = (role, topic)
+            && out.iter().any(|o| o.role == role && o.topic == topic)
+        {
+            errs.add(
+                field("topic"),
+                Problem::new("taken", "this role has this topic already"),
+            );
+            continue;
+        }
+        if let (Some(role), Some(topic), Some(period_months)) = (role, topic, months) {
+            out.push(Requirement {
+                role,
+                topic,
+                period_months,
+            });
+        }
+    }
+    errs.into_result()?;
+    // In the order the settings are read back: by role, then topic, as written.
+    out.sort_by_key(|r| (r.role.as_str(), r.topic.as_str()));
+    Ok(out)
+}
+
+// ---- end training 2 ----
+
 /// Where one person stands on one required topic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "standing", rename_all = "snake_case")]
@@ -614,6 +741,136 @@ mod tests {
             ]
         );
     }
+
+    // ---- training 2 ----
+    fn req(role: &str, topic: &str, months: &str) -> RequirementInput {
+        RequirementInput {
+            role: role.into(),
+            topic: topic.into(),
+            period_months: months.into(),
+        }
+    }
+
+    #[test]
+    fn r1_6_requirement_settings_are_checked_row_by_row() {
+        // (case, rows, the fields named; none when the set is accepted)
+        let table: Vec<(&str, Vec<RequirementInput>, Vec<&str>)> = vec![
+            (
+                "a field and a desk role",
+                vec![
+                    req("technician", "quality_awareness", "12"),
+                    req("service_clerk", "service_awareness", "120"),
+                ],
+                vec![],
+            ),
+            ("an empty set", vec![], vec![]),
+            (
+                "blank rows are left out",
+                vec![
+                    req("", "", ""),
+                    req("senior_engineer", "management_methods", "1"),
+                ],
+                vec![],
+            ),
+            (
+                "a salesperson is not trained under the settings",
+                vec![req("salesperson", "service_awareness", "24")],
+                vec!["requirements[0].role"],
+            ),
+            (
+                "nor the admin, nor the quality engineer",
+                vec![
+                    req("admin", "service_awareness", "24"),
+                    req("quality_engineer", "service_awareness", "24"),
+                ],
+                vec!["requirements[0].role", "requirements[1].role"],
+            ),
+            (
+                "an unknown role",
+                vec![req("boss", "service_awareness", "24")],
+                vec!["requirements[0].role"],
+            ),
+            (
+                "a customer topic",
+                vec![req("technician", "routine_maintenance", "24")],
+                vec!["requirements[0].topic"],
+            ),
+            (
+                "an unknown topic",
+                vec![req("technician", "cooking", "24")],
+                vec!["requirements[0].topic"],
+            ),
+            (
+                "zero months",
+                vec![req("technician", "service_awareness", "0")],
+                vec!["requirements[0].period_months"],
+            ),
+            (
+                "just past ten years",
+                vec![req("technician", "service_awareness", "121")],
+                vec!["requirements[0].period_months"],
+            ),
+            (
+                "not a number",
+                vec![req("technician", "service_awareness", "two years")],
+                vec!["requirements[0].period_months"],
+            ),
+            (
+                "a period missing, a role missing",
+                vec![
+                    req("technician", "service_awareness", ""),
+                    req("", "quality_awareness", "24"),
+                ],
+                vec!["requirements[0].period_months", "requirements[1].role"],
+            ),
+            (
+                "the same role and topic twice",
+                vec![
+                    req("technician", "service_awareness", "24"),
+                    req("technician", "service_awareness", "12"),
+                ],
+                vec!["requirements[1].topic"],
+            ),
+        ];
+        for (case, rows, want) in table {
+            match parse_requirements(&rows) {
+                Ok(set) => {
+                    assert!(want.is_empty(), "{case}: accepted {set:?}");
+                    assert_eq!(
+                        set.len(),
+                        rows.iter().filter(|r| !r.is_blank()).count(),
+                        "{case}"
+                    );
+                }
+                Err(Error::Validation(f)) => {
+                    let mut got: Vec<&str> = f.0.keys().map(String::as_str).collect();
+                    got.sort();
+                    assert_eq!(got, want, "{case}");
+                }
+                Err(e) => panic!("{case}: {e:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn r1_6_a_changed_period_changes_who_is_expired() {
+        let today = d("2026-11-27");
+        let people = [Trainee {
+            id: UserId(1),
+            name: "王工".into(),
+            role: Role::Technician,
+            joined_on: d("2020-01-01"),
+        }];
+        let attended = [(UserId(1), Topic::ServiceAwareness, d("2025-11-01"))];
+        let set =
+            |m: &str| parse_requirements(&[req("technician", "service_awareness", m)]).unwrap();
+        assert!(gaps(&people, &set("24"), &attended, today).is_empty());
+        let g = gaps(&people, &set("12"), &attended, today);
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].standing.as_str(), "expired");
+        assert!(gaps(&people, &set("13"), &attended, today).is_empty());
+    }
+    // ---- end training 2 ----
 
     fn staff_input() -> SessionInput {
         SessionInput {

@@ -5,7 +5,7 @@
 use crate::{Db, Tx, at, db_err, internal, ms, on_tx, parse, read};
 use chrono::NaiveDate;
 use sanbao_domain::documents::{
-    DocKind, DocVersion, Document, DocumentView, NewDocument, NewVersion,
+    DocKind, DocVersion, Document, DocumentView, NewDocument, NewVersion, Retirement,
 };
 use sanbao_domain::training::{
     Attendee, Audience, NewSession, Requirement, Session, SessionView, Topic,
@@ -104,6 +104,10 @@ struct DocRow {
     model_code: Option<String>,
     created_by: i64,
     created_at: i64,
+    retired_at: Option<i64>,
+    retired_by: Option<i64>,
+    retired_by_name: Option<String>,
+    retired_reason: Option<String>,
 }
 
 impl TryFrom<DocRow> for Document {
@@ -117,6 +121,15 @@ impl TryFrom<DocRow> for Document {
             model_code: r.model_code,
             created_by: UserId(r.created_by),
             created_at: at(r.created_at),
+            retired: match (r.retired_at, r.retired_by) {
+                (Some(when), Some(by)) => Some(Retirement {
+                    at: at(when),
+                    by: UserId(by),
+                    by_name: r.retired_by_name.unwrap_or_default(),
+                    reason: r.retired_reason.unwrap_or_default(),
+                }),
+                _ => None,
+            },
         })
     }
 }
@@ -155,7 +168,9 @@ impl TryFrom<VersionRow> for DocVersion {
     }
 }
 
-const DOC: &str = "SELECT id, kind, code, title, model_code, created_by, created_at FROM documents";
+const DOC: &str = "SELECT d.id, d.kind, d.code, d.title, d.model_code, d.created_by, d.created_at,
+       d.retired_at, d.retired_by, r.display_name AS retired_by_name, d.retired_reason
+     FROM documents d LEFT JOIN users r ON r.id = d.retired_by";
 const VERSION: &str = "SELECT v.document_id, v.n, v.label, v.effective_on, v.file_id,
        v.file_name, v.content_type, v.size, v.published_by, u.display_name AS published_by_name,
        v.published_at
@@ -178,6 +193,54 @@ fn with_versions(docs: Vec<Document>, versions: Vec<DocVersion>) -> Vec<Document
 }
 
 impl Tx {
+    // ---- training 2 ----
+    /// Replace the requirement settings with `set` (the use case checked it).
+    pub async fn replace_training_requirements(
+        &mut self,
+        set: &[Requirement],
+    ) -> Result<(), Error> {
+        on_tx!(self, c => sqlx::query("DELETE FROM training_requirements")
+            .execute(c)
+            .await
+            .map(|_| ())
+            .map_err(db_err))?;
+        for r in set {
+            on_tx!(self, c => sqlx::query(
+                "INSERT INTO training_requirements (role, topic, period_months) VALUES ($1, $2, $3)")
+                .bind(r.role.as_str())
+                .bind(r.topic.as_str())
+                .bind(i64::from(r.period_months))
+                .execute(c)
+                .await
+                .map(|_| ())
+                .map_err(db_err))?;
+        }
+        Ok(())
+    }
+
+    /// Retire a document; false when it was retired already (or is not there).
+    pub async fn retire_document(
+        &mut self,
+        id: DocumentId,
+        by: UserId,
+        when: chrono::DateTime<chrono::Utc>,
+        reason: &str,
+    ) -> Result<bool, Error> {
+        let rows = on_tx!(self, c => sqlx::query(
+            "UPDATE documents SET retired_at = $2, retired_by = $3, retired_reason = $4
+             WHERE id = $1 AND retired_at IS NULL")
+            .bind(id.0)
+            .bind(ms(when))
+            .bind(by.0)
+            .bind(reason)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db_err))?;
+        Ok(rows == 1)
+    }
+    // ---- end training 2 ----
+
     /// Write a session with its attendees (a staff attendee's name as their account has
     /// it) and its materials.
     pub async fn insert_session(&mut self, s: &NewSession) -> Result<TrainingId, Error> {
@@ -396,9 +459,18 @@ impl Db {
     }
 
     /// The library, by kind and code, each document with its versions; `model_code`
-    /// narrows to one model's documents.
-    pub async fn documents(&self, model_code: Option<&str>) -> Result<Vec<DocumentView>, Error> {
-        let sql = format!("{DOC} WHERE ($1 = '' OR model_code = $1) ORDER BY kind, code LIMIT $2");
+    /// narrows to one model's documents; `retired` chooses the documents in use (false)
+    /// or those retired (true).
+    pub async fn documents(
+        &self,
+        model_code: Option<&str>,
+        retired: bool,
+    ) -> Result<Vec<DocumentView>, Error> {
+        let which = if retired { "NOT NULL" } else { "NULL" };
+        let sql = format!(
+            "{DOC} WHERE ($1 = '' OR d.model_code = $1) AND d.retired_at IS {which}
+             ORDER BY d.kind, d.code LIMIT $2"
+        );
         let rows: Vec<DocRow> = read!(self, c => sqlx::query_as(&sql)
             .bind(model_code.unwrap_or("")).bind(LIST_MAX).fetch_all(c).await.map_err(internal))?;
         let docs = rows
@@ -420,7 +492,7 @@ impl Db {
 
     /// A document with its versions, oldest first.
     pub async fn document(&self, id: DocumentId) -> Result<Option<DocumentView>, Error> {
-        let sql = format!("{DOC} WHERE id = $1");
+        let sql = format!("{DOC} WHERE d.id = $1");
         let row: Option<DocRow> = read!(self, c => sqlx::query_as(&sql)
             .bind(id.0).fetch_optional(c).await.map_err(internal))?;
         let Some(row) = row else { return Ok(None) };

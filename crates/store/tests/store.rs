@@ -4747,8 +4747,8 @@ async fn training_sessions_keep_attendees_and_materials_and_documents_number_the
         .unwrap()
         .unwrap();
     assert_eq!(bytes, b"%PDF-1.4 test");
-    assert_eq!(db.documents(Some("KYN28")).await.unwrap().len(), 1);
-    assert_eq!(db.documents(None).await.unwrap().len(), 2);
+    assert_eq!(db.documents(Some("KYN28"), false).await.unwrap().len(), 1);
+    assert_eq!(db.documents(None, false).await.unwrap().len(), 2);
 
     let input = SessionInput {
         audience: "staff".into(),
@@ -4795,5 +4795,40 @@ async fn training_sessions_keep_attendees_and_materials_and_documents_number_the
     assert!(matches!(e, Error::Validation(f) if f.get("attendee_ids").is_some()));
     drop(tx);
     assert_eq!(db.training_sessions().await.unwrap().len(), 1);
+
+    // ---- training 2 ----
+    // The requirement settings replaced as a whole.
+    use sanbao_domain::training::{RequirementInput, parse_requirements};
+    let set = parse_requirements(&[RequirementInput {
+        role: "technician".into(),
+        topic: "quality_awareness".into(),
+        period_months: "6".into(),
+    }])
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.replace_training_requirements(&set).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(db.training_requirements().await.unwrap(), set);
+    // A retired document leaves the list in use, keeps its versions, is retired once.
+    let mut tx = db.begin().await.unwrap();
+    assert!(
+        tx.retire_document(manual, manager, now, "2027版替代")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tx.retire_document(manual, manager, now, "again")
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(db.documents(None, false).await.unwrap().len(), 1);
+    let retired = db.documents(None, true).await.unwrap();
+    assert_eq!(retired.len(), 1);
+    assert_eq!(retired[0].versions.len(), 2);
+    let r = retired[0].document.retired.clone().unwrap();
+    assert_eq!((r.by, r.reason.as_str()), (manager, "2027版替代"));
+    assert_eq!(r.by_name, "mgr_t 名");
+    // ---- end training 2 ----
 }
 // ---- end training ----

@@ -47,7 +47,8 @@ pub async fn create(
     document(state, actor, id).await
 }
 
-/// Publish a version of a document: its file checked by its bytes (audited).
+/// Publish a version of a document: its file checked by its bytes (audited). A retired
+/// document takes no new version (409).
 pub async fn publish(
     state: &AppState,
     actor: &User,
@@ -57,11 +58,16 @@ pub async fn publish(
     now: DateTime<Utc>,
 ) -> Result<DocumentView, Error> {
     require(actor, Permission::ManageDocuments)?;
-    state
+    let d = state
         .db
         .document(id)
         .await?
         .ok_or(Error::NotFound("document"))?;
+    if d.document.retired.is_some() {
+        return Err(Error::Conflict(
+            "the document is retired: no new version".into(),
+        ));
+    }
     let v = NewVersion::parse(input, bytes, actor.id, now)?;
     let mut tx = state.db.begin().await?;
     let n = tx.insert_version(id, &v).await?;
@@ -103,18 +109,64 @@ pub async fn document(
         .ok_or(Error::NotFound("document"))
 }
 
-/// The library (any staff member); `model_code` narrows to one model's documents.
+/// The library (any staff member); `model_code` narrows to one model's documents;
+/// `retired` lists the retired documents instead of those in use.
 pub async fn library(
     state: &AppState,
     actor: &User,
     model_code: Option<&str>,
+    retired: bool,
 ) -> Result<Vec<DocumentView>, Error> {
     require_staff(actor)?;
     state
         .db
-        .documents(model_code.filter(|m| !m.is_empty()))
+        .documents(model_code.filter(|m| !m.is_empty()), retired)
         .await
 }
+
+// ---- training 2 ----
+
+/// Retire a document (admin, service manager) with a reason, audited: it leaves the
+/// library's list in use and the jobs' documents; its versions stay readable. A document
+/// retired already is a conflict.
+pub async fn retire(
+    state: &AppState,
+    actor: &User,
+    id: DocumentId,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<DocumentView, Error> {
+    require(actor, Permission::ManageDocuments)?;
+    let d = state
+        .db
+        .document(id)
+        .await?
+        .ok_or(Error::NotFound("document"))?;
+    let reason = sanbao_domain::documents::retire_reason(reason)?;
+    if d.document.retired.is_some() {
+        return Err(Error::Conflict("the document was retired already".into()));
+    }
+    let at = sanbao_domain::time::to_store_precision(now);
+    let mut tx = state.db.begin().await?;
+    if !tx.retire_document(id, actor.id, at, &reason).await? {
+        return Err(Error::Conflict("the document was retired already".into()));
+    }
+    tx.audit(&NewAuditEntry {
+        entity: "document",
+        entity_id: id.0,
+        action: "retire".into(),
+        actor_id: Some(actor.id),
+        at,
+        note: Some(reason.clone()),
+        before: json!({"retired": false}),
+        after: json!({"retired": true, "reason": reason}),
+    })
+    .await?;
+    tx.commit().await?;
+    tracing::info!(document_id = id.0, "document retired");
+    document(state, actor, id).await
+}
+// ---- end training 2 ----
 
 /// The documents a technician takes to a job on a model: the model's documents and the
 /// general service documents, each with the version current today (those with none yet
@@ -127,7 +179,7 @@ pub async fn for_job(
 ) -> Result<Vec<(DocumentView, DocVersion)>, Error> {
     require_staff(actor)?;
     let today = local_date(now);
-    let all = state.db.documents(None).await?;
+    let all = state.db.documents(None, false).await?;
     Ok(all
         .into_iter()
         .filter(|d| {

@@ -161,3 +161,36 @@ pub async fn requirements(
     }
     state.db.training_requirements().await
 }
+
+// ---- training 2 ----
+
+/// Replace the requirement settings with the set typed (admin, service manager): every row
+/// checked by the domain, nothing written when one is wrong; one transaction, audited with
+/// the set before and after. The "missing" list follows from the next read.
+pub async fn save_requirements(
+    state: &AppState,
+    actor: &User,
+    rows: &[sanbao_domain::training::RequirementInput],
+    now: DateTime<Utc>,
+) -> Result<Vec<sanbao_domain::training::Requirement>, Error> {
+    require(actor, Permission::ManageTrainingRequirements)?;
+    let set = sanbao_domain::training::parse_requirements(rows)?;
+    let before = state.db.training_requirements().await?;
+    let mut tx = state.db.begin().await?;
+    tx.replace_training_requirements(&set).await?;
+    tx.audit(&NewAuditEntry {
+        entity: "training_requirement",
+        entity_id: 0,
+        action: "update".into(),
+        actor_id: Some(actor.id),
+        at: sanbao_domain::time::to_store_precision(now),
+        note: None,
+        before: json!(before),
+        after: json!(set),
+    })
+    .await?;
+    tx.commit().await?;
+    tracing::info!(requirements = set.len(), "training requirements saved");
+    Ok(set)
+}
+// ---- end training 2 ----

@@ -138,6 +138,11 @@ const SERVED: &[&str] = &[
     "POST /api/v1/documents/{id}/versions",
     "GET /api/v1/documents/{id}/versions/{n}/file",
     // ---- end training ----
+    // ---- training 2 ----
+    "GET /api/v1/training-requirements",
+    "PUT /api/v1/training-requirements",
+    "POST /api/v1/documents/{id}/retire",
+    // ---- end training 2 ----
     // Deadline policy as data (issue 7).
     "GET /api/v1/deadline-policy",
     "PUT /api/v1/deadline-policy",

@@ -452,3 +452,456 @@ on_both_backends!(
     training_pages_record_name_problems_and_refuse_another_history_on_postgres,
     training_pages_record_name_problems_and_refuse_another_history_scenario
 );
+
+// ---- training 2 ----
+
+fn requirement(role: &str, topic: &str, months: i64) -> Value {
+    json!({"role": role, "topic": topic, "period_months": months})
+}
+
+/// The requirement settings: read by the staff, replaced as a whole by the managers only
+/// (403 for a technician); bad items named by their place with nothing written; a save is
+/// audited and the missing list follows it at once.
+async fn training_requirements_are_set_by_the_managers_and_decide_who_is_missing_scenario(
+    app: &TestApp,
+) {
+    app.clock.set(at("2026-11-27T10:00:00+08:00"));
+    let clerk = app.token("clerk1", "service_clerk").await;
+    let tech = app.token("tech1", "technician").await;
+    let tech_id = me(app, &tech).await;
+    let r = app
+        .call(
+            "POST",
+            "/api/v1/training-sessions",
+            Some(&clerk),
+            Some(
+                json!({"audience": "staff", "topic": "quality_awareness", "held_on": "2026-11-20",
+                "trainer": "张经理", "place": "会议室", "duration_minutes": 60,
+                "attendee_ids": [tech_id]}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+
+    // Half a year on, past a new hire's grace: under the 24 months the technician's quality
+    // awareness is current.
+    app.clock.set(at("2027-06-01T10:00:00+08:00"));
+    let boss = app.token("boss", "service_manager").await;
+    let tech = app.token("tech1_june", "technician").await;
+    let quality_gap = |v: &Value| {
+        v["items"].as_array().unwrap().iter().any(|g| {
+            g["user_id"] == tech_id
+                && g["topic"] == "quality_awareness"
+                && g["standing"] == "expired"
+        })
+    };
+    let r = app
+        .call("GET", "/api/v1/training/missing", Some(&boss), None)
+        .await;
+    assert!(!quality_gap(&r.json()), "{}", r.text);
+    let r = app
+        .call("GET", "/api/v1/training-requirements", Some(&tech), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let before = r.json();
+    assert_eq!(before["requirements"].as_array().unwrap().len(), 8);
+
+    // A technician may not change them.
+    let six_months = json!({"requirements": [
+        requirement("technician", "quality_awareness", 6),
+        requirement("technician", "service_awareness", 24),
+    ]});
+    let r = app
+        .call(
+            "PUT",
+            "/api/v1/training-requirements",
+            Some(&tech),
+            Some(six_months.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+
+    // Bad items named by their place; nothing written.
+    let r = app
+        .call(
+            "PUT",
+            "/api/v1/training-requirements",
+            Some(&boss),
+            Some(json!({"requirements": [
+                requirement("technician", "quality_awareness", 6),
+                requirement("technician", "service_awareness", 121),
+                requirement("salesperson", "service_awareness", 12),
+                requirement("technician", "product_use", 12),
+                requirement("technician", "quality_awareness", 12),
+            ]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(
+        fields(&r.json()),
+        [
+            "requirements[1].period_months",
+            "requirements[2].role",
+            "requirements[3].topic",
+            "requirements[4].topic",
+        ]
+    );
+    let r = app
+        .call("GET", "/api/v1/training-requirements", Some(&boss), None)
+        .await;
+    assert_eq!(r.json(), before, "nothing written");
+
+    // Saved: the technician's quality awareness of six months and more ago has expired.
+    let r = app
+        .call(
+            "PUT",
+            "/api/v1/training-requirements",
+            Some(&boss),
+            Some(six_months),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["requirements"].as_array().unwrap().len(), 2);
+    let r = app
+        .call("GET", "/api/v1/training/missing", Some(&boss), None)
+        .await;
+    assert!(quality_gap(&r.json()), "{}", r.text);
+    assert!(
+        !r.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["role"] == "service_clerk"),
+        "the clerk's requirement was dropped: {}",
+        r.text
+    );
+    let trail = app.db.audit_trail("training_requirement", 0).await.unwrap();
+    assert_eq!(trail.len(), 1);
+    assert_eq!(trail[0].after.as_array().unwrap().len(), 2);
+    assert_eq!(trail[0].before.as_array().unwrap().len(), 8);
+}
+
+on_both_backends!(
+    training_requirements_are_set_by_the_managers_and_decide_who_is_missing,
+    training_requirements_are_set_by_the_managers_and_decide_who_is_missing_on_postgres,
+    training_requirements_are_set_by_the_managers_and_decide_who_is_missing_scenario
+);
+
+/// The settings page: refused to a technician, in the manager's settings menu; a wrong
+/// period comes back named with what was typed kept; a removed row and an added one are
+/// saved, and the training page's missing list follows.
+async fn training_settings_page_changes_the_requirements_scenario(app: &TestApp) {
+    use crate::web::{location, signed_in};
+    app.clock.set(at("2026-11-27T10:00:00+08:00"));
+    app.user("clerk_s", "service_clerk").await;
+    let mut t = signed_in(app, "tech_s", "technician").await;
+    assert_eq!(
+        t.get("/settings/training").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut boss = signed_in(app, "boss_s", "service_manager").await;
+    let r = boss.get("/training").await;
+    assert!(
+        r.text.contains("href=\"/settings/training\""),
+        "in the menu"
+    );
+    let r = boss.get("/settings/training").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("data-req=\"technician.quality_awareness\""));
+    // The page lists the eight requirements in role order (technician first), then the row
+    // to add one (index 8). Row 0 is the technician's quality awareness.
+    let fixed = |i: usize, role: &str, topic: &str, months: &str| {
+        vec![
+            (format!("requirements[{i}].fixed"), "1".to_string()),
+            (format!("requirements[{i}].role"), role.to_string()),
+            (format!("requirements[{i}].topic"), topic.to_string()),
+            (
+                format!("requirements[{i}].period_months"),
+                months.to_string(),
+            ),
+        ]
+    };
+    let mut bad = fixed(0, "technician", "quality_awareness", "0");
+    bad.extend(fixed(1, "service_clerk", "service_awareness", "24"));
+    let pairs: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = boss
+        .submit("/settings/training", "/settings/training", &pairs)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("error-summary"));
+    assert!(r.text.contains("href=\"#rq-0-period\""), "{}", r.text);
+    assert!(
+        r.text
+            .contains("name=\"requirements[0].period_months\" value=\"0\"")
+    );
+    assert_eq!(app.db.training_requirements().await.unwrap().len(), 8);
+
+    // Keep the technician's quality awareness (12 months), remove the clerk's, add the
+    // senior engineer's management methods.
+    let mut good = fixed(0, "technician", "quality_awareness", "12");
+    good.extend(fixed(1, "service_clerk", "service_awareness", "24"));
+    good.push(("requirements[1].remove".into(), "1".into()));
+    good.push(("requirements[2].role".into(), "senior_engineer".into()));
+    good.push(("requirements[2].topic".into(), "management_methods".into()));
+    good.push(("requirements[2].period_months".into(), "36".into()));
+    let pairs: Vec<(&str, &str)> = good.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = boss
+        .submit("/settings/training", "/settings/training", &pairs)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(location(&r), "/settings/training?saved=1");
+    let set = app.db.training_requirements().await.unwrap();
+    let got: Vec<(&str, &str, u32)> = set
+        .iter()
+        .map(|r| (r.role.as_str(), r.topic.as_str(), r.period_months))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("senior_engineer", "management_methods", 36),
+            ("technician", "quality_awareness", 12),
+        ]
+    );
+    let r = boss.get("/settings/training?saved=1").await;
+    assert!(r.text.contains("id=\"req-saved\""));
+
+    // The missing list on the page follows: months on, the clerk is no longer listed.
+    app.clock.set(at("2027-06-01T10:00:00+08:00"));
+    let mut boss = signed_in(app, "boss_s2", "service_manager").await;
+    let r = boss.get("/training").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let gaps = r
+        .text
+        .split("id=\"training-gaps\"")
+        .nth(1)
+        .and_then(|s| s.split("id=\"training-sessions\"").next())
+        .unwrap_or_default();
+    assert!(gaps.contains("tech_s-name"), "{gaps}");
+    assert!(!gaps.contains("clerk_s-name"), "{gaps}");
+}
+
+on_both_backends!(
+    training_settings_page_changes_the_requirements,
+    training_settings_page_changes_the_requirements_on_postgres,
+    training_settings_page_changes_the_requirements_scenario
+);
+
+/// A customer training's customer is found by a search (without script: the search and
+/// pick buttons), and the session's page names it with a link.
+async fn customer_training_picks_its_customer_by_search_scenario(app: &TestApp) {
+    use crate::web::{location, signed_in};
+    app.clock.set(at("2026-11-27T10:00:00+08:00"));
+    let clerk_token = app.token("clerk_api", "service_clerk").await;
+    let c = app
+        .api_customer(
+            &clerk_token,
+            "杭州萧山供电所",
+            "浙江省杭州市萧山区市心中路1号",
+        )
+        .await;
+    let cid = c["id"].as_i64().unwrap().to_string();
+    let mut clerk = signed_in(app, "clerk_c", "service_clerk").await;
+    let typed = [
+        ("audience", "customer"),
+        ("topic", "routine_maintenance"),
+        ("held_on", "2026-11-26"),
+        ("trainer", "李工"),
+        ("place", "用户配电房"),
+        ("duration_minutes", "120"),
+        ("attendee_names", "刘工\n陈工"),
+    ];
+    let mut search = typed.to_vec();
+    search.extend([("cq", "萧山"), ("intent", "search")]);
+    let r = clerk.submit("/training", "/training", &search).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.text.contains(&format!("name=\"pick\" value=\"{cid}\"")),
+        "{}",
+        r.text
+    );
+    assert!(r.text.contains("用户配电房"), "what was typed is kept");
+    let mut pick = typed.to_vec();
+    pick.push(("pick", &cid));
+    let r = clerk.submit("/training", "/training", &pick).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains(&format!(
+        "name=\"customer_id\" id=\"customer_id\" value=\"{cid}\""
+    )));
+    assert!(r.text.contains("id=\"picked-name\" href=\"/customers/"));
+    let mut save = typed.to_vec();
+    save.push(("customer_id", &cid));
+    let r = clerk.submit("/training", "/training", &save).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = clerk.get(&location(&r)).await;
+    assert!(
+        r.text.contains(&format!(
+            "href=\"/customers/{cid}\" id=\"training-customer\">杭州萧山供电所"
+        )),
+        "{}",
+        r.text
+    );
+    // A customer training without a customer is named on the customer's search.
+    let r = clerk.submit("/training", "/training", &typed).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("href=\"#cq\""), "{}", r.text);
+}
+
+on_both_backends!(
+    customer_training_picks_its_customer_by_search,
+    customer_training_picks_its_customer_by_search_on_postgres,
+    customer_training_picks_its_customer_by_search_scenario
+);
+
+/// Retiring a document: the managers only (403), with a reason (422 names it), once (409);
+/// it leaves the library in use and the job's page, is listed among the retired, and its
+/// versions stay downloadable.
+async fn a_retired_document_leaves_the_library_and_the_job_page_scenario(app: &TestApp) {
+    use crate::web::signed_in;
+    app.clock.set(at("2026-11-27T10:00:00+08:00"));
+    let manager = app.token("boss", "service_manager").await;
+    let tech = app.token("tech1", "technician").await;
+    let r = app
+        .call(
+            "POST",
+            "/api/v1/documents",
+            Some(&manager),
+            Some(json!({"kind": "technical_specification", "code": "TS-01", "title": "技术服务规范"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.json()["id"].as_i64().unwrap();
+    let r = publish(
+        app,
+        &manager,
+        id,
+        "A",
+        "2026-01-01",
+        "ts.pdf",
+        b"%PDF-1.4 ts".to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let c = app
+        .api_customer(&manager, "杭州电力设备厂", "杭州市西湖区文三路1号")
+        .await;
+    let ticket = app
+        .api_ticket(&manager, &c, "repair", "开关柜合闸不到位")
+        .await;
+    let job = crate::field::open_job(app, &manager, &ticket).await;
+    let job_page = format!("/field/jobs/{}", job["id"]);
+    let mut boss = signed_in(app, "boss_web", "service_manager").await;
+    let r = boss.get(&job_page).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("data-doc=\"TS-01\""), "{}", r.text);
+
+    let retire = format!("/api/v1/documents/{id}/retire");
+    let r = app
+        .call(
+            "POST",
+            &retire,
+            Some(&tech),
+            Some(json!({"reason": "作废"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let r = app
+        .call(
+            "POST",
+            &retire,
+            Some(&manager),
+            Some(json!({"reason": " "})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(fields(&r.json()), ["reason"]);
+    let r = app
+        .call(
+            "POST",
+            &retire,
+            Some(&manager),
+            Some(json!({"reason": "2027版规范替代"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["retired_reason"], "2027版规范替代");
+    let r = app
+        .call(
+            "POST",
+            &retire,
+            Some(&manager),
+            Some(json!({"reason": "again"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    let trail = app.db.audit_trail("document", id).await.unwrap();
+    assert!(trail.iter().any(|e| e.action == "retire"));
+    // A retired document takes no new version.
+    let r = publish(
+        app,
+        &manager,
+        id,
+        "B",
+        "2026-11-27",
+        "ts2.pdf",
+        b"%PDF-1.4 ts2".to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+
+    // Gone from the list in use and the job's page; among the retired; still downloadable.
+    let r = app
+        .call("GET", "/api/v1/documents", Some(&tech), None)
+        .await;
+    assert_eq!(r.json()["items"], json!([]), "{}", r.text);
+    let r = app
+        .call("GET", "/api/v1/documents?retired=true", Some(&tech), None)
+        .await;
+    assert_eq!(r.json()["items"][0]["id"], id, "{}", r.text);
+    let r = boss.get(&job_page).await;
+    assert!(!r.text.contains("data-doc=\"TS-01\""), "{}", r.text);
+    let r = boss.get("/documents").await;
+    assert!(!r.text.contains("data-doc=\"TS-01\""));
+    let r = boss.get("/documents?retired=1").await;
+    assert!(r.text.contains("data-doc=\"TS-01\""));
+    let r = boss.get(&format!("/documents/{id}")).await;
+    assert!(r.text.contains("id=\"doc-retired\"") && r.text.contains("2027版规范替代"));
+    assert!(!r.text.contains("id=\"retire-document\""));
+    let r = app
+        .call(
+            "GET",
+            &format!("/api/v1/documents/{id}/versions/1/file"),
+            Some(&tech),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.bytes, b"%PDF-1.4 ts");
+
+    // The page's form: a technician is refused, a missing reason is named.
+    let r = app
+        .call(
+            "POST",
+            "/api/v1/documents",
+            Some(&manager),
+            Some(json!({"kind": "service_procedure", "code": "SP-01", "title": "服务控制程序"})),
+        )
+        .await;
+    let sp = r.json()["id"].as_i64().unwrap();
+    let page = format!("/documents/{sp}");
+    let action = format!("/documents/{sp}/retire");
+    let mut t = signed_in(app, "tech_web", "technician").await;
+    let r = t.submit(&page, &action, &[("reason", "x")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let r = boss.submit(&page, &action, &[("reason", "")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("href=\"#r-reason\""), "{}", r.text);
+    let r = boss.submit(&page, &action, &[("reason", "改版")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+}
+
+on_both_backends!(
+    a_retired_document_leaves_the_library_and_the_job_page,
+    a_retired_document_leaves_the_library_and_the_job_page_on_postgres,
+    a_retired_document_leaves_the_library_and_the_job_page_scenario
+);
+// ---- end training 2 ----

@@ -29,6 +29,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get))
         .routes(routes!(publish))
         .routes(routes!(file))
+        // ---- training 2 ----
+        .routes(routes!(retire))
+    // ---- end training 2 ----
 }
 
 #[derive(Serialize, ToSchema)]
@@ -59,6 +62,10 @@ pub struct DocumentOut {
     pub current: Option<VersionOut>,
     /// Every version, oldest first.
     pub versions: Vec<VersionOut>,
+    /// When it was retired (withdrawn from use); absent while in use.
+    pub retired_at: Option<String>,
+    pub retired_by: Option<i64>,
+    pub retired_reason: Option<String>,
 }
 
 fn version_out(v: &DocVersion) -> VersionOut {
@@ -77,7 +84,11 @@ fn version_out(v: &DocVersion) -> VersionOut {
 }
 
 fn document_out(d: DocumentView, today: chrono::NaiveDate) -> DocumentOut {
+    let retired = d.document.retired.clone();
     DocumentOut {
+        retired_at: retired.as_ref().map(|r| ts(r.at)),
+        retired_by: retired.as_ref().map(|r| r.by.0),
+        retired_reason: retired.map(|r| r.reason),
         current: d.current_on(today).map(version_out),
         versions: d.versions.iter().map(version_out).collect(),
         id: d.document.id.0,
@@ -94,6 +105,8 @@ fn document_out(d: DocumentView, today: chrono::NaiveDate) -> DocumentOut {
 pub struct LibraryQuery {
     /// A product model's code: that model's documents only.
     pub model_code: Option<String>,
+    /// `true`: the retired documents instead of those in use.
+    pub retired: Option<bool>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -101,7 +114,8 @@ pub struct DocumentList {
     pub items: Vec<DocumentOut>,
 }
 
-/// The library by kind and code (any staff member).
+/// The library by kind and code, the documents in use or (`retired=true`) those retired
+/// (any staff member).
 #[utoipa::path(get, path = "/api/v1/documents", params(LibraryQuery), tag = "documents",
     security(("bearer" = [])),
     responses((status = 200, body = DocumentList), (status = 403, body = ErrorBody)))]
@@ -111,7 +125,13 @@ pub async fn list(
     ApiQuery(q): ApiQuery<LibraryQuery>,
 ) -> ApiResult<Json<DocumentList>> {
     let today = local_date(state.now());
-    let docs = app::documents::library(&state, &actor, q.model_code.as_deref()).await?;
+    let docs = app::documents::library(
+        &state,
+        &actor,
+        q.model_code.as_deref(),
+        q.retired.unwrap_or(false),
+    )
+    .await?;
     Ok(Json(DocumentList {
         items: docs.into_iter().map(|d| document_out(d, today)).collect(),
     }))
@@ -192,7 +212,7 @@ fn too_large() -> Response {
     request_body(content = Vec<u8>, content_type = "application/pdf"),
     tag = "documents", security(("bearer" = [])),
     responses((status = 201, body = DocumentOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn publish(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -249,3 +269,30 @@ pub fn file_response(v: &DocVersion, bytes: Vec<u8>) -> Response {
     );
     res
 }
+
+// ---- training 2 ----
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetireIn {
+    /// Why it is withdrawn from use (required).
+    pub reason: String,
+}
+
+/// Retire a document (admin, service manager): it leaves the list in use and the jobs'
+/// documents; its versions stay downloadable. 409 when retired already.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/retire", params(("id" = i64, Path)), request_body = RetireIn,
+    tag = "documents", security(("bearer" = [])),
+    responses((status = 200, body = DocumentOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn retire(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<RetireIn>,
+) -> ApiResult<Json<DocumentOut>> {
+    let now = state.now();
+    let d = app::documents::retire(&state, &actor, DocumentId(id), &b.reason, now).await?;
+    Ok(Json(document_out(d, local_date(now))))
+}
+// ---- end training 2 ----

@@ -1,7 +1,8 @@
 //! Training records (R1.6, R1.7): `/api/v1/training-sessions` lists and records sessions,
 //! `/api/v1/training-sessions/{id}` reads one with its attendees and materials,
 //! `/api/v1/users/{id}/training` a person's history, `/api/v1/training/missing` who is
-//! missing a required topic or has it expired.
+//! missing a required topic or has it expired, `/api/v1/training-requirements` the settings
+//! that decide it.
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiUser};
@@ -24,6 +25,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get))
         .routes(routes!(history))
         .routes(routes!(missing))
+        // ---- training 2 ----
+        .routes(routes!(requirements, save_requirements))
+    // ---- end training 2 ----
 }
 
 #[derive(Serialize, ToSchema)]
@@ -285,3 +289,86 @@ pub async fn missing(
             .collect(),
     }))
 }
+
+// ---- training 2 ----
+
+#[derive(Serialize, ToSchema)]
+pub struct RequirementOut {
+    /// technician, senior_engineer, service_clerk, service_manager
+    pub role: String,
+    /// service_awareness, quality_awareness, technical_specification, management_methods
+    pub topic: String,
+    /// 1 to 120: a session on the topic counts this many months.
+    pub period_months: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RequirementSet {
+    pub requirements: Vec<RequirementOut>,
+}
+
+fn set_out(set: Vec<sanbao_domain::training::Requirement>) -> RequirementSet {
+    RequirementSet {
+        requirements: set
+            .into_iter()
+            .map(|r| RequirementOut {
+                role: r.role.as_str().into(),
+                topic: r.topic.as_str().into(),
+                period_months: r.period_months,
+            })
+            .collect(),
+    }
+}
+
+/// The requirement settings: which topics each staff role must have had, and within how
+/// many months (any staff member).
+#[utoipa::path(get, path = "/api/v1/training-requirements", tag = "training", security(("bearer" = [])),
+    responses((status = 200, body = RequirementSet), (status = 403, body = ErrorBody)))]
+pub async fn requirements(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+) -> ApiResult<Json<RequirementSet>> {
+    Ok(Json(set_out(
+        app::training::requirements(&state, &actor).await?,
+    )))
+}
+
+#[derive(Serialize, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct RequirementItemIn {
+    pub role: String,
+    pub topic: String,
+    pub period_months: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct RequirementSetIn {
+    /// The whole set: what is not in it is no longer required.
+    pub requirements: Vec<RequirementItemIn>,
+}
+
+/// Replace the requirement settings as a whole, in one transaction (admin, service
+/// manager). Every bad item is named by its place (`requirements[1].period_months`, 422)
+/// and nothing is written.
+#[utoipa::path(put, path = "/api/v1/training-requirements", request_body = RequirementSetIn, tag = "training",
+    security(("bearer" = [])),
+    responses((status = 200, body = RequirementSet), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn save_requirements(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(b): ApiJson<RequirementSetIn>,
+) -> ApiResult<Json<RequirementSet>> {
+    let rows: Vec<sanbao_domain::training::RequirementInput> = b
+        .requirements
+        .into_iter()
+        .map(|r| sanbao_domain::training::RequirementInput {
+            role: r.role,
+            topic: r.topic,
+            period_months: r.period_months.map(|m| m.to_string()).unwrap_or_default(),
+        })
+        .collect();
+    let set = app::training::save_requirements(&state, &actor, &rows, state.now()).await?;
+    Ok(Json(set_out(set)))
+}
+// ---- end training 2 ----

@@ -91,6 +91,9 @@ impl WebUser {
                 may_view_training: sanbao_domain::training::may_view_training(self.user.role),
                 my_training_href: format!("/people/{}/training", self.user.id),
                 // ---- end training ----
+                // ---- training 2 ----
+                may_manage_training_requirements: self.may(Permission::ManageTrainingRequirements),
+                // ---- end training 2 ----
             }),
             here: self.here.clone(),
             css: assets::css_url(),

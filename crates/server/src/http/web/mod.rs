@@ -227,6 +227,10 @@ pub struct LayoutUser {
     /// Where one's own training history is.
     pub my_training_href: String,
     // ---- end training ----
+    // ---- training 2 ----
+    /// The training requirement settings are in the navigation (admin, service manager).
+    pub may_manage_training_requirements: bool,
+    // ---- end training 2 ----
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

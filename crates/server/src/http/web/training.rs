@@ -34,6 +34,10 @@ pub fn router() -> axum::Router<AppState> {
             post(publish).layer(DefaultBodyLimit::max(MAX_DOCUMENT_BYTES + 64 * 1024)),
         )
         .route("/documents/{id}/versions/{n}/file", get(download))
+        // ---- training 2 ----
+        .route("/settings/training", get(settings).post(save_settings))
+        .route("/documents/{id}/retire", post(retire))
+    // ---- end training 2 ----
 }
 
 fn id_of(s: &str) -> WebResult<i64> {
@@ -112,6 +116,8 @@ struct Typed {
     place: String,
     minutes: String,
     customer_id: String,
+    /// The customer search as typed (a customer training).
+    cq: String,
     attendee_ids: Vec<i64>,
     names: String,
     document_ids: Vec<i64>,
@@ -134,6 +140,7 @@ impl Typed {
             place: f.text("place"),
             minutes: f.text("duration_minutes"),
             customer_id: f.text("customer_id"),
+            cq: f.text("cq"),
             attendee_ids: ids("attendee_ids"),
             names: f.text("attendee_names"),
             document_ids: ids("document_ids"),
@@ -177,6 +184,19 @@ struct ListPage {
     materials: Vec<Opt>,
     errors: Messages,
     form_errors: ErrorSummary,
+    /// The customer chosen for a customer training.
+    picked: Option<PickedCustomer>,
+    /// The results of a customer search made without script.
+    matches: String,
+    may_manage_requirements: bool,
+}
+
+/// The customer of a customer training as the form shows it once chosen.
+struct PickedCustomer {
+    href: String,
+    name: String,
+    address: String,
+    badge: super::view::RegionBadge,
 }
 
 fn session_fields(u: &WebUser) -> Vec<FormField> {
@@ -187,7 +207,7 @@ fn session_fields(u: &WebUser) -> Vec<FormField> {
         ("trainer", "t-trainer", "training.trainer"),
         ("place", "t-place", "training.place"),
         ("duration_minutes", "t-duration", "training.duration"),
-        ("customer_id", "t-customer", "training.customer_id"),
+        ("customer_id", "cq", "training.customer"),
         ("attendee_ids", "t-attendees", "training.attendees"),
         ("attendee_names", "t-names", "training.attendee_names"),
         ("document_ids", "t-materials", "training.materials"),
@@ -210,7 +230,7 @@ async fn list_page(
     let may_record = u.may(Permission::RecordTraining);
     let (staff, materials) = if may_record {
         let people = app::training::staff(state, &u.user).await?;
-        let docs = app::documents::library(state, &u.user, None).await?;
+        let docs = app::documents::library(state, &u.user, None, false).await?;
         (
             people
                 .into_iter()
@@ -232,10 +252,38 @@ async fn list_page(
     } else {
         (Vec::new(), Vec::new())
     };
+    let picked = match f.customer_id.trim().parse::<i64>() {
+        Ok(id) if id > 0 => {
+            match app::customers::customer(state, &u.user, sanbao_domain::CustomerId(id)).await {
+                Ok(c) => Some(PickedCustomer {
+                    href: format!("/customers/{}", c.id),
+                    name: c.fields.name,
+                    address: c.fields.address,
+                    badge: super::view::RegionBadge::new(
+                        u.lang,
+                        c.region,
+                        c.region_correction.is_some(),
+                    ),
+                }),
+                Err(Error::NotFound(_)) => None,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        _ => None,
+    };
+    let l = u.layout("training", u.t("training.title"));
+    let matches = if may_record && picked.is_none() {
+        super::tickets::customer_matches_html(state, u, &l, &f.cq).await?
+    } else {
+        String::new()
+    };
     let errors = Messages::new(u.lang, errs);
     let form_errors = ErrorSummary::new(u.lang, &errors, &session_fields(u), None);
     Ok(ListPage {
-        l: u.layout("training", u.t("training.title")),
+        l,
+        picked,
+        matches,
+        may_manage_requirements: u.may(Permission::ManageTrainingRequirements),
         sessions: sessions
             .into_iter()
             .map(|(s, n)| SessionRow {
@@ -335,7 +383,23 @@ pub async fn record(
     State(state): State<AppState>,
     WebForm { user: u, form }: WebForm,
 ) -> WebResult<Response> {
-    let f = Typed::read(&form);
+    let mut f = Typed::read(&form);
+    // The customer search's buttons come here too, to work without script: a search, a
+    // customer picked, another customer; each shows the form again with everything kept.
+    let intent = form.filled("intent").unwrap_or("save");
+    if let Some(id) = form.filled("pick") {
+        f.customer_id = id.to_string();
+        f.cq.clear();
+    } else if intent == "search" || intent == "change_customer" {
+        f.customer_id.clear();
+    }
+    // Enter in the search box sends the form: without a customer, that is a search.
+    let searching = f.audience == Audience::Customer.as_str()
+        && f.customer_id.trim().is_empty()
+        && !f.cq.trim().is_empty();
+    if form.filled("pick").is_some() || intent != "save" || searching {
+        return render(&list_page(&state, &u, f, &FieldErrors::new()).await?);
+    }
     let result = match f.input() {
         Ok(input) => app::training::record(&state, &u.user, &input, state.now()).await,
         Err(e) => Err(e),
@@ -546,6 +610,8 @@ struct LibraryPage {
     rows: Vec<DocRow>,
     kinds: Vec<Opt>,
     model: String,
+    /// Listing the retired documents.
+    retired: bool,
     may_manage: bool,
     f: DocTyped,
     new_kinds: Vec<Opt>,
@@ -562,7 +628,8 @@ async fn library_page(
 ) -> WebResult<LibraryPage> {
     let kind = p.filled("kind").and_then(DocKind::parse);
     let model = p.filled("model").unwrap_or_default().to_string();
-    let docs = app::documents::library(state, &u.user, Some(&model)).await?;
+    let retired = p.filled("retired").is_some();
+    let docs = app::documents::library(state, &u.user, Some(&model), retired).await?;
     let today = local_date(state.now());
     let errors = Messages::new(u.lang, errs);
     let fields: Vec<FormField> = [
@@ -591,6 +658,7 @@ async fn library_page(
             })
             .collect(),
         model,
+        retired,
         may_manage: u.may(Permission::ManageDocuments),
         new_kinds: DocKind::ALL
             .into_iter()
@@ -653,7 +721,8 @@ struct VersionRow {
     size_kb: i64,
     by: String,
     at: String,
-    /// `current`, `future`, `superseded`.
+    /// `current`, `future`, `superseded`, `retired` (the one last in force of a retired
+    /// document).
     state: &'static str,
     state_label: &'static str,
 }
@@ -673,6 +742,9 @@ struct DocPage {
     effective_on: String,
     errors: Messages,
     form_errors: ErrorSummary,
+    /// Retired: (when, by whom, why).
+    retired: Option<(String, String, String)>,
+    reason: String,
 }
 
 async fn doc_page(
@@ -683,6 +755,18 @@ async fn doc_page(
     effective_on: String,
     errs: &FieldErrors,
 ) -> WebResult<DocPage> {
+    doc_page_with(state, u, id, label, effective_on, String::new(), errs).await
+}
+
+async fn doc_page_with(
+    state: &AppState,
+    u: &WebUser,
+    id: DocumentId,
+    label: String,
+    effective_on: String,
+    reason: String,
+    errs: &FieldErrors,
+) -> WebResult<DocPage> {
     let d = app::documents::document(state, &u.user, id).await?;
     let today = local_date(state.now());
     let current = d.current_on(today).map(|v| v.n);
@@ -691,6 +775,7 @@ async fn doc_page(
         ("label", "v-label", "doc.version_label"),
         ("effective_on", "v-effective", "doc.effective_on"),
         ("file", "v-file", "doc.file"),
+        ("reason", "r-reason", "doc.retire_reason"),
     ]
     .into_iter()
     .map(|(n, id, k)| FormField::new(n, id, u.t(k)))
@@ -708,7 +793,9 @@ async fn doc_page(
             .iter()
             .rev()
             .map(|v| {
-                let state = if Some(v.n) == current {
+                let state = if Some(v.n) == current && d.document.retired.is_some() {
+                    "retired"
+                } else if Some(v.n) == current {
                     "current"
                 } else if v.effective_on > today {
                     "future"
@@ -728,6 +815,7 @@ async fn doc_page(
                     state_label: u.lang.t(match state {
                         "current" => "doc.state.current",
                         "future" => "doc.state.future",
+                        "retired" => "doc.state.retired",
                         _ => "doc.state.superseded",
                     }),
                 }
@@ -738,6 +826,12 @@ async fn doc_page(
         effective_on,
         errors,
         form_errors,
+        retired: d
+            .document
+            .retired
+            .as_ref()
+            .map(|r| (full_time(r.at), r.by_name.clone(), r.reason.clone())),
+        reason,
     })
 }
 
@@ -819,3 +913,263 @@ pub async fn download(
         app::documents::file(&state, &u.user, DocumentId(id_of(&id)?), id_of(&n)?).await?;
     Ok(crate::http::api::documents::file_response(&v, bytes))
 }
+
+// ---------------------------------------------------------------------------------------
+// ---- training 2: the requirement settings, retiring a document ----
+
+/// The roles the settings page offers, in the order shown.
+const TRAINED_ROLES: [sanbao_domain::Role; 4] = [
+    sanbao_domain::Role::Technician,
+    sanbao_domain::Role::SeniorEngineer,
+    sanbao_domain::Role::ServiceClerk,
+    sanbao_domain::Role::ServiceManager,
+];
+
+/// One row of the settings as shown: a requirement kept (its role and topic fixed, the
+/// period editable, a box to remove it) or the row to add one.
+struct ReqRow {
+    i: usize,
+    fixed: bool,
+    role: String,
+    role_label: String,
+    topic: String,
+    topic_label: String,
+    roles: Vec<Opt>,
+    topics: Vec<Opt>,
+    period: String,
+    remove: bool,
+    role_error: Option<String>,
+    topic_error: Option<String>,
+    period_error: Option<String>,
+}
+
+/// A row as typed.
+#[derive(Default, Clone)]
+struct ReqTyped {
+    fixed: bool,
+    role: String,
+    topic: String,
+    period: String,
+    remove: bool,
+}
+
+#[derive(Template)]
+#[template(path = "training_settings.html")]
+struct SettingsPage {
+    l: super::Layout,
+    rows: Vec<ReqRow>,
+    saved: bool,
+    hint: String,
+    form_errors: ErrorSummary,
+}
+
+fn role_label(u: &WebUser, r: sanbao_domain::Role) -> String {
+    u.t(&format!("role.{}", r.as_str())).to_string()
+}
+
+fn settings_page(
+    u: &WebUser,
+    typed: Vec<ReqTyped>,
+    saved: bool,
+    errs: &FieldErrors,
+) -> SettingsPage {
+    let errors = Messages::new(u.lang, errs);
+    let staff_topics: Vec<Topic> = Topic::ALL
+        .into_iter()
+        .filter(|t| t.audience() == Audience::Staff)
+        .collect();
+    let mut fields = Vec::new();
+    let rows: Vec<ReqRow> = typed
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let role = sanbao_domain::Role::parse(t.role.trim());
+            let topic = Topic::parse(&t.topic);
+            let role_name = role.map(|r| role_label(u, r)).unwrap_or_default();
+            let topic_name = topic
+                .map(|x| topic_label(u, x).to_string())
+                .unwrap_or_default();
+            let what = if t.fixed {
+                format!("{role_name} · {topic_name}")
+            } else {
+                u.t("training.req.new_row").to_string()
+            };
+            for (name, id, key) in [
+                ("role", format!("rq-{i}-role"), "training.role"),
+                ("topic", format!("rq-{i}-topic"), "training.topic"),
+                (
+                    "period_months",
+                    format!("rq-{i}-period"),
+                    "training.req.period",
+                ),
+            ] {
+                fields.push(FormField::new(
+                    format!("requirements[{i}].{name}"),
+                    if t.fixed && name != "period_months" {
+                        String::new()
+                    } else {
+                        id
+                    },
+                    format!("{what} · {}", u.t(key)),
+                ));
+            }
+            let err = |name: &str| {
+                errors
+                    .get(&format!("requirements[{i}].{name}"))
+                    .map(str::to_string)
+            };
+            ReqRow {
+                i,
+                fixed: t.fixed,
+                role_label: role_name,
+                topic_label: topic_name,
+                roles: TRAINED_ROLES
+                    .into_iter()
+                    .map(|r| Opt {
+                        on: role == Some(r),
+                        value: r.as_str().into(),
+                        label: role_label(u, r),
+                    })
+                    .collect(),
+                topics: staff_topics
+                    .iter()
+                    .map(|x| Opt {
+                        on: topic == Some(*x),
+                        value: x.as_str().into(),
+                        label: topic_label(u, *x).into(),
+                    })
+                    .collect(),
+                role_error: err("role"),
+                topic_error: err("topic"),
+                period_error: err("period_months"),
+                role: t.role,
+                topic: t.topic,
+                period: t.period,
+                remove: t.remove,
+            }
+        })
+        .collect();
+    let form_errors = ErrorSummary::new(u.lang, &errors, &fields, None);
+    SettingsPage {
+        l: u.layout("training_settings", u.t("training.req.title")),
+        rows,
+        saved,
+        hint: u.lang.f(
+            "training.req.hint",
+            &[("max", &sanbao_domain::training::PERIOD_MAX_MONTHS)],
+        ),
+        form_errors,
+    }
+}
+
+/// `GET /settings/training`: the requirement settings, to change (admin, service manager).
+pub async fn settings(
+    State(state): State<AppState>,
+    u: WebUser,
+    QueryParams(p): QueryParams,
+) -> WebResult<Response> {
+    app::require(&u.user, Permission::ManageTrainingRequirements)?;
+    let mut set = app::training::requirements(&state, &u.user).await?;
+    set.sort_by_key(|r| (TRAINED_ROLES.iter().position(|x| *x == r.role), r.topic));
+    let mut typed: Vec<ReqTyped> = set
+        .into_iter()
+        .map(|r| ReqTyped {
+            fixed: true,
+            role: r.role.as_str().into(),
+            topic: r.topic.as_str().into(),
+            period: r.period_months.to_string(),
+            remove: false,
+        })
+        .collect();
+    typed.push(ReqTyped::default());
+    render(&settings_page(
+        &u,
+        typed,
+        p.get("saved").is_some(),
+        &FieldErrors::new(),
+    ))
+}
+
+/// `POST /settings/training`: replace the settings with the rows sent (a row ticked to be
+/// removed is left out); problems come back named, with what was typed.
+pub async fn save_settings(
+    State(state): State<AppState>,
+    WebForm { user: u, form }: WebForm,
+) -> WebResult<Response> {
+    app::require(&u.user, Permission::ManageTrainingRequirements)?;
+    let mut typed: Vec<ReqTyped> = Vec::new();
+    for (k, v) in &form.0 {
+        let Some(rest) = k.strip_prefix("requirements[") else {
+            continue;
+        };
+        let Some((n, field)) = rest.split_once("].") else {
+            continue;
+        };
+        let Ok(i) = n.parse::<usize>() else { continue };
+        if i >= 100 {
+            continue;
+        }
+        if typed.len() <= i {
+            typed.resize(i + 1, ReqTyped::default());
+        }
+        let row = &mut typed[i];
+        match field {
+            "fixed" => row.fixed = true,
+            "role" => row.role = v.clone(),
+            "topic" => row.topic = v.clone(),
+            "period_months" => row.period = v.clone(),
+            "remove" => row.remove = true,
+            _ => {}
+        }
+    }
+    // A removed row is sent to the rule as an empty one: it is left out, and the other
+    // rows keep their places for the problems' names.
+    let rows: Vec<sanbao_domain::training::RequirementInput> = typed
+        .iter()
+        .map(|t| {
+            if t.remove {
+                sanbao_domain::training::RequirementInput::default()
+            } else {
+                sanbao_domain::training::RequirementInput {
+                    role: t.role.clone(),
+                    topic: t.topic.clone(),
+                    period_months: t.period.clone(),
+                }
+            }
+        })
+        .collect();
+    match app::training::save_requirements(&state, &u.user, &rows, state.now()).await {
+        Ok(_) => Ok(see_other("/settings/training?saved=1")),
+        Err(Error::Validation(errs)) => {
+            if typed.last().is_none_or(|t| t.fixed) {
+                typed.push(ReqTyped::default());
+            }
+            render_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &settings_page(&u, typed, false, &errs),
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /documents/{id}/retire`: retire a document with a reason (the managers); a
+/// missing reason comes back named.
+pub async fn retire(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    WebForm { user: u, form }: WebForm,
+) -> WebResult<Response> {
+    let id = DocumentId(id_of(&id)?);
+    let reason = form.text("reason");
+    match app::documents::retire(&state, &u.user, id, &reason, state.now()).await {
+        Ok(_) => Ok(see_other(&format!("/documents/{id}"))),
+        Err(Error::Validation(errs)) => {
+            let today = local_date(state.now()).to_string();
+            let page = doc_page_with(&state, &u, id, String::new(), today, reason, &errs).await?;
+            render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+// ---- end training 2 ----

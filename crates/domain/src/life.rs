@@ -15,6 +15,7 @@ use crate::error::{Error, FieldErrors, Problem};
 use crate::ids::{
     CampaignId, CustomerId, DeliveryId, FollowUpId, FormId, JobId, TicketId, TrainingId, UnitId,
 };
+use crate::role::{Permission, Role};
 
 /// Whose story: one unit's, or a customer's (all its units and the customer's own records).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +99,39 @@ impl LifeKind {
         LifeKind::ALL
             .into_iter()
             .filter(|k| matches!(scope, Scope::Customer(_)) || k.in_unit_story())
+            .collect()
+    }
+
+    /// Whether `role` reads entries of this kind on a customer's story; `own`: the
+    /// customer is the actor's (their salesperson's). The story shows what each record's
+    /// own pages show: follow-ups to those who record or collate them (a salesperson only
+    /// their own customers'), campaign answers to those who run or record them (a
+    /// salesperson only their own customers'), customer training to those who keep the
+    /// training records (and a salesperson for their own customers); the rest to all staff.
+    pub fn readable_by(self, role: Role, own: bool) -> bool {
+        let mine = !role.bound_to_own_customers() || own;
+        match self {
+            LifeKind::FollowUp => {
+                (role.may(Permission::RecordFollowUps) || role.may(Permission::CollateFollowUps))
+                    && mine
+            }
+            LifeKind::Campaign => {
+                (role.may(Permission::ManageCampaigns)
+                    || role.may(Permission::RecordCampaignResponses))
+                    && mine
+            }
+            LifeKind::Training => {
+                crate::training::may_view_training(role) || (role.bound_to_own_customers() && own)
+            }
+            _ => role.is_staff(),
+        }
+    }
+
+    /// The kinds of a scope's story `role` reads, in display order.
+    pub fn readable(scope: Scope, role: Role, own: bool) -> Vec<LifeKind> {
+        LifeKind::of_scope(scope)
+            .into_iter()
+            .filter(|k| k.readable_by(role, own))
             .collect()
     }
 }
@@ -403,16 +437,19 @@ impl LifeFilter {
 /// kind lie within the dates (whatever kinds are chosen, so the filter can offer them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Story {
+    /// The kinds the story was read for (those its reader may read), in display order.
+    pub kinds: Vec<LifeKind>,
     pub entries: Vec<LifeEntry>,
     pub counts: BTreeMap<LifeKind, usize>,
     /// More entries matched than are shown.
     pub truncated: bool,
 }
 
-/// Order and cut the entries read from every source. Entries at the same moment keep the
-/// order they were read in (sources are read oldest record first), reversed with the rest.
-pub fn story(mut entries: Vec<LifeEntry>, filter: &LifeFilter) -> Story {
-    entries.retain(|e| filter.in_window(e));
+/// Order and cut the entries read from the sources of `kinds`. Entries at the same moment
+/// keep the order they were read in (sources are read oldest record first), reversed with
+/// the rest.
+pub fn story(kinds: Vec<LifeKind>, mut entries: Vec<LifeEntry>, filter: &LifeFilter) -> Story {
+    entries.retain(|e| filter.in_window(e) && kinds.contains(&e.kind()));
     let mut counts = BTreeMap::new();
     for e in &entries {
         *counts.entry(e.kind()).or_insert(0) += 1;
@@ -423,6 +460,7 @@ pub fn story(mut entries: Vec<LifeEntry>, filter: &LifeFilter) -> Story {
     let truncated = entries.len() > MAX_ENTRIES;
     entries.truncate(MAX_ENTRIES);
     Story {
+        kinds,
         entries,
         counts,
         truncated,

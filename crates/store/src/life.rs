@@ -66,19 +66,19 @@ fn day(s: &str) -> Result<NaiveDate, Error> {
 }
 
 impl Db {
-    /// Every entry of the scope's story that the filter's kinds and dates admit, in no
-    /// particular order (the domain's `life::story` orders them).
+    /// Every entry of the scope's story of the `kinds` given (those the reader may read)
+    /// within the filter's dates, in no particular order (the domain's `life::story`
+    /// orders them, counts them by kind and applies the filter's own kinds).
     #[instrument(skip_all)]
     pub async fn life_entries(
         &self,
         scope: Scope,
+        kinds: &[LifeKind],
         filter: &LifeFilter,
     ) -> Result<Vec<LifeEntry>, Error> {
         let b = Bounds::of(filter);
         let mut out = Vec::new();
-        // The domain counts every kind within the dates, so each source is read whatever
-        // kinds are chosen; the customer-only sources only for a customer.
-        for kind in LifeKind::of_scope(scope) {
+        for &kind in kinds {
             match kind {
                 LifeKind::Delivery => {
                     out.extend(self.life_deliveries(scope, &b).await?);

@@ -1667,10 +1667,17 @@ async fn a_units_tickets_and_visits_are_found_by_the_unit(db: &Db) {
     tx.commit().await.unwrap();
     // The unit's life story: its commissioning, its two tickets and the visit on its own
     // ticket, newest first; the other ticket's visit belongs to the customer's story only.
-    use sanbao_domain::life::{self, LifeEvent, LifeFilter, Scope};
+    use sanbao_domain::life::{self, LifeEvent, LifeFilter, LifeKind, Scope};
     let all = LifeFilter::default();
     let unit_story = life::story(
-        db.life_entries(Scope::Unit(unit), &all).await.unwrap(),
+        LifeKind::of_scope(Scope::Unit(unit)),
+        db.life_entries(
+            Scope::Unit(unit),
+            &LifeKind::of_scope(Scope::Unit(unit)),
+            &all,
+        )
+        .await
+        .unwrap(),
         &all,
     );
     let names: Vec<_> = unit_story.entries.iter().map(|e| e.event.name()).collect();
@@ -1689,7 +1696,14 @@ async fn a_units_tickets_and_visits_are_found_by_the_unit(db: &Db) {
             .all(|e| e.unit.as_ref().map(|u| u.serial_no.as_str()) == Some("SB-0009"))
     );
     let customer_story = life::story(
-        db.life_entries(Scope::Customer(c), &all).await.unwrap(),
+        LifeKind::of_scope(Scope::Customer(c)),
+        db.life_entries(
+            Scope::Customer(c),
+            &LifeKind::of_scope(Scope::Customer(c)),
+            &all,
+        )
+        .await
+        .unwrap(),
         &all,
     );
     let visits = customer_story
@@ -1701,7 +1715,14 @@ async fn a_units_tickets_and_visits_are_found_by_the_unit(db: &Db) {
     // Dates are company days: 2 June (+08:00) holds the later ticket and its visit only.
     let june2 = LifeFilter::parse(&[], Some("2026-06-02"), Some("2026-06-02")).unwrap();
     let day = life::story(
-        db.life_entries(Scope::Unit(unit), &june2).await.unwrap(),
+        LifeKind::of_scope(Scope::Unit(unit)),
+        db.life_entries(
+            Scope::Unit(unit),
+            &LifeKind::of_scope(Scope::Unit(unit)),
+            &june2,
+        )
+        .await
+        .unwrap(),
         &june2,
     );
     assert_eq!(
@@ -1713,7 +1734,11 @@ async fn a_units_tickets_and_visits_are_found_by_the_unit(db: &Db) {
     );
     // Another unit's story is empty.
     let none = db
-        .life_entries(Scope::Unit(sanbao_domain::UnitId(unit.0 + 100)), &all)
+        .life_entries(
+            Scope::Unit(sanbao_domain::UnitId(unit.0 + 100)),
+            &LifeKind::ALL,
+            &all,
+        )
         .await
         .unwrap();
     assert!(none.is_empty());

@@ -1,4 +1,5 @@
 use super::*;
+use crate::role::Role;
 use crate::time::company_offset;
 use chrono::TimeZone;
 
@@ -120,7 +121,11 @@ fn r3_8_the_story_is_newest_first_and_counts_every_kind_within_the_dates() {
         LifeEntry::at(utc("2026-03-01T02:00:00Z"), None, ticket(2)),
         LifeEntry::at(utc("2026-03-01T02:00:00Z"), None, ticket(3)),
     ];
-    let all = story(entries.clone(), &LifeFilter::default());
+    let all = story(
+        LifeKind::ALL.to_vec(),
+        entries.clone(),
+        &LifeFilter::default(),
+    );
     let order: Vec<_> = all
         .entries
         .iter()
@@ -142,7 +147,7 @@ fn r3_8_the_story_is_newest_first_and_counts_every_kind_within_the_dates() {
 
     // Tickets only, in 2026: the counts still offer the follow-up, not what is out of dates.
     let f = LifeFilter::parse(&["ticket"], Some("2026-01-01"), None).expect("filter");
-    let s = story(entries, &f);
+    let s = story(LifeKind::ALL.to_vec(), entries, &f);
     assert_eq!(s.entries.len(), 3);
     assert!(s.entries.iter().all(|e| e.kind() == LifeKind::Ticket));
     assert_eq!(s.counts.get(&LifeKind::Ticket), Some(&3));
@@ -156,7 +161,7 @@ fn r3_8_a_long_life_is_cut_to_the_newest_and_says_so() {
     let entries: Vec<_> = (0..(MAX_ENTRIES as i64 + 3))
         .map(|i| LifeEntry::at(start + chrono::Duration::hours(i), None, ticket(i)))
         .collect();
-    let s = story(entries, &LifeFilter::default());
+    let s = story(LifeKind::ALL.to_vec(), entries, &LifeFilter::default());
     assert!(s.truncated);
     assert_eq!(s.entries.len(), MAX_ENTRIES);
     assert_eq!(s.entries[0].event, ticket(MAX_ENTRIES as i64 + 2));
@@ -210,4 +215,40 @@ fn r5_2_a_units_story_holds_no_customer_only_kinds_and_every_event_has_one_kind(
         assert_eq!((event.kind(), event.name()), (kind, name));
         assert!(LifeEvent::NAMES.contains(&name));
     }
+}
+
+#[test]
+fn r3_1_a_salesperson_reads_follow_ups_and_answers_of_their_own_customers_only() {
+    let c = Scope::Customer(CustomerId(1));
+    let has = |role, own, k| LifeKind::readable(c, role, own).contains(&k);
+    let table = [
+        (Role::Salesperson, true, LifeKind::FollowUp, true),
+        (Role::Salesperson, false, LifeKind::FollowUp, false),
+        (Role::Salesperson, false, LifeKind::Campaign, false),
+        (Role::Salesperson, true, LifeKind::Training, true),
+        (Role::Salesperson, false, LifeKind::Training, false),
+        (Role::Salesperson, false, LifeKind::Ticket, true),
+        (Role::ServiceClerk, false, LifeKind::FollowUp, true),
+        (Role::QualityEngineer, false, LifeKind::FollowUp, true),
+        (Role::Technician, false, LifeKind::FollowUp, false),
+        (Role::Technician, false, LifeKind::Campaign, false),
+        (Role::Technician, false, LifeKind::Form, true),
+        (Role::ServiceManager, false, LifeKind::Campaign, true),
+        (Role::ServiceManager, false, LifeKind::Training, true),
+        (Role::Customer, true, LifeKind::Ticket, false),
+    ];
+    for (role, own, kind, want) in table {
+        assert_eq!(has(role, own, kind), want, "{role:?} own={own} {kind:?}");
+    }
+    // A story read for some kinds holds only those, whatever was read.
+    let s = story(
+        vec![LifeKind::Ticket],
+        vec![
+            LifeEntry::at(utc("2026-01-01T00:00:00Z"), None, ticket(1)),
+            LifeEntry::on(d("2026-01-02"), None, follow_up(1)),
+        ],
+        &LifeFilter::default(),
+    );
+    assert_eq!(s.entries.len(), 1);
+    assert_eq!(s.counts.get(&LifeKind::FollowUp), None);
 }

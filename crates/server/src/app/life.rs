@@ -2,7 +2,7 @@
 //! timeline, read from every record that names it.
 
 use sanbao_domain::customer::Customer;
-use sanbao_domain::life::{self, LifeFilter, Scope, Story};
+use sanbao_domain::life::{self, LifeFilter, LifeKind, Scope, Story};
 use sanbao_domain::unit::Unit;
 use sanbao_domain::user::User;
 use sanbao_domain::{CustomerId, Error, UnitId};
@@ -17,11 +17,15 @@ pub async fn unit_story(
     filter: &LifeFilter,
 ) -> Result<(Unit, Story), Error> {
     let unit = super::units::unit(state, actor, id).await?;
-    let entries = state.db.life_entries(Scope::Unit(id), filter).await?;
-    Ok((unit, life::story(entries, filter)))
+    let scope = Scope::Unit(id);
+    let kinds = LifeKind::readable(scope, actor.role, false);
+    let entries = state.db.life_entries(scope, &kinds, filter).await?;
+    Ok((unit, life::story(kinds, entries, filter)))
 }
 
-/// A customer's story: their own records and every one of their units'.
+/// A customer's story: their own records and every one of their units', of the kinds the
+/// actor reads (a salesperson reads follow-ups and campaign answers of their own customers
+/// only).
 pub async fn customer_story(
     state: &AppState,
     actor: &User,
@@ -29,6 +33,9 @@ pub async fn customer_story(
     filter: &LifeFilter,
 ) -> Result<(Customer, Story), Error> {
     let customer = super::customers::customer(state, actor, id).await?;
-    let entries = state.db.life_entries(Scope::Customer(id), filter).await?;
-    Ok((customer, life::story(entries, filter)))
+    let scope = Scope::Customer(id);
+    let own = customer.fields.salesperson_id == Some(actor.id);
+    let kinds = LifeKind::readable(scope, actor.role, own);
+    let entries = state.db.life_entries(scope, &kinds, filter).await?;
+    Ok((customer, life::story(kinds, entries, filter)))
 }

@@ -227,6 +227,34 @@ async fn the_story_gathers_every_record_scenario(app: &TestApp) {
         .call("GET", &format!("/api/v1/customers/{c}/story"), None, None)
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    // Whose records: a salesperson reads another's customer's tickets and visits, not its
+    // follow-ups, campaign answers or training; a technician neither follow-ups nor answers.
+    let sales = app.token("ls_sales", "salesperson").await;
+    let theirs = story(app, &sales, &format!("/api/v1/customers/{c}/story")).await;
+    let tev = events(&theirs);
+    assert!(tev.contains(&"ticket".to_string()) && tev.contains(&"form".to_string()));
+    for not in ["follow_up", "campaign", "training"] {
+        assert!(!tev.contains(&not.to_string()), "{not} in {tev:?}");
+        assert!(!theirs["kinds"].as_array().unwrap().contains(&json!(not)));
+        assert!(theirs["counts"][not].is_null());
+    }
+    let r = app
+        .call(
+            "GET",
+            &format!("/api/v1/customers/{c}/story?kind=follow_up"),
+            Some(&sales),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["entries"], json!([]));
+    let tech_view = events(&story(app, &tech, &format!("/api/v1/customers/{c}/story")).await);
+    assert!(
+        !tech_view.contains(&"follow_up".to_string())
+            && !tech_view.contains(&"campaign".to_string())
+    );
+    assert!(tech_view.contains(&"arrived".to_string()));
     assert!(me(app, &tech).await > 0);
 
     // The pages: the customer's story with its chips and entries, printable; a bad date

@@ -96,6 +96,9 @@ impl EntryOut {
 
 #[derive(Serialize, ToSchema)]
 pub struct StoryOut {
+    /// The kinds the caller reads on this story (a salesperson reads follow-ups and
+    /// campaign answers of their own customers only).
+    pub kinds: Vec<String>,
     /// Newest first, at most 500.
     pub entries: Vec<EntryOut>,
     /// Entries of each kind within the dates, whatever kinds were asked for.
@@ -107,6 +110,7 @@ pub struct StoryOut {
 impl StoryOut {
     fn new(s: &Story) -> Self {
         StoryOut {
+            kinds: s.kinds.iter().map(|k| k.as_str().to_string()).collect(),
             entries: s.entries.iter().map(EntryOut::new).collect(),
             counts: s
                 .counts

@@ -13,7 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use sanbao_domain::coverage::CoverageKind;
-use sanbao_domain::life::{LifeEntry, LifeEvent, LifeFilter, LifeKind, Scope, Story};
+use sanbao_domain::life::{LifeEntry, LifeEvent, LifeFilter, Scope, Story};
 use sanbao_domain::ticket::ticket_number;
 use sanbao_domain::{CustomerId, Error, FieldErrors, UnitId};
 
@@ -350,9 +350,10 @@ fn story_page(
     s: Subject,
     story: &Story,
 ) -> WebResult<Response> {
-    let kinds = LifeKind::of_scope(s.scope)
-        .into_iter()
-        .map(|k| KindChoice {
+    let kinds = story
+        .kinds
+        .iter()
+        .map(|&k| KindChoice {
             value: k.as_str(),
             label: u.t(&format!("life.kind.{}", k.as_str())).to_string(),
             count: story.counts.get(&k).copied().unwrap_or(0),

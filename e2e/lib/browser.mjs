@@ -17,20 +17,33 @@ export const PHONE = {
   deviceScaleFactor: 2,
 };
 
-export function launch() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--disable-quic",
-      "--no-first-run",
-    ],
-  });
+const LAUNCH = {
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+  ],
+};
+
+/**
+ * Start Chromium. On a loaded machine it now and then exits while starting ("browser has
+ * been closed" before any page): that start is tried once more, so a test fails for what
+ * it tests, not for the browser's start.
+ */
+export async function launch() {
+  try {
+    return await chromium.launch(LAUNCH);
+  } catch (e) {
+    if (!/has been closed|Timeout/.test(String(e?.message))) throw e;
+    console.error(`Chromium did not start (${String(e.message).split("\n")[0]}); starting it again`);
+    return chromium.launch(LAUNCH);
+  }
 }
 
 /** A new page of a fresh context (no cookies), at `baseURL`. */

@@ -43,5 +43,13 @@ test("in English: add a customer, record an emergency, see its arrival deadline"
   assert.match(text, /Due soon/);
   assert.match(text, /(60|59) min left|1 h left/);
   assert.doesNotMatch(await page.textContent("main"), /服务台/);
+
+  // The customer's life story reads in English too.
+  await page.goto(customer);
+  await Promise.all([page.waitForURL(/\/story$/), page.click("#customer-story")]);
+  assert.match(await page.textContent("main h1"), /Customer story: Binjiang Switchgear Works/);
+  assert.match(await page.textContent(".life-kinds"), /Tickets/);
+  assert.match(await page.textContent(".life-timeline"), /Main breaker tripped, no power/);
+  assert.doesNotMatch(await page.textContent("main"), /[\u4e00-\u9fff]/u);
   await page.context().close();
 });

@@ -84,9 +84,9 @@ test("a clerk opens a unit and sees its coverage and history", async () => {
   assert.match(await clerk.textContent(".coverage-kind"), /保修期内/);
   assert.match(await clerk.textContent(".coverage-reason"), /2025-04-01/);
   assert.match(await clerk.textContent(".coverage-dates"), /2027-03-31/);
-  const history = await clerk.textContent(".unit-history");
+  const history = await clerk.textContent(".life-timeline");
   for (const want of [/建档/, /发货/, /客户验收/, /投运/, /柜门联锁卡死/]) assert.match(history, want);
-  assert.equal(await clerk.locator(`.unit-history a[href='/tickets/${t.id}']`).count(), 1);
+  assert.equal(await clerk.locator(`.life-timeline a[href='/tickets/${t.id}']`).count(), 1);
   await screenshot(clerk, "unit-page-desktop");
 
   // On a phone the same page reads top to bottom, the coverage first.

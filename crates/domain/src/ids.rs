@@ -46,17 +46,14 @@ id_type!(
     JobId,
     /// One trip of a job to site: its crew, departure and arrival.
     TripId,
-    // --- end field service ---
     // --- service requests (issue 8, part 1) ---
     /// A salesperson's service request (R4.2), filed with its ticket.
     RequestId,
-    // --- end service requests ---
     // --- field form (issue 8) ---
     /// A feedback form filled on site and signed by the customer (R1.2, R4.5).
     FormId,
     /// A stored file: a photo, a drawn signature, a stamp.
     FileId,
-    // --- end field form ---
     // --- parts, materials and tools (issue 9) ---
     /// A part or material in the catalogue (R1.5).
     PartId,
@@ -72,5 +69,12 @@ id_type!(
     CheckoutId,
     /// A quotation given to a customer before paid work.
     QuoteId,
-    // --- end parts, materials and tools ---
+    /// A salesperson's monthly follow-up of a customer (R3.1).
+    FollowUpId,
+    /// A yearly customer visit campaign (R3.9).
+    CampaignId,
+    /// A training session given to staff or to a customer (R1.6, R1.7).
+    TrainingId,
+    /// A controlled document of the library, with its versions.
+    DocumentId,
 );

@@ -6,48 +6,49 @@
 //! ([`ticket::Ticket::apply`]).
 
 pub mod audit;
+pub mod campaign;
 pub mod coverage;
 pub mod customer;
 pub mod deadline;
 pub mod delivery;
 pub mod dispatch;
+pub mod documents;
 pub mod error;
 pub mod export;
 pub mod field;
+pub mod followup;
 pub mod idempotency;
 pub mod ids;
+pub mod life;
 pub mod notify;
 pub mod parts;
 pub mod people;
 pub mod product;
 pub mod region;
 pub mod replies;
-// --- service requests (issue 8, part 1) ---
 pub mod request;
-// --- end service requests ---
 pub mod returns;
 pub mod role;
-// ---- settlement (issue 9, part 5) ----
 pub mod settlement;
-// ---- end settlement ----
 pub mod site;
 pub mod terms;
 pub mod text;
 pub mod ticket;
 pub mod time;
-// ---- tools ----
 pub mod tools;
-// ---- end tools ----
+pub mod training;
 pub mod travel;
 pub mod unit;
 pub mod user;
 pub mod visit;
 
 pub use error::{Error, FieldErrors, Problem};
+pub use ids::CampaignId;
 pub use ids::{
     CheckoutId, ContactId, CustomerId, DeliveryId, FileId, FormId, JobId, LocationId, MoveId,
     PartId, PolicyId, ProductModelId, QuoteId, RequestId, RequisitionId, ReturnId, SiteId,
     TicketId, ToolId, TripId, UnitId, UserId, VisitId,
 };
+pub use ids::{DocumentId, TrainingId};
 pub use region::Region;
 pub use role::{Permission, Role};

@@ -176,6 +176,27 @@ pub enum Permission {
     /// Give a customer a quotation before paid work and record its acceptance.
     QuoteCharges,
     // --- end parts, materials and tools ---
+    // ---- follow-ups ----
+    /// Record a monthly follow-up of a customer (R3.1): a salesperson for their own.
+    RecordFollowUps,
+    /// Collate the month's follow-ups, see everyone's coverage, close the month.
+    CollateFollowUps,
+    // ---- end follow-ups ----
+    // ---- campaigns ----
+    /// Define, launch and assign the yearly customer visit campaign (R3.9).
+    ManageCampaigns,
+    /// Record a customer's campaign response: the department, or the assignee on the
+    /// record (a salesperson only for the customers assigned to them).
+    RecordCampaignResponses,
+    // ---- end campaigns ----
+    // ---- training ----
+    /// Record a training session given to staff or to a customer (R1.6, R1.7).
+    RecordTraining,
+    /// Keep the document library: add documents, publish their versions, retire them.
+    ManageDocuments,
+    /// Change which topics each staff role must have had, and within how many months.
+    ManageTrainingRequirements,
+    // ---- end training ----
 }
 
 use Permission as P;
@@ -238,6 +259,19 @@ const GRANTS: &[(Permission, &[Role])] = &[
     (P::ViewSettlements, &[A, M, C, Q]),
     (P::QuoteCharges, &[A, M, C]),
     // --- end parts, materials and tools ---
+    // ---- follow-ups ----
+    (P::RecordFollowUps, &[A, M, C, Sa]),
+    (P::CollateFollowUps, &[A, M, C, Q]),
+    // ---- end follow-ups ----
+    // ---- campaigns ----
+    (P::ManageCampaigns, &[A, M]),
+    (P::RecordCampaignResponses, &[A, M, C, E, Sa]),
+    // ---- end campaigns ----
+    // ---- training ----
+    (P::RecordTraining, &[A, M, C, E]),
+    (P::ManageDocuments, &[A, M]),
+    (P::ManageTrainingRequirements, &[A, M]),
+    // ---- end training ----
 ];
 
 #[cfg(test)]
@@ -296,6 +330,19 @@ mod tests {
             (P::ViewSettlements, "amc...q."),
             (P::QuoteCharges, "amc....."),
             // --- end field service ---
+            // ---- follow-ups ----
+            (P::RecordFollowUps, "amc..s.."),
+            (P::CollateFollowUps, "amc...q."),
+            // ---- end follow-ups ----
+            // ---- campaigns ----
+            (P::ManageCampaigns, "am......"),
+            (P::RecordCampaignResponses, "amce.s.."),
+            // ---- end campaigns ----
+            // ---- training ----
+            (P::RecordTraining, "amce...."),
+            (P::ManageDocuments, "am......"),
+            (P::ManageTrainingRequirements, "am......"),
+            // ---- end training ----
         ];
         assert_eq!(
             table.len(),

@@ -265,62 +265,6 @@ pub struct UnitTicket {
     pub coverage: Option<Coverage>,
 }
 
-/// One entry of a unit's life (R3.8), oldest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct HistoryItem {
-    pub at: DateTime<Utc>,
-    #[serde(flatten)]
-    pub what: HistoryEvent,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum HistoryEvent {
-    /// Recorded in the archive (with how: by hand, from an import, from a delivery).
-    Recorded,
-    Shipped {
-        on: NaiveDate,
-    },
-    Accepted {
-        on: NaiveDate,
-    },
-    Commissioned {
-        on: NaiveDate,
-    },
-    /// A ticket about the unit, with its coverage when it was received.
-    Ticket {
-        ticket_id: TicketId,
-        number: String,
-        kind: String,
-        status: String,
-        summary: String,
-        coverage: Option<String>,
-    },
-    /// A technician on site for one of its tickets.
-    Visit {
-        ticket_id: TicketId,
-        number: String,
-        technician: Option<String>,
-    },
-    /// A part replaced: the faulty one's serial number and its replacement's.
-    PartReplaced {
-        ticket_id: Option<TicketId>,
-        part: String,
-        faulty_serial: Option<String>,
-        replacement_serial: Option<String>,
-    },
-    /// A return requested, approved or refused.
-    Return {
-        return_id: i64,
-        status: String,
-        reason: Option<String>,
-    },
-    /// Moved to another site, or another change of its record.
-    Changed {
-        fields: Vec<String>,
-    },
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

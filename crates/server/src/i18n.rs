@@ -395,6 +395,13 @@ mod tests {
             keys.insert(format!("alarm.{}.body", a.as_str()));
         }
         keys.insert("event.recompute".to_string());
+        // The life story: its kinds (the filter) and its events (the lines).
+        for k in sanbao_domain::life::LifeKind::ALL {
+            keys.insert(format!("life.kind.{}", k.as_str()));
+        }
+        for e in sanbao_domain::life::LifeEvent::NAMES {
+            keys.insert(format!("life.event.{e}"));
+        }
         // The manager's board: breach causes and how a deadline counts in the month.
         for c in sanbao_domain::deadline::board::BreachCategory::ALL {
             keys.insert(format!("board.cause.{}", c.as_str()));

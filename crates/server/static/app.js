@@ -3,7 +3,8 @@
 //   current, every 30 seconds, and change colour when they become due soon or breached.
 // - Buttons marked data-print print the page.
 // - The intake form finds the customer as the clerk types, picks one with the keyboard or
-//   the mouse, opens the new-customer part in place and shows the region of its address.
+//   the mouse, opens the new-customer part in place and shows the region of its address;
+//   a customer training's form finds its customer the same way.
 // - The service desk fetches its changing part every few seconds and puts it in place.
 // - The technician's arrival sends the phone's position when it gives one.
 // - A form sent back with problems: its summary takes the focus (a screen reader reads it,
@@ -178,7 +179,7 @@
       finder.hidden = true;
       if (fresh) fresh.hidden = true;
       cq.setAttribute("aria-expanded", "false");
-      var next = document.getElementById("kind");
+      var next = document.getElementById(form.getAttribute("data-next") || "kind");
       if (next) next.focus();
     }
 
@@ -525,7 +526,9 @@
       tick();
       window.setInterval(tick, 30000);
     }
-    var form = document.getElementById("intake");
+    // The intake form, and any other form that finds a customer the same way (a customer
+    // training's customer).
+    var form = document.getElementById("intake") || document.querySelector("form[data-matches-url]");
     if (form) intake(form);
     proposeOwner();
     // --- service requests (issue 8, part 1) ---

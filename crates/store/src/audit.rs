@@ -95,27 +95,4 @@ impl Db {
             .map_err(internal))?;
         Ok(rows.into_iter().map(entry).collect())
     }
-
-    /// The entries of one kind (`action`) on the tickets naming a unit, oldest first: its
-    /// on-site visits are the tickets' `check_in` entries (R3.8).
-    #[instrument(skip_all, fields(unit = unit.0, action))]
-    pub async fn ticket_audit_of_unit(
-        &self,
-        unit: sanbao_domain::UnitId,
-        action: &str,
-    ) -> Result<Vec<AuditEntry>, Error> {
-        let rows: Vec<Row> = read!(self, p => sqlx::query_as(
-            "SELECT a.id, a.entity, a.entity_id, a.action, a.actor_id, u.display_name AS actor_name,
-                    a.at, a.note, a.before, a.after
-             FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
-             WHERE a.entity = 'ticket' AND a.action = $2
-               AND a.entity_id IN (SELECT t.id FROM tickets t WHERE t.unit_id = $1)
-             ORDER BY a.at, a.id")
-            .bind(unit.0)
-            .bind(action)
-            .fetch_all(p)
-            .await
-            .map_err(internal))?;
-        Ok(rows.into_iter().map(entry).collect())
-    }
 }

@@ -15,6 +15,10 @@ use std::time::Duration;
 mod audit;
 mod batch;
 mod board;
+// ---- campaigns ----
+mod campaigns;
+pub use campaigns::NewTarget;
+// ---- end campaigns ----
 mod conns;
 mod customers;
 mod deadlines;
@@ -25,6 +29,10 @@ pub use dispatch::StoredFieldSettings;
 // ---- end dispatch ----
 mod export;
 mod field;
+// ---- follow-ups ----
+mod followups;
+pub use followups::FollowUpFilter;
+// ---- end follow-ups ----
 // ---- field form ----
 mod forms;
 // ---- end field form ----
@@ -33,6 +41,7 @@ mod idempotency;
 // ---- end idempotency keys ----
 mod imports;
 mod leases;
+mod life;
 // ---- Where notifications go ----
 mod notify;
 // ---- end where notifications go ----
@@ -55,6 +64,9 @@ mod sql;
 mod surveys;
 // ---- end survey and daily report ----
 mod tickets;
+// ---- training ----
+mod training;
+// ---- end training ----
 // ---- tools ----
 mod tools;
 pub use tools::{CalibrationDue, OverdueTool};

@@ -213,6 +213,18 @@ store_tests!(
     // ---- settlement (issue 9, part 5) ----
     rates_and_quotations_are_written_on_their_version_and_months_find_jobs_by_first_arrival,
     // ---- end settlement ----
+    // ---- follow-ups ----
+    follow_ups_are_written_listed_linked_once_and_months_close_once,
+    // ---- end follow-ups ----
+    // ---- campaigns ----
+    a_campaign_is_launched_with_its_targets_and_a_link_is_answered_once_of_two_at_once,
+    // ---- end campaigns ----
+    // ---- campaigns 2 ----
+    a_campaign_is_closed_once_and_its_targets_are_read_in_the_closing_transaction,
+    // ---- end campaigns 2 ----
+    // ---- training ----
+    training_sessions_keep_attendees_and_materials_and_documents_number_their_versions,
+    // ---- end training ----
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -1653,12 +1665,83 @@ async fn a_units_tickets_and_visits_are_found_by_the_unit(db: &Db) {
         tx.audit(&e).await.unwrap();
     }
     tx.commit().await.unwrap();
-    let visits = db.ticket_audit_of_unit(unit, "check_in").await.unwrap();
-    assert_eq!(
-        visits.iter().map(|e| e.entity_id).collect::<Vec<_>>(),
-        [later.id.0]
+    // The unit's life story: its commissioning, its two tickets and the visit on its own
+    // ticket, newest first; the other ticket's visit belongs to the customer's story only.
+    use sanbao_domain::life::{self, LifeEvent, LifeFilter, LifeKind, Scope};
+    let all = LifeFilter::default();
+    let unit_story = life::story(
+        LifeKind::of_scope(Scope::Unit(unit)),
+        db.life_entries(
+            Scope::Unit(unit),
+            &LifeKind::of_scope(Scope::Unit(unit)),
+            &all,
+        )
+        .await
+        .unwrap(),
+        &all,
     );
-    assert_eq!(visits[0].actor_id, Some(actor));
+    let names: Vec<_> = unit_story.entries.iter().map(|e| e.event.name()).collect();
+    assert_eq!(
+        names,
+        ["check_in", "ticket", "ticket", "recorded", "commissioned"]
+    );
+    match &unit_story.entries[0].event {
+        LifeEvent::CheckIn { ticket_id, .. } => assert_eq!(*ticket_id, later.id),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        unit_story
+            .entries
+            .iter()
+            .all(|e| e.unit.as_ref().map(|u| u.serial_no.as_str()) == Some("SB-0009"))
+    );
+    let customer_story = life::story(
+        LifeKind::of_scope(Scope::Customer(c)),
+        db.life_entries(
+            Scope::Customer(c),
+            &LifeKind::of_scope(Scope::Customer(c)),
+            &all,
+        )
+        .await
+        .unwrap(),
+        &all,
+    );
+    let visits = customer_story
+        .entries
+        .iter()
+        .filter(|e| e.event.name() == "check_in")
+        .count();
+    assert_eq!((customer_story.entries.len(), visits), (7, 2));
+    // Dates are company days: 2 June (+08:00) holds the later ticket and its visit only.
+    let june2 = LifeFilter::parse(&[], Some("2026-06-02"), Some("2026-06-02")).unwrap();
+    let day = life::story(
+        LifeKind::of_scope(Scope::Unit(unit)),
+        db.life_entries(
+            Scope::Unit(unit),
+            &LifeKind::of_scope(Scope::Unit(unit)),
+            &june2,
+        )
+        .await
+        .unwrap(),
+        &june2,
+    );
+    assert_eq!(
+        day.entries
+            .iter()
+            .map(|e| e.event.name())
+            .collect::<Vec<_>>(),
+        ["check_in", "ticket"]
+    );
+    // Another unit's story is empty.
+    let none = db
+        .life_entries(
+            Scope::Unit(sanbao_domain::UnitId(unit.0 + 100)),
+            &LifeKind::ALL,
+            &all,
+        )
+        .await
+        .unwrap();
+    assert!(none.is_empty());
     assert!(
         db.tickets_of_unit(sanbao_domain::UnitId(unit.0 + 100))
             .await
@@ -4292,3 +4375,485 @@ async fn rates_and_quotations_are_written_on_their_version_and_months_find_jobs_
     );
 }
 // ---- end settlement ----
+
+// ---- follow-ups ----
+async fn follow_ups_are_written_listed_linked_once_and_months_close_once(db: &Db) {
+    use sanbao_domain::followup::{Closing, FollowUpInput, NewFollowUp, month_status};
+    use sanbao_domain::time::Month;
+    use sanbao_store::FollowUpFilter;
+    let clerk = user(db, "fu_clerk", Role::ServiceClerk).await;
+    let sa = user(db, "fu_sa", Role::Salesperson).await;
+    let sb = user(db, "fu_sb", Role::Salesperson).await;
+    let c = customer(db, clerk, "钱江电力", "浙江省杭州市西湖区文三路1号").await;
+    // The salesperson assigned, then changed mid-March: the database keeps who held it.
+    let mut f = customer_fields("钱江电力", "浙江省杭州市西湖区文三路1号", "0571-8888 6666");
+    f.salesperson_id = Some(sa);
+    let v = db.customer(c).await.unwrap().unwrap().version;
+    update_customer(db, c, v, &f, None, clerk, t("2026-02-01T00:00:00Z"))
+        .await
+        .unwrap();
+    f.salesperson_id = Some(sb);
+    let v = db.customer(c).await.unwrap().unwrap().version;
+    update_customer(db, c, v, &f, None, clerk, t("2026-03-15T00:00:00Z"))
+        .await
+        .unwrap();
+    let held = db.customer_holdings().await.unwrap();
+    let mine = held.iter().find(|h| h.customer_id == c).unwrap();
+    assert_eq!(
+        mine.salespeople.iter().map(|(_, s)| *s).collect::<Vec<_>>(),
+        vec![None, Some(sa), Some(sb)]
+    );
+    let march = Month::parse("2026-03").unwrap();
+    // A follow-up recorded by the first salesperson before the change.
+    let n = NewFollowUp::parse(
+        &FollowUpInput {
+            customer_id: Some(c),
+            date: Some("2026-03-05".into()),
+            method: Some("visit".into()),
+            remarks: Some("2号柜有异响".into()),
+            remark_class: Some("quality".into()),
+            ..FollowUpInput::default()
+        },
+        sa,
+        |_| false,
+        t("2026-03-05T06:00:00Z"),
+    )
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let fu = tx.insert_follow_up(&n).await.unwrap();
+    tx.commit().await.unwrap();
+    let got = db.follow_up(fu.id).await.unwrap().unwrap();
+    assert_eq!(got.follow_up, fu);
+    assert_eq!(got.customer_name, "钱江电力");
+    let filter = |m: &str, s: Option<UserId>| FollowUpFilter {
+        month: Some(Month::parse(m).unwrap()),
+        salesperson: s,
+        customer: None,
+    };
+    assert_eq!(
+        db.follow_ups(&filter("2026-03", Some(sb)), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        db.follow_ups(&filter("2026-03", Some(sa)), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        db.follow_ups(&filter("2026-04", None), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let dates = db.follow_up_dates(march).await.unwrap();
+    let s = month_status(&held, &dates, march, t("2026-04-02T00:00:00Z"));
+    let o = s.iter().find(|o| o.customer_id == c).unwrap();
+    assert_eq!((o.salesperson_id, o.done), (Some(sb), 1));
+
+    // The remark's ticket is linked once.
+    let tk = ticket(
+        db,
+        clerk,
+        c,
+        TicketKind::ComplaintQuality,
+        "2026-03-05T07:00:00Z",
+    )
+    .await;
+    let mut tx = db.begin().await.unwrap();
+    tx.link_follow_up_ticket(fu.id, tk).await.unwrap();
+    assert!(matches!(
+        tx.link_follow_up_ticket(fu.id, tk).await,
+        Err(Error::Conflict(_))
+    ));
+    tx.commit().await.unwrap();
+    assert_eq!(
+        db.follow_up(fu.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .follow_up
+            .ticket_id,
+        Some(tk)
+    );
+
+    // A month closes once; a salesperson is reminded once a month.
+    let k = Closing {
+        month: march.to_string(),
+        closed_by: clerk,
+        closed_at: t("2026-04-02T00:00:00Z"),
+        owed: 1,
+        done: 1,
+    };
+    let mut tx = db.begin().await.unwrap();
+    tx.insert_follow_up_closing(&k).await.unwrap();
+    assert!(matches!(
+        tx.insert_follow_up_closing(&k).await,
+        Err(Error::Conflict(_))
+    ));
+    let when = t("2026-03-25T01:00:00Z");
+    assert!(tx.mark_follow_up_reminded(march, sb, when).await.unwrap());
+    assert!(!tx.mark_follow_up_reminded(march, sb, when).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(db.follow_up_closing(march).await.unwrap(), Some(k));
+    assert_eq!(db.follow_up_closing(march.next()).await.unwrap(), None);
+}
+// ---- end follow-ups ----
+// ---- campaigns ----
+/// Answer the target of `hash` as the link does: read it in the transaction, check the
+/// link, write the response on its version.
+async fn answer_campaign_link(
+    db: &Db,
+    campaign: &sanbao_domain::campaign::Campaign,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    use sanbao_domain::campaign::{LinkState, Response, ResponseInput};
+    let mut tx = db.begin().await?;
+    let before = tx
+        .campaign_target_by_token(hash)
+        .await?
+        .ok_or(Error::NotFound("target"))?;
+    if before.link_state(campaign, hash, now) != LinkState::Open {
+        return Err(Error::Conflict("used".into()));
+    }
+    let input = ResponseInput {
+        answers: [("q1".to_string(), "4".to_string())].into(),
+        suggestions: Some("更快的备件".into()),
+        ..ResponseInput::default()
+    };
+    let r = Response::parse(campaign, &input, None, now.date_naive(), now)?;
+    let after = before.answered(campaign, r)?;
+    tx.update_campaign_target(&before, &after).await?;
+    tx.commit().await
+}
+
+async fn a_campaign_is_launched_with_its_targets_and_a_link_is_answered_once_of_two_at_once(
+    db: &Db,
+) {
+    use sanbao_domain::campaign::{
+        Campaign, CampaignFields, CampaignInput, CampaignStatus, QuestionInput,
+    };
+    use sanbao_store::NewTarget;
+    let now = t("2026-03-01T02:00:00Z");
+    let m = user(db, "cm_mgr", Role::ServiceManager).await;
+    let a = customer(db, m, "甲公司", "杭州市西湖区文三路1号").await;
+    let b = customer(db, m, "乙公司", "宁波市鄞州区1号").await;
+    let fields = CampaignFields::parse(&CampaignInput {
+        year: Some(2026),
+        name: "2026 年度走访".into(),
+        channels: vec!["visit".into(), "questionnaire".into()],
+        regions: vec!["zhejiang".into()],
+        questions: vec![QuestionInput {
+            kind: "rating".into(),
+            label: "质量".into(),
+            options: vec![],
+        }],
+        ..CampaignInput::default()
+    })
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let c = tx
+        .insert_campaign(&Campaign::new(fields, m, now))
+        .await
+        .unwrap();
+    let cands = tx.campaign_candidates().await.unwrap();
+    let targets = c.fields.targeting.targets(&cands);
+    assert_eq!(targets, vec![b], "only the Zhejiang customer");
+    let launched = c.launched(targets.len(), now).unwrap();
+    let launched = tx.update_campaign(&c, &launched).await.unwrap();
+    tx.insert_campaign_targets(
+        c.id,
+        &[NewTarget {
+            customer_id: b,
+            region: Region::Zhejiang,
+            assignee_id: Some(m),
+        }],
+    )
+    .await
+    .unwrap();
+    // A stale write of the campaign changes nothing.
+    assert!(matches!(
+        tx.update_campaign(&c, &launched).await,
+        Err(Error::Conflict(_))
+    ));
+    tx.commit().await.unwrap();
+    let _ = a;
+    let got = db.campaign(c.id).await.unwrap().unwrap();
+    assert_eq!(got.status, CampaignStatus::Running);
+    assert_eq!(got.fields, launched.fields);
+    assert_eq!(db.campaigns().await.unwrap().len(), 1);
+
+    let mut tx = db.begin().await.unwrap();
+    let target = tx.campaign_target(c.id, b).await.unwrap().unwrap();
+    assert_eq!(target.customer_name, "乙公司");
+    let issued = target.link_issued(&got, "hash-1".into(), now).unwrap();
+    tx.update_campaign_target(&target, &issued).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let (x, y) = tokio::join!(
+        answer_campaign_link(db, &got, "hash-1", now),
+        answer_campaign_link(db, &got, "hash-1", now)
+    );
+    assert_eq!(
+        [x.is_ok(), y.is_ok()].iter().filter(|ok| **ok).count(),
+        1,
+        "one of two answers at once is kept: {x:?} {y:?}"
+    );
+    let targets = db.campaign_targets(c.id).await.unwrap();
+    assert_eq!(targets.len(), 1);
+    let r = targets[0].response.as_ref().unwrap();
+    assert_eq!(r.suggestions.as_deref(), Some("更快的备件"));
+    assert_eq!(r.recorded_by, None);
+    assert!(
+        db.campaign_target_by_token("hash-1")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(matches!(
+        answer_campaign_link(db, &got, "hash-1", now).await,
+        Err(Error::Conflict(_))
+    ));
+}
+// ---- end campaigns ----
+// ---- campaigns 2 ----
+async fn a_campaign_is_closed_once_and_its_targets_are_read_in_the_closing_transaction(db: &Db) {
+    use sanbao_domain::campaign::{
+        Campaign, CampaignFields, CampaignInput, CampaignStatus, QuestionInput,
+    };
+    use sanbao_store::NewTarget;
+    let now = t("2026-11-27T02:00:00Z");
+    let m = user(db, "cc_mgr", Role::ServiceManager).await;
+    let a = customer(db, m, "丙公司", "杭州市西湖区文三路2号").await;
+    let b = customer(db, m, "丁公司", "宁波市鄞州区2号").await;
+    let fields = CampaignFields::parse(&CampaignInput {
+        year: Some(2026),
+        name: "2026 年度走访".into(),
+        channels: vec!["visit".into()],
+        questions: vec![QuestionInput {
+            kind: "rating".into(),
+            label: "质量".into(),
+            options: vec![],
+        }],
+        ..CampaignInput::default()
+    })
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let c = tx
+        .insert_campaign(&Campaign::new(fields, m, now))
+        .await
+        .unwrap();
+    let running = tx
+        .update_campaign(&c, &c.launched(2, now).unwrap())
+        .await
+        .unwrap();
+    let targets: Vec<NewTarget> = [(a, Region::HangzhouUrban), (b, Region::Zhejiang)]
+        .into_iter()
+        .map(|(customer_id, region)| NewTarget {
+            customer_id,
+            region,
+            assignee_id: Some(m),
+        })
+        .collect();
+    tx.insert_campaign_targets(c.id, &targets).await.unwrap();
+    // Read in the same transaction, by customer name.
+    let seen = tx.campaign_targets(c.id).await.unwrap();
+    assert_eq!(
+        seen.iter().map(|t| t.customer_id).collect::<Vec<_>>(),
+        vec![b, a]
+    );
+    tx.commit().await.unwrap();
+
+    let later = now + chrono::Duration::hours(3);
+    let mut tx = db.begin().await.unwrap();
+    let closed = tx
+        .update_campaign(&running, &running.closed(later).unwrap())
+        .await
+        .unwrap();
+    // The same read closing again changes nothing.
+    assert!(matches!(
+        tx.update_campaign(&running, &running.closed(later).unwrap())
+            .await,
+        Err(Error::Conflict(_))
+    ));
+    tx.commit().await.unwrap();
+    let got = db.campaign(c.id).await.unwrap().unwrap();
+    assert_eq!(got.status, CampaignStatus::Closed);
+    assert_eq!(got.version, closed.version);
+    assert_eq!(got.updated_at, later);
+    assert_eq!(got.launched_at, running.launched_at);
+    assert!(got.closed(later).is_err(), "closed once");
+}
+// ---- end campaigns 2 ----
+// ---- training ----
+async fn training_sessions_keep_attendees_and_materials_and_documents_number_their_versions(
+    db: &Db,
+) {
+    use sanbao_domain::documents::{DocumentInput, NewDocument, NewVersion, VersionInput};
+    use sanbao_domain::training::{NewSession, SessionInput, Topic};
+    let now = t("2026-11-27T02:00:00Z");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let manager = user(db, "mgr_t", Role::ServiceManager).await;
+    let tech = user(db, "tech_t", Role::Technician).await;
+    model(db, "KYN28").await;
+    let doc = |kind: &str, code: &str, model: Option<&str>| DocumentInput {
+        kind: kind.into(),
+        code: code.into(),
+        title: format!("{code} 标题"),
+        model_code: model.map(str::to_string),
+    };
+    let mut tx = db.begin().await.unwrap();
+    let manual = tx
+        .insert_document(
+            &NewDocument::parse(
+                &doc("product_manual", "SM-KYN28", Some("KYN28")),
+                manager,
+                now,
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let spec = tx
+        .insert_document(
+            &NewDocument::parse(&doc("technical_specification", "TS-01", None), manager, now)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    for (label, on) in [("A", "2026-01-01"), ("B", "2027-01-01")] {
+        let v = NewVersion::parse(
+            &VersionInput {
+                label: label.into(),
+                effective_on: on.into(),
+                file_name: "m.pdf".into(),
+            },
+            b"%PDF-1.4 test".to_vec(),
+            manager,
+            now,
+        )
+        .unwrap();
+        tx.insert_version(manual, &v).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    // A code already used, a model that does not exist: named by their fields.
+    let mut tx = db.begin().await.unwrap();
+    let taken = tx
+        .insert_document(&NewDocument::parse(&doc("other", "TS-01", None), manager, now).unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(taken, Error::Validation(f) if f.get("code").is_some()));
+    drop(tx);
+    let mut tx = db.begin().await.unwrap();
+    let no_model = tx
+        .insert_document(
+            &NewDocument::parse(&doc("product_manual", "SM-X", Some("NOPE")), manager, now)
+                .unwrap(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(no_model, Error::Validation(f) if f.get("model_code").is_some()));
+    drop(tx);
+
+    let view = db.document(manual).await.unwrap().unwrap();
+    assert_eq!(
+        view.versions.iter().map(|v| v.n).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    assert_eq!(view.current_on(today).unwrap().label, "A");
+    let bytes = db
+        .document_file(view.versions[0].file_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bytes, b"%PDF-1.4 test");
+    assert_eq!(db.documents(Some("KYN28"), false).await.unwrap().len(), 1);
+    assert_eq!(db.documents(None, false).await.unwrap().len(), 2);
+
+    let input = SessionInput {
+        audience: "staff".into(),
+        topic: "technical_specification".into(),
+        held_on: "2026-11-20".into(),
+        trainer: "张经理".into(),
+        place: "会议室".into(),
+        duration_minutes: "120".into(),
+        attendee_ids: vec![tech.0],
+        document_ids: vec![spec.0],
+        ..SessionInput::default()
+    };
+    let mut tx = db.begin().await.unwrap();
+    let id = tx
+        .insert_session(&NewSession::parse(&input, today, manager, now).unwrap())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let s = db.training_session(id).await.unwrap().unwrap();
+    assert_eq!(s.attendees.len(), 1);
+    assert_eq!(s.attendees[0].user_id, Some(tech));
+    assert_eq!(s.materials[0].1, "TS-01");
+    assert_eq!(db.training_of(tech).await.unwrap().len(), 1);
+    assert_eq!(db.training_sessions().await.unwrap()[0].1, 1);
+    assert_eq!(
+        db.staff_attendance().await.unwrap(),
+        [(
+            tech,
+            Topic::TechnicalSpecification,
+            today - Duration::days(7)
+        )]
+    );
+    assert_eq!(db.training_requirements().await.unwrap().len(), 8);
+    // An attendee who is not a staff member writes nothing.
+    let bad = SessionInput {
+        attendee_ids: vec![999_999],
+        ..input
+    };
+    let mut tx = db.begin().await.unwrap();
+    let e = tx
+        .insert_session(&NewSession::parse(&bad, today, manager, now).unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Validation(f) if f.get("attendee_ids").is_some()));
+    drop(tx);
+    assert_eq!(db.training_sessions().await.unwrap().len(), 1);
+
+    // ---- training 2 ----
+    // The requirement settings replaced as a whole.
+    use sanbao_domain::training::{RequirementInput, parse_requirements};
+    let set = parse_requirements(&[RequirementInput {
+        role: "technician".into(),
+        topic: "quality_awareness".into(),
+        period_months: "6".into(),
+    }])
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.replace_training_requirements(&set).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(db.training_requirements().await.unwrap(), set);
+    // A retired document leaves the list in use, keeps its versions, is retired once.
+    let mut tx = db.begin().await.unwrap();
+    assert!(
+        tx.retire_document(manual, manager, now, "2027版替代")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tx.retire_document(manual, manager, now, "again")
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(db.documents(None, false).await.unwrap().len(), 1);
+    let retired = db.documents(None, true).await.unwrap();
+    assert_eq!(retired.len(), 1);
+    assert_eq!(retired[0].versions.len(), 2);
+    let r = retired[0].document.retired.clone().unwrap();
+    assert_eq!((r.by, r.reason.as_str()), (manager, "2027版替代"));
+    assert_eq!(r.by_name, "mgr_t 名");
+    // ---- end training 2 ----
+}
+// ---- end training ----

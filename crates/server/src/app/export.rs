@@ -33,6 +33,14 @@ pub enum ExportKind {
     /// A month's settlement for finance: one row per job and line.
     Settlements,
     // ---- end settlement ----
+    // ---- follow-ups ----
+    /// A month's follow-up report: one row per follow-up.
+    FollowUps,
+    // ---- end follow-ups ----
+    // ---- campaigns 2 ----
+    /// A campaign's results: one row per target customer.
+    Campaign,
+    // ---- end campaigns 2 ----
 }
 
 impl ExportKind {
@@ -48,6 +56,12 @@ impl ExportKind {
             // ---- settlement (issue 9, part 5) ----
             ExportKind::Settlements => "settlement",
             // ---- end settlement ----
+            // ---- follow-ups ----
+            ExportKind::FollowUps => "follow-ups",
+            // ---- end follow-ups ----
+            // ---- campaigns 2 ----
+            ExportKind::Campaign => "campaign",
+            // ---- end campaigns 2 ----
         }
     }
 
@@ -62,6 +76,12 @@ impl ExportKind {
             // ---- settlement (issue 9, part 5) ----
             ExportKind::Settlements => "结算",
             // ---- end settlement ----
+            // ---- follow-ups ----
+            ExportKind::FollowUps => "客户走访",
+            // ---- end follow-ups ----
+            // ---- campaigns 2 ----
+            ExportKind::Campaign => "年度走访",
+            // ---- end campaigns 2 ----
         }
     }
 }
@@ -113,19 +133,34 @@ pub struct Sheet {
 impl Sheet {
     /// The file's bytes, written off the async threads (a long workbook takes a while).
     pub async fn write(self, format: Format) -> Result<Vec<u8>, Error> {
-        let written = tokio::task::spawn_blocking(move || match format {
-            Format::Csv => write::csv(&self.headers, &self.rows),
-            Format::Xlsx => write::xlsx_named(self.kind.sheet_name(), &self.headers, &self.rows),
-        })
-        .await
-        .map_err(|e| Error::Internal(format!("the export's writer stopped: {e}")))?;
-        written.map_err(|e| match e {
-            WriteError::TooManyRows { .. } => {
-                Error::field("filters", Problem::new("too_many_rows", e.to_string()))
-            }
-            WriteError::Failed(why) => Error::Internal(why),
-        })
+        let headers = self.headers.iter().map(|h| (*h).to_string()).collect();
+        write_rows(self.kind, headers, self.rows, format).await
     }
+}
+
+/// Rows under headers known only at run time (a campaign's questions), written as a
+/// [`Sheet`] is: the same writers, the same defusing of formula-like cells.
+pub async fn write_rows(
+    kind: ExportKind,
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+    format: Format,
+) -> Result<Vec<u8>, Error> {
+    let written = tokio::task::spawn_blocking(move || {
+        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+        match format {
+            Format::Csv => write::csv(&headers, &rows),
+            Format::Xlsx => write::xlsx_named(kind.sheet_name(), &headers, &rows),
+        }
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("the export's writer stopped: {e}")))?;
+    written.map_err(|e| match e {
+        WriteError::TooManyRows { .. } => {
+            Error::field("filters", Problem::new("too_many_rows", e.to_string()))
+        }
+        WriteError::Failed(why) => Error::Internal(why),
+    })
 }
 
 fn text(s: Option<String>) -> String {

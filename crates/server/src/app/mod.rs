@@ -5,63 +5,49 @@
 
 pub mod archive;
 pub mod board;
+pub mod campaigns;
 pub mod clock;
 pub mod customers;
+pub mod daily_reports;
 pub mod deadlines;
 pub mod deliveries;
 pub mod desk;
-// ---- dispatch (issue 8) ----
 pub mod dispatch;
-// ---- end dispatch ----
+pub mod documents;
 pub mod export;
 pub mod field;
-// ---- The technician's phone (issue 8) ----
 pub mod field_phone;
-// ---- end the technician's phone ----
-// ---- field form ----
+pub mod followups;
 pub mod forms;
-// ---- end field form ----
 pub mod health;
-// ---- Idempotency keys ----
 pub mod idempotency;
-// ---- end idempotency keys ----
 pub mod imports;
+pub mod inbox;
 pub mod intake;
 pub mod jobs;
+pub mod life;
+pub mod mail;
 pub mod notify;
+pub mod notify_settings;
 pub mod outbox;
-// ---- parts, materials and tools (issue 9) ----
 pub mod parts;
-// ---- end parts ----
 pub mod people;
 pub mod replies;
-// --- service requests (issue 8, part 1) ---
 pub mod requests;
-// --- end service requests ---
 pub mod returns;
-// ---- settlement (issue 9, part 5) ----
-pub mod settlement;
-// ---- end settlement ----
+pub mod robots;
 pub mod session_cache;
 pub mod sessions;
+pub mod settlement;
 pub mod state;
+pub mod surveys;
 pub mod tickets;
-// ---- tools ----
 pub mod tools;
-// ---- end tools ----
+pub mod training;
 pub mod units;
 pub mod users;
 pub mod visits;
 pub mod watcher;
-// ---- survey and daily report (issue 8) ----
-pub mod daily_reports;
-pub mod surveys;
-// ---- end survey and daily report ----
-// ---- Where notifications go ----
-pub mod inbox;
-pub mod mail;
-pub mod notify_settings;
-pub mod robots;
 // ---- end where notifications go ----
 
 pub use clock::{Clock, ManualClock, SystemClock};

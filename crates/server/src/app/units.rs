@@ -9,15 +9,10 @@ use sanbao_domain::coverage::Coverage;
 use sanbao_domain::customer::RegionCorrection;
 use sanbao_domain::product::{ModelFields, ModelInput, PolicyInput, ProductModel, WarrantyPolicy};
 use sanbao_domain::site::{Site, SiteFields, SiteInput};
-use sanbao_domain::ticket::{EventType, ticket_number};
 use sanbao_domain::time::local_date;
-use sanbao_domain::unit::{
-    HistoryEvent, HistoryItem, Unit, UnitFields, UnitFilter, UnitInput, UnitSummary,
-};
+use sanbao_domain::unit::{Unit, UnitFields, UnitFilter, UnitInput, UnitSummary};
 use sanbao_domain::user::User;
-use sanbao_domain::{
-    CustomerId, Error, Permission, Problem, ProductModelId, SiteId, TicketId, UnitId,
-};
+use sanbao_domain::{CustomerId, Error, Permission, Problem, ProductModelId, SiteId, UnitId};
 use sanbao_store::{NewUnit, Tx};
 
 pub async fn create_model(
@@ -305,152 +300,6 @@ pub async fn coverage(
     let on = on.unwrap_or_else(|| local_date(now));
     let c = unit.coverage_on(&policies, on);
     Ok((unit, c))
-}
-
-/// A unit's whole life in one timeline, oldest first (R3.8): its recording and dates, every
-/// ticket naming it with its recorded coverage, every visit on site, every change of its
-/// record. Each source is one function below; parts replaced and returns join as their
-/// records come.
-pub async fn history(
-    state: &AppState,
-    actor: &User,
-    id: UnitId,
-) -> Result<Vec<HistoryItem>, Error> {
-    let unit = unit(state, actor, id).await?;
-    let mut items = dated_history(&unit);
-    items.extend(ticket_history(state, id).await?);
-    items.extend(visit_history(state, id).await?);
-    items.extend(change_history(state, id).await?);
-    items.extend(return_history(state, id).await?);
-    // Stable: what happened at the same moment keeps the order of the sources above.
-    items.sort_by_key(|i| i.at);
-    Ok(items)
-}
-
-/// The start of a calendar day in the company's time zone.
-fn day_start(d: NaiveDate) -> DateTime<Utc> {
-    d.and_time(chrono::NaiveTime::MIN)
-        .and_local_timezone(sanbao_domain::time::company_offset())
-        .single()
-        .map_or_else(
-            || d.and_time(chrono::NaiveTime::MIN).and_utc(),
-            |t| t.with_timezone(&Utc),
-        )
-}
-
-/// Recorded in the archive, shipped, accepted, commissioned.
-fn dated_history(unit: &Unit) -> Vec<HistoryItem> {
-    let mut items = vec![HistoryItem {
-        at: unit.created_at,
-        what: HistoryEvent::Recorded,
-    }];
-    let d = unit.dates;
-    let dated = [
-        d.shipped_on.map(|on| HistoryEvent::Shipped { on }),
-        d.accepted_on.map(|on| HistoryEvent::Accepted { on }),
-        d.commissioned_on
-            .map(|on| HistoryEvent::Commissioned { on }),
-    ];
-    for what in dated.into_iter().flatten() {
-        let on = match &what {
-            HistoryEvent::Shipped { on }
-            | HistoryEvent::Accepted { on }
-            | HistoryEvent::Commissioned { on } => *on,
-            _ => continue,
-        };
-        items.push(HistoryItem {
-            at: day_start(on),
-            what,
-        });
-    }
-    items
-}
-
-/// Every ticket naming the unit, at its received time, with the coverage it recorded.
-async fn ticket_history(state: &AppState, id: UnitId) -> Result<Vec<HistoryItem>, Error> {
-    Ok(state
-        .db
-        .tickets_of_unit(id)
-        .await?
-        .into_iter()
-        .map(|t| HistoryItem {
-            at: t.received_at,
-            what: HistoryEvent::Ticket {
-                ticket_id: t.id,
-                number: ticket_number(t.id),
-                kind: t.kind.as_str().to_string(),
-                status: t.status.as_str().to_string(),
-                summary: t.summary,
-                coverage: t.coverage.map(|c| c.coverage.as_str().to_string()),
-            },
-        })
-        .collect())
-}
-
-/// Every technician's check-in on site for one of its tickets.
-async fn visit_history(state: &AppState, id: UnitId) -> Result<Vec<HistoryItem>, Error> {
-    Ok(state
-        .db
-        .ticket_audit_of_unit(id, EventType::CheckIn.as_str())
-        .await?
-        .into_iter()
-        .map(|e| HistoryItem {
-            at: e.at,
-            what: HistoryEvent::Visit {
-                ticket_id: TicketId(e.entity_id),
-                number: ticket_number(TicketId(e.entity_id)),
-                technician: e.actor_name,
-            },
-        })
-        .collect())
-}
-
-/// Every return asked for on the unit, and its decision once made (with the reason).
-async fn return_history(state: &AppState, id: UnitId) -> Result<Vec<HistoryItem>, Error> {
-    let mut items = Vec::new();
-    for r in state.db.returns_of_unit(id).await? {
-        items.push(HistoryItem {
-            at: r.created_at,
-            what: HistoryEvent::Return {
-                return_id: r.id.0,
-                status: "requested".to_string(),
-                reason: Some(r.description.clone()),
-            },
-        });
-        if let Some(at) = r.decided_at {
-            items.push(HistoryItem {
-                at,
-                what: HistoryEvent::Return {
-                    return_id: r.id.0,
-                    status: r.status.as_str().to_string(),
-                    reason: r.decision_reason.clone(),
-                },
-            });
-        }
-    }
-    Ok(items)
-}
-
-/// Every change of the unit's own record after it was recorded (a move to another site,
-/// corrected dates), with the fields that changed.
-async fn change_history(state: &AppState, id: UnitId) -> Result<Vec<HistoryItem>, Error> {
-    Ok(state
-        .db
-        .audit_trail("unit", id.0)
-        .await?
-        .into_iter()
-        .filter(|e| e.action != "create")
-        .map(|e| HistoryItem {
-            at: e.at,
-            what: HistoryEvent::Changed {
-                fields: e
-                    .after
-                    .as_object()
-                    .map(|o| o.keys().cloned().collect())
-                    .unwrap_or_default(),
-            },
-        })
-        .collect())
 }
 
 /// Change a site's name, address, contact or region (R5.2). The first site is the

@@ -37,12 +37,21 @@ enum Kind {
     /// occasion is claimed row by row). Switched with the deadline watcher.
     Tools,
     // ---- end tools ----
+    // ---- follow-ups ----
+    /// From the 25th, remind each salesperson once a month of their customers still due a
+    /// follow-up (claimed per salesperson and month). Switched with the deadline watcher.
+    FollowUps,
+    // ---- end follow-ups ----
 }
 
 // ---- tools ----
 /// How often the tools register is swept for overdue tools and calibrations falling due.
 const TOOLS_EVERY: StdDuration = StdDuration::from_secs(300);
 // ---- end tools ----
+// ---- follow-ups ----
+/// How often the month's follow-ups are swept for reminders.
+const FOLLOW_UPS_EVERY: StdDuration = StdDuration::from_secs(900);
+// ---- end follow-ups ----
 
 /// How often week-old idempotency keys are forgotten.
 const KEYS_EVERY: StdDuration = StdDuration::from_secs(3600);
@@ -111,6 +120,13 @@ impl Runner {
                 kind: Kind::Tools,
             },
             // ---- end tools ----
+            // ---- follow-ups ----
+            Job {
+                name: "follow_ups",
+                every: FOLLOW_UPS_EVERY,
+                kind: Kind::FollowUps,
+            },
+            // ---- end follow-ups ----
         ];
         let wanted = state.config.job_names().unwrap_or_default();
         let tasks = jobs
@@ -155,6 +171,9 @@ impl Job {
             // ---- tools ----
             Kind::Tools => "watcher",
             // ---- end tools ----
+            // ---- follow-ups ----
+            Kind::FollowUps => "watcher",
+            // ---- end follow-ups ----
             _ => self.name,
         }
     }
@@ -183,6 +202,15 @@ async fn run_once(state: &AppState, holder: &str, job: &Job) -> Result<(), sanba
             );
             Ok(())
         } // ---- end tools ----
+        // ---- follow-ups ----
+        Kind::FollowUps => {
+            let told = crate::app::followups::sweep(state, state.now()).await?;
+            crate::metrics::add_counter(
+                "sanbao_follow_up_reminders_total",
+                u64::try_from(told).unwrap_or(u64::MAX),
+            );
+            Ok(())
+        } // ---- end follow-ups ----
     }
 }
 

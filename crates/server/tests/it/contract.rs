@@ -38,6 +38,8 @@ const SERVED: &[&str] = &[
     "PUT /api/v1/units/{id}",
     "PUT /api/v1/sites/{id}",
     "GET /api/v1/units/{id}/coverage",
+    "GET /api/v1/units/{id}/story",
+    "GET /api/v1/customers/{id}/story",
     // Returns (R2.2, R2.5).
     "POST /api/v1/units/{id}/returns",
     "GET /api/v1/returns",
@@ -91,6 +93,21 @@ const SERVED: &[&str] = &[
     "POST /api/v1/service-requests/{id}/job",
     "POST /api/v1/service-requests/{id}/remote-answer",
     // --- end service requests ---
+    // ---- campaigns ----
+    "GET /api/v1/campaigns",
+    "POST /api/v1/campaigns",
+    "GET /api/v1/campaigns/{id}",
+    "PATCH /api/v1/campaigns/{id}",
+    "POST /api/v1/campaigns/{id}/launch",
+    "GET /api/v1/campaigns/{id}/targets",
+    "POST /api/v1/campaigns/{id}/targets/{customer_id}/response",
+    "POST /api/v1/campaigns/{id}/targets/{customer_id}/link",
+    "GET /api/v1/campaigns/{id}/summary",
+    // ---- end campaigns ----
+    // ---- campaigns 2 ----
+    "POST /api/v1/campaigns/{id}/close",
+    "PUT /api/v1/campaigns/{id}/targets/{customer_id}/assignee",
+    // ---- end campaigns 2 ----
     // ---- tools ----
     "GET /api/v1/tools",
     "POST /api/v1/tools",
@@ -101,6 +118,31 @@ const SERVED: &[&str] = &[
     "POST /api/v1/tools/{id}/calibration",
     "POST /api/v1/tools/{id}/retire",
     // ---- end tools ----
+    // ---- follow-ups ----
+    "POST /api/v1/follow-ups",
+    "GET /api/v1/follow-ups",
+    "GET /api/v1/follow-ups/due",
+    "POST /api/v1/follow-ups/{id}/ticket",
+    "GET /api/v1/collations/{month}",
+    "POST /api/v1/collations/{month}/close",
+    // ---- end follow-ups ----
+    // ---- training ----
+    "GET /api/v1/training-sessions",
+    "POST /api/v1/training-sessions",
+    "GET /api/v1/training-sessions/{id}",
+    "GET /api/v1/users/{id}/training",
+    "GET /api/v1/training/missing",
+    "GET /api/v1/documents",
+    "POST /api/v1/documents",
+    "GET /api/v1/documents/{id}",
+    "POST /api/v1/documents/{id}/versions",
+    "GET /api/v1/documents/{id}/versions/{n}/file",
+    // ---- end training ----
+    // ---- training 2 ----
+    "GET /api/v1/training-requirements",
+    "PUT /api/v1/training-requirements",
+    "POST /api/v1/documents/{id}/retire",
+    // ---- end training 2 ----
     // Deadline policy as data (issue 7).
     "GET /api/v1/deadline-policy",
     "PUT /api/v1/deadline-policy",

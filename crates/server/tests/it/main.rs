@@ -27,6 +27,7 @@ mod idempotency;
 // ---- end idempotency keys ----
 mod imports_web;
 mod jobs;
+mod life;
 // ---- Where notifications go ----
 mod loopback;
 mod notify;
@@ -52,9 +53,18 @@ mod support;
 // ---- field form ----
 mod forms;
 // ---- end field form ----
+// ---- follow-ups ----
+mod followups;
+// ---- end follow-ups ----
+// ---- campaigns ----
+mod campaigns;
+// ---- end campaigns ----
 // ---- tools ----
 mod tools;
 // ---- end tools ----
+// ---- training ----
+mod training;
+// ---- end training ----
 mod units;
 mod units_web;
 mod visits;

@@ -185,9 +185,9 @@ async fn a_clerk_records_a_unit_and_sees_its_coverage_and_history_on(app: &TestA
     ] {
         assert!(r.text.contains(want), "{want}: {}", r.text);
     }
-    // The timeline runs oldest first: shipped before the ticket, the ticket before the visit.
+    // The story runs newest first: the visit before the ticket, the ticket before shipping.
     let pos = |s: &str| r.text.find(s).unwrap_or_else(|| panic!("{s}"));
-    assert!(pos("tl-shipped") < pos("tl-ticket") && pos("tl-ticket") < pos("tl-visit"));
+    assert!(pos("tl-check_in") < pos("tl-ticket") && pos("tl-ticket") < pos("tl-shipped"));
     // The list finds it by serial number and by site address.
     for q in ["sb2025", "港区一路"] {
         let r = b.get(&format!("/units?q={}", urlencode(q))).await;

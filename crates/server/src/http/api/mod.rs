@@ -29,9 +29,20 @@ pub mod settlement;
 // ---- end settlement ----
 pub mod sessions;
 pub mod tickets;
+// ---- follow-ups ----
+pub mod followups;
+// ---- end follow-ups ----
+// ---- campaigns ----
+pub mod campaigns;
+// ---- end campaigns ----
 // ---- tools ----
 pub mod tools;
 // ---- end tools ----
+// ---- training ----
+pub mod documents;
+pub mod training;
+// ---- end training ----
+pub mod life;
 pub mod units;
 pub mod visits;
 // ---- survey and daily report (issue 8) ----
@@ -71,6 +82,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(customers::router())
         .merge(tickets::router())
         .merge(units::router())
+        .merge(life::router())
         .merge(returns::router())
         .merge(deliveries::router())
         // ---- Where notifications go ----
@@ -99,12 +111,22 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // ---- parts desk ----
         .merge(parts::router())
         // ---- end parts desk ----
+        // ---- campaigns ----
+        .merge(campaigns::router())
+        // ---- end campaigns ----
         // ---- tools ----
         .merge(tools::router())
         // ---- end tools ----
+        // ---- training ----
+        .merge(training::router())
+        .merge(documents::router())
+        // ---- end training ----
         // ---- settlement (issue 9, part 5) ----
         .merge(settlement::router())
-    // ---- end settlement ----
+        // ---- end settlement ----
+        // ---- follow-ups ----
+        .merge(followups::router())
+    // ---- end follow-ups ----
 }
 
 /// The OpenAPI document, as served.

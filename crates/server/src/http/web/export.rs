@@ -102,6 +102,32 @@ async fn download(
 ) -> WebResult<Response> {
     let kind = sheet.kind;
     let bytes = sheet.write(format).await?;
+    attachment(state, u, kind, format, bytes)
+}
+
+// ---- campaigns 2 ----
+/// Rows under headers known only at run time (a campaign's questions) as a download,
+/// written and named as a [`Sheet`] is.
+pub async fn download_rows(
+    state: &AppState,
+    u: &WebUser,
+    kind: ExportKind,
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+    format: Format,
+) -> WebResult<Response> {
+    let bytes = app::export::write_rows(kind, headers, rows, format).await?;
+    attachment(state, u, kind, format, bytes)
+}
+// ---- end campaigns 2 ----
+
+fn attachment(
+    state: &AppState,
+    u: &WebUser,
+    kind: ExportKind,
+    format: Format,
+    bytes: Vec<u8>,
+) -> WebResult<Response> {
     let on = local_date(state.now());
     let ext = format.extension();
     let ascii = format!("{}-{on}.{ext}", kind.as_str());
@@ -115,6 +141,12 @@ async fn download(
         // ---- settlement (issue 9, part 5) ----
         ExportKind::Settlements => "settlement.file",
         // ---- end settlement ----
+        // ---- follow-ups ----
+        ExportKind::FollowUps => "collation.file",
+        // ---- end follow-ups ----
+        // ---- campaigns 2 ----
+        ExportKind::Campaign => "campaign.file",
+        // ---- end campaigns 2 ----
     });
     let local = format!("{stem}-{on}.{ext}");
     let disposition = format!(

@@ -73,13 +73,27 @@ impl WebUser {
                 // ---- settlement (issue 9, part 5) ----
                 may_view_settlements: self.may(Permission::ViewSettlements),
                 // ---- end settlement ----
+                // ---- follow-ups ----
+                may_record_follow_ups: self.may(Permission::RecordFollowUps),
+                may_collate: self.may(Permission::CollateFollowUps),
+                // ---- end follow-ups ----
                 // ---- parts field ----
                 may_handle_requisitions: super::requisitions::in_nav(self),
                 // ---- end parts field ----
+                // ---- campaigns ----
+                may_see_campaigns: self.may(Permission::RecordCampaignResponses),
+                // ---- end campaigns ----
                 // ---- tools ----
                 may_keep_tools: sanbao_domain::tools::may_keep_tools(self.user.role),
                 may_hold_tools: sanbao_domain::tools::may_hold_tools(self.user.role),
                 // ---- end tools ----
+                // ---- training ----
+                may_view_training: sanbao_domain::training::may_view_training(self.user.role),
+                my_training_href: format!("/people/{}/training", self.user.id),
+                // ---- end training ----
+                // ---- training 2 ----
+                may_manage_training_requirements: self.may(Permission::ManageTrainingRequirements),
+                // ---- end training 2 ----
             }),
             here: self.here.clone(),
             css: assets::css_url(),

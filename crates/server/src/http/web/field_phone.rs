@@ -257,6 +257,11 @@ struct JobPage {
     /// "2 parts still out" when parts taken for the job are not yet accounted for.
     parts_out: Option<String>,
     // ---- end parts field ----
+    // ---- training ----
+    /// The current documents of the job's model and the general service documents:
+    /// (file href, code, title, version label).
+    docs: Vec<(String, String, String, String)>,
+    // ---- end training ----
 }
 
 /// What a page shows besides the job itself.
@@ -356,6 +361,24 @@ async fn job_page(state: &AppState, u: &WebUser, id: JobId, said: Said) -> WebRe
         .reconciliation
         .outstanding();
     let parts_out = (out > 0).then(|| lang.f("parts.field.still_out_short", &[("n", &out)]));
+    // ---- training ----
+    let model = unit
+        .as_ref()
+        .map(|x| x.model_code.clone())
+        .or_else(|| job.model_code.clone());
+    let docs = app::documents::for_job(state, &u.user, model.as_deref(), now)
+        .await?
+        .into_iter()
+        .map(|(d, v)| {
+            (
+                format!("/documents/{}/versions/{}/file", d.document.id, v.n),
+                d.document.code,
+                d.document.title,
+                v.label,
+            )
+        })
+        .collect();
+    // ---- end training ----
     // ---- end parts field ----
     Ok(JobPage {
         id: job.id.0,
@@ -423,6 +446,9 @@ async fn job_page(state: &AppState, u: &WebUser, id: JobId, said: Said) -> WebRe
         reason_error: messages.get("reason").map(str::to_string),
         idem: app::sessions::random_token(),
         parts_out,
+        // ---- training ----
+        docs,
+        // ---- end training ----
         l: u.layout("field_today", format!("{} · {}", t.number(), c.fields.name)),
     })
 }

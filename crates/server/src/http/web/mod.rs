@@ -40,11 +40,21 @@ pub mod parts;
 pub mod returns;
 // ---- settlement (issue 9, part 5) ----
 pub mod settlement;
+// ---- follow-ups ----
+pub mod followups;
+// ---- end follow-ups ----
 // ---- end settlement ----
 pub mod tickets;
+// ---- campaigns ----
+pub mod campaigns;
+// ---- end campaigns ----
 // ---- tools ----
 pub mod tools;
 // ---- end tools ----
+// ---- training ----
+pub mod training;
+// ---- end training ----
+pub mod life;
 pub mod units;
 pub mod view;
 pub mod visits;
@@ -73,6 +83,7 @@ pub fn router() -> Router<AppState> {
         .merge(export::router())
         .merge(tickets::router())
         .merge(units::router())
+        .merge(life::router())
         .merge(returns::router())
         // --- service requests (issue 8, part 1) ---
         .merge(requests::router())
@@ -109,14 +120,23 @@ pub fn router() -> Router<AppState> {
         // ---- end parts desk ----
         // ---- settlement (issue 9, part 5) ----
         .merge(settlement::router())
+        // ---- follow-ups ----
+        .merge(followups::router())
+        // ---- end follow-ups ----
         // ---- end settlement ----
         // ---- parts field ----
         .merge(requisitions::router())
         .merge(parts_field::router())
         // ---- end parts field ----
+        // ---- campaigns ----
+        .merge(campaigns::router())
+        // ---- end campaigns ----
         // ---- tools ----
         .merge(tools::router())
         // ---- end tools ----
+        // ---- training ----
+        .merge(training::router())
+        // ---- end training ----
         .merge(assets::router())
         .fallback(unknown_address)
         .layer(middleware::from_fn(error::pages))
@@ -180,16 +200,37 @@ pub struct LayoutUser {
     /// The month's settlement is in the navigation, and a job's page links its settlement.
     pub may_view_settlements: bool,
     // ---- end settlement ----
+    // ---- follow-ups ----
+    /// The salesperson's follow-ups page is in the navigation.
+    pub may_record_follow_ups: bool,
+    /// The month's collation is in the navigation (the department).
+    pub may_collate: bool,
+    // ---- end follow-ups ----
     // ---- parts field ----
     /// The requisition queue is in the navigation (who approves or keeps stock).
     pub may_handle_requisitions: bool,
     // ---- end parts field ----
+    // ---- campaigns ----
+    /// The yearly campaigns are in the navigation (who records campaign responses).
+    pub may_see_campaigns: bool,
+    // ---- end campaigns ----
     // ---- tools ----
     /// The tools register is in the navigation (admin, service manager, clerk).
     pub may_keep_tools: bool,
     /// "My tools" is in the navigation (technician, senior engineer).
     pub may_hold_tools: bool,
     // ---- end tools ----
+    // ---- training ----
+    /// Training records and who is missing a topic are in the navigation; the others
+    /// see their own history.
+    pub may_view_training: bool,
+    /// Where one's own training history is.
+    pub my_training_href: String,
+    // ---- end training ----
+    // ---- training 2 ----
+    /// The training requirement settings are in the navigation (admin, service manager).
+    pub may_manage_training_requirements: bool,
+    // ---- end training 2 ----
 }
 
 /// What the frame of every page (`base.html`) needs: language, title, navigation.

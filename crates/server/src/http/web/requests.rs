@@ -419,7 +419,7 @@ struct DetailPage {
     remote: Option<(String, String, String)>,
     coverage: Option<String>,
     unit_href: Option<String>,
-    history: Vec<super::units::HistoryLine>,
+    history: Vec<super::life::LifeLine>,
     may_act: bool,
     may_dispatch: bool,
     methods: Vec<Choice>,
@@ -441,17 +441,12 @@ async fn detail_page(
     let (coverage, history, unit_href) = match v.request.unit_id {
         Some(unit) => {
             let (_, cov) = app::units::coverage(state, &u.user, unit, None, state.now()).await?;
-            let mut h = super::units::history_lines(
-                u.lang,
-                app::units::history(state, &u.user, unit).await?,
-            );
             // Briefly: the latest few, newest first.
-            h.reverse();
-            h.truncate(6);
+            let h = super::units::recent_story(state, u, unit, 6).await?;
             (
                 Some(u.lang.coverage_reason(&cov)),
                 h,
-                Some(format!("/units/{unit}")),
+                Some(format!("/units/{unit}/story")),
             )
         }
         None => (None, Vec::new(), None),

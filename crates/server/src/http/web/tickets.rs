@@ -488,6 +488,29 @@ async fn find_customers(state: &AppState, u: &WebUser, q: &str) -> WebResult<Vec
         .collect())
 }
 
+// ---- training 2 ----
+/// The customer search made on another form (a customer training's customer): the same
+/// results the intake form shows without script, each a `pick=ID` button; empty when
+/// nothing was searched for.
+pub(super) async fn customer_matches_html(
+    state: &AppState,
+    u: &WebUser,
+    l: &Layout,
+    q: &str,
+) -> WebResult<String> {
+    let q = search_text(q);
+    if q.is_empty() {
+        return Ok(String::new());
+    }
+    let rows = find_customers(state, u, &q).await?;
+    render_partial(&CustomerMatches {
+        l,
+        rows: &rows,
+        listbox: false,
+    })
+}
+// ---- end training 2 ----
+
 #[derive(Template)]
 #[template(path = "ticket_new.html")]
 struct NewPage {

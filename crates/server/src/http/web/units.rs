@@ -2,7 +2,7 @@
 //! coverage today and its whole history, its printable label with a QR code, the label
 //! sheets, a customer's sites, and the product models with their warranty policies.
 
-use super::view::{Choice, ErrorSummary, FormField, Messages, RegionBadge, clip, full_time};
+use super::view::{Choice, ErrorSummary, FormField, Messages, RegionBadge, clip};
 use super::{
     Layout, QueryParams, WebError, WebForm, WebResult, WebUser, render, render_with, see_other,
     url_with,
@@ -18,7 +18,7 @@ use sanbao_domain::coverage::{Coverage, CoverageKind};
 use sanbao_domain::customer::CustomerFilter;
 use sanbao_domain::product::{ModelInput, PolicyInput};
 use sanbao_domain::site::SiteInput;
-use sanbao_domain::unit::{HistoryEvent, HistoryItem, Unit, UnitFilter, UnitInput, UnitSummary};
+use sanbao_domain::unit::{Unit, UnitFilter, UnitInput, UnitSummary};
 use sanbao_domain::{CustomerId, Error, FieldErrors, Permission, UnitId};
 
 /// `/units…`, `/product-models…` and the sites of a customer.
@@ -406,128 +406,6 @@ pub async fn create(
 // ---------------------------------------------------------------------------------------
 // A unit's page.
 
-/// One entry of the unit's timeline, in words.
-pub struct HistoryLine {
-    pub at: String,
-    /// `recorded`, `shipped`, …: also the CSS class.
-    pub event: &'static str,
-    pub title: String,
-    pub text: String,
-    pub href: Option<String>,
-    pub coverage: Option<(&'static str, String)>,
-}
-
-/// The timeline's entries in words, oldest first.
-pub fn history_lines(lang: Lang, items: Vec<HistoryItem>) -> Vec<HistoryLine> {
-    items
-        .into_iter()
-        .map(|i| {
-            let at = full_time(i.at);
-            let line = |event, key: &str, text: String| HistoryLine {
-                at: at.clone(),
-                event,
-                title: lang.t(key).to_string(),
-                text,
-                href: None,
-                coverage: None,
-            };
-            match i.what {
-                HistoryEvent::Recorded => line("recorded", "unit.event.recorded", String::new()),
-                HistoryEvent::Shipped { on } => HistoryLine {
-                    at: on.to_string(),
-                    ..line("shipped", "unit.event.shipped", String::new())
-                },
-                HistoryEvent::Accepted { on } => HistoryLine {
-                    at: on.to_string(),
-                    ..line("accepted", "unit.event.accepted", String::new())
-                },
-                HistoryEvent::Commissioned { on } => HistoryLine {
-                    at: on.to_string(),
-                    ..line("commissioned", "unit.event.commissioned", String::new())
-                },
-                HistoryEvent::Ticket {
-                    ticket_id,
-                    number,
-                    kind,
-                    status,
-                    summary,
-                    coverage,
-                } => HistoryLine {
-                    href: Some(format!("/tickets/{ticket_id}")),
-                    coverage: coverage
-                        .as_deref()
-                        .and_then(CoverageKind::parse)
-                        .map(|k| (k.as_str(), coverage_label(lang, k).to_string())),
-                    ..line(
-                        "ticket",
-                        "unit.event.ticket",
-                        format!(
-                            "{number} · {} · {} · {}",
-                            lang.t(&format!("kind.{kind}")),
-                            lang.t(&format!("status.{status}")),
-                            clip(&summary, 80)
-                        ),
-                    )
-                },
-                HistoryEvent::Visit {
-                    ticket_id,
-                    number,
-                    technician,
-                } => HistoryLine {
-                    href: Some(format!("/tickets/{ticket_id}")),
-                    ..line(
-                        "visit",
-                        "unit.event.visit",
-                        format!(
-                            "{number} · {}",
-                            technician.unwrap_or_else(|| lang.t("common.none").to_string())
-                        ),
-                    )
-                },
-                HistoryEvent::PartReplaced {
-                    ticket_id,
-                    part,
-                    faulty_serial,
-                    replacement_serial,
-                } => HistoryLine {
-                    href: ticket_id.map(|t| format!("/tickets/{t}")),
-                    ..line(
-                        "part",
-                        "unit.event.part_replaced",
-                        format!(
-                            "{part}: {} → {}",
-                            faulty_serial.unwrap_or_default(),
-                            replacement_serial.unwrap_or_default()
-                        ),
-                    )
-                },
-                HistoryEvent::Return {
-                    return_id,
-                    status,
-                    reason,
-                } => HistoryLine {
-                    href: Some(format!("/returns/{return_id}")),
-                    ..line(
-                        "return",
-                        "unit.event.return",
-                        [
-                            Some(lang.t(&format!("return.status.{status}")).to_string()),
-                            reason.map(|r| clip(&r, 80)),
-                        ]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(" · "),
-                    )
-                },
-                HistoryEvent::Changed { fields } => {
-                    line("changed", "unit.event.changed", fields.join(", "))
-                }
-            }
-        })
-        .collect()
-}
-
 #[derive(Template)]
 #[template(path = "units_detail.html")]
 struct DetailPage {
@@ -553,7 +431,8 @@ struct DetailPage {
     /// Deliveries are the salespeople's and the desk's: others see the number only.
     may_open_delivery: bool,
     notes: Option<String>,
-    history: Vec<HistoryLine>,
+    /// The latest entries of its life story.
+    history: Vec<super::life::LifeLine>,
     saved: bool,
     may_open: bool,
     may_return: bool,
@@ -601,6 +480,23 @@ async fn unit_parts(state: &AppState, u: &WebUser, id: UnitId) -> WebResult<Vec<
 }
 // ---- end parts field ----
 
+/// Entries of a unit's story its page shows; the rest is one click away.
+const RECENT: usize = 8;
+
+/// The latest `n` entries of a unit's life story, in words, newest first.
+pub async fn recent_story(
+    state: &AppState,
+    u: &WebUser,
+    id: UnitId,
+    n: usize,
+) -> WebResult<Vec<super::life::LifeLine>> {
+    let filter = sanbao_domain::life::LifeFilter::default();
+    let (_, story) = app::life::unit_story(state, &u.user, id, &filter).await?;
+    let mut lines = super::life::lines(u.lang, &story, false);
+    lines.truncate(n);
+    Ok(lines)
+}
+
 /// `GET /units/{id}`
 pub async fn detail(
     State(state): State<AppState>,
@@ -610,7 +506,7 @@ pub async fn detail(
 ) -> WebResult<Response> {
     let id = unit_id(&id)?;
     let (unit, coverage) = app::units::coverage(&state, &u.user, id, None, state.now()).await?;
-    let history = history_lines(u.lang, app::units::history(&state, &u.user, id).await?);
+    let history = recent_story(&state, &u, id, RECENT).await?;
     let lang = u.lang;
     let none = || lang.t("common.none").to_string();
     let parts = unit_parts(&state, &u, id).await?;

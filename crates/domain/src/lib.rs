@@ -24,6 +24,7 @@ pub mod notify;
 pub mod parts;
 pub mod people;
 pub mod product;
+pub mod quality;
 pub mod region;
 pub mod replies;
 pub mod request;

@@ -150,6 +150,69 @@ impl NewQualityItem {
     }
 }
 
+/// What the store reads of a source record, for an item to be made from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFacts {
+    pub month: Month,
+    pub product_model: Option<String>,
+    pub component: Option<String>,
+    pub cause: Option<String>,
+    pub responsibility: Option<Responsibility>,
+    pub summary: String,
+    /// The source's state that decides whether it is about quality: the complaint's flag
+    /// (`flagged`), the form's status, the ledger row's kind, the remark's class, the
+    /// return's status.
+    pub state: String,
+}
+
+impl SourceFacts {
+    /// Whether the source is a quality record of its kind (422 on `source_id` otherwise).
+    pub fn check_qualifies(&self, kind: SourceKind) -> Result<(), Error> {
+        let ok = match kind {
+            SourceKind::Complaint => self.state == "flagged",
+            SourceKind::FieldForm => {
+                self.state == "accepted"
+                    && self.responsibility.is_some_and(is_company_responsibility)
+            }
+            SourceKind::FaultyPart => self.state == "faulty_return",
+            SourceKind::FollowUp => self.state == "quality",
+            SourceKind::Return => self.state == "approved" || self.state == "closed",
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::field(
+                "source_id",
+                Problem::new(
+                    "not_quality",
+                    "this record is not a quality record of its kind",
+                ),
+            ))
+        }
+    }
+
+    pub fn into_item(
+        self,
+        kind: SourceKind,
+        id: i64,
+        by: UserId,
+        now: DateTime<Utc>,
+    ) -> NewQualityItem {
+        NewQualityItem::from_source(
+            kind,
+            id,
+            self.month,
+            self.product_model,
+            self.component,
+            self.cause,
+            self.responsibility,
+            &self.summary,
+            by,
+            now,
+        )
+    }
+}
+
 /// A quality item as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct QualityItem {

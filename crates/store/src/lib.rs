@@ -48,6 +48,7 @@ mod notify;
 mod outbox;
 // ---- parts, materials and tools (issue 9) ----
 mod parts;
+mod quality;
 // ---- end parts ----
 mod replies;
 // --- service requests (issue 8, part 1) ---

@@ -518,7 +518,7 @@ impl QualityAction {
 
 /// The actions an earlier month left open: those of items of months before `month`, not
 /// verified yet. They show on `month`'s review until verified.
-pub fn carried_over<'a>(actions: &'a [QualityAction], month: Month) -> Vec<&'a QualityAction> {
+pub fn carried_over(actions: &[QualityAction], month: Month) -> Vec<&QualityAction> {
     let m = month.to_string();
     actions
         .iter()

@@ -126,6 +126,16 @@ const SERVED: &[&str] = &[
     "GET /api/v1/collations/{month}",
     "POST /api/v1/collations/{month}/close",
     // ---- end follow-ups ----
+    // ---- quality ----
+    "POST /api/v1/quality-items",
+    "GET /api/v1/quality-items/{id}",
+    "PUT /api/v1/quality-items/{id}",
+    "POST /api/v1/quality-items/{id}/actions",
+    "POST /api/v1/quality-items/{id}/actions/{action_id}/verify",
+    "POST /api/v1/quality-items/{id}/merge",
+    "GET /api/v1/quality-reviews/{month}",
+    "POST /api/v1/quality-reviews/{month}/close",
+    // ---- end quality ----
     // ---- training ----
     "GET /api/v1/training-sessions",
     "POST /api/v1/training-sessions",

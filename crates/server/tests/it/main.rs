@@ -55,6 +55,7 @@ mod forms;
 // ---- end field form ----
 // ---- follow-ups ----
 mod followups;
+mod quality;
 // ---- end follow-ups ----
 // ---- campaigns ----
 mod campaigns;

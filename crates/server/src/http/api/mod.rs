@@ -31,6 +31,7 @@ pub mod sessions;
 pub mod tickets;
 // ---- follow-ups ----
 pub mod followups;
+pub mod quality;
 // ---- end follow-ups ----
 // ---- campaigns ----
 pub mod campaigns;
@@ -126,6 +127,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // ---- end settlement ----
         // ---- follow-ups ----
         .merge(followups::router())
+        .merge(quality::router())
     // ---- end follow-ups ----
 }
 

@@ -183,10 +183,7 @@ impl SourceFacts {
         } else {
             Err(Error::field(
                 "source_id",
-                Problem::new(
-                    "not_quality",
-                    "this record is not a quality record of its kind",
-                ),
+                Problem::invalid("this record is not a quality record of its kind"),
             ))
         }
     }
@@ -573,14 +570,11 @@ pub fn check_close(
     } else {
         Err(Error::field(
             "month",
-            Problem::new(
-                "incomplete",
-                format!(
-                    "{} item(s) lack an investigation and {} an action",
-                    b.uninvestigated.len(),
-                    b.without_action.len()
-                ),
-            ),
+            Problem::invalid(format!(
+                "{} item(s) lack an investigation and {} an action",
+                b.uninvestigated.len(),
+                b.without_action.len()
+            )),
         ))
     }
 }

@@ -42,6 +42,7 @@ pub mod returns;
 pub mod settlement;
 // ---- follow-ups ----
 pub mod followups;
+pub mod quality;
 // ---- end follow-ups ----
 // ---- end settlement ----
 pub mod tickets;
@@ -122,6 +123,7 @@ pub fn router() -> Router<AppState> {
         .merge(settlement::router())
         // ---- follow-ups ----
         .merge(followups::router())
+        .merge(quality::router())
         // ---- end follow-ups ----
         // ---- end settlement ----
         // ---- parts field ----
@@ -206,6 +208,10 @@ pub struct LayoutUser {
     /// The month's collation is in the navigation (the department).
     pub may_collate: bool,
     // ---- end follow-ups ----
+    // ---- quality ----
+    /// The month's quality review is in the navigation (the quality engineer).
+    pub may_review_quality: bool,
+    // ---- end quality ----
     // ---- parts field ----
     /// The requisition queue is in the navigation (who approves or keeps stock).
     pub may_handle_requisitions: bool,

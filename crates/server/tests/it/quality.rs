@@ -378,3 +378,65 @@ on_both_backends!(
     r7_the_quality_engineer_makes_classifies_acts_merges_and_closes_the_month_on_postgres,
     items_scenario
 );
+
+async fn pages_scenario(app: &TestApp) {
+    app.clock.set(at("2026-03-10T10:00:00+08:00"));
+    let clerk = app.token("qw_clerk", "service_clerk").await;
+    let c = app
+        .api_customer(&clerk, "湖州供电", "浙江省湖州市吴兴区1号")
+        .await;
+    app.api_ticket(&clerk, &c, "complaint_quality", "柜门变形")
+        .await;
+    // Technicians and salespeople are refused the review.
+    for (name, role) in [("qw_tech", "technician"), ("qw_sales", "salesperson")] {
+        let mut b = crate::web::signed_in(app, name, role).await;
+        assert_eq!(b.get("/quality").await.status, StatusCode::FORBIDDEN);
+    }
+    let mut b = crate::web::signed_in(app, "qw_eng", "quality_engineer").await;
+    let r = b.get("/quality?month=2026-03").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("柜门变形"), "{}", r.text);
+    assert!(
+        b.get("/quality?month=2026-13")
+            .await
+            .status
+            .is_client_error()
+    );
+    let item = review(
+        app,
+        &app.token("qw_eng2", "quality_engineer").await,
+        "2026-03",
+    )
+    .await["items"][0]["item"]["id"]
+        .as_i64()
+        .unwrap();
+    // An action without its owner: the page again, the owner named, the text kept.
+    let r = b
+        .submit(
+            &format!("/quality/items/{item}"),
+            &format!("/quality/items/{item}/actions"),
+            &[
+                ("kind", "corrective"),
+                ("description", "柜门加强筋"),
+                ("due_on", "2026-03-31"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("owner-error") && r.text.contains("柜门加强筋"));
+    // Closing refused while the item lacks its investigation and action.
+    let r = b
+        .submit(
+            "/quality?month=2026-03",
+            "/quality/close",
+            &[("month", "2026-03")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("quality-close-error"));
+}
+on_both_backends!(
+    r7_2_the_review_pages_refuse_field_staff_and_keep_what_was_typed,
+    r7_2_the_review_pages_refuse_field_staff_and_keep_what_was_typed_on_postgres,
+    pages_scenario
+);

@@ -337,6 +337,21 @@ async fn items_scenario(app: &TestApp) {
         quality::sweep(&app.state, app.state.now()).await.unwrap(),
         0
     );
+    sanbao_server::jobs::drain_outbox(&app.state, "test")
+        .await
+        .unwrap();
+    let owner = sanbao_domain::UserId(qe_me["id"].as_i64().unwrap());
+    let told: Vec<String> = sanbao_server::app::outbox::inbox(&app.state, owner, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.subject)
+        .collect();
+    assert_eq!(
+        told.iter().filter(|s| s.contains("2026-03-15")).count(),
+        1,
+        "{told:?}"
+    );
     // The open actions carry over to April until verified.
     let qe = sign_in(app, "q_eng").await;
     let april = review(app, &qe, "2026-04").await;

@@ -25,6 +25,7 @@ pub mod parts;
 pub mod people;
 pub mod product;
 pub mod region;
+pub mod reliability;
 pub mod replies;
 pub mod request;
 pub mod returns;

@@ -1,0 +1,455 @@
+//! Field reliability (R5.1, issue 11 item 4): what the installed base says about each
+//! product model — failures by months in service, the failure rate per 1,000 units in
+//! service, a Weibull fit of the time to first failure, and the early-life alarm.
+//!
+//! Everything here is pure arithmetic on counts the store aggregates in SQL (units by
+//! commissioning month, failures by months in service, units by age): the store never has
+//! to hand a fleet of 200,000 units to the application one by one.
+//!
+//! Decisions, so the figures mean one thing:
+//! - **Months in service** of a failure are the whole calendar months completed between the
+//!   commissioning date and the failure date ([`months_in_service`]): a failure within the
+//!   first month is in month 0.
+//! - **Population at risk** ([`Population`]): a unit counts from the month it was
+//!   commissioned in (mid-month counts from that month) up to and including the month it
+//!   left service (a unit returned and replaced leaves at its return; its replacement is
+//!   another unit, entering from its own commissioning date). [`ServiceLife`] makes this
+//!   explicit per unit; the store gives the same thing as counts per month
+//!   ([`Population::from_counts`]).
+//! - **Weibull fit** ([`fit_weibull`]): time to a unit's *first* failure, in days. A unit
+//!   that has not failed is right-censored at its age on the day of the analysis (or on the
+//!   day it left service). The fit needs at least [`MIN_FAILURES_FOR_FIT`] failures at two
+//!   different ages; otherwise it answers why not ([`NoFit`]).
+//! - **Early-life alarm** ([`early_life_alarm`]): failures in the first N months of service
+//!   per 1,000 units commissioned, against a set rate.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+use crate::time::Month;
+
+#[cfg(test)]
+mod tests;
+
+/// The fewest failures a Weibull fit is made from. With two parameters, two failures
+/// always fit exactly and say nothing about the spread; three is the least that gives an
+/// estimate at all (the page says how few they are), and reliability handbooks ask for
+/// the same minimum before quoting a shape.
+pub const MIN_FAILURES_FOR_FIT: u64 = 3;
+
+/// Mean length of a month in days (365.25 / 12), to show a scale in days as months.
+pub const DAYS_PER_MONTH: f64 = 30.4375;
+
+/// Whole calendar months completed between `commissioned_on` and `on` (0 within the first
+/// month of service); `None` when `on` is before commissioning (a data error the caller
+/// lists rather than counts).
+pub fn months_in_service(commissioned_on: NaiveDate, on: NaiveDate) -> Option<u32> {
+    if on < commissioned_on {
+        return None;
+    }
+    let months = (on.year() - commissioned_on.year()) * 12 + on.month() as i32
+        - commissioned_on.month() as i32
+        - i32::from(on.day() < commissioned_on.day());
+    u32::try_from(months).ok()
+}
+
+/// How a unit's service ends, as far as the population at risk is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Still running at the customer's site.
+    Running,
+    /// Returned (and, when replaced, the replacement is another [`ServiceLife`] with its
+    /// own commissioning date): the unit leaves the population after this day's month.
+    Returned(NaiveDate),
+}
+
+/// One unit's time in service: from its commissioning date to its exit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceLife {
+    pub commissioned_on: NaiveDate,
+    pub exit: Exit,
+}
+
+/// Units in service per calendar month, built from entries (commissioning) and exits
+/// (returns) per month.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Population {
+    entries: BTreeMap<Month, u64>,
+    exits: BTreeMap<Month, u64>,
+}
+
+fn month_of(d: NaiveDate) -> Month {
+    Month {
+        year: d.year(),
+        month: d.month(),
+    }
+}
+
+impl Population {
+    /// From each unit's own life: explicit, for tests and small fleets.
+    pub fn from_lives(lives: &[ServiceLife]) -> Population {
+        let mut p = Population::default();
+        for life in lives {
+            *p.entries.entry(month_of(life.commissioned_on)).or_default() += 1;
+            if let Exit::Returned(on) = life.exit {
+                // A unit returned before its commissioning month is a data error; it still
+                // leaves no earlier than it entered.
+                let m = month_of(on.max(life.commissioned_on));
+                *p.exits.entry(m).or_default() += 1;
+            }
+        }
+        p
+    }
+
+    /// From counts per month, as the store aggregates them: units commissioned in each
+    /// month, and units that left service (returned) in each month.
+    pub fn from_counts(
+        entries: impl IntoIterator<Item = (Month, u64)>,
+        exits: impl IntoIterator<Item = (Month, u64)>,
+    ) -> Population {
+        let mut p = Population::default();
+        for (m, n) in entries {
+            *p.entries.entry(m).or_default() += n;
+        }
+        for (m, n) in exits {
+            *p.exits.entry(m).or_default() += n;
+        }
+        p
+    }
+
+    /// Units in service during `month`: commissioned in or before it, and not returned
+    /// before it (a unit returned during the month was at risk in it).
+    pub fn in_service(&self, month: Month) -> u64 {
+        let entered: u64 = self.entries.range(..=month).map(|(_, n)| n).sum();
+        let left: u64 = self.exits.range(..month).map(|(_, n)| n).sum();
+        entered.saturating_sub(left)
+    }
+
+    /// All units ever commissioned.
+    pub fn commissioned(&self) -> u64 {
+        self.entries.values().sum()
+    }
+
+    /// The first month any unit was in service.
+    pub fn first_month(&self) -> Option<Month> {
+        self.entries.keys().next().copied()
+    }
+}
+
+/// The failure rate of one calendar month.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MonthlyRate {
+    pub month: Month,
+    pub units_in_service: u64,
+    pub failures: u64,
+    /// Failures per 1,000 units in service in the month; `None` with no unit in service.
+    pub per_thousand: Option<f64>,
+}
+
+impl Serialize for Month {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+/// Failures per 1,000 units; `None` when there are no units.
+pub fn per_thousand(failures: u64, units: u64) -> Option<f64> {
+    (units > 0).then(|| failures as f64 * 1000.0 / units as f64)
+}
+
+/// The failure rate per 1,000 units in service for each month from `from` to `to`
+/// (inclusive), with `failures` counted by the calendar month they happened in.
+pub fn monthly_rates(
+    population: &Population,
+    failures: &BTreeMap<Month, u64>,
+    from: Month,
+    to: Month,
+) -> Vec<MonthlyRate> {
+    let mut out = Vec::new();
+    let mut m = from;
+    while m <= to {
+        let units = population.in_service(m);
+        let f = failures.get(&m).copied().unwrap_or(0);
+        out.push(MonthlyRate {
+            month: m,
+            units_in_service: units,
+            failures: f,
+            per_thousand: per_thousand(f, units),
+        });
+        m = m.next();
+    }
+    out
+}
+
+/// The early-life alarm setting: failures in the first `months` months of service must not
+/// exceed `max_per_thousand` per 1,000 units commissioned.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EarlyLifeSetting {
+    pub months: u32,
+    pub max_per_thousand: f64,
+}
+
+impl Default for EarlyLifeSetting {
+    /// Three months, 20 per 1,000 (2 %): a model that loses more than one unit in fifty
+    /// within its first quarter in service has a design, manufacturing or purchasing
+    /// problem worth the quality engineer's attention.
+    fn default() -> Self {
+        EarlyLifeSetting {
+            months: 3,
+            max_per_thousand: 20.0,
+        }
+    }
+}
+
+/// What the early-life check found for a model.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EarlyLife {
+    pub months: u32,
+    /// Failures in months 0 .. `months` − 1 of service.
+    pub failures: u64,
+    pub units: u64,
+    pub per_thousand: Option<f64>,
+    pub limit_per_thousand: f64,
+    pub alarm: bool,
+}
+
+/// The early-life check: failures by months in service (`by_months[k]` = failures in
+/// month k of service) against the units commissioned. The alarm sounds when the rate is
+/// strictly above the limit.
+pub fn early_life_alarm(by_months: &[u64], units: u64, setting: EarlyLifeSetting) -> EarlyLife {
+    let failures: u64 = by_months.iter().take(setting.months as usize).sum();
+    let rate = per_thousand(failures, units);
+    EarlyLife {
+        months: setting.months,
+        failures,
+        units,
+        per_thousand: rate,
+        limit_per_thousand: setting.max_per_thousand,
+        alarm: rate.is_some_and(|r| r > setting.max_per_thousand),
+    }
+}
+
+/// Failures by months in service as a dense vector (index = months in service), from the
+/// store's sparse counts.
+pub fn by_months_dense(counts: &BTreeMap<u32, u64>) -> Vec<u64> {
+    let len = counts.keys().next_back().map_or(0, |m| *m as usize + 1);
+    let mut v = vec![0; len];
+    for (m, n) in counts {
+        v[*m as usize] += n;
+    }
+    v
+}
+
+/// One group of identical observations: `count` units with the same time (days in
+/// service), either all failed at it or all still running (censored) at it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Observation {
+    pub days: f64,
+    pub failed: bool,
+    pub count: u64,
+}
+
+impl Observation {
+    pub fn failure(days: f64) -> Observation {
+        Observation {
+            days,
+            failed: true,
+            count: 1,
+        }
+    }
+    pub fn censored(days: f64) -> Observation {
+        Observation {
+            days,
+            failed: false,
+            count: 1,
+        }
+    }
+}
+
+/// A two-parameter Weibull fitted by maximum likelihood.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct WeibullFit {
+    /// β: below 1 failures come early in life (infant mortality), near 1 at random, above
+    /// 1 with wear-out.
+    pub shape: f64,
+    /// η, in days: the age by which 63.2 % of units have failed.
+    pub scale_days: f64,
+    pub failures: u64,
+    pub censored: u64,
+}
+
+impl WeibullFit {
+    pub fn scale_months(&self) -> f64 {
+        self.scale_days / DAYS_PER_MONTH
+    }
+
+    /// The plain-language reading of β.
+    pub fn reading(&self) -> Reading {
+        Reading::of(self.shape)
+    }
+}
+
+/// What a shape β says, in words the page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reading {
+    /// β < 0.9: failures concentrate early in life.
+    EarlyLife,
+    /// 0.9 ≤ β ≤ 1.1: failures come at random, at a steady rate.
+    Random,
+    /// β > 1.1: failures grow with age.
+    WearOut,
+}
+
+impl Reading {
+    /// The band around 1 where a fit from field data cannot tell a rising or falling rate
+    /// from a steady one is ±0.1.
+    pub fn of(shape: f64) -> Reading {
+        if shape < 0.9 {
+            Reading::EarlyLife
+        } else if shape <= 1.1 {
+            Reading::Random
+        } else {
+            Reading::WearOut
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reading::EarlyLife => "early_life",
+            Reading::Random => "random",
+            Reading::WearOut => "wear_out",
+        }
+    }
+}
+
+/// Why no Weibull fit is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoFit {
+    /// Fewer than [`MIN_FAILURES_FOR_FIT`] failures.
+    TooFewFailures,
+    /// All failures at one age with no unit running beyond it: the shape is unbounded.
+    NoSpread,
+    /// A time that is not a positive finite number of days.
+    InvalidTime,
+    /// The root find did not settle within its iterations.
+    NotConverged,
+}
+
+impl NoFit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoFit::TooFewFailures => "too_few_failures",
+            NoFit::NoSpread => "no_spread",
+            NoFit::InvalidTime => "invalid_time",
+            NoFit::NotConverged => "not_converged",
+        }
+    }
+}
+
+/// Bounds of the shape searched: far beyond any physical product (β of 0.01 or 200).
+const SHAPE_MIN: f64 = 0.01;
+const SHAPE_MAX: f64 = 200.0;
+
+/// Maximum-likelihood fit of a two-parameter Weibull to failure times with right-censored
+/// units.
+///
+/// With r failures at times tᵢ (i ∈ F) and every unit's time tⱼ (failed or censored), the
+/// likelihood's maximum over η for a given β is at ηᵝ = Σⱼ tⱼᵝ / r, and β solves the profile
+/// equation
+///
+/// g(β) = Σⱼ tⱼᵝ ln tⱼ / Σⱼ tⱼᵝ − 1/β − (1/r) Σᵢ∈F ln tᵢ = 0,
+///
+/// where g rises strictly with β (its derivative is a variance plus 1/β²), so the root is
+/// unique. It is found by Newton's method kept inside a bracket that bisection narrows
+/// (never leaving it, so it always converges), on times divided by the largest time (g does
+/// not change, and tᵝ cannot overflow).
+pub fn fit_weibull(observations: &[Observation]) -> Result<WeibullFit, NoFit> {
+    let obs: Vec<Observation> = observations
+        .iter()
+        .copied()
+        .filter(|o| o.count > 0)
+        .collect();
+    if obs.iter().any(|o| !(o.days.is_finite() && o.days > 0.0)) {
+        return Err(NoFit::InvalidTime);
+    }
+    let failures: u64 = obs.iter().filter(|o| o.failed).map(|o| o.count).sum();
+    let censored: u64 = obs.iter().filter(|o| !o.failed).map(|o| o.count).sum();
+    if failures < MIN_FAILURES_FOR_FIT {
+        return Err(NoFit::TooFewFailures);
+    }
+    let t_max = obs.iter().map(|o| o.days).fold(0.0_f64, f64::max);
+    // (ln s, weight, failed) with s = t / t_max ≤ 1.
+    let pts: Vec<(f64, f64, bool)> = obs
+        .iter()
+        .map(|o| ((o.days / t_max).ln(), o.count as f64, o.failed))
+        .collect();
+    let r = failures as f64;
+    let mean_ln_failed: f64 = pts.iter().filter(|p| p.2).map(|p| p.0 * p.1).sum::<f64>() / r;
+    // g(∞) = ln s_max − mean ln s over failures = −mean_ln_failed: no root when every
+    // failure is at the largest time.
+    if mean_ln_failed > -1e-12 {
+        return Err(NoFit::NoSpread);
+    }
+    // g and g' at β.
+    let g = |beta: f64| -> (f64, f64) {
+        let (mut s0, mut s1, mut s2) = (0.0, 0.0, 0.0);
+        for &(l, w, _) in &pts {
+            let x = w * (beta * l).exp();
+            s0 += x;
+            s1 += x * l;
+            s2 += x * l * l;
+        }
+        let m1 = s1 / s0;
+        let value = m1 - 1.0 / beta - mean_ln_failed;
+        let slope = s2 / s0 - m1 * m1 + 1.0 / (beta * beta);
+        (value, slope)
+    };
+    let (mut lo, mut hi) = (SHAPE_MIN, SHAPE_MAX);
+    if g(lo).0 > 0.0 || g(hi).0 < 0.0 {
+        return Err(NoFit::NotConverged);
+    }
+    let mut beta = 1.0;
+    let mut converged = false;
+    for _ in 0..200 {
+        let (value, slope) = g(beta);
+        if value == 0.0 {
+            converged = true;
+            break;
+        }
+        if value < 0.0 {
+            lo = beta;
+        } else {
+            hi = beta;
+        }
+        let newton = beta - value / slope;
+        let next = if slope > 0.0 && newton > lo && newton < hi {
+            newton
+        } else {
+            0.5 * (lo + hi)
+        };
+        let step = (next - beta).abs();
+        beta = next;
+        if step <= 1e-13 * beta || hi - lo <= 1e-13 * beta {
+            converged = true;
+            break;
+        }
+    }
+    if !converged {
+        return Err(NoFit::NotConverged);
+    }
+    let sum_s_beta: f64 = pts.iter().map(|&(l, w, _)| w * (beta * l).exp()).sum();
+    let scale_days = t_max * (sum_s_beta / r).powf(1.0 / beta);
+    if !(scale_days.is_finite() && beta.is_finite()) {
+        return Err(NoFit::NotConverged);
+    }
+    Ok(WeibullFit {
+        shape: beta,
+        scale_days,
+        failures,
+        censored,
+    })
+}

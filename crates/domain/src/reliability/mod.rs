@@ -453,3 +453,148 @@ pub fn fit_weibull(observations: &[Observation]) -> Result<WeibullFit, NoFit> {
         censored,
     })
 }
+
+// ---------------------------------------------------------------------------------------
+// What counts as a failure, and the analysis of one model from the store's counts.
+
+/// Tickets that report a failure of the unit they name (R5.1): a repair, an emergency, a
+/// quality complaint. Consultations, installations, training and the like are not
+/// failures; a return request follows a failure already reported (or is not one).
+pub const FAILURE_TICKET_KINDS: [crate::terms::TicketKind; 3] = [
+    crate::terms::TicketKind::Repair,
+    crate::terms::TicketKind::Emergency,
+    crate::terms::TicketKind::ComplaintQuality,
+];
+
+/// A failure ticket is not counted when the signed feedback form of its on-site job finds
+/// the fault outside the product (R7.1): transport, installation, the customer's
+/// operation, the grid or the weather. Product design, manufacturing, purchased
+/// components and undetermined faults count; so does a ticket with no form yet.
+pub const OUTSIDE_PRODUCT: [crate::field::form::Responsibility; 4] = [
+    crate::field::form::Responsibility::Transport,
+    crate::field::form::Responsibility::Installation,
+    crate::field::form::Responsibility::CustomerOperation,
+    crate::field::form::Responsibility::External,
+];
+
+/// One failure ticket on a commissioned unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureRecord {
+    pub unit: crate::ids::UnitId,
+    pub commissioned_on: NaiveDate,
+    /// The company's calendar date the failure was reported.
+    pub on: NaiveDate,
+}
+
+/// `count` units commissioned on one day that have not failed, still running
+/// (`left_on` = `None`) or returned on `left_on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunningGroup {
+    pub commissioned_on: NaiveDate,
+    pub left_on: Option<NaiveDate>,
+    pub count: u64,
+}
+
+/// Everything the store knows of one model's fleet, aggregated.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FleetFacts {
+    /// Units commissioned per month.
+    pub entries: Vec<(Month, u64)>,
+    /// Units returned per month.
+    pub exits: Vec<(Month, u64)>,
+    /// Every failure ticket on a commissioned unit.
+    pub failures: Vec<FailureRecord>,
+    /// The units that never failed, grouped by commissioning and return date.
+    pub running: Vec<RunningGroup>,
+}
+
+/// The figures of one model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelReliability {
+    pub units_commissioned: u64,
+    /// In service in the month of the analysis.
+    pub units_in_service: u64,
+    /// Failures counted (on or after commissioning).
+    pub failures: u64,
+    /// Units with at least one failure.
+    pub failed_units: u64,
+    /// Failures by months in service (index = months in service).
+    pub by_months: Vec<u64>,
+    /// The last twelve months, oldest first.
+    pub monthly: Vec<MonthlyRate>,
+    /// Failures per 1,000 units in service per month over the last twelve months: the
+    /// twelve months' failures over their unit-months.
+    pub rate_12m: Option<f64>,
+    pub early_life: EarlyLife,
+    pub weibull: Result<WeibullFit, NoFit>,
+}
+
+/// Days in service as the fit reads them: a failure (or an age) on day k of service is
+/// taken at the middle of that day, k + ½, so a unit failing on its commissioning day is
+/// at half a day, not at zero.
+pub fn age_days(commissioned_on: NaiveDate, on: NaiveDate) -> f64 {
+    (on - commissioned_on).num_days() as f64 + 0.5
+}
+
+/// The figures of one model on `today`.
+pub fn analyse(
+    facts: &FleetFacts,
+    today: NaiveDate,
+    setting: EarlyLifeSetting,
+) -> ModelReliability {
+    let population =
+        Population::from_counts(facts.entries.iter().copied(), facts.exits.iter().copied());
+    let this_month = month_of(today);
+    let mut by_months_sparse: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut by_calendar: BTreeMap<Month, u64> = BTreeMap::new();
+    // First failure of each unit: the event of the Weibull fit.
+    let mut first: BTreeMap<crate::ids::UnitId, (NaiveDate, NaiveDate)> = BTreeMap::new();
+    let mut failures = 0;
+    for f in &facts.failures {
+        let Some(k) = months_in_service(f.commissioned_on, f.on) else {
+            continue;
+        };
+        if f.on > today {
+            continue;
+        }
+        failures += 1;
+        *by_months_sparse.entry(k).or_default() += 1;
+        *by_calendar.entry(month_of(f.on)).or_default() += 1;
+        first
+            .entry(f.unit)
+            .and_modify(|e| e.1 = e.1.min(f.on))
+            .or_insert((f.commissioned_on, f.on));
+    }
+    let mut obs: Vec<Observation> = first
+        .values()
+        .map(|(c, on)| Observation::failure(age_days(*c, *on)))
+        .collect();
+    obs.extend(facts.running.iter().filter_map(|g| {
+        let end = g.left_on.map_or(today, |l| l.min(today));
+        (end >= g.commissioned_on).then(|| Observation {
+            days: age_days(g.commissioned_on, end),
+            failed: false,
+            count: g.count,
+        })
+    }));
+    let mut from = this_month;
+    for _ in 0..11 {
+        from = from.previous();
+    }
+    let monthly = monthly_rates(&population, &by_calendar, from, this_month);
+    let unit_months: u64 = monthly.iter().map(|r| r.units_in_service).sum();
+    let failures_12m: u64 = monthly.iter().map(|r| r.failures).sum();
+    let by_months = by_months_dense(&by_months_sparse);
+    let units_commissioned = population.commissioned();
+    ModelReliability {
+        units_commissioned,
+        units_in_service: population.in_service(this_month),
+        failures,
+        failed_units: first.len() as u64,
+        early_life: early_life_alarm(&by_months, units_commissioned, setting),
+        by_months,
+        monthly,
+        rate_12m: per_thousand(failures_12m, unit_months),
+        weibull: fit_weibull(&obs),
+    }
+}

@@ -313,3 +313,83 @@ fn r5_1_reading_of_the_shape() {
         assert_eq!(Reading::of(shape), want, "{shape}");
     }
 }
+
+#[test]
+fn r5_1_analyse_a_small_fleet() {
+    use crate::ids::UnitId;
+    // Ten units commissioned 1 Jan 2025; one more 20 Jun 2025 (counts from June). Unit 1
+    // fails twice (months 0 and 5), units 2 and 3 once (month 1, month 13); unit 4 is
+    // returned on 10 Mar 2025 without failing. Today is 15 Mar 2026.
+    let jan = d("2025-01-01");
+    let failures = vec![
+        FailureRecord {
+            unit: UnitId(1),
+            commissioned_on: jan,
+            on: d("2025-01-20"),
+        },
+        FailureRecord {
+            unit: UnitId(1),
+            commissioned_on: jan,
+            on: d("2025-06-02"),
+        },
+        FailureRecord {
+            unit: UnitId(2),
+            commissioned_on: jan,
+            on: d("2025-02-01"),
+        },
+        FailureRecord {
+            unit: UnitId(3),
+            commissioned_on: jan,
+            on: d("2026-02-01"),
+        },
+        // Reported before commissioning: a data error, not counted.
+        FailureRecord {
+            unit: UnitId(5),
+            commissioned_on: jan,
+            on: d("2024-12-30"),
+        },
+    ];
+    let facts = FleetFacts {
+        entries: vec![(m("2025-01"), 10), (m("2025-06"), 1)],
+        exits: vec![(m("2025-03"), 1)],
+        failures,
+        running: vec![
+            RunningGroup {
+                commissioned_on: jan,
+                left_on: None,
+                count: 6,
+            },
+            RunningGroup {
+                commissioned_on: jan,
+                left_on: Some(d("2025-03-10")),
+                count: 1,
+            },
+            RunningGroup {
+                commissioned_on: d("2025-06-20"),
+                left_on: None,
+                count: 1,
+            },
+        ],
+    };
+    let r = analyse(&facts, d("2026-03-15"), EarlyLifeSetting::default());
+    assert_eq!(r.units_commissioned, 11);
+    assert_eq!(r.units_in_service, 10);
+    assert_eq!(r.failures, 4);
+    assert_eq!(r.failed_units, 3);
+    assert_eq!(r.by_months, vec![1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1]);
+    // Early life: 2 failures in months 0–2 of 11 units = 181.8 per 1,000 > 20.
+    assert!(r.early_life.alarm);
+    assert_eq!(r.early_life.failures, 2);
+    // The last twelve months, April 2025 – March 2026: 2 failures (June, February) over
+    // 9 + 9 + 10 × 10 = 118 unit-months... April, May: 9 units; June onward: 10.
+    assert_eq!(r.monthly.len(), 12);
+    assert_eq!(r.monthly[0].month, m("2025-04"));
+    assert_eq!(r.monthly[0].units_in_service, 9);
+    assert_eq!(r.monthly[2].units_in_service, 10);
+    let unit_months: u64 = r.monthly.iter().map(|x| x.units_in_service).sum();
+    assert_eq!(unit_months, 118);
+    assert!(close(r.rate_12m.unwrap(), 2000.0 / 118.0, 1e-12));
+    // Three first failures: the fit is made, with eight units censored.
+    let fit = r.weibull.unwrap();
+    assert_eq!((fit.failures, fit.censored), (3, 8));
+}

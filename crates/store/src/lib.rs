@@ -49,6 +49,9 @@ mod outbox;
 // ---- parts, materials and tools (issue 9) ----
 mod parts;
 // ---- end parts ----
+// ---- reliability ----
+mod reliability;
+// ---- end reliability ----
 mod replies;
 // --- service requests (issue 8, part 1) ---
 mod requests;

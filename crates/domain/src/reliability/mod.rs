@@ -203,6 +203,40 @@ impl Default for EarlyLifeSetting {
     }
 }
 
+impl EarlyLifeSetting {
+    /// The setting as typed (`early_months`, `early_limit`; empty keeps the default): the
+    /// first 1–24 months, a limit of 0–1,000 per 1,000 units.
+    pub fn parse(months: &str, limit: &str) -> Result<EarlyLifeSetting, crate::Error> {
+        let d = EarlyLifeSetting::default();
+        let mut errs = crate::FieldErrors::new();
+        let months = match months.trim() {
+            "" => Some(d.months),
+            s => errs.take(
+                "early_months",
+                s.parse::<u32>()
+                    .ok()
+                    .filter(|m| (1..=24).contains(m))
+                    .ok_or_else(|| crate::Problem::invalid("a whole number of months, 1 to 24")),
+            ),
+        };
+        let limit = match limit.trim() {
+            "" => Some(d.max_per_thousand),
+            s => errs.take(
+                "early_limit",
+                s.parse::<f64>()
+                    .ok()
+                    .filter(|l| l.is_finite() && (0.0..=1000.0).contains(l))
+                    .ok_or_else(|| crate::Problem::invalid("failures per 1,000 units, 0 to 1000")),
+            ),
+        };
+        errs.into_result()?;
+        Ok(EarlyLifeSetting {
+            months: months.unwrap_or(d.months),
+            max_per_thousand: limit.unwrap_or(d.max_per_thousand),
+        })
+    }
+}
+
 /// What the early-life check found for a model.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct EarlyLife {
@@ -597,4 +631,25 @@ pub fn analyse(
         rate_12m: per_thousand(failures_12m, unit_months),
         weibull: fit_weibull(&obs),
     }
+}
+
+/// A product model as the reliability figures name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModelRef {
+    pub id: crate::ids::ProductModelId,
+    pub code: String,
+    pub name: String,
+}
+
+/// A unit behind a figure: where it is and when it began and (for a failure) failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnitBehind {
+    pub unit: crate::ids::UnitId,
+    pub serial_no: String,
+    pub customer_id: crate::ids::CustomerId,
+    pub customer_name: String,
+    pub commissioned_on: NaiveDate,
+    /// For a failure: its ticket and date.
+    pub ticket: Option<crate::ids::TicketId>,
+    pub failed_on: Option<NaiveDate>,
 }

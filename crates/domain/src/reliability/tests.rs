@@ -393,3 +393,26 @@ fn r5_1_analyse_a_small_fleet() {
     let fit = r.weibull.unwrap();
     assert_eq!((fit.failures, fit.censored), (3, 8));
 }
+
+#[test]
+fn r5_1_early_life_setting_as_typed() {
+    let ok = EarlyLifeSetting::parse("6", "12.5").unwrap();
+    assert_eq!((ok.months, ok.max_per_thousand), (6, 12.5));
+    assert_eq!(
+        EarlyLifeSetting::parse(" ", "").unwrap(),
+        EarlyLifeSetting::default()
+    );
+    for (months, limit, field) in [
+        ("0", "", "early_months"),
+        ("25", "", "early_months"),
+        ("x", "", "early_months"),
+        ("", "-1", "early_limit"),
+        ("", "NaN", "early_limit"),
+        ("", "1001", "early_limit"),
+    ] {
+        match EarlyLifeSetting::parse(months, limit) {
+            Err(crate::Error::Validation(f)) => assert!(f.get(field).is_some(), "{months} {limit}"),
+            other => panic!("{months} {limit}: {other:?}"),
+        }
+    }
+}

@@ -32,6 +32,7 @@ pub mod notify_settings;
 pub mod outbox;
 pub mod parts;
 pub mod people;
+pub mod reliability;
 pub mod replies;
 pub mod requests;
 pub mod returns;

@@ -11,8 +11,8 @@
 use crate::{Db, internal, read};
 use chrono::NaiveDate;
 use sanbao_domain::reliability::{
-    FAILURE_TICKET_KINDS, FailureRecord, FleetFacts, ModelRef, OUTSIDE_PRODUCT, RunningGroup,
-    UnitBehind,
+    ComponentFailure, FAILURE_TICKET_KINDS, FailureRecord, FleetFacts, ModelRef, OUTSIDE_PRODUCT,
+    RunningGroup, UnitBehind,
 };
 use sanbao_domain::time::{Month, local_date};
 use sanbao_domain::{CustomerId, Error, ProductModelId, TicketId, UnitId};
@@ -129,6 +129,22 @@ impl Db {
                 commissioned_on: day(&commissioned_on)?,
                 left_on: left_on.as_deref().map(day).transpose()?,
                 count: count(n),
+            });
+        }
+        // Faulty parts removed from commissioned units and brought back, not undone.
+        let components: Vec<(i64, String, String, String, i64)> = read!(self, p => sqlx::query_as(
+            "SELECT u.model_id, p.code, p.name, u.commissioned_on, pm.at
+             FROM part_moves pm JOIN units u ON u.id = pm.unit_id JOIN parts p ON p.id = pm.part_id
+             WHERE pm.kind = 'faulty_return' AND u.commissioned_on IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM part_moves r WHERE r.reverses = pm.id)")
+            .fetch_all(p).await.map_err(internal))?;
+        for (model, code, name, commissioned_on, at) in components {
+            let f = out.entry(ProductModelId(model)).or_default();
+            f.components.push(ComponentFailure {
+                part_code: code,
+                part_name: name,
+                commissioned_on: day(&commissioned_on)?,
+                on: local_date(crate::at(at)),
             });
         }
         Ok(out)

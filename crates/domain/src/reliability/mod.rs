@@ -540,6 +540,72 @@ pub struct FleetFacts {
     pub failures: Vec<FailureRecord>,
     /// The units that never failed, grouped by commissioning and return date.
     pub running: Vec<RunningGroup>,
+    /// Faulty parts removed from the model's units and returned (R7.1: they name the
+    /// component that failed).
+    pub components: Vec<ComponentFailure>,
+}
+
+/// A faulty part removed from a commissioned unit and brought back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComponentFailure {
+    pub part_code: String,
+    pub part_name: String,
+    pub commissioned_on: NaiveDate,
+    /// The company date it was brought back.
+    pub on: NaiveDate,
+}
+
+/// One component's failures on a model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ComponentFigures {
+    pub part_code: String,
+    pub part_name: String,
+    pub failures: u64,
+    /// Per 1,000 units of the model commissioned.
+    pub per_thousand: Option<f64>,
+    /// By whole months in service of the unit.
+    pub by_months: Vec<u64>,
+}
+
+/// Each component's failures on a model with `units` commissioned, most failures first
+/// (then by part code); removals dated before commissioning or after `today` are left out.
+pub fn by_component(
+    failures: &[ComponentFailure],
+    units: u64,
+    today: NaiveDate,
+) -> Vec<ComponentFigures> {
+    let mut by: BTreeMap<(&str, &str), BTreeMap<u32, u64>> = BTreeMap::new();
+    for f in failures {
+        if f.on > today {
+            continue;
+        }
+        let Some(k) = months_in_service(f.commissioned_on, f.on) else {
+            continue;
+        };
+        *by.entry((f.part_code.as_str(), f.part_name.as_str()))
+            .or_default()
+            .entry(k)
+            .or_default() += 1;
+    }
+    let mut out: Vec<ComponentFigures> = by
+        .into_iter()
+        .map(|((code, name), months)| {
+            let failures = months.values().sum();
+            ComponentFigures {
+                part_code: code.to_string(),
+                part_name: name.to_string(),
+                failures,
+                per_thousand: per_thousand(failures, units),
+                by_months: by_months_dense(&months),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.failures
+            .cmp(&a.failures)
+            .then(a.part_code.cmp(&b.part_code))
+    });
+    out
 }
 
 /// The figures of one model.
@@ -561,6 +627,8 @@ pub struct ModelReliability {
     pub rate_12m: Option<f64>,
     pub early_life: EarlyLife,
     pub weibull: Result<WeibullFit, NoFit>,
+    /// Per component, where returned faulty parts name it.
+    pub components: Vec<ComponentFigures>,
 }
 
 /// Days in service as the fit reads them: a failure (or an age) on day k of service is
@@ -630,6 +698,7 @@ pub fn analyse(
         monthly,
         rate_12m: per_thousand(failures_12m, unit_months),
         weibull: fit_weibull(&obs),
+        components: by_component(&facts.components, units_commissioned, today),
     }
 }
 

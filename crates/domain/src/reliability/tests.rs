@@ -370,6 +370,7 @@ fn r5_1_analyse_a_small_fleet() {
                 count: 1,
             },
         ],
+        components: vec![],
     };
     let r = analyse(&facts, d("2026-03-15"), EarlyLifeSetting::default());
     assert_eq!(r.units_commissioned, 11);
@@ -415,4 +416,41 @@ fn r5_1_early_life_setting_as_typed() {
             other => panic!("{months} {limit}: {other:?}"),
         }
     }
+}
+
+#[test]
+fn r5_1_failures_by_component() {
+    let jan = d("2025-01-10");
+    let part = |code: &str, on: &str| ComponentFailure {
+        part_code: code.into(),
+        part_name: format!("{code} name"),
+        commissioned_on: jan,
+        on: d(on),
+    };
+    let failures = [
+        part("VCB", "2025-01-20"),
+        part("CT", "2025-03-15"),
+        part("VCB", "2025-03-15"),
+        part("VCB", "2024-12-01"), // before commissioning: left out
+        part("CT", "2027-01-01"),  // after today: left out
+    ];
+    let got = by_component(&failures, 500, d("2026-01-15"));
+    let summary: Vec<(&str, u64, Option<f64>, Vec<u64>)> = got
+        .iter()
+        .map(|c| {
+            (
+                c.part_code.as_str(),
+                c.failures,
+                c.per_thousand,
+                c.by_months.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("VCB", 2, Some(4.0), vec![1, 0, 1]),
+            ("CT", 1, Some(2.0), vec![0, 0, 1]),
+        ]
+    );
 }

@@ -214,3 +214,49 @@ on_both_backends!(
     r5_1_fleet_figures_on_postgres,
     the_fleet_figures_scenario
 );
+
+/// A faulty part brought back from a unit names the component that failed.
+async fn the_component_figures_scenario(app: &TestApp) {
+    app.clock.set(at("2026-01-15T10:00:00+08:00"));
+    let boss = app.token("rc_boss", "service_manager").await;
+    let clerk = app.token("rc_clerk", "service_clerk").await;
+    let tech = app.token("rc_tech", "technician").await;
+    let (job, _unit) =
+        crate::on_site::job_on_unit(app, &boss, &tech, ("RK-1", "K-001"), Some("2025-11-01")).await;
+    let part = created(
+        app,
+        &clerk,
+        "/api/v1/parts",
+        json!({"code": "VCB-12", "name": "真空断路器", "unit": "台",
+               "unit_cost_fen": 10_000, "list_price_fen": 15_000}),
+    )
+    .await;
+    created(
+        app,
+        &tech,
+        &format!("/api/v1/jobs/{}/parts/faulty", job["id"]),
+        json!({"part_id": part["id"], "quantity": 1, "faulty_serial": "F-1"}),
+    )
+    .await;
+    let r = app
+        .call("GET", "/api/v1/reliability", Some(&boss), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let m = &r.json()["models"][0];
+    assert_eq!(m["model_code"], "RK-1");
+    // Commissioned 1 November 2025, brought back 15 January 2026: 2 whole months.
+    assert_eq!(
+        m["components"],
+        json!([{"part_code": "VCB-12", "part_name": "真空断路器", "failures": 1,
+                "per_thousand": 1000.0, "by_months_in_service": [0, 0, 1]}])
+    );
+    let mut page = signed_in(app, "rc_boss_web", "service_manager").await;
+    let r = page.get("/reliability").await;
+    assert!(r.text.contains("VCB-12 真空断路器"), "{}", r.text);
+}
+
+on_both_backends!(
+    r5_1_component_figures,
+    r5_1_component_figures_on_postgres,
+    the_component_figures_scenario
+);

@@ -69,6 +69,18 @@ pub struct WeibullOut {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct ComponentOut {
+    pub part_code: String,
+    pub part_name: String,
+    /// Faulty parts of this kind removed from the model's units and returned.
+    pub failures: u64,
+    /// Per 1,000 units of the model commissioned.
+    #[schema(nullable)]
+    pub per_thousand: Option<f64>,
+    pub by_months_in_service: Vec<u64>,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct ModelOut {
     pub model_id: i64,
     pub model_code: String,
@@ -85,6 +97,8 @@ pub struct ModelOut {
     pub monthly: Vec<MonthOut>,
     pub early_life: EarlyLifeOut,
     pub weibull: WeibullOut,
+    /// Per component, where returned faulty parts name it; most failures first.
+    pub components: Vec<ComponentOut>,
 }
 
 impl ModelOut {
@@ -137,6 +151,17 @@ impl ModelOut {
                 alarm: f.early_life.alarm,
             },
             weibull,
+            components: f
+                .components
+                .iter()
+                .map(|c| ComponentOut {
+                    part_code: c.part_code.clone(),
+                    part_name: c.part_name.clone(),
+                    failures: c.failures,
+                    per_thousand: c.per_thousand,
+                    by_months_in_service: c.by_months.clone(),
+                })
+                .collect(),
         }
     }
 }

@@ -45,6 +45,15 @@ const CHART_H: u32 = 120;
 const BAR_PITCH: u32 = 18;
 const CHART_LEFT: u32 = 28;
 
+/// One component's line under a model.
+pub struct ComponentLine {
+    pub part: String,
+    pub failures: u64,
+    pub per_thousand: String,
+    /// Failures by whole months in service, as `k: n` for the months with any.
+    pub months: String,
+}
+
 pub struct ModelView {
     pub code: String,
     pub name: String,
@@ -69,6 +78,7 @@ pub struct ModelView {
     pub bars: Vec<Bar>,
     pub chart_w: u32,
     pub max_count: u64,
+    pub components: Vec<ComponentLine>,
 }
 
 fn reading_text(lang: Lang, r: Reading) -> &'static str {
@@ -160,6 +170,23 @@ impl ModelView {
             bars,
             chart_w,
             max_count,
+            components: f
+                .components
+                .iter()
+                .map(|c| ComponentLine {
+                    part: format!("{} {}", c.part_code, c.part_name),
+                    failures: c.failures,
+                    per_thousand: rate(c.per_thousand),
+                    months: c
+                        .by_months
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, n)| **n > 0)
+                        .map(|(k, n)| format!("{k}: {n}"))
+                        .collect::<Vec<_>>()
+                        .join(" · "),
+                })
+                .collect(),
         }
     }
 }

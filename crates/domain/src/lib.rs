@@ -26,6 +26,7 @@ pub mod people;
 pub mod product;
 pub mod quality;
 pub mod region;
+pub mod reliability;
 pub mod replies;
 pub mod request;
 pub mod returns;

@@ -50,6 +50,9 @@ mod outbox;
 mod parts;
 mod quality;
 // ---- end parts ----
+// ---- reliability ----
+mod reliability;
+// ---- end reliability ----
 mod replies;
 // --- service requests (issue 8, part 1) ---
 mod requests;

@@ -33,6 +33,7 @@ pub mod outbox;
 pub mod parts;
 pub mod people;
 pub mod quality;
+pub mod reliability;
 pub mod replies;
 pub mod requests;
 pub mod returns;

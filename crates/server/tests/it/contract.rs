@@ -218,6 +218,9 @@ const SERVED: &[&str] = &[
     "GET /api/v1/settlements",
     "GET /api/v1/settlements/warranty-cost",
     // ---- end settlement ----
+    // ---- reliability ----
+    "GET /api/v1/reliability",
+    // ---- end reliability ----
 ];
 
 #[tokio::test]

@@ -34,6 +34,7 @@ mod notify;
 mod on_site;
 mod processes;
 // ---- end where notifications go ----
+mod reliability;
 mod replies;
 // --- service requests (issue 8, part 1) ---
 mod requests;

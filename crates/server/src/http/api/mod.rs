@@ -44,6 +44,9 @@ pub mod documents;
 pub mod training;
 // ---- end training ----
 pub mod life;
+// ---- reliability ----
+pub mod reliability;
+// ---- end reliability ----
 pub mod units;
 pub mod visits;
 // ---- survey and daily report (issue 8) ----
@@ -84,6 +87,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(tickets::router())
         .merge(units::router())
         .merge(life::router())
+        // ---- reliability ----
+        .merge(reliability::router())
+        // ---- end reliability ----
         .merge(returns::router())
         .merge(deliveries::router())
         // ---- Where notifications go ----

@@ -56,6 +56,9 @@ pub mod tools;
 pub mod training;
 // ---- end training ----
 pub mod life;
+// ---- reliability ----
+pub mod reliability;
+// ---- end reliability ----
 pub mod units;
 pub mod view;
 pub mod visits;
@@ -85,6 +88,9 @@ pub fn router() -> Router<AppState> {
         .merge(tickets::router())
         .merge(units::router())
         .merge(life::router())
+        // ---- reliability ----
+        .merge(reliability::router())
+        // ---- end reliability ----
         .merge(returns::router())
         // --- service requests (issue 8, part 1) ---
         .merge(requests::router())

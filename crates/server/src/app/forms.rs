@@ -387,6 +387,11 @@ pub async fn review(
         }
         move_job(&mut tx, actor, action, &job, &job_after, now).await?;
     }
+    // ---- similar cases: an accepted form makes (or completes) its ticket's case ----
+    if accept {
+        super::similar::index_case(&mut tx, job.ticket_id).await?;
+    }
+    // ---- end similar cases ----
     if !accept {
         let lang = Lang::default();
         let notice = Notice {

@@ -43,6 +43,9 @@ pub mod documents;
 pub mod training;
 // ---- end training ----
 pub mod life;
+// ---- similar cases ----
+pub mod similar;
+// ---- end similar cases ----
 pub mod units;
 pub mod visits;
 // ---- survey and daily report (issue 8) ----
@@ -83,6 +86,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(tickets::router())
         .merge(units::router())
         .merge(life::router())
+        // ---- similar cases ----
+        .merge(similar::router())
+        // ---- end similar cases ----
         .merge(returns::router())
         .merge(deliveries::router())
         // ---- Where notifications go ----

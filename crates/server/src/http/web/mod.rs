@@ -55,6 +55,9 @@ pub mod tools;
 pub mod training;
 // ---- end training ----
 pub mod life;
+// ---- similar cases ----
+pub mod similar;
+// ---- end similar cases ----
 pub mod units;
 pub mod view;
 pub mod visits;

@@ -37,6 +37,11 @@ pub async fn load_if_empty(state: &AppState) -> Result<(), String> {
     match load(state, state.now()).await {
         Ok(Some(summary)) => {
             println!("{summary}");
+            // ---- similar cases: the demo's finished cases are found like any other ----
+            crate::app::similar::reindex(state)
+                .await
+                .map_err(|e| e.to_string())?;
+            // ---- end similar cases ----
             Ok(())
         }
         Ok(None) => {

@@ -37,11 +37,6 @@ pub async fn load_if_empty(state: &AppState) -> Result<(), String> {
     match load(state, state.now()).await {
         Ok(Some(summary)) => {
             println!("{summary}");
-            // ---- similar cases: the demo's finished cases are found like any other ----
-            crate::app::similar::reindex(state)
-                .await
-                .map_err(|e| e.to_string())?;
-            // ---- end similar cases ----
             Ok(())
         }
         Ok(None) => {
@@ -119,6 +114,9 @@ pub async fn load_from(
         ms = started.elapsed().as_millis(),
         "demo data loaded"
     );
+    // ---- similar cases: the demo's finished cases are found like any other ----
+    crate::app::similar::reindex(state).await?;
+    // ---- end similar cases ----
     let mut out = format!(
         "\n  Demo data loaded: {} customers, {} tickets.\n  Demo accounts, each with the password \"{DEMO_PASSWORD}\":\n",
         customers.len(),

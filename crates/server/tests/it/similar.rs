@@ -198,6 +198,13 @@ async fn similar_cases_scenario(app: &TestApp) {
     }
     let r = b.get(&format!("/tickets/{}", complaint["id"])).await;
     assert!(!r.text.contains("相似历史案例"));
+
+    // `sanbao reindex-cases` writes the same cases again: the same answers after it.
+    let n = sanbao_server::app::similar::reindex(&app.state)
+        .await
+        .unwrap();
+    assert!(n >= 2, "{n}");
+    assert_eq!(ids(&similar(app, &boss, &same_model).await), ids(&found));
 }
 
 on_both_backends!(

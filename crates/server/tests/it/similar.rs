@@ -3,7 +3,7 @@
 //! finds them by the Chinese words of its summary; huge or odd text never fails; every
 //! member of staff who may read tickets reads the cases, nobody else.
 
-use crate::on_site::{job_on_unit, signed_form};
+use crate::on_site::{job_on_unit, on_site, signed_form};
 use crate::support::{TestApp, on_both_backends};
 use crate::web::signed_in;
 use axum::http::StatusCode;
@@ -198,6 +198,19 @@ async fn similar_cases_scenario(app: &TestApp) {
     }
     let r = b.get(&format!("/tickets/{}", complaint["id"])).await;
     assert!(!r.text.contains("相似历史案例"));
+
+    // The job sent for the open fault shows the same cases on its page; another
+    // technician, not on the job, cannot open it.
+    let job2 = on_site(app, &boss, &tech, &same_model).await;
+    let r = b.get(&format!("/field/jobs/{}", job2["id"])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    for want in ["相似历史案例", "触头烧蚀", "更换合闸线圈"] {
+        assert!(r.text.contains(want), "job page: {want} missing");
+    }
+    let mut other = signed_in(app, "sim_tech2", "technician").await;
+    let r = other.get(&format!("/field/jobs/{}", job2["id"])).await;
+    assert!(!r.text.contains("触头烧蚀"), "{}", r.status);
+    assert!(r.status.is_client_error(), "{}", r.status);
 
     // `sanbao reindex-cases` writes the same cases again: the same answers after it.
     let n = sanbao_server::app::similar::reindex(&app.state)

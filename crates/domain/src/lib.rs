@@ -32,6 +32,7 @@ pub mod request;
 pub mod returns;
 pub mod role;
 pub mod settlement;
+pub mod similar;
 pub mod site;
 pub mod terms;
 pub mod text;

@@ -62,6 +62,9 @@ mod returns;
 mod settlement;
 pub use settlement::StoredRates;
 // ---- end settlement ----
+// ---- similar cases ----
+mod similar;
+// ---- end similar cases ----
 mod sites;
 mod sql;
 // ---- survey and daily report (issue 8) ----

@@ -228,6 +228,9 @@ store_tests!(
     // ---- quality ----
     quality_items_are_made_once_per_source_classified_on_their_version_and_months_close_once,
     // ---- end quality ----
+    // ---- similar cases ----
+    similar_cases_are_found_by_chinese_words_and_model_alike_on_both_backends,
+    // ---- end similar cases ----
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -5042,3 +5045,91 @@ async fn quality_items_are_made_once_per_source_classified_on_their_version_and_
     assert_eq!(db.quality_closing(feb).await.unwrap().unwrap().items, 1);
 }
 // ---- end quality ----
+// ---- similar cases ----
+async fn similar_cases_are_found_by_chinese_words_and_model_alike_on_both_backends(db: &Db) {
+    use sanbao_domain::similar::{Case, Query, rank};
+    let u = user(db, "simclerk", Role::ServiceClerk).await;
+    let c = customer(db, u, "相似案例客户", "浙江省杭州市西湖区文三路1号").await;
+    let cases = [
+        (
+            "10kV断路器合闸时拒合",
+            "合闸线圈烧毁",
+            "更换合闸线圈",
+            "KYN28A-12",
+        ),
+        ("变压器温度过高", "风机故障", "更换风机", "SCB11"),
+        ("开关柜柜门无法关闭", "门锁变形", "校正门锁", "KYN28A-12"),
+        ("断路器分闸失败", "分闸弹簧疲劳", "更换弹簧", "XGN15"),
+    ];
+    let mut ids = Vec::new();
+    for (i, (summary, cause, handling, model)) in cases.iter().enumerate() {
+        let id = ticket(db, u, c, TicketKind::Repair, "2026-01-05T08:00:00Z").await;
+        let case = Case {
+            ticket_id: id,
+            kind: TicketKind::Repair,
+            model_code: Some(model.to_string()),
+            component: None,
+            summary: summary.to_string(),
+            fault_cause: cause.to_string(),
+            cause_analysis: String::new(),
+            handling: handling.to_string(),
+            finished_at: t(&format!("2026-01-1{i}T00:00:00Z")),
+        };
+        let mut tx = db.begin().await.unwrap();
+        tx.put_case(&case, &case.terms()).await.unwrap();
+        tx.commit().await.unwrap();
+        ids.push(id);
+    }
+    let top = |q: Query| async move {
+        let found = db
+            .similar_candidates(&q.terms(), q.model_code.as_deref(), 50)
+            .await
+            .unwrap();
+        rank(&q, found, 5)
+            .iter()
+            .map(|s| s.case.ticket_id)
+            .collect::<Vec<_>>()
+    };
+    // Words found inside longer texts, best match first; unrelated cases not at all.
+    let q = Query {
+        text: "断路器拒合".into(),
+        ..Query::default()
+    };
+    assert_eq!(top(q).await, vec![ids[0], ids[3]]);
+    // The same model first, then by text.
+    let q = Query {
+        model_code: Some("kyn28a-12".into()),
+        text: "断路器分闸失败".into(),
+        ..Query::default()
+    };
+    assert_eq!(top(q).await, vec![ids[0], ids[2], ids[3]]);
+    // A model code is one word.
+    let q = Query {
+        text: "KYN28A-12 柜".into(),
+        ..Query::default()
+    };
+    let mut got = top(q).await;
+    got.sort_by_key(|t| t.0);
+    assert_eq!(got, vec![ids[0], ids[2]]);
+    // Rewriting a case replaces its words in the index.
+    let mut tx = db.begin().await.unwrap();
+    let mut case = tx.case_source(ids[1]).await.unwrap().unwrap();
+    assert_eq!(case.summary, "repair 配电柜故障");
+    case.summary = "断路器拒合".into();
+    tx.put_case(&case, &case.terms()).await.unwrap();
+    tx.commit().await.unwrap();
+    let q = Query {
+        text: "变压器".into(),
+        ..Query::default()
+    };
+    assert_eq!(top(q).await, Vec::<TicketId>::new());
+    // Punctuation, quotes and operators in a query are only words or nothing.
+    let q = Query {
+        text: "\"断路器\" OR NEAR( ' | & ! :* \0".into(),
+        ..Query::default()
+    };
+    assert_eq!(top(q).await.len(), 3);
+    // Every finished repair is listed for a reindex: none here is resolved.
+    assert!(db.finished_case_tickets().await.unwrap().is_empty());
+}
+// ---- end similar cases ----

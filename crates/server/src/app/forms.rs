@@ -400,6 +400,11 @@ pub async fn review(
         .await?;
     }
     // ---- end quality ----
+    // ---- similar cases: an accepted form makes (or completes) its ticket's case ----
+    if accept {
+        super::similar::index_case(&mut tx, job.ticket_id).await?;
+    }
+    // ---- end similar cases ----
     if !accept {
         let lang = Lang::default();
         let notice = Notice {

@@ -40,6 +40,9 @@ pub mod returns;
 pub mod robots;
 pub mod session_cache;
 pub mod sessions;
+// ---- similar cases ----
+pub mod similar;
+// ---- end similar cases ----
 pub mod settlement;
 pub mod state;
 pub mod surveys;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sanbao_domain::audit::{AuditEntry, NewAuditEntry};
 use sanbao_domain::quality::SourceKind;
 use sanbao_domain::ticket::{
-    Dashboard, EventInput, NewTicket, Ticket, TicketEvent, TicketFilter, TicketInput,
+    Dashboard, EventInput, NewTicket, Ticket, TicketEvent, TicketFilter, TicketInput, TicketStatus,
     TicketSummary, may_go_on_site, may_own_kind,
 };
 use sanbao_domain::user::User;
@@ -217,6 +217,11 @@ pub async fn record_event_once(
         _ => before.apply(&event, actor.role, now, &policy)?,
     };
     tx.update_ticket(&before, &after).await?;
+    // ---- similar cases: a resolved ticket becomes a case ----
+    if after.status == TicketStatus::Resolved && before.status != TicketStatus::Resolved {
+        super::similar::index_case(&mut tx, id).await?;
+    }
+    // ---- end similar cases ----
     if let Some(entry) = NewAuditEntry::changed(
         "ticket",
         id.0,

@@ -40,6 +40,9 @@ const SERVED: &[&str] = &[
     "GET /api/v1/units/{id}/coverage",
     "GET /api/v1/units/{id}/story",
     "GET /api/v1/customers/{id}/story",
+    // ---- similar cases ----
+    "GET /api/v1/tickets/{id}/similar",
+    // ---- end similar cases ----
     // Returns (R2.2, R2.5).
     "POST /api/v1/units/{id}/returns",
     "GET /api/v1/returns",

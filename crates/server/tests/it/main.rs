@@ -28,6 +28,9 @@ mod idempotency;
 mod imports_web;
 mod jobs;
 mod life;
+// ---- similar cases ----
+mod similar;
+// ---- end similar cases ----
 // ---- Where notifications go ----
 mod loopback;
 mod notify;

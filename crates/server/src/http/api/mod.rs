@@ -47,6 +47,9 @@ pub mod life;
 // ---- reliability ----
 pub mod reliability;
 // ---- end reliability ----
+// ---- similar cases ----
+pub mod similar;
+// ---- end similar cases ----
 pub mod units;
 pub mod visits;
 // ---- survey and daily report (issue 8) ----
@@ -90,6 +93,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // ---- reliability ----
         .merge(reliability::router())
         // ---- end reliability ----
+        // ---- similar cases ----
+        .merge(similar::router())
+        // ---- end similar cases ----
         .merge(returns::router())
         .merge(deliveries::router())
         // ---- Where notifications go ----

@@ -59,6 +59,9 @@ pub mod life;
 // ---- reliability ----
 pub mod reliability;
 // ---- end reliability ----
+// ---- similar cases ----
+pub mod similar;
+// ---- end similar cases ----
 pub mod units;
 pub mod view;
 pub mod visits;

@@ -771,7 +771,8 @@ mod tests {
         };
         assert!(NewAction::parse(&ok).is_ok());
         // (case, mutate, field named)
-        let cases: Vec<(&str, fn(&mut ActionInput), &str)> = vec![
+        type Case = (&'static str, fn(&mut ActionInput), &'static str);
+        let cases: Vec<Case> = vec![
             ("no kind", |i| i.kind = None, "kind"),
             ("bad kind", |i| i.kind = Some("later".into()), "kind"),
             ("no description", |i| i.description = None, "description"),
@@ -805,7 +806,8 @@ mod tests {
         let c = Classification::parse(&ok).unwrap();
         assert_eq!(c.responsibility, Some(Responsibility::Manufacturing));
         assert_eq!(c.method, Some(Method::Method));
-        let cases: Vec<(&str, fn(&mut ClassifyInput), &str)> = vec![
+        type Case = (&'static str, fn(&mut ClassifyInput), &'static str);
+        let cases: Vec<Case> = vec![
             ("no summary", |i| i.summary = Some(" ".into()), "summary"),
             (
                 "bad responsibility",

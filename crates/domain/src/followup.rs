@@ -460,6 +460,15 @@ pub fn reminding(now: DateTime<Utc>) -> bool {
     local_date(now).day() >= REMIND_FROM_DAY
 }
 
+/// Which follow-ups a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct FollowUpFilter {
+    pub month: Option<Month>,
+    /// Those of this salesperson's customers (as they are assigned now), or recorded by them.
+    pub salesperson: Option<UserId>,
+    pub customer: Option<CustomerId>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

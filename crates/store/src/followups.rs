@@ -4,7 +4,8 @@
 use crate::{Db, Tx, at, db_err, internal, ms, on_tx, parse, read};
 use chrono::NaiveDate;
 use sanbao_domain::followup::{
-    Closing, CustomerHolding, FollowUp, FollowUpView, Method, NewFollowUp, RemarkClass,
+    Closing, CustomerHolding, FollowUp, FollowUpFilter, FollowUpView, Method, NewFollowUp,
+    RemarkClass,
 };
 use sanbao_domain::ids::FollowUpId;
 use sanbao_domain::time::Month;
@@ -75,15 +76,6 @@ impl TryFrom<Row> for FollowUpView {
             ),
         })
     }
-}
-
-/// Which follow-ups a list shows.
-#[derive(Debug, Clone, Default)]
-pub struct FollowUpFilter {
-    pub month: Option<Month>,
-    /// Those of this salesperson's customers (as they are assigned now), or recorded by them.
-    pub salesperson: Option<UserId>,
-    pub customer: Option<CustomerId>,
 }
 
 #[derive(sqlx::FromRow)]

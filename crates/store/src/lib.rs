@@ -31,7 +31,7 @@ mod export;
 mod field;
 // ---- follow-ups ----
 mod followups;
-pub use followups::FollowUpFilter;
+pub use sanbao_domain::followup::FollowUpFilter;
 // ---- end follow-ups ----
 // ---- field form ----
 mod forms;

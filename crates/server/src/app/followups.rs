@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::i18n::Lang;
 use chrono::{DateTime, Utc};
 use sanbao_domain::audit::NewAuditEntry;
+use sanbao_domain::followup::FollowUpFilter;
 use sanbao_domain::followup::{
     Closing, Coverage, DueState, FollowUp, FollowUpInput, FollowUpView, Method, NewFollowUp, Owed,
     RemarkClass, check_close, coverage, month_status, reminding,
@@ -24,7 +25,6 @@ use sanbao_domain::ticket::{Channel, NewTicket, TicketInput, TicketKind};
 use sanbao_domain::time::Month;
 use sanbao_domain::user::User;
 use sanbao_domain::{Error, Permission, Problem, Role, TicketId, UserId};
-use sanbao_store::FollowUpFilter;
 use std::collections::HashMap;
 
 /// At most this many follow-ups in a list.

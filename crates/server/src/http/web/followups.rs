@@ -136,7 +136,7 @@ pub async fn mine(
             .map(|o| owed_row(&u, o))
             .collect()
     };
-    let recent = app::followups::follow_ups(&state, &u.user, &sanbao_store_filter(Some(month)), 20)
+    let recent = app::followups::follow_ups(&state, &u.user, &month_filter(Some(month)), 20)
         .await?
         .iter()
         .map(|v| follow_up_row(&u, v))
@@ -152,8 +152,8 @@ pub async fn mine(
     })
 }
 
-fn sanbao_store_filter(month: Option<Month>) -> sanbao_store::FollowUpFilter {
-    sanbao_store::FollowUpFilter {
+fn month_filter(month: Option<Month>) -> sanbao_domain::followup::FollowUpFilter {
+    sanbao_domain::followup::FollowUpFilter {
         month,
         ..Default::default()
     }

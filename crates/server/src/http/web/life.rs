@@ -4,7 +4,7 @@
 
 use super::extract::Pairs;
 use super::view::{Messages, clip, full_time};
-use super::{QueryParams, WebError, WebResult, WebUser, render_with};
+use super::{QueryParams, WebResult, WebUser, render_with};
 use crate::app;
 use crate::app::AppState;
 use crate::i18n::Lang;
@@ -15,7 +15,7 @@ use axum::response::Response;
 use sanbao_domain::coverage::CoverageKind;
 use sanbao_domain::life::{LifeEntry, LifeEvent, LifeFilter, Scope, Story};
 use sanbao_domain::ticket::ticket_number;
-use sanbao_domain::{CustomerId, Error, FieldErrors, UnitId};
+use sanbao_domain::{Error, FieldErrors};
 
 pub fn router() -> axum::Router<AppState> {
     use axum::routing::get;
@@ -396,13 +396,6 @@ fn story_page(
     render_with(status, &page)
 }
 
-fn id_of(s: &str, what: &'static str) -> WebResult<i64> {
-    s.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| WebError::not_found(what))
-}
-
 /// `GET /units/{id}/story`
 async fn unit_story(
     State(state): State<AppState>,
@@ -410,7 +403,7 @@ async fn unit_story(
     Path(id): Path<String>,
     QueryParams(p): QueryParams,
 ) -> WebResult<Response> {
-    let id = UnitId(id_of(&id, "unit")?);
+    let id = super::units::unit_id(&id)?;
     let read = read_filter(&p);
     let (unit, story) = app::life::unit_story(&state, &u.user, id, &read.0).await?;
     let name = format!("{} {}", unit.model_code, unit.serial_no);
@@ -431,7 +424,7 @@ async fn customer_story(
     Path(id): Path<String>,
     QueryParams(p): QueryParams,
 ) -> WebResult<Response> {
-    let id = CustomerId(id_of(&id, "customer")?);
+    let id = super::customers::customer_id(&id)?;
     let read = read_filter(&p);
     let (c, story) = app::life::customer_story(&state, &u.user, id, &read.0).await?;
     let subject = Subject {

@@ -40,7 +40,7 @@ const PAGE: i64 = 25;
 /// Labels on one sheet request at most.
 const LABELS_MAX: usize = 200;
 
-fn unit_id(s: &str) -> WebResult<UnitId> {
+pub fn unit_id(s: &str) -> WebResult<UnitId> {
     s.parse::<i64>()
         .ok()
         .filter(|n| *n > 0)

@@ -28,6 +28,7 @@ pub mod quality;
 pub mod region;
 pub mod reliability;
 pub mod replies;
+pub mod report;
 pub mod request;
 pub mod returns;
 pub mod role;

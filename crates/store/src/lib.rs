@@ -52,6 +52,7 @@ mod quality;
 // ---- end parts ----
 // ---- reliability ----
 mod reliability;
+mod report;
 // ---- end reliability ----
 mod replies;
 // --- service requests (issue 8, part 1) ---

@@ -468,6 +468,20 @@ impl Db {
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
+    /// The items of the months `first` to `last`, both included (merged ones too), oldest
+    /// first: the window the monthly report looks for recurring problems in.
+    #[instrument(skip_all, fields(%first, %last))]
+    pub async fn quality_items_between(
+        &self,
+        first: Month,
+        last: Month,
+    ) -> Result<Vec<QualityItem>, Error> {
+        let sql = format!("{ITEM} WHERE month >= $1 AND month <= $2 ORDER BY id");
+        let rows: Vec<ItemRow> = read!(self, p => sqlx::query_as(&sql)
+            .bind(first.to_string()).bind(last.to_string()).fetch_all(p).await.map_err(internal))?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
     /// The items merged into an item.
     pub async fn quality_items_merged_into(
         &self,

@@ -34,6 +34,7 @@ pub mod parts;
 pub mod people;
 pub mod quality;
 pub mod reliability;
+pub mod report;
 pub mod replies;
 pub mod requests;
 pub mod returns;

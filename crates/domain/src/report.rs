@@ -70,7 +70,7 @@ pub struct Drill {
 }
 
 /// The measures of each table.
-fn measures(section: Section) -> Vec<&'static str> {
+pub fn measures(section: Section) -> Vec<&'static str> {
     match section {
         Section::Complaints | Section::Emergencies => vec![ALL, "on_time", "late", "running"],
         Section::Replies => ReplyMeasure::ALL.iter().map(|m| m.as_str()).collect(),

@@ -36,6 +36,11 @@ pub struct Report {
     pub today: NaiveDate,
 }
 
+/// Whether `actor` may read the monthly report at all.
+pub fn month_access(actor: &User) -> Result<(), Error> {
+    require(actor, Permission::WatchDeadlines)
+}
+
 /// The first month of the window the recurring causes are looked for in.
 fn window_start(month: Month) -> Month {
     (1..RECURRENCE_MONTHS).fold(month, |m, _| m.previous())

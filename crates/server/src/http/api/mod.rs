@@ -47,6 +47,7 @@ pub mod life;
 // ---- reliability ----
 pub mod reliability;
 // ---- end reliability ----
+pub mod report;
 // ---- similar cases ----
 pub mod similar;
 // ---- end similar cases ----
@@ -93,6 +94,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // ---- reliability ----
         .merge(reliability::router())
         // ---- end reliability ----
+        .merge(report::router())
         // ---- similar cases ----
         .merge(similar::router())
         // ---- end similar cases ----

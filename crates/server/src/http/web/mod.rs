@@ -56,9 +56,11 @@ pub mod tools;
 pub mod training;
 // ---- end training ----
 pub mod life;
+pub mod charts;
 // ---- reliability ----
 pub mod reliability;
 // ---- end reliability ----
+pub mod report;
 // ---- similar cases ----
 pub mod similar;
 // ---- end similar cases ----
@@ -94,6 +96,7 @@ pub fn router() -> Router<AppState> {
         // ---- reliability ----
         .merge(reliability::router())
         // ---- end reliability ----
+        .merge(report::router())
         .merge(returns::router())
         // --- service requests (issue 8, part 1) ---
         .merge(requests::router())

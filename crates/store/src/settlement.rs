@@ -341,7 +341,8 @@ impl Db {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<JobId>, Error> {
-        let sql = format!("SELECT job_id, began_at FROM ({JOBS_BEGUN}) f ORDER BY began_at, job_id");
+        let sql =
+            format!("SELECT job_id, began_at FROM ({JOBS_BEGUN}) f ORDER BY began_at, job_id");
         let ids: Vec<(i64, i64)> = read!(self, c => sqlx::query_as(&sql)
             .bind(ms(from))
             .bind(ms(to))

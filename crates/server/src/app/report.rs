@@ -66,7 +66,9 @@ async fn warranty_jobs(
     if !may_see_costs(actor) {
         return Ok(None);
     }
-    Ok(Some(super::settlement::month(state, actor, month).await?.jobs))
+    Ok(Some(
+        super::settlement::month(state, actor, month).await?.jobs,
+    ))
 }
 
 /// The month's report at `now`.
@@ -84,7 +86,11 @@ pub async fn month(
     let surveys = state.db.surveys_answered(from, to).await?;
     let owed = follow_up_status(state, month, now).await?;
     let warranty = if may_see_costs(actor) {
-        Some(super::settlement::month(state, actor, month).await?.warranty_cost)
+        Some(
+            super::settlement::month(state, actor, month)
+                .await?
+                .warranty_cost,
+        )
     } else {
         None
     };
@@ -364,194 +370,242 @@ pub fn tables(r: &Report, lang: Lang) -> Vec<(Section, Table)> {
             })
             .collect()
     };
-    out.push((Section::Complaints, Table {
-        name: t("monthly.section.complaints"),
-        headers: deadline_headers(),
-        rows: deadline_rows(&rep.complaints, &|g| group_label(lang, Section::Complaints, g)),
-    }));
-    out.push((Section::Emergencies, Table {
-        name: t("monthly.section.emergencies"),
-        headers: deadline_headers(),
-        rows: deadline_rows(&rep.emergencies, &|g| group_label(lang, Section::Emergencies, g)),
-    }));
-    out.push((Section::Replies, Table {
-        name: t("monthly.section.replies"),
-        headers: vec![
-            t("monthly.col.group"),
-            t("replies.received"),
-            t("replies.replied"),
-            t("replies.reply_rate"),
-            t("replies.on_time_rate"),
-            t("replies.correct_rate"),
-            t("replies.awaiting"),
-        ],
-        rows: rep
-            .replies
-            .iter()
-            .map(|(g, c)| {
-                vec![
-                    group_label(lang, Section::Replies, g),
-                    c.received.to_string(),
-                    c.replied.to_string(),
-                    sanbao_domain::replies::percent(c.reply_rate()),
-                    sanbao_domain::replies::percent(c.on_time_rate()),
-                    sanbao_domain::replies::percent(c.correct_rate()),
-                    c.awaiting_review.to_string(),
-                ]
-            })
-            .collect(),
-    }));
-    out.push((Section::Jobs, Table {
-        name: t("monthly.section.jobs"),
-        headers: vec![t("monthly.col.group"), t("monthly.col.count")],
-        rows: rep
-            .jobs
-            .iter()
-            .map(|(g, n)| vec![group_label(lang, Section::Jobs, g), n.to_string()])
-            .collect(),
-    }));
-    out.push((Section::Satisfaction, Table {
-        name: t("monthly.section.satisfaction"),
-        headers: vec![t("monthly.col.question"), t("monthly.col.answered"), t("monthly.col.mean")],
-        rows: rep
-            .satisfaction
-            .questions
-            .iter()
-            .map(|q| {
-                vec![
-                    t(&format!("survey.q.{}", q.question.as_str())),
-                    q.answered.to_string(),
-                    q.average.map(|a| format!("{a:.2}")).unwrap_or_else(|| "—".into()),
-                ]
-            })
-            .collect(),
-    }));
-    let total = follow_up_total(&rep.follow_ups);
-    out.push((Section::FollowUps, Table {
-        name: t("monthly.section.follow_ups"),
-        headers: vec![
-            t("monthly.col.salesperson"),
-            t("monthly.col.owed"),
-            t("monthly.col.done"),
-            t("monthly.col.due"),
-            t("monthly.col.overdue"),
-            t("monthly.col.coverage"),
-        ],
-        rows: rep
-            .follow_ups
-            .iter()
-            .map(|c| (salesperson_label(lang, r, c.salesperson_id), c))
-            .chain(std::iter::once((t("monthly.total"), &total)))
-            .map(|(name, c)| {
-                vec![
-                    name,
-                    c.owed.to_string(),
-                    c.done.to_string(),
-                    c.due.to_string(),
-                    c.overdue.to_string(),
-                    format!("{}%", c.percent()),
-                ]
-            })
-            .collect(),
-    }));
-    if let Some(rows) = &rep.warranty_cost {
-        let total = warranty_total(rows);
-        out.push((Section::WarrantyCost, Table {
-            name: t("monthly.section.warranty_cost"),
+    out.push((
+        Section::Complaints,
+        Table {
+            name: t("monthly.section.complaints"),
+            headers: deadline_headers(),
+            rows: deadline_rows(&rep.complaints, &|g| {
+                group_label(lang, Section::Complaints, g)
+            }),
+        },
+    ));
+    out.push((
+        Section::Emergencies,
+        Table {
+            name: t("monthly.section.emergencies"),
+            headers: deadline_headers(),
+            rows: deadline_rows(&rep.emergencies, &|g| {
+                group_label(lang, Section::Emergencies, g)
+            }),
+        },
+    ));
+    out.push((
+        Section::Replies,
+        Table {
+            name: t("monthly.section.replies"),
             headers: vec![
-                t("monthly.col.model"),
-                t("monthly.col.jobs"),
-                t("monthly.col.parts"),
-                t("monthly.col.labour"),
-                t("monthly.col.travel"),
-                t("monthly.col.cost"),
+                t("monthly.col.group"),
+                t("replies.received"),
+                t("replies.replied"),
+                t("replies.reply_rate"),
+                t("replies.on_time_rate"),
+                t("replies.correct_rate"),
+                t("replies.awaiting"),
             ],
-            rows: rows
+            rows: rep
+                .replies
                 .iter()
-                .chain(std::iter::once(&total))
-                .map(|w| {
+                .map(|(g, c)| {
                     vec![
-                        group_label(lang, Section::WarrantyCost, &model_key(&w.model_code)),
-                        w.jobs.to_string(),
-                        sanbao_domain::settlement::yuan(w.parts_fen),
-                        sanbao_domain::settlement::yuan(w.labour_fen),
-                        sanbao_domain::settlement::yuan(w.travel_fen),
-                        sanbao_domain::settlement::yuan(w.total_fen),
+                        group_label(lang, Section::Replies, g),
+                        c.received.to_string(),
+                        c.replied.to_string(),
+                        sanbao_domain::replies::percent(c.reply_rate()),
+                        sanbao_domain::replies::percent(c.on_time_rate()),
+                        sanbao_domain::replies::percent(c.correct_rate()),
+                        c.awaiting_review.to_string(),
                     ]
                 })
                 .collect(),
-        }));
+        },
+    ));
+    out.push((
+        Section::Jobs,
+        Table {
+            name: t("monthly.section.jobs"),
+            headers: vec![t("monthly.col.group"), t("monthly.col.count")],
+            rows: rep
+                .jobs
+                .iter()
+                .map(|(g, n)| vec![group_label(lang, Section::Jobs, g), n.to_string()])
+                .collect(),
+        },
+    ));
+    out.push((
+        Section::Satisfaction,
+        Table {
+            name: t("monthly.section.satisfaction"),
+            headers: vec![
+                t("monthly.col.question"),
+                t("monthly.col.answered"),
+                t("monthly.col.mean"),
+            ],
+            rows: rep
+                .satisfaction
+                .questions
+                .iter()
+                .map(|q| {
+                    vec![
+                        t(&format!("survey.q.{}", q.question.as_str())),
+                        q.answered.to_string(),
+                        q.average
+                            .map(|a| format!("{a:.2}"))
+                            .unwrap_or_else(|| "—".into()),
+                    ]
+                })
+                .collect(),
+        },
+    ));
+    let total = follow_up_total(&rep.follow_ups);
+    out.push((
+        Section::FollowUps,
+        Table {
+            name: t("monthly.section.follow_ups"),
+            headers: vec![
+                t("monthly.col.salesperson"),
+                t("monthly.col.owed"),
+                t("monthly.col.done"),
+                t("monthly.col.due"),
+                t("monthly.col.overdue"),
+                t("monthly.col.coverage"),
+            ],
+            rows: rep
+                .follow_ups
+                .iter()
+                .map(|c| (salesperson_label(lang, r, c.salesperson_id), c))
+                .chain(std::iter::once((t("monthly.total"), &total)))
+                .map(|(name, c)| {
+                    vec![
+                        name,
+                        c.owed.to_string(),
+                        c.done.to_string(),
+                        c.due.to_string(),
+                        c.overdue.to_string(),
+                        format!("{}%", c.percent()),
+                    ]
+                })
+                .collect(),
+        },
+    ));
+    if let Some(rows) = &rep.warranty_cost {
+        let total = warranty_total(rows);
+        out.push((
+            Section::WarrantyCost,
+            Table {
+                name: t("monthly.section.warranty_cost"),
+                headers: vec![
+                    t("monthly.col.model"),
+                    t("monthly.col.jobs"),
+                    t("monthly.col.parts"),
+                    t("monthly.col.labour"),
+                    t("monthly.col.travel"),
+                    t("monthly.col.cost"),
+                ],
+                rows: rows
+                    .iter()
+                    .chain(std::iter::once(&total))
+                    .map(|w| {
+                        vec![
+                            group_label(lang, Section::WarrantyCost, &model_key(&w.model_code)),
+                            w.jobs.to_string(),
+                            sanbao_domain::settlement::yuan(w.parts_fen),
+                            sanbao_domain::settlement::yuan(w.labour_fen),
+                            sanbao_domain::settlement::yuan(w.travel_fen),
+                            sanbao_domain::settlement::yuan(w.total_fen),
+                        ]
+                    })
+                    .collect(),
+            },
+        ));
     }
-    out.push((Section::QualityCauses, Table {
-        name: t("monthly.section.quality_causes"),
-        headers: vec![t("monthly.col.cause"), t("monthly.col.items"), t("monthly.col.cumulative")],
-        rows: rep
-            .pareto
-            .iter()
-            .map(|b| {
-                vec![
-                    group_label(lang, Section::QualityCauses, &report::cause_group(b.cause)),
-                    b.items.to_string(),
-                    permille(Some(b.cumulative_permille)),
-                ]
-            })
-            .collect(),
-    }));
-    out.push((Section::RecurringCauses, Table {
-        name: t("monthly.section.recurring_causes"),
-        headers: vec![
-            t("monthly.col.model"),
-            t("monthly.col.component"),
-            t("monthly.col.cause"),
-            t("monthly.col.months"),
-            t("monthly.col.items"),
-        ],
-        rows: rep
-            .recurring
-            .iter()
-            .map(|x| {
-                vec![
-                    x.key.product_model.clone().unwrap_or_else(|| "—".into()),
-                    x.key.component.clone().unwrap_or_else(|| "—".into()),
-                    group_label(
-                        lang,
-                        Section::QualityCauses,
-                        &report::cause_group(x.key.responsibility),
-                    ),
-                    x.months.join(" "),
-                    x.items.to_string(),
-                ]
-            })
-            .collect(),
-    }));
-    out.push((Section::OpenActions, Table {
-        name: t("monthly.section.open_actions"),
-        headers: vec![
-            t("monthly.col.item"),
-            t("monthly.col.month"),
-            t("monthly.col.action"),
-            t("monthly.col.owner"),
-            t("monthly.col.due_on"),
-            t("monthly.col.overdue"),
-        ],
-        rows: r
-            .open_actions
-            .iter()
-            .map(|a| {
-                vec![
-                    format!("#{}", a.item_id.0),
-                    a.month.clone(),
-                    a.description.clone(),
-                    a.owner_name
-                        .clone()
-                        .or(a.owner_department.clone())
-                        .unwrap_or_default(),
-                    a.due_on.to_string(),
-                    if a.overdue(r.today) { t("monthly.yes") } else { String::new() },
-                ]
-            })
-            .collect(),
-    }));
+    out.push((
+        Section::QualityCauses,
+        Table {
+            name: t("monthly.section.quality_causes"),
+            headers: vec![
+                t("monthly.col.cause"),
+                t("monthly.col.items"),
+                t("monthly.col.cumulative"),
+            ],
+            rows: rep
+                .pareto
+                .iter()
+                .map(|b| {
+                    vec![
+                        group_label(lang, Section::QualityCauses, &report::cause_group(b.cause)),
+                        b.items.to_string(),
+                        permille(Some(b.cumulative_permille)),
+                    ]
+                })
+                .collect(),
+        },
+    ));
+    out.push((
+        Section::RecurringCauses,
+        Table {
+            name: t("monthly.section.recurring_causes"),
+            headers: vec![
+                t("monthly.col.model"),
+                t("monthly.col.component"),
+                t("monthly.col.cause"),
+                t("monthly.col.months"),
+                t("monthly.col.items"),
+            ],
+            rows: rep
+                .recurring
+                .iter()
+                .map(|x| {
+                    vec![
+                        x.key.product_model.clone().unwrap_or_else(|| "—".into()),
+                        x.key.component.clone().unwrap_or_else(|| "—".into()),
+                        group_label(
+                            lang,
+                            Section::QualityCauses,
+                            &report::cause_group(x.key.responsibility),
+                        ),
+                        x.months.join(" "),
+                        x.items.to_string(),
+                    ]
+                })
+                .collect(),
+        },
+    ));
+    out.push((
+        Section::OpenActions,
+        Table {
+            name: t("monthly.section.open_actions"),
+            headers: vec![
+                t("monthly.col.item"),
+                t("monthly.col.month"),
+                t("monthly.col.action"),
+                t("monthly.col.owner"),
+                t("monthly.col.due_on"),
+                t("monthly.col.overdue"),
+            ],
+            rows: r
+                .open_actions
+                .iter()
+                .map(|a| {
+                    vec![
+                        format!("#{}", a.item_id.0),
+                        a.month.clone(),
+                        a.description.clone(),
+                        a.owner_name
+                            .clone()
+                            .or(a.owner_department.clone())
+                            .unwrap_or_default(),
+                        a.due_on.to_string(),
+                        if a.overdue(r.today) {
+                            t("monthly.yes")
+                        } else {
+                            String::new()
+                        },
+                    ]
+                })
+                .collect(),
+        },
+    ));
     out
 }
 

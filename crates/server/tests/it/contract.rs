@@ -224,6 +224,8 @@ const SERVED: &[&str] = &[
     // ---- reliability ----
     "GET /api/v1/reliability",
     // ---- end reliability ----
+    "GET /api/v1/reports/{month}",
+    "GET /api/v1/reports/{month}/records",
 ];
 
 #[tokio::test]

@@ -39,6 +39,7 @@ mod processes;
 // ---- end where notifications go ----
 mod reliability;
 mod replies;
+mod report;
 // --- service requests (issue 8, part 1) ---
 mod requests;
 // --- end service requests ---

@@ -42,7 +42,10 @@ pub struct FigureOut {
 impl FigureOut {
     fn new(month: Month, f: Figure) -> Self {
         FigureOut {
-            records: format!("/api/v1/reports/{month}/records?figure={}", encode(&f.figure)),
+            records: format!(
+                "/api/v1/reports/{month}/records?figure={}",
+                encode(&f.figure)
+            ),
             sum: match f.sum {
                 Sum::Count => "count",
                 Sum::Amount => "amount",

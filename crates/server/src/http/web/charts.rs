@@ -52,7 +52,11 @@ pub fn bars(title: &str, items: &[Bar], max: f64) -> String {
     );
     for (i, b) in items.iter().enumerate() {
         let y = 4.0 + ROW_H * i as f64;
-        let w = if max > 0.0 { (b.value / max).clamp(0.0, 1.0) * plot } else { 0.0 };
+        let w = if max > 0.0 {
+            (b.value / max).clamp(0.0, 1.0) * plot
+        } else {
+            0.0
+        };
         let _ = write!(
             s,
             r#"<a href="{href}"><text x="{lx}" y="{ty}" text-anchor="end" class="chart-label">{label}</text><rect x="{LABEL_W}" y="{by}" width="{plot}" height="{BAR_H}" class="chart-track"/><rect x="{LABEL_W}" y="{by}" width="{w:.1}" height="{BAR_H}" class="chart-bar"><title>{label}: {text}</title></rect><text x="{vx:.1}" y="{ty}" class="chart-value">{text}</text></a>"#,
@@ -115,7 +119,10 @@ pub fn pareto(title: &str, items: &[ParetoBar]) -> String {
             label = esc(&b.label),
             count = b.count,
         );
-        points.push(format!("{cx:.1},{:.1}", y_of(b.cumulative_permille as f64, 1000.0)));
+        points.push(format!(
+            "{cx:.1},{:.1}",
+            y_of(b.cumulative_permille as f64, 1000.0)
+        ));
     }
     if !points.is_empty() {
         let _ = write!(
@@ -171,8 +178,18 @@ mod tests {
         let p = pareto(
             "t",
             &[
-                ParetoBar { label: "a".into(), count: 3, cumulative_permille: 750, href: "/a".into() },
-                ParetoBar { label: "b".into(), count: 1, cumulative_permille: 1000, href: "/b".into() },
+                ParetoBar {
+                    label: "a".into(),
+                    count: 3,
+                    cumulative_permille: 750,
+                    href: "/a".into(),
+                },
+                ParetoBar {
+                    label: "b".into(),
+                    count: 1,
+                    cumulative_permille: 1000,
+                    href: "/b".into(),
+                },
             ],
         );
         assert!(p.contains("polyline"));

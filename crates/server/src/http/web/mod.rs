@@ -55,8 +55,8 @@ pub mod tools;
 // ---- training ----
 pub mod training;
 // ---- end training ----
-pub mod life;
 pub mod charts;
+pub mod life;
 // ---- reliability ----
 pub mod reliability;
 // ---- end reliability ----

@@ -15,8 +15,8 @@ use crate::i18n::Lang;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use sanbao_domain::report::{self as rep, ALL, Drill, Section};
 use sanbao_domain::replies::percent;
+use sanbao_domain::report::{self as rep, ALL, Drill, Section};
 use sanbao_domain::settlement::yuan;
 use sanbao_domain::time::Month;
 use sanbao_domain::{Error, Problem};
@@ -103,7 +103,13 @@ impl Ctx<'_> {
         }
     }
 
-    fn table(&self, section: Section, headers: Vec<String>, rows: Vec<RowView>, chart: String) -> TableView {
+    fn table(
+        &self,
+        section: Section,
+        headers: Vec<String>,
+        rows: Vec<RowView>,
+        chart: String,
+    ) -> TableView {
         TableView {
             id: section.as_str(),
             title: self.t(&format!("monthly.section.{section}")),
@@ -129,7 +135,12 @@ impl Ctx<'_> {
                     label: group_label(self.lang, section, g),
                     label_href: self.href(section, g, ALL),
                     cells: vec![
-                        self.cell((x.on_time + x.late + x.running).to_string(), section, g, ALL),
+                        self.cell(
+                            (x.on_time + x.late + x.running).to_string(),
+                            section,
+                            g,
+                            ALL,
+                        ),
                         self.cell(x.on_time.to_string(), section, g, "on_time"),
                         self.cell(x.late.to_string(), section, g, "late"),
                         self.cell(x.running.to_string(), section, g, "running"),
@@ -245,10 +256,13 @@ impl Ctx<'_> {
         let mut rows = vec![RowView {
             label: self.t("monthly.answered_surveys"),
             label_href: self.href(s, ALL, "answered"),
-            cells: vec![self.cell(sat.answered.to_string(), s, ALL, "answered"), Cell {
-                text: String::new(),
-                href: String::new(),
-            }],
+            cells: vec![
+                self.cell(sat.answered.to_string(), s, ALL, "answered"),
+                Cell {
+                    text: String::new(),
+                    href: String::new(),
+                },
+            ],
             total: false,
         }];
         rows.extend(sat.questions.iter().map(|q| {
@@ -259,7 +273,8 @@ impl Ctx<'_> {
                 cells: vec![
                     self.cell(q.answered.to_string(), s, ALL, m),
                     self.cell(
-                        q.average.map_or_else(|| "—".to_string(), |a| format!("{a:.2}")),
+                        q.average
+                            .map_or_else(|| "—".to_string(), |a| format!("{a:.2}")),
                         s,
                         ALL,
                         m,
@@ -275,7 +290,9 @@ impl Ctx<'_> {
                 .map(|q| Bar {
                     label: self.t(&format!("survey.q.{}", q.question.as_str())),
                     value: q.average.unwrap_or(0.0),
-                    text: q.average.map_or_else(|| "—".to_string(), |a| format!("{a:.2}")),
+                    text: q
+                        .average
+                        .map_or_else(|| "—".to_string(), |a| format!("{a:.2}")),
                     href: self.href(s, ALL, q.question.as_str()),
                 })
                 .collect::<Vec<_>>(),
@@ -299,8 +316,20 @@ impl Ctx<'_> {
         let total = rep::follow_up_total(cov);
         let rows = cov
             .iter()
-            .map(|c| (rep::salesperson_group(c.salesperson_id), app::report::salesperson_label(self.lang, self.report, c.salesperson_id), c, false))
-            .chain(std::iter::once((ALL.to_string(), self.t("monthly.total"), &total, true)))
+            .map(|c| {
+                (
+                    rep::salesperson_group(c.salesperson_id),
+                    app::report::salesperson_label(self.lang, self.report, c.salesperson_id),
+                    c,
+                    false,
+                )
+            })
+            .chain(std::iter::once((
+                ALL.to_string(),
+                self.t("monthly.total"),
+                &total,
+                true,
+            )))
             .map(|(g, label, c, total)| RowView {
                 label,
                 label_href: self.href(s, &g, "owed"),
@@ -406,10 +435,13 @@ impl Ctx<'_> {
             rows.push(RowView {
                 label: self.t("monthly.total"),
                 label_href: self.href(s, ALL, "items"),
-                cells: vec![self.cell(all.to_string(), s, ALL, "items"), Cell {
-                    text: String::new(),
-                    href: String::new(),
-                }],
+                cells: vec![
+                    self.cell(all.to_string(), s, ALL, "items"),
+                    Cell {
+                        text: String::new(),
+                        href: String::new(),
+                    },
+                ],
                 total: true,
             });
         }
@@ -453,12 +485,21 @@ impl Ctx<'_> {
             .iter()
             .map(|r| {
                 let g = r.key.group();
-                let cause = group_label(self.lang, Section::QualityCauses, &rep::cause_group(r.key.responsibility));
+                let cause = group_label(
+                    self.lang,
+                    Section::QualityCauses,
+                    &rep::cause_group(r.key.responsibility),
+                );
                 RowView {
                     label: r.key.product_model.clone().unwrap_or_else(|| "—".into()),
                     label_href: self.href(s, &g, "items"),
                     cells: vec![
-                        self.cell(r.key.component.clone().unwrap_or_else(|| "—".into()), s, &g, "items"),
+                        self.cell(
+                            r.key.component.clone().unwrap_or_else(|| "—".into()),
+                            s,
+                            &g,
+                            "items",
+                        ),
                         self.cell(cause, s, &g, "items"),
                         self.cell(r.months.join(" · "), s, &g, "items"),
                         self.cell(r.items.to_string(), s, &g, "items"),
@@ -489,9 +530,20 @@ impl Ctx<'_> {
             label_href: self.href(s, ALL, "open"),
             cells: vec![
                 self.cell(o.open.to_string(), s, ALL, "open"),
-                Cell { text: String::new(), href: String::new() },
-                Cell { text: String::new(), href: String::new() },
-                self.cell(format!("{} {}", self.t("monthly.col.overdue"), o.overdue), s, ALL, "overdue"),
+                Cell {
+                    text: String::new(),
+                    href: String::new(),
+                },
+                Cell {
+                    text: String::new(),
+                    href: String::new(),
+                },
+                self.cell(
+                    format!("{} {}", self.t("monthly.col.overdue"), o.overdue),
+                    s,
+                    ALL,
+                    "overdue",
+                ),
             ],
             total: true,
         }];
@@ -501,14 +553,28 @@ impl Ctx<'_> {
                 label: format!("#{} · {}", a.item_id.0, a.month),
                 label_href: item.clone(),
                 cells: vec![
-                    Cell { text: a.description.clone(), href: item.clone() },
                     Cell {
-                        text: a.owner_name.clone().or(a.owner_department.clone()).unwrap_or_default(),
+                        text: a.description.clone(),
                         href: item.clone(),
                     },
-                    Cell { text: a.due_on.to_string(), href: item.clone() },
                     Cell {
-                        text: if a.overdue(self.report.today) { self.t("monthly.overdue") } else { String::new() },
+                        text: a
+                            .owner_name
+                            .clone()
+                            .or(a.owner_department.clone())
+                            .unwrap_or_default(),
+                        href: item.clone(),
+                    },
+                    Cell {
+                        text: a.due_on.to_string(),
+                        href: item.clone(),
+                    },
+                    Cell {
+                        text: if a.overdue(self.report.today) {
+                            self.t("monthly.overdue")
+                        } else {
+                            String::new()
+                        },
                         href: item,
                     },
                 ],
@@ -555,13 +621,20 @@ pub async fn month(
     let m = parse_month(&m)?;
     let report = app::report::month(&state, &u.user, m, state.now()).await?;
     let lang = u.lang;
-    let ctx = Ctx { lang, month: m, report: &report };
+    let ctx = Ctx {
+        lang,
+        month: m,
+        report: &report,
+    };
     render(&MonthPage {
         previous_href: format!("/reports/{}", m.previous()),
         next_href: format!("/reports/{}", m.next()),
         xlsx_href: url_with(&format!("/reports/{m}/export"), &[("format", "xlsx")]),
         tables: ctx.all(),
-        l: u.layout("reports", lang.f("monthly.title", &[("month", &m.to_string())])),
+        l: u.layout(
+            "monthly_report",
+            lang.f("monthly.title", &[("month", &m.to_string())]),
+        ),
     })
 }
 
@@ -591,7 +664,9 @@ struct RecordsPage {
 
 /// What a drill-down's figure is, in words: the table, its row, what is counted.
 fn figure_words(lang: Lang, d: &Drill) -> String {
-    let table = lang.t(&format!("monthly.section.{}", d.section)).to_string();
+    let table = lang
+        .t(&format!("monthly.section.{}", d.section))
+        .to_string();
     let row = if d.section == Section::RecurringCauses {
         d.group.replace('~', " · ")
     } else if d.section == Section::FollowUps && d.group != ALL && d.group != rep::NONE {
@@ -602,8 +677,12 @@ fn figure_words(lang: Lang, d: &Drill) -> String {
         group_label(lang, d.section, &d.group)
     };
     let measure = match sanbao_domain::field::survey::Question::parse(&d.measure) {
-        Some(q) if d.section == Section::Satisfaction => lang.t(&format!("survey.q.{q}")).to_string(),
-        _ => lang.t(&format!("monthly.measure.{}", d.measure)).to_string(),
+        Some(q) if d.section == Section::Satisfaction => {
+            lang.t(&format!("survey.q.{q}")).to_string()
+        }
+        _ => lang
+            .t(&format!("monthly.measure.{}", d.measure))
+            .to_string(),
     };
     format!("{table} · {row} · {measure}")
 }
@@ -644,7 +723,11 @@ pub async fn records(
             href: record_href(r),
             customer: r.customer.clone().unwrap_or_default(),
             at: r.at.map(full_time).unwrap_or_default(),
-            note: if r.note_key { lang.t(&r.note).to_string() } else { r.note.clone() },
+            note: if r.note_key {
+                lang.t(&r.note).to_string()
+            } else {
+                r.note.clone()
+            },
             value: match (drill.section, r.value) {
                 (Section::WarrantyCost, Some(v)) => format!("¥{}", yuan(v)),
                 (_, Some(v)) => v.to_string(),
@@ -673,15 +756,26 @@ pub async fn records(
                 ("total", &total),
             ],
         ),
-        previous_href: if page > 0 { link(page - 1) } else { String::new() },
-        next_href: if (page + 1) * PAGE < total { link(page + 1) } else { String::new() },
+        previous_href: if page > 0 {
+            link(page - 1)
+        } else {
+            String::new()
+        },
+        next_href: if (page + 1) * PAGE < total {
+            link(page + 1)
+        } else {
+            String::new()
+        },
         value_header: match drill.section {
             Section::WarrantyCost => lang.t("monthly.col.cost").to_string(),
             Section::Satisfaction => lang.t("monthly.col.score").to_string(),
             _ => String::new(),
         },
         rows,
-        l: u.layout("reports", lang.f("monthly.records_title", &[("month", &m.to_string())])),
+        l: u.layout(
+            "monthly_report",
+            lang.f("monthly.records_title", &[("month", &m.to_string())]),
+        ),
     })
 }
 

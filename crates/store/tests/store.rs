@@ -4379,6 +4379,23 @@ async fn rates_and_quotations_are_written_on_their_version_and_months_find_jobs_
             .unwrap()
             .is_empty()
     );
+    // The monthly report reads the same jobs with their type, customer and start.
+    let facts = db
+        .job_facts_begun_between(nov.start(), nov.end())
+        .await
+        .unwrap();
+    assert_eq!(facts.len(), 1);
+    assert_eq!(facts[0].job_id, job.id);
+    assert_eq!(facts[0].job_type, job.job_type);
+    assert_eq!(facts[0].customer_id, job.customer_id);
+    assert!(!facts[0].customer_name.is_empty());
+    assert!(facts[0].began_at >= nov.start() && facts[0].began_at < nov.end());
+    assert!(
+        db.job_facts_begun_between(dec.start(), dec.end())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 // ---- end settlement ----
 
@@ -4921,6 +4938,21 @@ async fn quality_items_are_made_once_per_source_classified_on_their_version_and_
             .unwrap()
             .len(),
         2
+    );
+    // The monthly report's window: both ends included.
+    let m = |s: &str| Month::parse(s).unwrap();
+    assert_eq!(
+        db.quality_items_between(m("2025-09"), m("2026-02"))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        db.quality_items_between(m("2026-03"), m("2026-08"))
+            .await
+            .unwrap()
+            .is_empty()
     );
 
     // Classified on the version read; a stale version is refused.

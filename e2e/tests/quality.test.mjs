@@ -2,7 +2,8 @@
 // follow-up's quality remark is made an item in one step; the quality engineer classifies
 // each item, records its root cause and actions (a forgotten owner is named and nothing
 // typed is lost), merges the same problem, cannot close the month while an item lacks its
-// action, then closes it and verifies an action's effect.
+// action, then closes it and verifies an action's effect; the month's report shows the
+// causes, opens the items behind a figure, and prints on A4.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, ADMIN_PASSWORD, PASSWORD } from "../lib/server.mjs";
@@ -138,4 +139,35 @@ test("a quality engineer classifies, investigates and acts on every item, then c
   await page.selectOption("#status", "merged");
   await Promise.all([page.waitForURL(/status=merged/), page.click("#quality-show")]);
   assert.equal(await page.locator("#quality-items tbody tr").count(), 1);
+
+  // The monthly report for the departments: the menu opens the last whole month, one
+  // click on to this one. The causes' Pareto shows the items just classified, and each
+  // figure opens the items behind it.
+  await Promise.all([page.waitForURL(/\/reports\/\d{4}-\d{2}$/), page.click("#nav-reports")]);
+  if (!page.url().endsWith(`/reports/${month}`)) {
+    await Promise.all([page.waitForURL(new RegExp(`/reports/${month}$`)), page.click("a[rel=next]")]);
+  }
+  await page.waitForSelector("#quality_causes svg.chart-pareto");
+  const causes = page.locator("#quality_causes tbody tr");
+  assert.match(await causes.first().textContent(), /制造/);
+  const figure = page.locator("#quality_causes tbody tr.total td a").first();
+  const count = Number(await figure.textContent());
+  assert.ok(count >= 2, `the month's items: ${count}`);
+  await Promise.all([page.waitForURL(/figure=quality_causes\.all\.items/), figure.click()]);
+  assert.equal(await page.locator("tr[data-record]").count(), count);
+  assert.equal(Number(await page.textContent("[data-total]")), count);
+  await screenshot(page, "monthly-report-records");
+  await Promise.all([page.waitForURL(new RegExp(`/reports/${month}`)), page.click("text=返回月度报告")]);
+  // Two actions, one verified: one still open.
+  assert.equal(await page.locator("#open_actions tbody tr.total td a").first().textContent(), "1");
+  await screenshot(page, "monthly-report");
+  // It prints on A4: the menus and buttons stay off the paper, every table on it.
+  assert.equal(await page.locator("[data-print]").count(), 1);
+  await page.emulateMedia({ media: "print" });
+  assert.equal(await page.locator(".top .nav").isVisible(), false);
+  assert.equal(await page.locator("[data-print]").isVisible(), false);
+  assert.equal(await page.locator(".monthly-section").count(), 10);
+  const pdf = await page.pdf({ format: "A4", printBackground: true });
+  assert.ok(pdf.length > 10_000, "a printed report");
+  await page.emulateMedia({ media: "screen" });
 });

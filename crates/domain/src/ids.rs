@@ -77,4 +77,10 @@ id_type!(
     TrainingId,
     /// A controlled document of the library, with its versions.
     DocumentId,
+    // ---- quality ----
+    /// A quality item of the monthly review (R7.1).
+    QualityItemId,
+    /// A corrective or preventive action of a quality item (R7.2).
+    QualityActionId,
+    // ---- end quality ----
 );

@@ -22,6 +22,7 @@
 use crate::ids::{TicketId, UserId};
 use crate::people::pinyin_key;
 use crate::role::Role;
+use crate::terms::str_enum;
 use crate::ticket::{Channel, TicketKind};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -266,23 +267,60 @@ pub struct ReplyCounts {
     pub awaiting_review: i64,
 }
 
+str_enum!(
+    /// Which of a month's counts a reply fact adds to: the figures' own words, and the
+    /// drill-down's filter.
+    ReplyMeasure {
+        Received = "received",
+        Replied = "replied",
+        OnTime = "on_time",
+        Reviewed = "reviewed",
+        Correct = "correct",
+        AwaitingReview = "awaiting_review",
+    }
+);
+
+impl ReplyMeasure {
+    /// Whether `f` (counted in its month) adds to this count.
+    pub fn counts(self, f: &ReplyFact) -> bool {
+        match self {
+            ReplyMeasure::Received => true,
+            ReplyMeasure::Replied => f.replied_at.is_some(),
+            ReplyMeasure::OnTime => f.replied_at.is_some_and(|at| at <= f.due_at),
+            ReplyMeasure::Reviewed => f.replied_at.is_some() && f.correct.is_some(),
+            ReplyMeasure::Correct => f.replied_at.is_some() && f.correct == Some(true),
+            ReplyMeasure::AwaitingReview => f.replied_at.is_some() && f.correct.is_none(),
+        }
+    }
+}
+
+/// Whether a fact counts in `month`'s figures at all: a consultation or letter received in
+/// the month and not cancelled.
+pub fn counted(f: &ReplyFact, month: Month) -> bool {
+    let (start, end) = month.bounds();
+    !f.cancelled && f.received_at >= start && f.received_at < end && f.kind.is_answered_by_reply()
+}
+
 impl ReplyCounts {
     fn add(&mut self, f: &ReplyFact) {
-        self.received += 1;
-        if let Some(at) = f.replied_at {
-            self.replied += 1;
-            if at <= f.due_at {
-                self.on_time += 1;
-            }
-            match f.correct {
-                Some(ok) => {
-                    self.reviewed += 1;
-                    if ok {
-                        self.correct += 1;
-                    }
-                }
-                None => self.awaiting_review += 1,
-            }
+        let n = |m: ReplyMeasure| i64::from(m.counts(f));
+        self.received += n(ReplyMeasure::Received);
+        self.replied += n(ReplyMeasure::Replied);
+        self.on_time += n(ReplyMeasure::OnTime);
+        self.reviewed += n(ReplyMeasure::Reviewed);
+        self.correct += n(ReplyMeasure::Correct);
+        self.awaiting_review += n(ReplyMeasure::AwaitingReview);
+    }
+
+    /// The count of `m`.
+    pub fn get(&self, m: ReplyMeasure) -> i64 {
+        match m {
+            ReplyMeasure::Received => self.received,
+            ReplyMeasure::Replied => self.replied,
+            ReplyMeasure::OnTime => self.on_time,
+            ReplyMeasure::Reviewed => self.reviewed,
+            ReplyMeasure::Correct => self.correct,
+            ReplyMeasure::AwaitingReview => self.awaiting_review,
         }
     }
     pub fn reply_rate(&self) -> Option<f64> {
@@ -314,16 +352,11 @@ pub struct ReplyRates {
 
 /// The month's figures from the facts of the contacts received in it.
 pub fn reply_rates(month: Month, facts: &[ReplyFact]) -> ReplyRates {
-    let (start, end) = month.bounds();
     let mut all = ReplyCounts::default();
     let mut consultation = ReplyCounts::default();
     let mut correspondence = ReplyCounts::default();
     let mut per: BTreeMap<Option<UserId>, ReplyCounts> = BTreeMap::new();
-    for f in facts
-        .iter()
-        .filter(|f| !f.cancelled && f.received_at >= start && f.received_at < end)
-        .filter(|f| f.kind.is_answered_by_reply())
-    {
+    for f in facts.iter().filter(|f| counted(f, month)) {
         all.add(f);
         match f.kind {
             TicketKind::Consultation => consultation.add(f),

@@ -197,6 +197,11 @@ pub enum Permission {
     /// Change which topics each staff role must have had, and within how many months.
     ManageTrainingRequirements,
     // ---- end training ----
+    // ---- quality ----
+    /// Make quality items, classify, investigate and act on them, merge them, verify
+    /// actions and close the month's review (R7).
+    ReviewQuality,
+    // ---- end quality ----
 }
 
 use Permission as P;
@@ -272,6 +277,9 @@ const GRANTS: &[(Permission, &[Role])] = &[
     (P::ManageDocuments, &[A, M]),
     (P::ManageTrainingRequirements, &[A, M]),
     // ---- end training ----
+    // ---- quality ----
+    (P::ReviewQuality, &[A, M, Q]),
+    // ---- end quality ----
 ];
 
 #[cfg(test)]
@@ -343,6 +351,9 @@ mod tests {
             (P::ManageDocuments, "am......"),
             (P::ManageTrainingRequirements, "am......"),
             // ---- end training ----
+            // ---- quality ----
+            (P::ReviewQuality, "am....q."),
+            // ---- end quality ----
         ];
         assert_eq!(
             table.len(),

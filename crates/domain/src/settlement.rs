@@ -910,21 +910,24 @@ pub struct WarrantyCost {
     pub total_fen: i64,
 }
 
+/// Whether a job's settlement counts in the warranty cost: the job was under warranty or
+/// free repair and the company bore part of it.
+pub fn is_warranty_cost(s: &Settlement) -> bool {
+    matches!(
+        s.coverage,
+        Some(CoverageKind::Warranty | CoverageKind::FreeRepair)
+    ) && s.borne_fen != 0
+}
+
 /// The month's warranty cost per model, from each job's model and settlement: only jobs
 /// under warranty or free repair count, and only what was not charged. By model code.
 pub fn warranty_cost(jobs: &[(String, &Settlement)]) -> Vec<WarrantyCost> {
     let mut by: BTreeMap<String, WarrantyCost> = BTreeMap::new();
     for (model, s) in jobs {
-        if !matches!(
-            s.coverage,
-            Some(CoverageKind::Warranty | CoverageKind::FreeRepair)
-        ) {
+        if !is_warranty_cost(s) {
             continue;
         }
         let borne: i64 = s.borne_fen;
-        if borne == 0 {
-            continue;
-        }
         let w = by.entry(model.clone()).or_insert_with(|| WarrantyCost {
             model_code: model.clone(),
             ..WarrantyCost::default()

@@ -78,6 +78,9 @@ pub enum Command {
     },
     /// Bring the database schema up to date, then exit.
     Migrate,
+    /// Write every finished repair, emergency and complaint into the index of similar
+    /// past cases again (after an upgrade, or to pick up a changed word list).
+    ReindexCases,
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -246,6 +249,13 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
     match command {
         Command::Migrate => {
             println!("database is up to date ({})", db.backend());
+            Ok(())
+        }
+        Command::ReindexCases => {
+            let n = crate::app::similar::reindex(&state)
+                .await
+                .map_err(|e| format!("reindex failed: {e}"))?;
+            println!("{n} cases indexed");
             Ok(())
         }
         Command::User {

@@ -114,6 +114,9 @@ pub async fn load_from(
         ms = started.elapsed().as_millis(),
         "demo data loaded"
     );
+    // ---- similar cases: the demo's finished cases are found like any other ----
+    crate::app::similar::reindex(state).await?;
+    // ---- end similar cases ----
     let mut out = format!(
         "\n  Demo data loaded: {} customers, {} tickets.\n  Demo accounts, each with the password \"{DEMO_PASSWORD}\":\n",
         customers.len(),

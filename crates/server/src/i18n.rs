@@ -402,6 +402,18 @@ mod tests {
         for e in sanbao_domain::life::LifeEvent::NAMES {
             keys.insert(format!("life.event.{e}"));
         }
+        // The monthly report: its tables, their notes, and what each figure counts.
+        for s in sanbao_domain::report::Section::ALL {
+            keys.insert(format!("monthly.section.{}", s.as_str()));
+            keys.insert(format!("monthly.note.{}", s.as_str()));
+            for m in sanbao_domain::report::measures(*s) {
+                let question = *s == sanbao_domain::report::Section::Satisfaction
+                    && sanbao_domain::field::survey::Question::parse(m).is_some();
+                if !question {
+                    keys.insert(format!("monthly.measure.{m}"));
+                }
+            }
+        }
         // The manager's board: breach causes and how a deadline counts in the month.
         for c in sanbao_domain::deadline::board::BreachCategory::ALL {
             keys.insert(format!("board.cause.{}", c.as_str()));

@@ -48,7 +48,12 @@ mod notify;
 mod outbox;
 // ---- parts, materials and tools (issue 9) ----
 mod parts;
+mod quality;
 // ---- end parts ----
+// ---- reliability ----
+mod reliability;
+mod report;
+// ---- end reliability ----
 mod replies;
 // --- service requests (issue 8, part 1) ---
 mod requests;
@@ -58,6 +63,9 @@ mod returns;
 mod settlement;
 pub use settlement::StoredRates;
 // ---- end settlement ----
+// ---- similar cases ----
+mod similar;
+// ---- end similar cases ----
 mod sites;
 mod sql;
 // ---- survey and daily report (issue 8) ----

@@ -285,6 +285,14 @@ impl Tx {
     }
 }
 
+/// The jobs whose work began in `[$1, $2)` (their first arrival on site falls in it) with
+/// that instant: `job_id`, `began_at`. The arrivals of the range by `trips_arrived`, each
+/// job's earlier ones by `trips_ordinal_key`.
+pub(crate) const JOBS_BEGUN: &str = "SELECT t.job_id, MIN(t.arrived_at) AS began_at FROM trips t
+     WHERE t.arrived_at >= $1 AND t.arrived_at < $2
+       AND NOT EXISTS (SELECT 1 FROM trips e WHERE e.job_id = t.job_id AND e.arrived_at < $1)
+     GROUP BY t.job_id";
+
 impl Db {
     /// The stored rates.
     pub async fn rates(&self) -> Result<Option<StoredRates>, Error> {
@@ -333,10 +341,9 @@ impl Db {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<JobId>, Error> {
-        let ids: Vec<(i64, i64)> = read!(self, c => sqlx::query_as(
-            "SELECT job_id, MIN(arrived_at) AS first FROM trips WHERE arrived_at IS NOT NULL
-             GROUP BY job_id HAVING MIN(arrived_at) >= $1 AND MIN(arrived_at) < $2
-             ORDER BY first, job_id")
+        let sql =
+            format!("SELECT job_id, began_at FROM ({JOBS_BEGUN}) f ORDER BY began_at, job_id");
+        let ids: Vec<(i64, i64)> = read!(self, c => sqlx::query_as(&sql)
             .bind(ms(from))
             .bind(ms(to))
             .fetch_all(c)

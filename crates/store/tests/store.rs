@@ -225,6 +225,12 @@ store_tests!(
     // ---- training ----
     training_sessions_keep_attendees_and_materials_and_documents_number_their_versions,
     // ---- end training ----
+    // ---- quality ----
+    quality_items_are_made_once_per_source_classified_on_their_version_and_months_close_once,
+    // ---- end quality ----
+    // ---- similar cases ----
+    similar_cases_are_found_by_chinese_words_and_model_alike_on_both_backends,
+    // ---- end similar cases ----
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -4373,6 +4379,23 @@ async fn rates_and_quotations_are_written_on_their_version_and_months_find_jobs_
             .unwrap()
             .is_empty()
     );
+    // The monthly report reads the same jobs with their type, customer and start.
+    let facts = db
+        .job_facts_begun_between(nov.start(), nov.end())
+        .await
+        .unwrap();
+    assert_eq!(facts.len(), 1);
+    assert_eq!(facts[0].job_id, job.id);
+    assert_eq!(facts[0].job_type, job.job_type);
+    assert_eq!(facts[0].customer_id, job.customer_id);
+    assert!(!facts[0].customer_name.is_empty());
+    assert!(facts[0].began_at >= nov.start() && facts[0].began_at < nov.end());
+    assert!(
+        db.job_facts_begun_between(dec.start(), dec.end())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 // ---- end settlement ----
 
@@ -4857,3 +4880,288 @@ async fn training_sessions_keep_attendees_and_materials_and_documents_number_the
     // ---- end training 2 ----
 }
 // ---- end training ----
+
+// ---- quality ----
+async fn quality_items_are_made_once_per_source_classified_on_their_version_and_months_close_once(
+    db: &Db,
+) {
+    use sanbao_domain::followup::{FollowUpInput, NewFollowUp};
+    use sanbao_domain::quality::{
+        ActionInput, Classification, ClassifyInput, Closing, NewAction, SourceKind, carried_over,
+    };
+    use sanbao_domain::time::Month;
+    let clerk = user(db, "q_clerk", Role::ServiceClerk).await;
+    let sa = user(db, "q_sa", Role::Salesperson).await;
+    let qe = user(db, "q_qe", Role::QualityEngineer).await;
+    let c = customer(db, clerk, "钱江电力", "浙江省杭州市西湖区文三路1号").await;
+    let n = NewFollowUp::parse(
+        &FollowUpInput {
+            customer_id: Some(c),
+            date: Some("2026-02-27".into()),
+            method: Some("visit".into()),
+            remarks: Some("2号柜有异响".into()),
+            remark_class: Some("quality".into()),
+            ..FollowUpInput::default()
+        },
+        sa,
+        |_| false,
+        t("2026-03-05T06:00:00Z"),
+    )
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let fu = tx.insert_follow_up(&n).await.unwrap();
+    // The source's facts: the month is that of the follow-up's date.
+    let facts = tx
+        .quality_source(SourceKind::FollowUp, fu.id.0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(facts.month, Month::parse("2026-02").unwrap());
+    assert_eq!(facts.summary, "2号柜有异响");
+    facts.check_qualifies(SourceKind::FollowUp).unwrap();
+    // Every kind's query runs on this backend; a missing record has no facts.
+    for kind in SourceKind::ALL {
+        assert!(tx.quality_source(*kind, 999_999).await.unwrap().is_none());
+    }
+    let new = facts.into_item(SourceKind::FollowUp, fu.id.0, qe, t("2026-03-05T07:00:00Z"));
+    let item = tx.insert_quality_item_once(&new).await.unwrap().unwrap();
+    // The same source again makes nothing.
+    assert!(tx.insert_quality_item_once(&new).await.unwrap().is_none());
+    let mut other = new.clone();
+    other.source_id = fu.id.0 + 1000;
+    let second = tx.insert_quality_item_once(&other).await.unwrap().unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(item.month, "2026-02");
+    assert_eq!(
+        db.quality_items(Month::parse("2026-02").unwrap())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    // The monthly report's window: both ends included.
+    let m = |s: &str| Month::parse(s).unwrap();
+    assert_eq!(
+        db.quality_items_between(m("2025-09"), m("2026-02"))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        db.quality_items_between(m("2026-03"), m("2026-08"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Classified on the version read; a stale version is refused.
+    let k = Classification::parse(&ClassifyInput {
+        product_model: Some("KYN28".into()),
+        cause: Some("端子松动".into()),
+        responsibility: Some("manufacturing".into()),
+        summary: Some("2号柜有异响".into()),
+        root_cause: Some("力矩未复核".into()),
+        method: Some("five_why".into()),
+        ..ClassifyInput::default()
+    })
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    tx.classify_quality_item(item.id, item.version, &k, t("2026-03-06T00:00:00Z"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        tx.classify_quality_item(item.id, item.version, &k, t("2026-03-06T00:00:00Z"))
+            .await,
+        Err(Error::Conflict(_))
+    ));
+    // Merged once into the item kept.
+    tx.merge_quality_item(second.id, item.id, t("2026-03-06T00:00:00Z"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        tx.merge_quality_item(second.id, item.id, t("2026-03-06T00:00:00Z"))
+            .await,
+        Err(Error::Conflict(_))
+    ));
+    let a = NewAction::parse(&ActionInput {
+        kind: Some("corrective".into()),
+        description: Some("出厂前复核端子力矩".into()),
+        owner_user_id: Some(qe),
+        due_on: Some("2026-03-20".into()),
+        ..ActionInput::default()
+    })
+    .unwrap();
+    let action = tx
+        .insert_quality_action(item.id, &a, qe, t("2026-03-06T00:00:00Z"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let got = db.quality_item(item.id).await.unwrap().unwrap();
+    assert_eq!(got.cause.as_deref(), Some("端子松动"));
+    assert_eq!(got.version, item.version + 1);
+    assert_eq!(
+        db.quality_items_merged_into(item.id).await.unwrap()[0].id,
+        second.id
+    );
+    assert_eq!(action.owner_name.as_deref(), Some("q_qe 名"));
+    assert_eq!(action.month, "2026-02");
+
+    // The open action carries over to March's review.
+    let march = Month::parse("2026-03").unwrap();
+    let review = db.quality_actions_for_review(march).await.unwrap();
+    assert_eq!(carried_over(&review, march).len(), 1);
+    // Overdue from the 21st; the warning is noted once.
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 21).unwrap();
+    assert_eq!(db.overdue_quality_actions(day).await.unwrap().len(), 1);
+    let mut tx = db.begin().await.unwrap();
+    assert!(
+        tx.mark_quality_action_warned(action.id, t("2026-03-21T00:00:00Z"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !tx.mark_quality_action_warned(action.id, t("2026-03-21T00:00:00Z"))
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    assert!(db.overdue_quality_actions(day).await.unwrap().is_empty());
+    // Verified once: then it no longer carries over.
+    let mut tx = db.begin().await.unwrap();
+    tx.verify_quality_action(
+        action.id,
+        action.version,
+        qe,
+        "三个月无复发",
+        t("2026-03-25T00:00:00Z"),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        tx.verify_quality_action(
+            action.id,
+            action.version,
+            qe,
+            "again",
+            t("2026-03-25T00:00:00Z")
+        )
+        .await,
+        Err(Error::Conflict(_))
+    ));
+    tx.commit().await.unwrap();
+    assert!(
+        db.quality_actions_for_review(march)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let feb = Month::parse("2026-02").unwrap();
+    assert!(db.quality_actions_of_item(item.id).await.unwrap()[0].verified());
+    // The month closes once.
+    let k = Closing {
+        month: "2026-02".into(),
+        closed_by: qe,
+        closed_at: t("2026-03-26T00:00:00Z"),
+        items: 1,
+    };
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(tx.quality_items_of_month(feb).await.unwrap().len(), 2);
+    assert_eq!(tx.quality_actions_of_month(feb).await.unwrap().len(), 1);
+    tx.insert_quality_closing(&k).await.unwrap();
+    assert!(matches!(
+        tx.insert_quality_closing(&k).await,
+        Err(Error::Conflict(_))
+    ));
+    tx.commit().await.unwrap();
+    assert_eq!(db.quality_closing(feb).await.unwrap().unwrap().items, 1);
+}
+// ---- end quality ----
+// ---- similar cases ----
+async fn similar_cases_are_found_by_chinese_words_and_model_alike_on_both_backends(db: &Db) {
+    use sanbao_domain::similar::{Case, Query, rank};
+    let u = user(db, "simclerk", Role::ServiceClerk).await;
+    let c = customer(db, u, "相似案例客户", "浙江省杭州市西湖区文三路1号").await;
+    let cases = [
+        (
+            "10kV断路器合闸时拒合",
+            "合闸线圈烧毁",
+            "更换合闸线圈",
+            "KYN28A-12",
+        ),
+        ("变压器温度过高", "风机故障", "更换风机", "SCB11"),
+        ("开关柜柜门无法关闭", "门锁变形", "校正门锁", "KYN28A-12"),
+        ("断路器分闸失败", "分闸弹簧疲劳", "更换弹簧", "XGN15"),
+    ];
+    let mut ids = Vec::new();
+    for (i, (summary, cause, handling, model)) in cases.iter().enumerate() {
+        let id = ticket(db, u, c, TicketKind::Repair, "2026-01-05T08:00:00Z").await;
+        let case = Case {
+            ticket_id: id,
+            kind: TicketKind::Repair,
+            model_code: Some(model.to_string()),
+            component: None,
+            summary: summary.to_string(),
+            fault_cause: cause.to_string(),
+            cause_analysis: String::new(),
+            handling: handling.to_string(),
+            finished_at: t(&format!("2026-01-1{i}T00:00:00Z")),
+        };
+        let mut tx = db.begin().await.unwrap();
+        tx.put_case(&case, &case.terms()).await.unwrap();
+        tx.commit().await.unwrap();
+        ids.push(id);
+    }
+    let top = |q: Query| async move {
+        let found = db
+            .similar_candidates(&q.terms(), q.model_code.as_deref(), 50)
+            .await
+            .unwrap();
+        rank(&q, found, 5)
+            .iter()
+            .map(|s| s.case.ticket_id)
+            .collect::<Vec<_>>()
+    };
+    // Words found inside longer texts, best match first; unrelated cases not at all.
+    let q = Query {
+        text: "断路器拒合".into(),
+        ..Query::default()
+    };
+    assert_eq!(top(q).await, vec![ids[0], ids[3]]);
+    // The same model first, then by text.
+    let q = Query {
+        model_code: Some("kyn28a-12".into()),
+        text: "断路器分闸失败".into(),
+        ..Query::default()
+    };
+    assert_eq!(top(q).await, vec![ids[0], ids[2], ids[3]]);
+    // A model code is one word.
+    let q = Query {
+        text: "KYN28A-12 柜".into(),
+        ..Query::default()
+    };
+    let mut got = top(q).await;
+    got.sort_by_key(|t| t.0);
+    assert_eq!(got, vec![ids[0], ids[2]]);
+    // Rewriting a case replaces its words in the index.
+    let mut tx = db.begin().await.unwrap();
+    let mut case = tx.case_source(ids[1]).await.unwrap().unwrap();
+    assert_eq!(case.summary, "repair 配电柜故障");
+    case.summary = "断路器拒合".into();
+    tx.put_case(&case, &case.terms()).await.unwrap();
+    tx.commit().await.unwrap();
+    let q = Query {
+        text: "变压器".into(),
+        ..Query::default()
+    };
+    assert_eq!(top(q).await, Vec::<TicketId>::new());
+    // Punctuation, quotes and operators in a query are only words or nothing.
+    let q = Query {
+        text: "\"断路器\" OR NEAR( ' | & ! :* \0".into(),
+        ..Query::default()
+    };
+    assert_eq!(top(q).await.len(), 3);
+    // Every finished repair is listed for a reindex: none here is resolved.
+    assert!(db.finished_case_tickets().await.unwrap().is_empty());
+}
+// ---- end similar cases ----

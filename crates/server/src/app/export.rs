@@ -41,6 +41,8 @@ pub enum ExportKind {
     /// A campaign's results: one row per target customer.
     Campaign,
     // ---- end campaigns 2 ----
+    /// A month's report: one sheet per table.
+    MonthlyReport,
 }
 
 impl ExportKind {
@@ -62,6 +64,7 @@ impl ExportKind {
             // ---- campaigns 2 ----
             ExportKind::Campaign => "campaign",
             // ---- end campaigns 2 ----
+            ExportKind::MonthlyReport => "monthly-report",
         }
     }
 
@@ -82,6 +85,7 @@ impl ExportKind {
             // ---- campaigns 2 ----
             ExportKind::Campaign => "年度走访",
             // ---- end campaigns 2 ----
+            ExportKind::MonthlyReport => "月度报告",
         }
     }
 }

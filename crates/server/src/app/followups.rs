@@ -209,7 +209,7 @@ async fn names(state: &AppState) -> Result<HashMap<UserId, String>, Error> {
         .collect())
 }
 
-async fn status(
+pub(crate) async fn status(
     state: &AppState,
     month: Month,
     now: DateTime<Utc>,

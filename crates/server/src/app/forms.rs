@@ -387,6 +387,24 @@ pub async fn review(
         }
         move_job(&mut tx, actor, action, &job, &job_after, now).await?;
     }
+    // ---- quality ----
+    // Accepted with the company's responsibility, the form becomes a quality item (R7.1).
+    if accept {
+        super::quality::capture(
+            &mut tx,
+            sanbao_domain::quality::SourceKind::FieldForm,
+            id.0,
+            actor.id,
+            now,
+        )
+        .await?;
+    }
+    // ---- end quality ----
+    // ---- similar cases: an accepted form makes (or completes) its ticket's case ----
+    if accept {
+        super::similar::index_case(&mut tx, job.ticket_id).await?;
+    }
+    // ---- end similar cases ----
     if !accept {
         let lang = Lang::default();
         let notice = Notice {

@@ -95,6 +95,18 @@ pub async fn open_ticket_for_new_customer(
         .await?
         .pop()
         .ok_or_else(|| Error::Internal("no ticket written".into()))?;
+    // ---- quality ----
+    if opened.answers.quality_review.is_some() {
+        super::quality::capture(
+            &mut tx,
+            sanbao_domain::quality::SourceKind::Complaint,
+            opened.id.0,
+            actor.id,
+            now,
+        )
+        .await?;
+    }
+    // ---- end quality ----
     tx.commit().await?;
     state.desk.changed();
     tracing::info!(

@@ -32,12 +32,18 @@ pub mod notify_settings;
 pub mod outbox;
 pub mod parts;
 pub mod people;
+pub mod quality;
+pub mod reliability;
 pub mod replies;
+pub mod report;
 pub mod requests;
 pub mod returns;
 pub mod robots;
 pub mod session_cache;
 pub mod sessions;
+// ---- similar cases ----
+pub mod similar;
+// ---- end similar cases ----
 pub mod settlement;
 pub mod state;
 pub mod surveys;

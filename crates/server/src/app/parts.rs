@@ -704,6 +704,17 @@ pub async fn return_faulty(
         now,
     )?;
     let written = record(&mut tx, actor, &m).await?;
+    // ---- quality ----
+    // A faulty part brought to inspection becomes a quality item (R7.1).
+    super::quality::capture(
+        &mut tx,
+        sanbao_domain::quality::SourceKind::FaultyPart,
+        written.id.0,
+        actor.id,
+        now,
+    )
+    .await?;
+    // ---- end quality ----
     tx.commit().await?;
     Ok(written)
 }

@@ -105,6 +105,17 @@ async fn save(
     now: DateTime<Utc>,
 ) -> Result<ReturnRequest, Error> {
     tx.update_return(before, after).await?;
+    // ---- quality ----
+    // An approved return becomes a quality item (R7.1), once.
+    super::quality::capture(
+        &mut tx,
+        sanbao_domain::quality::SourceKind::Return,
+        before.id.0,
+        actor.id,
+        now,
+    )
+    .await?;
+    // ---- end quality ----
     if let Some(entry) = NewAuditEntry::changed(
         "return",
         before.id.0,

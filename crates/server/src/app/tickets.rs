@@ -5,8 +5,9 @@ use super::require;
 use super::state::AppState;
 use chrono::{DateTime, Utc};
 use sanbao_domain::audit::{AuditEntry, NewAuditEntry};
+use sanbao_domain::quality::SourceKind;
 use sanbao_domain::ticket::{
-    Dashboard, EventInput, NewTicket, Ticket, TicketEvent, TicketFilter, TicketInput,
+    Dashboard, EventInput, NewTicket, Ticket, TicketEvent, TicketFilter, TicketInput, TicketStatus,
     TicketSummary, may_go_on_site, may_own_kind,
 };
 use sanbao_domain::user::User;
@@ -102,6 +103,16 @@ pub async fn open_ticket_once(
     });
     let Some(once) = once else {
         let ticket = state.db.create_ticket(place, decide).await?;
+        // ---- quality ----
+        // The batched writer has committed the ticket: its quality item follows in a
+        // transaction of its own (made once by the source's unique key; the quality
+        // engineer's button makes it should this step ever fail).
+        if ticket.answers.quality_review.is_some() {
+            let mut tx = state.db.begin().await?;
+            super::quality::capture(&mut tx, SourceKind::Complaint, ticket.id.0, by, now).await?;
+            tx.commit().await?;
+        }
+        // ---- end quality ----
         state.desk.changed();
         return Ok(Answer::new(ticket));
     };
@@ -115,6 +126,11 @@ pub async fn open_ticket_once(
         return Ok(Answer::replay(ticket));
     }
     let ticket = tx.create_ticket(place, decide).await?;
+    // ---- quality ----
+    if ticket.answers.quality_review.is_some() {
+        super::quality::capture(&mut tx, SourceKind::Complaint, ticket.id.0, by, now).await?;
+    }
+    // ---- end quality ----
     idempotency::complete(&mut tx, actor.id, once, &ticket.id.0.to_string()).await?;
     tx.commit().await?;
     tracing::info!(ticket_id = ticket.id.0, "ticket opened");
@@ -201,6 +217,11 @@ pub async fn record_event_once(
         _ => before.apply(&event, actor.role, now, &policy)?,
     };
     tx.update_ticket(&before, &after).await?;
+    // ---- similar cases: a resolved ticket becomes a case ----
+    if after.status == TicketStatus::Resolved && before.status != TicketStatus::Resolved {
+        super::similar::index_case(&mut tx, id).await?;
+    }
+    // ---- end similar cases ----
     if let Some(entry) = NewAuditEntry::changed(
         "ticket",
         id.0,
@@ -213,6 +234,12 @@ pub async fn record_event_once(
     ) {
         tx.audit(&entry).await?;
     }
+    // ---- quality ----
+    // A complaint flagged for the quality review becomes a quality item (R7.1).
+    if after.answers.quality_review.is_some() && before.answers.quality_review.is_none() {
+        super::quality::capture(&mut tx, SourceKind::Complaint, id.0, actor.id, now).await?;
+    }
+    // ---- end quality ----
     if let Some(once) = once {
         idempotency::complete(&mut tx, actor.id, once, &id.0.to_string()).await?;
     }

@@ -109,9 +109,40 @@ where
     R: AsRef<[S]>,
     S: AsRef<str>,
 {
+    let mut workbook = Workbook::new();
+    write_sheet(&mut workbook, sheet_name, headers, rows)?;
+    Ok(workbook.save_to_buffer()?)
+}
+
+/// One worksheet of a workbook's tables.
+pub struct Table {
+    pub name: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// XLSX with one worksheet per table, each written as [`xlsx_named`] writes its one.
+pub fn xlsx_tables(tables: &[Table]) -> Result<Vec<u8>, WriteError> {
+    let mut workbook = Workbook::new();
+    for t in tables {
+        let headers: Vec<&str> = t.headers.iter().map(String::as_str).collect();
+        write_sheet(&mut workbook, &t.name, &headers, &t.rows)?;
+    }
+    Ok(workbook.save_to_buffer()?)
+}
+
+fn write_sheet<R, S>(
+    workbook: &mut Workbook,
+    sheet_name: &str,
+    headers: &[&str],
+    rows: impl IntoIterator<Item = R>,
+) -> Result<(), WriteError>
+where
+    R: AsRef<[S]>,
+    S: AsRef<str>,
+{
     const MIN_WIDTH: usize = 8;
     const MAX_WIDTH: usize = 60;
-    let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
     let sheet = workbook.add_worksheet_with_constant_memory()?;
     sheet.set_name(sheet_name)?;
@@ -152,7 +183,7 @@ where
         sheet.set_freeze_panes(1, 0)?;
         sheet.autofilter(0, 0, last_row, col_num(headers.len() - 1)?)?;
     }
-    Ok(workbook.save_to_buffer()?)
+    Ok(())
 }
 
 fn col_num(c: usize) -> Result<u16, WriteError> {

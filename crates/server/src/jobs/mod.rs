@@ -42,8 +42,17 @@ enum Kind {
     /// follow-up (claimed per salesperson and month). Switched with the deadline watcher.
     FollowUps,
     // ---- end follow-ups ----
+    // ---- quality ----
+    /// Warn the owner of each overdue quality action once (claimed per action). Switched
+    /// with the deadline watcher.
+    Quality,
+    // ---- end quality ----
 }
 
+// ---- quality ----
+/// How often overdue quality actions are looked for.
+const QUALITY_EVERY: StdDuration = StdDuration::from_secs(600);
+// ---- end quality ----
 // ---- tools ----
 /// How often the tools register is swept for overdue tools and calibrations falling due.
 const TOOLS_EVERY: StdDuration = StdDuration::from_secs(300);
@@ -127,6 +136,13 @@ impl Runner {
                 kind: Kind::FollowUps,
             },
             // ---- end follow-ups ----
+            // ---- quality ----
+            Job {
+                name: "quality_actions",
+                every: QUALITY_EVERY,
+                kind: Kind::Quality,
+            },
+            // ---- end quality ----
         ];
         let wanted = state.config.job_names().unwrap_or_default();
         let tasks = jobs
@@ -174,6 +190,9 @@ impl Job {
             // ---- follow-ups ----
             Kind::FollowUps => "watcher",
             // ---- end follow-ups ----
+            // ---- quality ----
+            Kind::Quality => "watcher",
+            // ---- end quality ----
             _ => self.name,
         }
     }
@@ -211,6 +230,15 @@ async fn run_once(state: &AppState, holder: &str, job: &Job) -> Result<(), sanba
             );
             Ok(())
         } // ---- end follow-ups ----
+        // ---- quality ----
+        Kind::Quality => {
+            let told = crate::app::quality::sweep(state, state.now()).await?;
+            crate::metrics::add_counter(
+                "sanbao_quality_overdue_notices_total",
+                u64::try_from(told).unwrap_or(u64::MAX),
+            );
+            Ok(())
+        } // ---- end quality ----
     }
 }
 

@@ -40,6 +40,9 @@ const SERVED: &[&str] = &[
     "GET /api/v1/units/{id}/coverage",
     "GET /api/v1/units/{id}/story",
     "GET /api/v1/customers/{id}/story",
+    // ---- similar cases ----
+    "GET /api/v1/tickets/{id}/similar",
+    // ---- end similar cases ----
     // Returns (R2.2, R2.5).
     "POST /api/v1/units/{id}/returns",
     "GET /api/v1/returns",
@@ -126,6 +129,16 @@ const SERVED: &[&str] = &[
     "GET /api/v1/collations/{month}",
     "POST /api/v1/collations/{month}/close",
     // ---- end follow-ups ----
+    // ---- quality ----
+    "POST /api/v1/quality-items",
+    "GET /api/v1/quality-items/{id}",
+    "PUT /api/v1/quality-items/{id}",
+    "POST /api/v1/quality-items/{id}/actions",
+    "POST /api/v1/quality-items/{id}/actions/{action_id}/verify",
+    "POST /api/v1/quality-items/{id}/merge",
+    "GET /api/v1/quality-reviews/{month}",
+    "POST /api/v1/quality-reviews/{month}/close",
+    // ---- end quality ----
     // ---- training ----
     "GET /api/v1/training-sessions",
     "POST /api/v1/training-sessions",
@@ -208,6 +221,11 @@ const SERVED: &[&str] = &[
     "GET /api/v1/settlements",
     "GET /api/v1/settlements/warranty-cost",
     // ---- end settlement ----
+    // ---- reliability ----
+    "GET /api/v1/reliability",
+    // ---- end reliability ----
+    "GET /api/v1/reports/{month}",
+    "GET /api/v1/reports/{month}/records",
 ];
 
 #[tokio::test]

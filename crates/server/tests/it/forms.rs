@@ -274,6 +274,34 @@ async fn the_whole_path_with_its_refusals(app: &TestApp) {
     let items: Vec<Value> = r.json()["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 2);
     assert_eq!(items[1]["status"], "accepted");
+    // ---- quality ----
+    // Accepted with the customer's responsibility, the form is no quality item (R7.1):
+    // none made, and the quality engineer's button refuses it by name.
+    let month = sanbao_domain::time::Month::of(app.state.now());
+    let r = app
+        .call(
+            "GET",
+            &format!("/api/v1/quality-reviews/{month}"),
+            Some(&manager),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        !r.text.contains("\"field_form\""),
+        "no item from a customer-caused fault: {}",
+        r.text
+    );
+    let r = app
+        .call(
+            "POST",
+            "/api/v1/quality-items",
+            Some(&manager),
+            Some(json!({"source_kind": "field_form", "source_id": cid})),
+        )
+        .await;
+    assert!(field_named(&r, "source_id"), "{}", r.text);
+    // ---- end quality ----
     let r = app.call("GET", &start, Some(&other), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }

@@ -28,13 +28,18 @@ mod idempotency;
 mod imports_web;
 mod jobs;
 mod life;
+// ---- similar cases ----
+mod similar;
+// ---- end similar cases ----
 // ---- Where notifications go ----
 mod loopback;
 mod notify;
 mod on_site;
 mod processes;
 // ---- end where notifications go ----
+mod reliability;
 mod replies;
+mod report;
 // --- service requests (issue 8, part 1) ---
 mod requests;
 // --- end service requests ---
@@ -55,6 +60,7 @@ mod forms;
 // ---- end field form ----
 // ---- follow-ups ----
 mod followups;
+mod quality;
 // ---- end follow-ups ----
 // ---- campaigns ----
 mod campaigns;

@@ -303,6 +303,12 @@ async fn phone_scenario(app: &TestApp) {
     assert!(r.text.contains("id=\"unit-parts\""), "{}", r.text);
     assert!(r.text.contains("NEW-88") && r.text.contains("OLD-77"));
     assert!(r.text.contains(&format!("href=\"{page}\"")));
+    // ---- quality ----
+    // The faulty part brought to inspection became a quality item of the month (R7.1).
+    let r = boss.get("/quality").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.text.matches("返回的故障件").count(), 1, "{}", r.text);
+    // ---- end quality ----
 
     // Van stock: asked on the phone (a line without a part is named), issued, returned.
     let r = tech

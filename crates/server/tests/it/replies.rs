@@ -235,6 +235,31 @@ async fn r3_3_quality_complaints_are_flagged_for_the_quality_review_scenario(app
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // ---- quality ----
+    // Flagged, the complaint became a quality item in the same step, beside the quality
+    // complaint flagged at intake (R7.1).
+    let month = sanbao_domain::time::Month::of(app.state.now());
+    let r = app
+        .call(
+            "GET",
+            &format!("/api/v1/quality-reviews/{month}"),
+            Some(&boss),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let mut sources: Vec<i64> = r.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["item"]["source_id"].as_i64().unwrap())
+        .collect();
+    sources.sort_unstable();
+    assert_eq!(
+        sources,
+        vec![q["id"].as_i64().unwrap(), other["id"].as_i64().unwrap()]
+    );
+    // ---- end quality ----
     let r = app
         .call(
             "GET",

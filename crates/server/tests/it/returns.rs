@@ -236,6 +236,28 @@ async fn returns_flow(app: &TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let approved = r.json();
     assert_eq!(approved["status"], "approved");
+    // ---- quality ----
+    // The approved return became a quality item in the same step, once (R7.1); the
+    // refused one did not.
+    let month = sanbao_domain::time::Month::of(app.state.now());
+    let r = app
+        .call(
+            "GET",
+            &format!("/api/v1/quality-reviews/{month}"),
+            Some(&w.manager),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let from_returns: Vec<Value> = r.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["item"]["source_kind"] == "return")
+        .map(|row| row["item"]["source_id"].clone())
+        .collect();
+    assert_eq!(from_returns, vec![quality["id"].clone()]);
+    // ---- end quality ----
     let losses = format!("/api/v1/returns/{}/losses", quality["id"]);
     let r = app
         .call(

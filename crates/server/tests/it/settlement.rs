@@ -9,7 +9,7 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
 /// The crew's form: `responsibility`, on site from the arrival for two hours.
-async fn form(app: &TestApp, tech: &str, job: i64, responsibility: &str) -> Value {
+pub(crate) async fn form(app: &TestApp, tech: &str, job: i64, responsibility: &str) -> Value {
     let r = app
         .call(
             "POST",

@@ -120,7 +120,7 @@ pub async fn relogin(app: &TestApp, username: &str) -> String {
     r.json()["token"].as_str().unwrap().to_string()
 }
 
-fn scores(v: i64) -> Value {
+pub(crate) fn scores(v: i64) -> Value {
     json!({"on_time": v, "attitude": v, "competence": v, "solved": v, "overall": v})
 }
 

@@ -31,6 +31,7 @@ pub mod sessions;
 pub mod tickets;
 // ---- follow-ups ----
 pub mod followups;
+pub mod quality;
 // ---- end follow-ups ----
 // ---- campaigns ----
 pub mod campaigns;
@@ -43,6 +44,13 @@ pub mod documents;
 pub mod training;
 // ---- end training ----
 pub mod life;
+// ---- reliability ----
+pub mod reliability;
+// ---- end reliability ----
+pub mod report;
+// ---- similar cases ----
+pub mod similar;
+// ---- end similar cases ----
 pub mod units;
 pub mod visits;
 // ---- survey and daily report (issue 8) ----
@@ -83,6 +91,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(tickets::router())
         .merge(units::router())
         .merge(life::router())
+        // ---- reliability ----
+        .merge(reliability::router())
+        // ---- end reliability ----
+        .merge(report::router())
+        // ---- similar cases ----
+        .merge(similar::router())
+        // ---- end similar cases ----
         .merge(returns::router())
         .merge(deliveries::router())
         // ---- Where notifications go ----
@@ -126,6 +141,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // ---- end settlement ----
         // ---- follow-ups ----
         .merge(followups::router())
+        .merge(quality::router())
     // ---- end follow-ups ----
 }
 

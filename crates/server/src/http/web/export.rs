@@ -121,6 +121,18 @@ pub async fn download_rows(
 }
 // ---- end campaigns 2 ----
 
+/// Bytes already written (a workbook of several sheets) as a download, named as a
+/// [`Sheet`] is.
+pub fn download_bytes(
+    state: &AppState,
+    u: &WebUser,
+    kind: ExportKind,
+    format: Format,
+    bytes: Vec<u8>,
+) -> WebResult<Response> {
+    attachment(state, u, kind, format, bytes)
+}
+
 fn attachment(
     state: &AppState,
     u: &WebUser,
@@ -147,6 +159,7 @@ fn attachment(
         // ---- campaigns 2 ----
         ExportKind::Campaign => "campaign.file",
         // ---- end campaigns 2 ----
+        ExportKind::MonthlyReport => "monthly.file",
     });
     let local = format!("{stem}-{on}.{ext}");
     let disposition = format!(

@@ -76,6 +76,9 @@ impl WebUser {
                 // ---- follow-ups ----
                 may_record_follow_ups: self.may(Permission::RecordFollowUps),
                 may_collate: self.may(Permission::CollateFollowUps),
+                // ---- quality ----
+                may_review_quality: self.may(Permission::ReviewQuality),
+                // ---- end quality ----
                 // ---- end follow-ups ----
                 // ---- parts field ----
                 may_handle_requisitions: super::requisitions::in_nav(self),

@@ -253,6 +253,10 @@ struct JobPage {
     reason_error: Option<String>,
     /// A fresh random key for each page: a form sent twice carries the same one.
     idem: String,
+    // ---- similar cases ----
+    /// How the same fault was solved before (while the job is not finished).
+    similar: Option<super::similar::SimilarPanel>,
+    // ---- end similar cases ----
     // ---- parts field ----
     /// "2 parts still out" when parts taken for the job are not yet accounted for.
     parts_out: Option<String>,
@@ -380,7 +384,15 @@ async fn job_page(state: &AppState, u: &WebUser, id: JobId, said: Said) -> WebRe
         .collect();
     // ---- end training ----
     // ---- end parts field ----
+    // ---- similar cases ----
+    let similar = if job.status.is_finished() {
+        None
+    } else {
+        Some(super::similar::for_job(state, u, job.id).await?)
+    };
+    // ---- end similar cases ----
     Ok(JobPage {
+        similar,
         id: job.id.0,
         number: t.number(),
         ticket_href: format!("/tickets/{}", t.id.0),

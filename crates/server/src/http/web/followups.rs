@@ -329,6 +329,10 @@ struct DetailPage {
     may_make_ticket: bool,
     saved: bool,
     made: bool,
+    // ---- quality ----
+    /// A quality remark can be made a quality item in one step (the quality engineer).
+    may_make_quality: bool,
+    // ---- end quality ----
 }
 
 fn id_of(s: &str) -> WebResult<FollowUpId> {
@@ -361,6 +365,8 @@ pub async fn detail(
             && u.may(Permission::OpenTickets),
         saved: p.filled("saved").is_some(),
         made: p.filled("made").is_some(),
+        may_make_quality: f.remark_class == Some(RemarkClass::Quality)
+            && super::quality::may_make(&u),
         r: follow_up_row(&u, &v),
     })
 }

@@ -42,6 +42,7 @@ pub mod returns;
 pub mod settlement;
 // ---- follow-ups ----
 pub mod followups;
+pub mod quality;
 // ---- end follow-ups ----
 // ---- end settlement ----
 pub mod tickets;
@@ -54,7 +55,15 @@ pub mod tools;
 // ---- training ----
 pub mod training;
 // ---- end training ----
+pub mod charts;
 pub mod life;
+// ---- reliability ----
+pub mod reliability;
+// ---- end reliability ----
+pub mod report;
+// ---- similar cases ----
+pub mod similar;
+// ---- end similar cases ----
 pub mod units;
 pub mod view;
 pub mod visits;
@@ -84,6 +93,10 @@ pub fn router() -> Router<AppState> {
         .merge(tickets::router())
         .merge(units::router())
         .merge(life::router())
+        // ---- reliability ----
+        .merge(reliability::router())
+        // ---- end reliability ----
+        .merge(report::router())
         .merge(returns::router())
         // --- service requests (issue 8, part 1) ---
         .merge(requests::router())
@@ -122,6 +135,7 @@ pub fn router() -> Router<AppState> {
         .merge(settlement::router())
         // ---- follow-ups ----
         .merge(followups::router())
+        .merge(quality::router())
         // ---- end follow-ups ----
         // ---- end settlement ----
         // ---- parts field ----
@@ -206,6 +220,10 @@ pub struct LayoutUser {
     /// The month's collation is in the navigation (the department).
     pub may_collate: bool,
     // ---- end follow-ups ----
+    // ---- quality ----
+    /// The month's quality review is in the navigation (the quality engineer).
+    pub may_review_quality: bool,
+    // ---- end quality ----
     // ---- parts field ----
     /// The requisition queue is in the navigation (who approves or keeps stock).
     pub may_handle_requisitions: bool,

@@ -970,6 +970,9 @@ struct DetailPage {
     /// The on-site job section (tickets that may have one).
     job: Option<super::dispatch::JobSection>,
     // ---- end dispatch ----
+    // ---- similar cases ----
+    similar: Option<super::similar::SimilarPanel>,
+    // ---- end similar cases ----
 }
 
 /// What followed the first answer, as the ticket's facts show it (issue 7).
@@ -1625,7 +1628,9 @@ async fn detail_page(
         });
     }
     // ---- end dispatch ----
+    let similar = super::similar::for_ticket(state, u, &t).await?;
     Ok(DetailPage {
+        similar,
         job,
         answers: AnswersView::new(u.lang, &t.answers, &names),
         place,

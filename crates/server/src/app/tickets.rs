@@ -114,13 +114,13 @@ pub async fn open_ticket_once(
     }
     // The key, the ticket, its quality item and the key's result in one transaction.
     let mut tx = state.db.begin().await?;
-    if let Some(once) = once {
-        if let Some(done) = idempotency::replayed(&mut tx, actor.id, once, SCOPE_OPEN, now).await? {
-            let id = TicketId(idempotency::result_id(&done)?);
-            let ticket = tx.ticket(id).await?.ok_or(Error::NotFound("ticket"))?;
-            tx.rollback().await?;
-            return Ok(Answer::replay(ticket));
-        }
+    if let Some(once) = once
+        && let Some(done) = idempotency::replayed(&mut tx, actor.id, once, SCOPE_OPEN, now).await?
+    {
+        let id = TicketId(idempotency::result_id(&done)?);
+        let ticket = tx.ticket(id).await?.ok_or(Error::NotFound("ticket"))?;
+        tx.rollback().await?;
+        return Ok(Answer::replay(ticket));
     }
     let ticket = tx.create_ticket(place, decide).await?;
     if ticket.answers.quality_review.is_some() {

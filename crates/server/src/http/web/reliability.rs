@@ -470,7 +470,7 @@ pub async fn warranty(
         });
     }
     let chart = super::charts::bars(
-        &lang.t("reliability.warranty_cost"),
+        lang.t("reliability.warranty_cost"),
         &cost
             .models
             .iter()

@@ -134,49 +134,60 @@ pub async fn load_from(
     Ok(Some(out))
 }
 
-/// What the quality engineer found for the demo's quality items, in turn: component, fault,
-/// cause, responsibility, root cause, method, and the action with its department.
-const FINDINGS: [(&str, &str, &str, &str, &str, &str, &str, &str); 4] = [
-    (
-        "断路器操作机构",
-        "拒合",
-        "机构润滑不足",
-        "manufacturing",
-        "装配工序漏涂润滑脂，出厂检验未覆盖",
-        "five_why",
-        "装配工序增加润滑检查点，出厂检验加测合闸",
-        "生产部",
-    ),
-    (
-        "母排连接",
-        "过热",
-        "螺栓扭矩不足",
-        "manufacturing",
-        "紧固工具未定期校准",
-        "machine",
-        "扭矩扳手纳入周检，连接点加贴测温片",
-        "生产部",
-    ),
-    (
-        "密封圈",
-        "渗漏",
-        "来料硬度超差",
-        "purchased_component",
-        "供应商更换原料批次未通知",
-        "material",
-        "密封圈来料增加硬度抽检，供应商变更须报备",
-        "采购部",
-    ),
-    (
-        "柜门",
-        "变形",
-        "钣金厚度不足",
-        "product_design",
-        "设计选用 1.5 mm 板材，运输振动下变形",
-        "five_why",
-        "柜门改用 2.0 mm 板材并加强筋",
-        "技术部",
-    ),
+/// What the quality engineer found for one demo quality item, and the action taken.
+struct Finding {
+    component: &'static str,
+    fault: &'static str,
+    cause: &'static str,
+    responsibility: &'static str,
+    root_cause: &'static str,
+    method: &'static str,
+    action: &'static str,
+    department: &'static str,
+}
+
+/// The findings given to the demo's quality items, in turn.
+const FINDINGS: [Finding; 4] = [
+    Finding {
+        component: "断路器操作机构",
+        fault: "拒合",
+        cause: "机构润滑不足",
+        responsibility: "manufacturing",
+        root_cause: "装配工序漏涂润滑脂，出厂检验未覆盖",
+        method: "five_why",
+        action: "装配工序增加润滑检查点，出厂检验加测合闸",
+        department: "生产部",
+    },
+    Finding {
+        component: "母排连接",
+        fault: "过热",
+        cause: "螺栓扭矩不足",
+        responsibility: "manufacturing",
+        root_cause: "紧固工具未定期校准",
+        method: "machine",
+        action: "扭矩扳手纳入周检，连接点加贴测温片",
+        department: "生产部",
+    },
+    Finding {
+        component: "密封圈",
+        fault: "渗漏",
+        cause: "来料硬度超差",
+        responsibility: "purchased_component",
+        root_cause: "供应商更换原料批次未通知",
+        method: "material",
+        action: "密封圈来料增加硬度抽检，供应商变更须报备",
+        department: "采购部",
+    },
+    Finding {
+        component: "柜门",
+        fault: "变形",
+        cause: "钣金厚度不足",
+        responsibility: "product_design",
+        root_cause: "设计选用 1.5 mm 板材，运输振动下变形",
+        method: "five_why",
+        action: "柜门改用 2.0 mm 板材并加强筋",
+        department: "技术部",
+    },
 ];
 
 /// The quality engineer's review of the demo month: every quality item but the last two
@@ -198,22 +209,22 @@ async fn review_quality(state: &AppState, staff: &[User], now: DateTime<Utc>) ->
         .await?;
     let due = (sanbao_domain::time::local_date(now) + chrono::Duration::days(30)).to_string();
     for (i, item) in items.iter().enumerate().take(items.len().saturating_sub(2)) {
-        let f = FINDINGS[i % FINDINGS.len()];
+        let f = &FINDINGS[i % FINDINGS.len()];
         let input = ClassifyInput {
             product_model: item.product_model.clone(),
-            component: Some(f.0.into()),
-            fault_category: Some(f.1.into()),
-            cause: Some(f.2.into()),
-            responsibility: Some(f.3.into()),
+            component: Some(f.component.into()),
+            fault_category: Some(f.fault.into()),
+            cause: Some(f.cause.into()),
+            responsibility: Some(f.responsibility.into()),
             summary: Some(item.summary.clone()),
-            root_cause: Some(f.4.into()),
-            method: Some(f.5.into()),
+            root_cause: Some(f.root_cause.into()),
+            method: Some(f.method.into()),
         };
         app::quality::classify(state, qe, item.id, item.version, &input, now).await?;
         let action = ActionInput {
             kind: Some("corrective".into()),
-            description: Some(f.6.into()),
-            owner_department: Some(f.7.into()),
+            description: Some(f.action.into()),
+            owner_department: Some(f.department.into()),
             due_on: Some(due.clone()),
             ..ActionInput::default()
         };

@@ -68,12 +68,13 @@ fi
 [ -x "$BIN" ] || { echo "no binary at $BIN" >&2; exit 1; }
 case "$BIN" in */release/*) PROFILE=release ;; */debug/*) PROFILE=debug ;; *) PROFILE="?" ;; esac
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "?")
+BUILT=$(date -r "$BIN" '+%Y-%m-%d %H:%M')
 
 T="$OUT/table.md"
 {
   echo "# Monthly report and reliability page: $N tickets over $MONTHS months, 200,000 units"
   echo
-  echo "Month measured: $MONTH. Build: $PROFILE ($COMMIT), $(nproc) CPUs. Times in seconds, curl"
+  echo "Month measured: $MONTH. Build: $PROFILE, binary of $BUILT (HEAD $COMMIT), $(nproc) CPUs. Times in seconds, curl"
   echo "\`time_total\`, one call at a time; cold = the first call after the server started; min,"
   echo "median and max over the $CALLS calls after it."
   echo

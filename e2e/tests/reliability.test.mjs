@@ -91,4 +91,13 @@ test("a manager reads a model's reliability, its chart and alarm, and the failur
   await Promise.all([page.waitForURL(/early_months=30/), page.click("#early-setting button[type=submit]")]);
   assert.equal(await page.locator("#early_months").inputValue(), "30");
   assert.equal(await page.locator(".field-error").count(), 1);
+
+  // The warranty cost per model, this year and the four before: repairs without a signed
+  // form cost nothing yet, and the page says so; each year is one click away.
+  await Promise.all([page.waitForURL(/\/reliability\/warranty$/), page.click("#warranty-cost")]);
+  const year = String(new Date().getFullYear());
+  assert.equal(await page.locator(".page-head nav a[aria-current=page]").innerText(), year);
+  await page.waitForSelector("#warranty-models");
+  await Promise.all([page.waitForURL(new RegExp(`year=${Number(year) - 1}`)), page.click(`text=${Number(year) - 1}`)]);
+  await page.waitForSelector("#warranty-models");
 });

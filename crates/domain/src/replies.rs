@@ -148,13 +148,18 @@ impl Answers {
     /// quality review from the moment it is recorded.
     pub fn at_intake(kind: TicketKind, by: UserId, at: DateTime<Utc>) -> Answers {
         Answers {
-            quality_review: (kind == TicketKind::ComplaintQuality).then_some(QualityFlag {
+            quality_review: Answers::flagged_at_intake(kind).then_some(QualityFlag {
                 reason: None,
                 by,
                 at,
             }),
             ..Answers::default()
         }
+    }
+
+    /// Whether a ticket of `kind` is flagged for the quality review as it is recorded.
+    pub fn flagged_at_intake(kind: TicketKind) -> bool {
+        kind == TicketKind::ComplaintQuality
     }
 
     pub fn is_empty(&self) -> bool {

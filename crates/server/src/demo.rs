@@ -114,6 +114,7 @@ pub async fn load_from(
         ms = started.elapsed().as_millis(),
         "demo data loaded"
     );
+    review_quality(state, &staff, now).await?;
     // ---- similar cases: the demo's finished cases are found like any other ----
     crate::app::similar::reindex(state).await?;
     // ---- end similar cases ----
@@ -131,6 +132,105 @@ pub async fn load_from(
         ));
     }
     Ok(Some(out))
+}
+
+/// What the quality engineer found for one demo quality item, and the action taken.
+struct Finding {
+    component: &'static str,
+    fault: &'static str,
+    cause: &'static str,
+    responsibility: &'static str,
+    root_cause: &'static str,
+    method: &'static str,
+    action: &'static str,
+    department: &'static str,
+}
+
+/// The findings given to the demo's quality items, in turn.
+const FINDINGS: [Finding; 4] = [
+    Finding {
+        component: "断路器操作机构",
+        fault: "拒合",
+        cause: "机构润滑不足",
+        responsibility: "manufacturing",
+        root_cause: "装配工序漏涂润滑脂，出厂检验未覆盖",
+        method: "five_why",
+        action: "装配工序增加润滑检查点，出厂检验加测合闸",
+        department: "生产部",
+    },
+    Finding {
+        component: "母排连接",
+        fault: "过热",
+        cause: "螺栓扭矩不足",
+        responsibility: "manufacturing",
+        root_cause: "紧固工具未定期校准",
+        method: "machine",
+        action: "扭矩扳手纳入周检，连接点加贴测温片",
+        department: "生产部",
+    },
+    Finding {
+        component: "密封圈",
+        fault: "渗漏",
+        cause: "来料硬度超差",
+        responsibility: "purchased_component",
+        root_cause: "供应商更换原料批次未通知",
+        method: "material",
+        action: "密封圈来料增加硬度抽检，供应商变更须报备",
+        department: "采购部",
+    },
+    Finding {
+        component: "柜门",
+        fault: "变形",
+        cause: "钣金厚度不足",
+        responsibility: "product_design",
+        root_cause: "设计选用 1.5 mm 板材，运输振动下变形",
+        method: "five_why",
+        action: "柜门改用 2.0 mm 板材并加强筋",
+        department: "技术部",
+    },
+];
+
+/// The quality engineer's review of the demo month: every quality item but the last two
+/// classified, investigated and given an action, so the review and the monthly report show
+/// work done and work still to do.
+async fn review_quality(state: &AppState, staff: &[User], now: DateTime<Utc>) -> Result<(), Error> {
+    use sanbao_domain::quality::{ActionInput, ClassifyInput};
+    let Some(qe) = staff
+        .iter()
+        .find(|u| u.role == sanbao_domain::Role::QualityEngineer)
+    else {
+        return Ok(());
+    };
+    // The demo's tickets lie in the last weeks: this month's items and last month's.
+    let month = sanbao_domain::time::Month::of(now);
+    let items = state
+        .db
+        .quality_items_between(month.previous(), month)
+        .await?;
+    let due = (sanbao_domain::time::local_date(now) + chrono::Duration::days(30)).to_string();
+    for (i, item) in items.iter().enumerate().take(items.len().saturating_sub(2)) {
+        let f = &FINDINGS[i % FINDINGS.len()];
+        let input = ClassifyInput {
+            product_model: item.product_model.clone(),
+            component: Some(f.component.into()),
+            fault_category: Some(f.fault.into()),
+            cause: Some(f.cause.into()),
+            responsibility: Some(f.responsibility.into()),
+            summary: Some(item.summary.clone()),
+            root_cause: Some(f.root_cause.into()),
+            method: Some(f.method.into()),
+        };
+        app::quality::classify(state, qe, item.id, item.version, &input, now).await?;
+        let action = ActionInput {
+            kind: Some("corrective".into()),
+            description: Some(f.action.into()),
+            owner_department: Some(f.department.into()),
+            due_on: Some(due.clone()),
+            ..ActionInput::default()
+        };
+        app::quality::add_action(state, qe, item.id, &action, now).await?;
+    }
+    Ok(())
 }
 
 async fn has_customers(state: &AppState) -> Result<bool, Error> {

@@ -267,6 +267,25 @@ impl CustomerMatch {
 }
 
 impl Db {
+    /// The names of the customers of `ids` (a few queries for many customers).
+    pub async fn customer_names_of(
+        &self,
+        ids: &[CustomerId],
+    ) -> Result<std::collections::HashMap<CustomerId, String>, Error> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in ids.chunks(crate::sql::ID_CHUNK) {
+            let list: Vec<i64> = chunk.iter().map(|c| c.0).collect();
+            let sql = format!(
+                "SELECT id, name FROM customers WHERE id IN {}",
+                crate::sql::id_list(&list)
+            );
+            let rows: Vec<(i64, String)> = read!(self, p => sqlx::query_as(&sql)
+                .fetch_all(p).await.map_err(internal))?;
+            out.extend(rows.into_iter().map(|(id, name)| (CustomerId(id), name)));
+        }
+        Ok(out)
+    }
+
     #[instrument(skip_all, fields(%id))]
     pub async fn customer(&self, id: CustomerId) -> Result<Option<Customer>, Error> {
         read!(self, p => {

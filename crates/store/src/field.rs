@@ -1,5 +1,6 @@
 //! Field service (R4.1–R4.6): jobs, their trips and each trip's crew, written together.
 
+use crate::sql::{ID_CHUNK, id_list};
 use crate::{Db, Tx, at, db_err, internal, ms, on_tx, parse, read};
 use sanbao_domain::field::{
     CrewMember, Job, JobFilter, JobStatus, JobType, NewJob, Position, Trip,
@@ -108,11 +109,6 @@ fn trip_of(r: TripRow) -> Trip {
 }
 
 /// `(id, id, …)` for an `IN` list of ids (numbers only, never text).
-fn id_list(ids: &[i64]) -> String {
-    let parts: Vec<String> = ids.iter().map(i64::to_string).collect();
-    format!("({})", parts.join(", "))
-}
-
 /// Put each job's trips and each trip's crew in place.
 fn assemble(jobs: Vec<JobRow>, trips: Vec<TripRow>, crew: Vec<CrewRow>) -> Result<Vec<Job>, Error> {
     let mut by_trip: HashMap<i64, Vec<CrewMember>> = HashMap::new();
@@ -370,6 +366,26 @@ impl Db {
             }
             q.bind(limit).fetch_all(c).await.map_err(internal)?
         });
+        self.with_trips(rows).await
+    }
+
+    /// The jobs of `ids` with their trips and crews, a few queries for many jobs; in no
+    /// particular order, those that do not exist left out.
+    pub async fn jobs_by_ids(&self, ids: &[JobId]) -> Result<Vec<Job>, Error> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(ID_CHUNK) {
+            let list: Vec<i64> = chunk.iter().map(|j| j.0).collect();
+            let rows: Vec<JobRow> = read!(self, c => sqlx::query_as(
+                &format!("{SELECT_JOB} WHERE id IN {}", id_list(&list)))
+                .fetch_all(c)
+                .await
+                .map_err(internal)?);
+            out.extend(self.with_trips(rows).await?);
+        }
+        Ok(out)
+    }
+
+    async fn with_trips(&self, rows: Vec<JobRow>) -> Result<Vec<Job>, Error> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }

@@ -1,5 +1,6 @@
 //! Feedback forms (R1.2, R4.5) with their photos, and the stored files they hold.
 
+use crate::sql::{ID_CHUNK, id_list};
 use crate::{Db, Tx, at, db_err, internal, ms, on_tx, parse, read};
 use sanbao_domain::field::form::{
     FeedbackForm, FormStatus, NewFile, NewForm, PartLine, PhotoRef, Responsibility, Review,
@@ -104,11 +105,6 @@ impl TryFrom<FormRow> for FeedbackForm {
             version: r.version,
         })
     }
-}
-
-fn id_list(ids: &[i64]) -> String {
-    let parts: Vec<String> = ids.iter().map(i64::to_string).collect();
-    format!("({})", parts.join(", "))
 }
 
 fn assemble(rows: Vec<FormRow>, photos: Vec<PhotoRow>) -> Result<Vec<FeedbackForm>, Error> {
@@ -334,12 +330,32 @@ impl Db {
         .await
     }
 
+    /// The forms of the jobs of `ids`, oldest first within a job (a few queries for many
+    /// jobs).
+    pub async fn forms_of_jobs(&self, ids: &[JobId]) -> Result<Vec<FeedbackForm>, Error> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(ID_CHUNK) {
+            let list: Vec<i64> = chunk.iter().map(|j| j.0).collect();
+            let rows: Vec<FormRow> = read!(self, c => sqlx::query_as(
+                &format!("{SELECT_FORM} WHERE job_id IN {} ORDER BY id", id_list(&list)))
+                .fetch_all(c)
+                .await
+                .map_err(internal)?);
+            out.extend(self.with_photos(rows).await?);
+        }
+        Ok(out)
+    }
+
     async fn forms_where(&self, sql: &str, arg: i64) -> Result<Vec<FeedbackForm>, Error> {
         let rows: Vec<FormRow> = read!(self, c => sqlx::query_as(sql)
             .bind(arg)
             .fetch_all(c)
             .await
             .map_err(internal)?);
+        self.with_photos(rows).await
+    }
+
+    async fn with_photos(&self, rows: Vec<FormRow>) -> Result<Vec<FeedbackForm>, Error> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }

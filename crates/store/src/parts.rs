@@ -834,6 +834,52 @@ impl Db {
     }
 
     /// Parts fitted on a job, each part once (net of reversed fittings), with its prices.
+    /// What the jobs of `ids` used, as [`Db::parts_used_on_job`] reads it for one: by job.
+    pub async fn parts_used_on_jobs(
+        &self,
+        ids: &[JobId],
+    ) -> Result<HashMap<JobId, Vec<UsedPart>>, Error> {
+        #[derive(sqlx::FromRow)]
+        struct Used {
+            job_id: i64,
+            part_id: i64,
+            code: String,
+            name: String,
+            unit: String,
+            quantity: i64,
+            unit_cost_fen: i64,
+            list_price_fen: i64,
+        }
+        let mut out: HashMap<JobId, Vec<UsedPart>> = HashMap::new();
+        for chunk in ids.chunks(crate::sql::ID_CHUNK) {
+            let list: Vec<i64> = chunk.iter().map(|j| j.0).collect();
+            let sql = format!(
+                "SELECT m.job_id, p.id AS part_id, p.code, p.name, p.unit,
+                        CAST(SUM(m.quantity) AS BIGINT) AS quantity, p.unit_cost_fen, p.list_price_fen
+                 FROM part_moves m JOIN parts p ON p.id = m.part_id
+                 WHERE m.job_id IN {} AND m.kind = 'use'
+                   AND NOT EXISTS (SELECT 1 FROM part_moves r WHERE r.reverses = m.id)
+                 GROUP BY m.job_id, p.id, p.code, p.name, p.unit, p.unit_cost_fen, p.list_price_fen
+                 ORDER BY m.job_id, p.code",
+                crate::sql::id_list(&list)
+            );
+            let rows: Vec<Used> = read!(self, p => sqlx::query_as(&sql)
+                .fetch_all(p).await.map_err(internal))?;
+            for r in rows {
+                out.entry(JobId(r.job_id)).or_default().push(UsedPart {
+                    part_id: PartId(r.part_id),
+                    code: r.code,
+                    name: r.name,
+                    unit: r.unit,
+                    quantity: r.quantity,
+                    unit_cost_fen: r.unit_cost_fen,
+                    list_price_fen: r.list_price_fen,
+                });
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn parts_used_on_job(&self, job: JobId) -> Result<Vec<UsedPart>, Error> {
         #[derive(sqlx::FromRow)]
         struct Used {

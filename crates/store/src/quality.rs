@@ -143,10 +143,13 @@ fn source_sql(kind: SourceKind) -> &'static str {
              WHERE t.id = $1"
         }
         SourceKind::FieldForm => {
-            "SELECT COALESCE(f.reviewed_at, f.updated_at), NULL, j.model_code, NULL,
-               NULLIF(f.fault_cause, ''), f.responsibility,
+            "SELECT COALESCE(f.reviewed_at, f.updated_at), NULL, COALESCE(pm.code, j.model_code),
+               NULL, NULLIF(f.fault_cause, ''), f.responsibility,
                COALESCE(NULLIF(f.cause_analysis, ''), j.problem), f.status
-             FROM feedback_forms f JOIN jobs j ON j.id = f.job_id WHERE f.id = $1"
+             FROM feedback_forms f JOIN jobs j ON j.id = f.job_id
+               LEFT JOIN units u ON u.id = j.unit_id
+               LEFT JOIN product_models pm ON pm.id = u.model_id
+             WHERE f.id = $1"
         }
         SourceKind::FaultyPart => {
             "SELECT m.at, NULL, pm.code, p.name, NULL, NULL,

@@ -320,12 +320,33 @@ impl Db {
         .await
     }
 
+    /// The quotations of the jobs of `ids`, newest first (a few queries for many jobs).
+    pub async fn quotes_of_jobs(&self, ids: &[JobId]) -> Result<Vec<Quote>, Error> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(crate::sql::ID_CHUNK) {
+            let list: Vec<i64> = chunk.iter().map(|j| j.0).collect();
+            let rows: Vec<QuoteRow> = read!(self, c => sqlx::query_as(&format!(
+                "{SELECT_QUOTE} WHERE job_id IN {} ORDER BY id DESC",
+                crate::sql::id_list(&list)
+            ))
+            .fetch_all(c)
+            .await
+            .map_err(internal))?;
+            out.extend(self.with_lines(rows).await?);
+        }
+        Ok(out)
+    }
+
     async fn quotes_where(&self, sql: &str, id: i64) -> Result<Vec<Quote>, Error> {
         let rows: Vec<QuoteRow> = read!(self, c => sqlx::query_as(sql)
             .bind(id)
             .fetch_all(c)
             .await
             .map_err(internal))?;
+        self.with_lines(rows).await
+    }
+
+    async fn with_lines(&self, rows: Vec<QuoteRow>) -> Result<Vec<Quote>, Error> {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let lines: Vec<LineRow> = read!(self, c => sqlx::query_as(&ids_sql(&ids))
             .fetch_all(c)

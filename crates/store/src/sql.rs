@@ -4,6 +4,16 @@
 use sanbao_domain::ticket::DeskLane;
 use std::sync::LazyLock;
 
+/// `(1, 2, 3)`: ids written into the SQL text (integers only, so nothing to escape), for
+/// the reads that fetch the rows of many records in one query.
+pub(crate) fn id_list(ids: &[i64]) -> String {
+    let parts: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!("({})", parts.join(", "))
+}
+
+/// How many ids one such query names at most.
+pub(crate) const ID_CHUNK: usize = 500;
+
 /// `%text%` for LIKE, with LIKE's own wildcards taken literally.
 pub(crate) fn like_pattern(s: &str) -> String {
     let escaped = s

@@ -350,6 +350,23 @@ impl Db {
         row.map(DailyReport::try_from).transpose()
     }
 
+    /// Everyone's reports of the days `first` to `last`, both included, by day.
+    pub async fn daily_reports_between(
+        &self,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Vec<DailyReport>, Error> {
+        let sql =
+            format!("{SELECT_REPORT} WHERE r.day >= $1 AND r.day <= $2 ORDER BY r.day, r.user_id");
+        let rows: Vec<ReportRow> = read!(self, p => sqlx::query_as(&sql)
+            .bind(first.to_string())
+            .bind(last.to_string())
+            .fetch_all(p)
+            .await
+            .map_err(internal))?;
+        rows.into_iter().map(DailyReport::try_from).collect()
+    }
+
     /// Everyone's reports of a day, by name.
     pub async fn daily_reports(&self, day: NaiveDate) -> Result<Vec<DailyReport>, Error> {
         let sql = format!("{SELECT_REPORT} WHERE r.day = $1 ORDER BY u.display_name, r.user_id");

@@ -475,6 +475,21 @@ impl Db {
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
+    /// The units of `ids`, in no particular order (a few queries for many units).
+    pub async fn units_by_ids(&self, ids: &[UnitId]) -> Result<Vec<Unit>, Error> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(crate::sql::ID_CHUNK) {
+            let list: Vec<i64> = chunk.iter().map(|u| u.0).collect();
+            let sql = format!("{SELECT_UNIT} WHERE u.id IN {}", crate::sql::id_list(&list));
+            let rows: Vec<UnitRow> = read!(self, p => sqlx::query_as(&sql)
+                .fetch_all(p).await.map_err(internal))?;
+            for r in rows {
+                out.push(Unit::try_from(r)?);
+            }
+        }
+        Ok(out)
+    }
+
     #[instrument(skip_all, fields(%id))]
     pub async fn unit(&self, id: UnitId) -> Result<Option<Unit>, Error> {
         let sql = format!("{SELECT_UNIT} WHERE u.id = $1");

@@ -4379,6 +4379,46 @@ async fn rates_and_quotations_are_written_on_their_version_and_months_find_jobs_
             .unwrap()
             .is_empty()
     );
+    // The same reads for many jobs at once agree with those of one (and skip what is not).
+    let many = db
+        .jobs_by_ids(&[job.id, sanbao_domain::JobId(999_999)])
+        .await
+        .unwrap();
+    assert_eq!(many, vec![db.job(job.id).await.unwrap().unwrap()]);
+    assert_eq!(
+        db.forms_of_jobs(&[job.id]).await.unwrap(),
+        db.forms_of_job(job.id).await.unwrap()
+    );
+    assert_eq!(
+        db.quotes_of_jobs(&[job.id, sanbao_domain::JobId(999_999)])
+            .await
+            .unwrap(),
+        db.quotes_of_job(job.id).await.unwrap()
+    );
+    assert_eq!(
+        db.parts_used_on_jobs(&[job.id])
+            .await
+            .unwrap()
+            .remove(&job.id)
+            .unwrap_or_default(),
+        db.parts_used_on_job(job.id).await.unwrap()
+    );
+    if let Some(u) = job.unit_id {
+        assert_eq!(
+            db.units_by_ids(&[u]).await.unwrap(),
+            vec![db.unit(u).await.unwrap().unwrap()]
+        );
+    }
+    let names = db.customer_names_of(&[job.customer_id]).await.unwrap();
+    assert!(!names[&job.customer_id].is_empty());
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    assert!(
+        db.daily_reports_between(day("2026-11-01"), day("2026-11-30"))
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.day.to_string().starts_with("2026-11"))
+    );
     // The monthly report reads the same jobs with their type, customer and start.
     let facts = db
         .job_facts_begun_between(nov.start(), nov.end())

@@ -223,12 +223,23 @@ pub async fn records(
             .collect(),
         Section::Satisfaction => {
             let question = Question::parse(&drill.measure);
+            let surveys: Vec<_> = state
+                .db
+                .surveys_answered(from, to)
+                .await?
+                .into_iter()
+                .filter(|s| drill.matches_survey(s))
+                .collect();
+            let ids: Vec<_> = surveys.iter().map(|s| s.job_id).collect();
+            let tickets: HashMap<_, _> = state
+                .db
+                .jobs_by_ids(&ids)
+                .await?
+                .into_iter()
+                .map(|j| (j.id, j.ticket_id))
+                .collect();
             let mut out = Vec::new();
-            for s in state.db.surveys_answered(from, to).await? {
-                if !drill.matches_survey(&s) {
-                    continue;
-                }
-                let job = state.db.job(s.job_id).await?;
+            for s in surveys {
                 let score = s
                     .answers
                     .as_ref()
@@ -236,9 +247,9 @@ pub async fn records(
                 out.push(Record {
                     kind: RecordKind::Job,
                     id: s.job_id.0,
-                    reference: job
-                        .as_ref()
-                        .map(|j| ticket_number(j.ticket_id))
+                    reference: tickets
+                        .get(&s.job_id)
+                        .map(|t| ticket_number(*t))
                         .unwrap_or_default(),
                     customer: None,
                     at: s.answered_at,

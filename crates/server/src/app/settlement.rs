@@ -15,17 +15,21 @@ use sanbao_domain::audit::NewAuditEntry;
 use sanbao_domain::coverage::Coverage;
 use sanbao_domain::field::Job;
 use sanbao_domain::field::form::FeedbackForm;
+use sanbao_domain::field::may_see;
 use sanbao_domain::field::report::DailyReport;
 use sanbao_domain::parts::UsedPart;
+use sanbao_domain::product::WarrantyPolicy;
 use sanbao_domain::settlement::{
     self, AnswerInput, Basis, LineKind, NewQuote, Quote, QuoteInput, Rates, RatesInput, Settlement,
     Travel, WarrantyCost, travel_of_job, visits_of, yuan,
 };
 use sanbao_domain::ticket::ticket_number;
 use sanbao_domain::time::{Month, local_date};
+use sanbao_domain::unit::Unit;
 use sanbao_domain::user::User;
+use sanbao_domain::{CustomerId, UnitId, UserId};
 use sanbao_domain::{Error, JobId, Permission, QuoteId};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// The rates in force and their version (0: the defaults, never saved).
 pub async fn rates(state: &AppState, actor: &User) -> Result<(Rates, i64), Error> {
@@ -119,8 +123,9 @@ fn job_date(job: &Job) -> NaiveDate {
     )
 }
 
-/// The daily reports that may name the job: its crews' reports of the days its trips ran.
-async fn reports_of_job(state: &AppState, job: &Job) -> Result<Vec<DailyReport>, Error> {
+/// The days a job's trips ran on and its crews: whose daily reports of which days may
+/// name it.
+fn report_days(job: &Job) -> (BTreeSet<NaiveDate>, BTreeSet<UserId>) {
     let mut days = BTreeSet::new();
     let mut crew = BTreeSet::new();
     for t in &job.trips {
@@ -129,46 +134,86 @@ async fn reports_of_job(state: &AppState, job: &Job) -> Result<Vec<DailyReport>,
         }
         crew.extend(t.crew.iter().map(|c| c.user_id));
     }
-    let mut out = Vec::new();
-    for day in days {
-        for r in state.db.daily_reports(day).await? {
-            if crew.contains(&r.user_id) {
-                out.push(r);
-            }
-        }
-    }
-    Ok(out)
+    (days, crew)
 }
 
-async fn settle_job(state: &AppState, job: Job, rates: Rates) -> Result<JobSettlement, Error> {
-    let forms: Vec<FeedbackForm> = state.db.forms_of_job(job.id).await?;
-    let (visits, responsibility) = visits_of(&job, &forms);
+/// Of `reports`, those that may name the job: its crews' reports of the days its trips ran.
+fn reports_of_job<'a>(
+    job: &Job,
+    reports: impl Iterator<Item = &'a DailyReport>,
+) -> Vec<DailyReport> {
+    let (days, crew) = report_days(job);
+    reports
+        .filter(|r| days.contains(&r.day) && crew.contains(&r.user_id))
+        .cloned()
+        .collect()
+}
+
+/// What a job's settlement rests on, however it was read.
+struct Facts {
+    forms: Vec<FeedbackForm>,
+    unit: Option<Unit>,
+    policies: Vec<WarrantyPolicy>,
+    reports: Vec<DailyReport>,
+    parts: Vec<UsedPart>,
+    customer_name: String,
+    quotes: Vec<Quote>,
+}
+
+/// The settlement of a job from what it rests on (the one place both the single job's and
+/// the many jobs' reads lead to).
+fn settle_from(job: Job, f: Facts, rates: Rates) -> JobSettlement {
+    let (visits, responsibility) = visits_of(&job, &f.forms);
     let on = job_date(&job);
-    let unit = match job.unit_id {
-        Some(id) => state.db.unit(id).await?,
-        None => None,
-    };
-    let coverage = match &unit {
-        Some(u) => {
-            let policies = state.db.policies_of(&u.product_line).await?;
-            Some(u.coverage_on(&policies, on))
-        }
-        None => None,
-    };
-    let travel = travel_of_job(job.id, &reports_of_job(state, &job).await?);
-    let parts = parts_used(state, job.id).await?;
+    let coverage = f.unit.as_ref().map(|u| u.coverage_on(&f.policies, on));
+    let travel = travel_of_job(job.id, &f.reports);
     let trips_on_site =
         i64::try_from(job.trips.iter().filter(|t| t.arrived_at.is_some()).count()).unwrap_or(0);
     let settlement = settlement::settle(&Basis {
         coverage: coverage.as_ref().map(|c| c.coverage),
         responsibility,
-        has_form: !forms.is_empty(),
-        parts: &parts,
+        has_form: !f.forms.is_empty(),
+        parts: &f.parts,
         visits: &visits,
         travel: &travel,
         trips_on_site,
         rates,
     });
+    JobSettlement {
+        ticket_number: ticket_number(job.ticket_id),
+        customer_name: f.customer_name,
+        model_code: f
+            .unit
+            .as_ref()
+            .map(|u| u.model_code.clone())
+            .or_else(|| job.model_code.clone()),
+        serial_no: f.unit.map(|u| u.serial_no),
+        on,
+        coverage,
+        settlement,
+        travel,
+        rates,
+        quotes: f.quotes,
+        job,
+    }
+}
+
+async fn settle_job(state: &AppState, job: Job, rates: Rates) -> Result<JobSettlement, Error> {
+    let forms: Vec<FeedbackForm> = state.db.forms_of_job(job.id).await?;
+    let unit = match job.unit_id {
+        Some(id) => state.db.unit(id).await?,
+        None => None,
+    };
+    let policies = match &unit {
+        Some(u) => state.db.policies_of(&u.product_line).await?,
+        None => Vec::new(),
+    };
+    let mut reports = Vec::new();
+    for day in report_days(&job).0 {
+        reports.extend(state.db.daily_reports(day).await?);
+    }
+    let reports = reports_of_job(&job, reports.iter());
+    let parts = parts_used(state, job.id).await?;
     let customer_name = state
         .db
         .customer(job.customer_id)
@@ -176,22 +221,107 @@ async fn settle_job(state: &AppState, job: Job, rates: Rates) -> Result<JobSettl
         .map(|c| c.fields.name)
         .unwrap_or_default();
     let quotes = state.db.quotes_of_job(job.id).await?;
-    Ok(JobSettlement {
-        ticket_number: ticket_number(job.ticket_id),
-        customer_name,
-        model_code: unit
-            .as_ref()
-            .map(|u| u.model_code.clone())
-            .or_else(|| job.model_code.clone()),
-        serial_no: unit.map(|u| u.serial_no),
-        on,
-        coverage,
-        settlement,
-        travel,
-        rates,
-        quotes,
+    Ok(settle_from(
         job,
-    })
+        Facts {
+            forms,
+            unit,
+            policies,
+            reports,
+            parts,
+            customer_name,
+            quotes,
+        },
+        rates,
+    ))
+}
+
+/// The settlements of many jobs, read in a few queries whatever their number (the month's
+/// settlement and warranty cost, the reliability page's cost per year). In the order of
+/// `ids`; those that do not exist left out.
+pub(crate) async fn settle_jobs(
+    state: &AppState,
+    ids: &[JobId],
+    rates: Rates,
+) -> Result<Vec<JobSettlement>, Error> {
+    let mut jobs: HashMap<JobId, Job> = state
+        .db
+        .jobs_by_ids(ids)
+        .await?
+        .into_iter()
+        .map(|j| (j.id, j))
+        .collect();
+    let mut forms: HashMap<JobId, Vec<FeedbackForm>> = HashMap::new();
+    for f in state.db.forms_of_jobs(ids).await? {
+        forms.entry(f.job_id).or_default().push(f);
+    }
+    let unit_ids: Vec<UnitId> = jobs
+        .values()
+        .filter_map(|j| j.unit_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let units: HashMap<UnitId, Unit> = state
+        .db
+        .units_by_ids(&unit_ids)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let mut policies: HashMap<String, Vec<WarrantyPolicy>> = HashMap::new();
+    for line in units
+        .values()
+        .map(|u| u.product_line.clone())
+        .collect::<BTreeSet<_>>()
+    {
+        let p = state.db.policies_of(&line).await?;
+        policies.insert(line, p);
+    }
+    let days: BTreeSet<NaiveDate> = jobs.values().flat_map(|j| report_days(j).0).collect();
+    let reports = match (days.first(), days.last()) {
+        (Some(first), Some(last)) => state.db.daily_reports_between(*first, *last).await?,
+        _ => Vec::new(),
+    };
+    let mut reports_by_day: HashMap<NaiveDate, Vec<DailyReport>> = HashMap::new();
+    for r in reports {
+        reports_by_day.entry(r.day).or_default().push(r);
+    }
+    let mut parts = state.db.parts_used_on_jobs(ids).await?;
+    let customer_ids: Vec<CustomerId> = jobs
+        .values()
+        .map(|j| j.customer_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let names = state.db.customer_names_of(&customer_ids).await?;
+    let mut quotes: HashMap<JobId, Vec<Quote>> = HashMap::new();
+    for q in state.db.quotes_of_jobs(ids).await? {
+        quotes.entry(q.job_id).or_default().push(q);
+    }
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(job) = jobs.remove(id) else { continue };
+        let unit = job.unit_id.and_then(|u| units.get(&u).cloned());
+        let (days, _) = report_days(&job);
+        let reports = reports_of_job(
+            &job,
+            days.iter().filter_map(|d| reports_by_day.get(d)).flatten(),
+        );
+        let facts = Facts {
+            forms: forms.remove(id).unwrap_or_default(),
+            policies: unit
+                .as_ref()
+                .and_then(|u| policies.get(&u.product_line).cloned())
+                .unwrap_or_default(),
+            unit,
+            reports,
+            parts: parts.remove(id).unwrap_or_default(),
+            customer_name: names.get(&job.customer_id).cloned().unwrap_or_default(),
+            quotes: quotes.remove(id).unwrap_or_default(),
+        };
+        out.push(settle_from(job, facts, rates));
+    }
+    Ok(out)
 }
 
 /// A job's settlement (404 when the job is not visible to the actor).
@@ -297,18 +427,17 @@ impl MonthSettlement {
 pub async fn month(state: &AppState, actor: &User, month: Month) -> Result<MonthSettlement, Error> {
     require(actor, Permission::ViewSettlements)?;
     let (rates, _) = rates_in_force(state).await?;
-    let mut jobs = Vec::new();
-    for id in state
+    let ids = state
         .db
         .jobs_begun_between(month.start(), month.end())
+        .await?;
+    // Every job, as the job page shows it to the roles that may see settlements (none of
+    // them acts only for its own customers).
+    let jobs: Vec<JobSettlement> = settle_jobs(state, &ids, rates)
         .await?
-    {
-        // Finance sees every job; a quality engineer or clerk sees what the job page shows.
-        let Ok(job) = super::field::job(state, actor, id).await else {
-            continue;
-        };
-        jobs.push(settle_job(state, job, rates).await?);
-    }
+        .into_iter()
+        .filter(|j| may_see(&j.job, actor.id, actor.role, None))
+        .collect();
     let keyed: Vec<(String, &Settlement)> = jobs
         .iter()
         .map(|j| (j.model_code.clone().unwrap_or_default(), &j.settlement))

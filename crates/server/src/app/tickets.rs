@@ -6,6 +6,7 @@ use super::state::AppState;
 use chrono::{DateTime, Utc};
 use sanbao_domain::audit::{AuditEntry, NewAuditEntry};
 use sanbao_domain::quality::SourceKind;
+use sanbao_domain::replies::Answers;
 use sanbao_domain::ticket::{
     Dashboard, EventInput, NewTicket, Ticket, TicketEvent, TicketFilter, TicketInput, TicketStatus,
     TicketSummary, may_go_on_site, may_own_kind,
@@ -92,6 +93,7 @@ pub async fn open_ticket_once(
         site: input.site_id,
     };
     let by = actor.id;
+    let input_kind = input.kind;
     // The site (the unit's, the named one, or the customer's first) is read in the
     // transaction that writes the ticket, and the domain computes the deadlines and the
     // unit's coverage from it there.
@@ -101,37 +103,32 @@ pub async fn open_ticket_once(
             t
         })
     });
-    let Some(once) = once else {
+    // A complaint about quality is flagged for the review at intake, and its quality item
+    // is written with it: such a ticket, like one sent with a key, takes a transaction of
+    // its own rather than the batched writer (whose transaction other requests share).
+    let flagged = Answers::flagged_at_intake(input_kind);
+    if once.is_none() && !flagged {
         let ticket = state.db.create_ticket(place, decide).await?;
-        // ---- quality ----
-        // The batched writer has committed the ticket: its quality item follows in a
-        // transaction of its own (made once by the source's unique key; the quality
-        // engineer's button makes it should this step ever fail).
-        if ticket.answers.quality_review.is_some() {
-            let mut tx = state.db.begin().await?;
-            super::quality::capture(&mut tx, SourceKind::Complaint, ticket.id.0, by, now).await?;
-            tx.commit().await?;
-        }
-        // ---- end quality ----
         state.desk.changed();
         return Ok(Answer::new(ticket));
-    };
-    // With a key: the key, the ticket and the key's result in one transaction (not the
-    // batched writer, whose transaction is shared with other requests).
+    }
+    // The key, the ticket, its quality item and the key's result in one transaction.
     let mut tx = state.db.begin().await?;
-    if let Some(done) = idempotency::replayed(&mut tx, actor.id, once, SCOPE_OPEN, now).await? {
+    if let Some(once) = once
+        && let Some(done) = idempotency::replayed(&mut tx, actor.id, once, SCOPE_OPEN, now).await?
+    {
         let id = TicketId(idempotency::result_id(&done)?);
         let ticket = tx.ticket(id).await?.ok_or(Error::NotFound("ticket"))?;
         tx.rollback().await?;
         return Ok(Answer::replay(ticket));
     }
     let ticket = tx.create_ticket(place, decide).await?;
-    // ---- quality ----
     if ticket.answers.quality_review.is_some() {
         super::quality::capture(&mut tx, SourceKind::Complaint, ticket.id.0, by, now).await?;
     }
-    // ---- end quality ----
-    idempotency::complete(&mut tx, actor.id, once, &ticket.id.0.to_string()).await?;
+    if let Some(once) = once {
+        idempotency::complete(&mut tx, actor.id, once, &ticket.id.0.to_string()).await?;
+    }
     tx.commit().await?;
     tracing::info!(ticket_id = ticket.id.0, "ticket opened");
     state.desk.changed();

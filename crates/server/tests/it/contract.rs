@@ -223,6 +223,7 @@ const SERVED: &[&str] = &[
     // ---- end settlement ----
     // ---- reliability ----
     "GET /api/v1/reliability",
+    "GET /api/v1/reliability/warranty-cost",
     // ---- end reliability ----
     "GET /api/v1/reports/{month}",
     "GET /api/v1/reports/{month}/records",

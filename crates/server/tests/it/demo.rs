@@ -213,6 +213,20 @@ async fn demo_loads_with_every_region_kind_and_status(app: TestApp) {
         .unwrap();
     assert!(board.iter().all(|d| d.is_open()));
     assert!(board.windows(2).all(|w| w[0].shipped_on <= w[1].shipped_on));
+    // The month's quality review under way: items classified and acted upon, two still to
+    // do, so the review cannot close yet and the report's Pareto has causes.
+    let month = sanbao_domain::time::Month::of(app.state.now());
+    let items = app
+        .db
+        .quality_items_between(month.previous(), month)
+        .await
+        .unwrap();
+    assert!(items.len() > 2, "{}", items.len());
+    let classified = items.iter().filter(|i| i.responsibility.is_some()).count();
+    assert_eq!(classified, items.len() - 2);
+    let actions = app.db.quality_actions_for_review(month).await.unwrap();
+    assert_eq!(actions.len(), classified);
+    assert!(!sanbao_domain::quality::blockers(&items, &actions).is_empty());
 }
 
 #[tokio::test]

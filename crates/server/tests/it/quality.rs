@@ -455,3 +455,78 @@ on_both_backends!(
     r7_2_the_review_pages_refuse_field_staff_and_keep_what_was_typed_on_postgres,
     pages_scenario
 );
+
+/// An on-site form accepted with the company's responsibility becomes a quality item in the
+/// review's own transaction, classified from the form (model, responsibility), once.
+async fn accepted_form_scenario(app: &TestApp) {
+    app.clock.set(at("2026-03-12T10:00:00+08:00"));
+    let manager = app.token("qf_boss", "service_manager").await;
+    let tech = app.token("qf_tech", "technician").await;
+    let qe = app.token("qf_qe", "quality_engineer").await;
+    let (job, _) = crate::on_site::job_on_unit(
+        app,
+        &manager,
+        &tech,
+        ("KYN28-12", "QF-0001"),
+        Some("2025-08-20"),
+    )
+    .await;
+    let form =
+        crate::settlement::form(app, &tech, job["id"].as_i64().unwrap(), "manufacturing").await;
+    let id = form["id"].as_i64().unwrap();
+    let r = app
+        .call(
+            "POST",
+            &format!("/api/v1/forms/{id}/sign"),
+            Some(&tech),
+            Some(json!({"signer_name": "王工",
+                "signature_png_base64": crate::on_site::png_b64()})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Nothing before the review accepts it.
+    assert!(
+        review(app, &qe, "2026-03").await["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let review_url = format!("/api/v1/forms/{id}/review");
+    let accept = || {
+        app.call(
+            "POST",
+            &review_url,
+            Some(&manager),
+            Some(json!({"accept": true})),
+        )
+    };
+    let r = accept().await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let rv = review(app, &qe, "2026-03").await;
+    let rows = rv["items"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{rv}");
+    let item = &rows[0]["item"];
+    assert_eq!(item["source_kind"], "field_form");
+    assert_eq!(item["source_id"], id);
+    assert_eq!(item["responsibility"], "manufacturing");
+    assert_eq!(item["product_model"], "KYN28-12");
+    // Accepted again (a retry): still one item.
+    let _ = accept().await;
+    assert_eq!(
+        review(app, &qe, "2026-03").await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // The engineer's button answers the item already made.
+    let r = make(app, &qe, "field_form", &json!(id)).await;
+    assert!(r.status.is_success(), "{}", r.text);
+    assert_eq!(r.json()["id"], item["id"]);
+}
+
+on_both_backends!(
+    r7_1_an_accepted_form_with_the_company_responsibility_is_an_item,
+    r7_1_an_accepted_form_with_the_company_responsibility_is_an_item_on_postgres,
+    accepted_form_scenario
+);

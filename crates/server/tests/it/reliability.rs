@@ -260,3 +260,107 @@ on_both_backends!(
     r5_1_component_figures_on_postgres,
     the_component_figures_scenario
 );
+
+/// The warranty cost per model per year (R5.1): a warranty job with a manufacturing fault
+/// counts what the company bore under its model; each figure opens its jobs and units;
+/// another year and bad years; who may read it.
+async fn the_warranty_cost_scenario(app: &TestApp) {
+    app.clock.set(at("2026-05-12T10:00:00+08:00"));
+    let boss = app.token("wc_boss", "service_manager").await;
+    let tech = app.token("wc_tech", "technician").await;
+    let (job, unit) = crate::on_site::job_on_unit(
+        app,
+        &boss,
+        &tech,
+        ("KYN28-12", "WC-0001"),
+        Some("2025-08-20"),
+    )
+    .await;
+    crate::settlement::form(app, &tech, job["id"].as_i64().unwrap(), "manufacturing").await;
+    let r = app
+        .call(
+            "GET",
+            "/api/v1/reliability/warranty-cost?year=2026",
+            Some(&boss),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let c = r.json();
+    assert_eq!(c["year"], 2026);
+    assert_eq!(c["models"][0]["model_code"], "KYN28-12");
+    assert_eq!(c["models"][0]["jobs"], 1);
+    assert_eq!(c["models"][0]["total_fen"], 30_000);
+    // The figure adds up from the jobs behind it, each with its unit.
+    let jobs = c["jobs"].as_array().unwrap();
+    assert_eq!(
+        jobs.iter()
+            .map(|j| j["borne_fen"].as_i64().unwrap())
+            .sum::<i64>(),
+        30_000
+    );
+    assert_eq!(jobs[0]["unit_id"], unit["id"]);
+    // Last year: nothing; the default is this year.
+    let r = app
+        .call(
+            "GET",
+            "/api/v1/reliability/warranty-cost?year=2025",
+            Some(&boss),
+            None,
+        )
+        .await;
+    assert!(r.json()["models"].as_array().unwrap().is_empty());
+    let r = app
+        .call(
+            "GET",
+            "/api/v1/reliability/warranty-cost",
+            Some(&boss),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["year"], 2026);
+    for bad in ["abc", "1999", "2027", "2026%00"] {
+        let r = app
+            .call(
+                "GET",
+                &format!("/api/v1/reliability/warranty-cost?year={bad}"),
+                Some(&boss),
+                None,
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.text
+        );
+        assert!(r.json()["error"]["fields"]["year"].is_string(), "{bad}");
+    }
+    for role in ["technician", "salesperson", "service_clerk"] {
+        let t = app.token(&format!("wc_{role}"), role).await;
+        let r = app
+            .call("GET", "/api/v1/reliability/warranty-cost", Some(&t), None)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{role}");
+    }
+    // The page: the models' table and chart; a model's figure opens its jobs and units.
+    let mut page = signed_in(app, "wc_boss_web", "service_manager").await;
+    let r = page.get("/reliability").await;
+    assert!(r.text.contains("href=\"/reliability/warranty\""));
+    let r = page.get("/reliability/warranty").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("KYN28-12") && r.text.contains("300.00") && r.text.contains("<svg"));
+    let r = page
+        .get("/reliability/warranty?year=2026&model=KYN28-12")
+        .await;
+    assert_eq!(r.text.matches("data-job").count(), 1);
+    assert!(r.text.contains(&format!("/units/{}", unit["id"])));
+    let r = page.get("/reliability/warranty?year=1999").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+on_both_backends!(
+    r5_1_warranty_cost_per_model_and_year,
+    r5_1_warranty_cost_per_model_and_year_on_postgres,
+    the_warranty_cost_scenario
+);

@@ -14,7 +14,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(reliability))
+    OpenApiRouter::new()
+        .routes(routes!(reliability))
+        .routes(routes!(warranty_cost))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -191,5 +193,94 @@ pub async fn reliability(
     Ok(Json(ReliabilityOut {
         on: report.today.to_string(),
         models: report.models.iter().map(ModelOut::new).collect(),
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct WarrantyQuery {
+    /// This year or one of the four before (default: this year).
+    pub year: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ModelCostOut {
+    /// Empty for jobs naming no model.
+    pub model_code: String,
+    pub jobs: i64,
+    pub parts_fen: i64,
+    pub labour_fen: i64,
+    pub travel_fen: i64,
+    pub total_fen: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CostedJobOut {
+    pub job_id: i64,
+    pub ticket_number: String,
+    pub customer_name: String,
+    pub model_code: String,
+    #[schema(nullable)]
+    pub unit_id: Option<i64>,
+    #[schema(nullable)]
+    pub serial_no: Option<String>,
+    /// `YYYY-MM-DD`: the job's first arrival on site.
+    pub on: String,
+    pub borne_fen: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WarrantyOut {
+    pub year: i32,
+    pub models: Vec<ModelCostOut>,
+    /// The jobs behind the figures.
+    pub jobs: Vec<CostedJobOut>,
+}
+
+/// What the company bore on warranty and free-repair jobs begun in a year, per product
+/// model, with the jobs behind each figure (admin, manager, quality engineer).
+#[utoipa::path(get, path = "/api/v1/reliability/warranty-cost", params(WarrantyQuery), tag = "quality", security(("bearer" = [])),
+    responses((status = 200, body = WarrantyOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn warranty_cost(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiQuery(q): ApiQuery<WarrantyQuery>,
+) -> ApiResult<Json<WarrantyOut>> {
+    let today = sanbao_domain::time::local_date(state.now());
+    let year = match q.year.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => app::reliability::cost_years(today)[0],
+        Some(s) => s.parse().map_err(|_| {
+            sanbao_domain::Error::field("year", sanbao_domain::Problem::invalid("a year"))
+        })?,
+    };
+    let c = app::reliability::warranty_year(&state, &actor, year).await?;
+    Ok(Json(WarrantyOut {
+        year: c.year,
+        models: c
+            .models
+            .into_iter()
+            .map(|w| ModelCostOut {
+                model_code: w.model_code,
+                jobs: w.jobs,
+                parts_fen: w.parts_fen,
+                labour_fen: w.labour_fen,
+                travel_fen: w.travel_fen,
+                total_fen: w.total_fen,
+            })
+            .collect(),
+        jobs: c
+            .jobs
+            .into_iter()
+            .map(|j| CostedJobOut {
+                job_id: j.job.0,
+                ticket_number: j.ticket_number,
+                customer_name: j.customer_name,
+                model_code: j.model_code,
+                unit_id: j.unit.as_ref().map(|(u, _)| u.0),
+                serial_no: j.unit.map(|(_, s)| s),
+                on: j.on.to_string(),
+                borne_fen: j.borne_fen,
+            })
+            .collect(),
     }))
 }

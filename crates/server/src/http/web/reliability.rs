@@ -21,6 +21,7 @@ pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/reliability", get(page))
         .route("/reliability/units", get(units))
+        .route("/reliability/warranty", get(warranty))
 }
 
 /// A rate per 1,000 with one decimal, or a dash.
@@ -202,6 +203,7 @@ struct Page {
     setting_text: String,
     alarms: usize,
     models: Vec<ModelView>,
+    may_see_costs: bool,
 }
 
 impl Page {
@@ -243,6 +245,7 @@ pub async fn page(
     render_with(
         status,
         &Page {
+            may_see_costs: u.user.role.may(sanbao_domain::Permission::ViewSettlements),
             l: u.layout("reliability", lang.t("reliability.title")),
             on: report.today.to_string(),
             setting_text: lang.f(
@@ -354,6 +357,171 @@ pub async fn units(
             truncated: list.len() >= app::reliability::UNITS_MAX as usize,
             rows: list.iter().map(UnitLine::new).collect(),
             what,
+        },
+    )
+}
+
+pub struct YearLink {
+    pub year: i32,
+    pub href: String,
+    pub current: bool,
+}
+
+pub struct CostRow {
+    pub model: String,
+    pub href: String,
+    pub jobs: i64,
+    pub parts: String,
+    pub labour: String,
+    pub travel: String,
+    pub total_cost: String,
+    pub total: bool,
+}
+
+pub struct CostedJobView {
+    pub serial: String,
+    pub unit_href: Option<String>,
+    pub ticket_number: String,
+    pub job_href: String,
+    pub customer: String,
+    pub on: String,
+    pub borne: String,
+}
+
+#[derive(Template)]
+#[template(path = "reliability_warranty.html")]
+struct WarrantyPage {
+    l: super::Layout,
+    years: Vec<YearLink>,
+    year_href: String,
+    model: Option<String>,
+    rows: Vec<CostRow>,
+    chart: String,
+    jobs: Vec<CostedJobView>,
+}
+
+/// `GET /reliability/warranty?year=&model=`: the warranty cost per model of a year (this
+/// one unless asked), each figure opening the jobs and units behind it.
+pub async fn warranty(
+    State(state): State<AppState>,
+    u: WebUser,
+    QueryParams(p): QueryParams,
+) -> WebResult<Response> {
+    use sanbao_domain::settlement::yuan;
+    let today = sanbao_domain::time::local_date(state.now());
+    let year = match p.get("year").map(str::trim).filter(|s| !s.is_empty()) {
+        None => app::reliability::cost_years(today)[0],
+        Some(s) => s
+            .parse()
+            .map_err(|_| Error::field("year", sanbao_domain::Problem::invalid("a year")))?,
+    };
+    let model = p.get("model").map(str::trim).filter(|s| !s.is_empty());
+    let cost = app::reliability::warranty_year(&state, &u.user, year).await?;
+    let lang = u.lang;
+    let none = lang.t("monthly.no_model").to_string();
+    let label = |code: &str| {
+        if code.is_empty() {
+            none.clone()
+        } else {
+            code.to_string()
+        }
+    };
+    let key = |code: &str| {
+        if code.is_empty() {
+            "none".to_string()
+        } else {
+            code.to_string()
+        }
+    };
+    let href = |code: &str| {
+        url_with(
+            "/reliability/warranty",
+            &[("year", &year.to_string()), ("model", &key(code))],
+        )
+    };
+    let total = sanbao_domain::report::warranty_total(&cost.models);
+    let mut rows: Vec<CostRow> = cost
+        .models
+        .iter()
+        .map(|w| CostRow {
+            model: label(&w.model_code),
+            href: href(&w.model_code),
+            jobs: w.jobs,
+            parts: yuan(w.parts_fen),
+            labour: yuan(w.labour_fen),
+            travel: yuan(w.travel_fen),
+            total_cost: yuan(w.total_fen),
+            total: false,
+        })
+        .collect();
+    if !rows.is_empty() {
+        rows.push(CostRow {
+            model: lang.t("monthly.total").to_string(),
+            href: url_with(
+                "/reliability/warranty",
+                &[("year", &year.to_string()), ("model", "all")],
+            ),
+            jobs: total.jobs,
+            parts: yuan(total.parts_fen),
+            labour: yuan(total.labour_fen),
+            travel: yuan(total.travel_fen),
+            total_cost: yuan(total.total_fen),
+            total: true,
+        });
+    }
+    let chart = super::charts::bars(
+        lang.t("reliability.warranty_cost"),
+        &cost
+            .models
+            .iter()
+            .map(|w| super::charts::Bar {
+                label: label(&w.model_code),
+                value: w.total_fen as f64,
+                text: format!("¥{}", yuan(w.total_fen)),
+                href: href(&w.model_code),
+            })
+            .collect::<Vec<_>>(),
+        0.0,
+    );
+    let jobs = match model {
+        None => Vec::new(),
+        Some(m) => cost
+            .jobs
+            .iter()
+            .filter(|j| m == "all" || key(&j.model_code) == m)
+            .map(|j| CostedJobView {
+                serial: j.unit.as_ref().map(|(_, s)| s.clone()).unwrap_or_default(),
+                unit_href: j.unit.as_ref().map(|(id, _)| format!("/units/{}", id.0)),
+                ticket_number: j.ticket_number.clone(),
+                job_href: format!("/field/jobs/{}", j.job.0),
+                customer: j.customer_name.clone(),
+                on: j.on.to_string(),
+                borne: yuan(j.borne_fen),
+            })
+            .collect(),
+    };
+    let title = lang.f("reliability.warranty_title", &[("year", &year)]);
+    render_with(
+        StatusCode::OK,
+        &WarrantyPage {
+            years: app::reliability::cost_years(today)
+                .into_iter()
+                .map(|y| YearLink {
+                    year: y,
+                    href: url_with("/reliability/warranty", &[("year", &y.to_string())]),
+                    current: y == year,
+                })
+                .collect(),
+            year_href: url_with("/reliability/warranty", &[("year", &year.to_string())]),
+            model: model.map(|m| match m {
+                "all" => lang.t("monthly.total").to_string(),
+                "none" => none.clone(),
+                m => m.to_string(),
+            }),
+            rows,
+            chart,
+            jobs,
+            l: u.layout("reliability", title),
         },
     )
 }

@@ -11,12 +11,69 @@ pub fn required(s: &str, max: usize) -> Result<String, Problem> {
     if t.chars().count() > max {
         return Err(Problem::too_long(max));
     }
-    if t.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        return Err(Problem::invalid("contains control characters"));
+    if has_control(t) {
+        return Err(control_problem());
     }
     Ok(t.to_string())
+}
+
+/// Whether `c` is refused in any text sent to the system: a control character other than
+/// tab, line feed and carriage return (a NUL byte among them).
+pub fn is_refused_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// Whether `s` holds a refused control character.
+pub fn has_control(s: &str) -> bool {
+    s.chars().any(is_refused_control)
+}
+
+/// The problem of text holding a refused control character.
+pub fn control_problem() -> Problem {
+    Problem::invalid("contains a control character (such as a NUL byte)")
+}
+
+/// The longest value any single query or form parameter may have, in characters (a
+/// search text has its own, shorter limit).
+pub const PARAM_MAX: usize = 2000;
+
+/// Where in a JSON document the first refused control character is, written as the
+/// field it is in (`contacts[0].name`; a key's own name when the key holds it; `body`
+/// for a bare string), or `None` when there is none.
+pub fn control_in_json(v: &serde_json::Value) -> Option<String> {
+    fn walk(v: &serde_json::Value, path: &str) -> Option<String> {
+        let here = || {
+            if path.is_empty() {
+                "body".to_string()
+            } else {
+                path.to_string()
+            }
+        };
+        match v {
+            serde_json::Value::String(s) => has_control(s).then(here),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, x)| walk(x, &format!("{}[{i}]", here()))),
+            serde_json::Value::Object(map) => map.iter().find_map(|(k, x)| {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                if has_control(k) {
+                    return Some(if path.is_empty() {
+                        "body".into()
+                    } else {
+                        path.to_string()
+                    });
+                }
+                walk(x, &p)
+            }),
+            _ => None,
+        }
+    }
+    walk(v, "")
 }
 
 /// Like [`required`], but empty text is `None`.
@@ -139,6 +196,46 @@ mod tests {
             "", "wang", "wang@", "@x.cn", "a b@x.cn", "a@x", "a@@x.cn", "a@.cn",
         ] {
             assert!(email(bad).is_err(), "{bad}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod control_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn control_characters_are_refused_but_line_breaks_and_tabs_are_kept() {
+        for (s, refused) in [
+            ("abc", false),
+            ("两行\r\n文字\t制表", false),
+            ("a\u{0}b", true),
+            ("\u{7}", true),
+            ("\u{1b}[31m", true),
+            ("\u{7f}", true),
+            ("\u{85}", true),
+            ("配电柜", false),
+        ] {
+            assert_eq!(has_control(s), refused, "{s:?}");
+        }
+        assert!(required("a\u{0}", 10).is_err());
+    }
+
+    #[test]
+    fn the_field_holding_a_control_character_is_named() {
+        for (v, want) in [
+            (json!({"name": "ok", "summary": "a\u{0}b"}), Some("summary")),
+            (
+                json!({"contacts": [{"name": "x"}, {"phone": "\u{0}"}]}),
+                Some("contacts[1].phone"),
+            ),
+            (json!({"a": {"b": ["\u{7}"]}}), Some("a.b[0]")),
+            (json!("\u{0}"), Some("body")),
+            (json!({"k\u{0}": 1}), Some("body")),
+            (json!({"n": 1, "t": "two\nlines"}), None),
+        ] {
+            assert_eq!(control_in_json(&v).as_deref(), want, "{v}");
         }
     }
 }

@@ -260,3 +260,160 @@ async fn every_api_route_is_in_the_openapi_document_and_every_documented_one_ans
         StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
     ));
 }
+
+/// No input makes a 500 (issue 12, input limits): every documented operation, called by
+/// an admin, with a NUL byte in the search text, with a 50 kB search text, with a JSON body
+/// whose text holds a NUL byte, and with a body that is not JSON — on both databases.
+async fn no_input_makes_a_server_error(app: &TestApp) {
+    use serde_json::json;
+    let admin = app.token("sweep_admin", "admin").await;
+    let r = app.call("GET", "/api/openapi.json", None, None).await;
+    let doc = r.json();
+    let long = "x".repeat(50_000);
+    let nul = json!({"name": "a\u{0}b", "summary": "a\u{0}b", "username": "a\u{0}b",
+        "password": "a\u{0}b", "address": "a\u{0}b", "q": "a\u{0}b", "description": "a\u{0}b",
+        "contacts": [{"name": "a\u{0}b"}]});
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let uri = path
+            .replace("{month}", "2026-03")
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { "1" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/");
+        for method in item.as_object().unwrap().keys() {
+            let method = method.to_uppercase();
+            if uri == "/api/v1/sessions/current" {
+                continue; // would sign the sweep out
+            }
+            let mut answers = vec![
+                app.call(&method, &format!("{uri}?q=a%00b"), Some(&admin), None)
+                    .await,
+                app.call(&method, &format!("{uri}?q={long}"), Some(&admin), None)
+                    .await,
+            ];
+            if method != "GET" {
+                answers.push(
+                    app.call(&method, &uri, Some(&admin), Some(nul.clone()))
+                        .await,
+                );
+                answers.push(
+                    app.call_raw(&method, &uri, &admin, "text/plain", "a\u{0}b")
+                        .await,
+                );
+            }
+            for r in answers {
+                assert!(
+                    r.status.as_u16() < 500,
+                    "{method} {uri} answered {}: {}",
+                    r.status,
+                    r.text
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 150, "{checked} operations");
+    // And what they answer: the field named, or the media type refused.
+    let r = app
+        .call(
+            "POST",
+            "/api/v1/sessions",
+            None,
+            Some(json!({"username": "ad\u{0}min", "password": "x"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.json()["error"]["fields"]["username"].is_string());
+    let r = app
+        .call("POST", "/api/v1/customers", Some(&admin), Some(nul.clone()))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let r = app
+        .call(
+            "GET",
+            &format!("/api/v1/customers?q={long}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["error"]["fields"]["q"].is_string());
+    let r = app
+        .call("GET", "/api/v1/tickets?q=a%00b", Some(&admin), None)
+        .await;
+    assert!(r.json()["error"]["fields"]["q"].is_string(), "{}", r.text);
+    for ct in [
+        "application/jsonx",
+        "text/json",
+        "application/x-www-form-urlencoded",
+    ] {
+        let r = app
+            .call_raw("POST", "/api/v1/customers", &admin, ct, "{}")
+            .await;
+        assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{ct}");
+    }
+    let r = app
+        .call_raw(
+            "POST",
+            "/api/v1/customers",
+            &admin,
+            "Application/JSON; charset=utf-8",
+            "{}",
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "JSON in any case, with a charset"
+    );
+    // Text with line breaks and tabs is text, not control characters.
+    let r = app
+        .call(
+            "POST",
+            "/api/v1/customers",
+            Some(&admin),
+            Some(json!({"name": "两行\n客户", "address": "浙江省杭州市西湖区1号", "contacts": [{"name": "王\t工"}]})),
+        )
+        .await;
+    assert_ne!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.text);
+
+    // The pages alike: a search, a form, the sign-in form.
+    let mut page = crate::web::signed_in(app, "sweep_clerk", "service_clerk").await;
+    for uri in [
+        "/customers?q=a%00b",
+        "/tickets?q=a%00b",
+        "/units?q=a%00b",
+        "/customers?q=%1b",
+    ] {
+        let r = page.get(uri).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{uri}");
+    }
+    let r = page
+        .get(&format!("/customers?q={}", "x".repeat(5_000)))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = page
+        .submit(
+            "/customers/new",
+            "/customers",
+            &[("name", "a\u{0}b"), ("address", "浙江省杭州市西湖区1号")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let mut anon = crate::web::Browser::new(app);
+    let r = anon
+        .submit(
+            "/login",
+            "/login",
+            &[("username", "ad\u{0}min"), ("password", "x")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+}
+
+crate::support::on_both_backends!(
+    no_input_makes_a_server_error_anywhere,
+    no_input_makes_a_server_error_anywhere_on_postgres,
+    no_input_makes_a_server_error
+);

@@ -366,13 +366,25 @@ async fn bad_input_and_refused_roles(app: &TestApp) {
     );
     let before = ledger_len(app, &clerk).await;
 
-    // A NUL byte in a code; a negative price: named, nothing added.
+    // A NUL byte in a code is refused before anything else is read; a negative price and
+    // an empty code are named together. Nothing added.
     let r = app
         .call(
             "POST",
             "/api/v1/parts",
             Some(&clerk),
             Some(json!({"code": "AB\u{0}C", "name": "熔断器", "unit": "个",
+                "unit_cost_fen": -1, "list_price_fen": 100})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(field_named(&r, "code"), "{}", r.text);
+    let r = app
+        .call(
+            "POST",
+            "/api/v1/parts",
+            Some(&clerk),
+            Some(json!({"code": "", "name": "熔断器", "unit": "个",
                 "unit_cost_fen": -1, "list_price_fen": 100})),
         )
         .await;

@@ -171,7 +171,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
+            .is_some_and(is_json_type);
         let lang = request_lang();
         if !is_json {
             return Err(problem(
@@ -193,10 +193,54 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// Whether a `Content-Type` is JSON: `application/json`, with parameters or none
+/// (`; charset=utf-8`), in any case — nothing else (`application/jsonx`, `text/json`).
+pub fn is_json_type(v: &str) -> bool {
+    v.split(';')
+        .next()
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// A 422 naming `field` with its problem `code`.
+fn field_problem(field: &str, code: &str, why: &str) -> Response {
+    let lang = request_lang();
+    let mut fields = BTreeMap::new();
+    fields.insert(field.to_string(), lang.problem(code, field));
+    problem(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+        lang.f("api.unreadable", &[("field", &field), ("why", &why)]),
+        fields,
+    )
+}
+
+/// The field of a JSON body holding a refused control character (a NUL byte…), if any:
+/// such text never reaches a handler or the database. Only bodies that could hold one
+/// (an escape, a DEL or a C1 character) are walked.
+fn control_field(bytes: &[u8]) -> Option<String> {
+    let maybe = bytes.contains(&0x7f)
+        || bytes
+            .windows(2)
+            .any(|w| w == b"\\u" || (w[0] == 0xc2 && (0x80..=0x9f).contains(&w[1])));
+    if !maybe {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    sanbao_domain::text::control_in_json(&v)
+}
+
 /// A JSON body already read: syntax errors are 400, type errors, unknown and missing
-/// fields 422 with the field named (as [`ApiJson`] answers).
+/// fields 422 with the field named (as [`ApiJson`] answers), and so is text holding a
+/// control character.
 #[allow(clippy::result_large_err)] // a rejection, as extractors answer
 pub fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Response> {
+    if let Some(field) = control_field(bytes) {
+        return Err(field_problem(
+            &field,
+            "invalid",
+            "contains a control character",
+        ));
+    }
     let lang = request_lang();
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize(de) {
@@ -229,6 +273,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
         let q = parts.uri.query().unwrap_or_default();
+        for (k, v) in form_urlencoded_parse(q) {
+            if let Err((code, why)) = check_param(&k, &v) {
+                let field = if sanbao_domain::text::has_control(&k) {
+                    "query".into()
+                } else {
+                    k.into_owned()
+                };
+                return Err(field_problem(&field, code, why));
+            }
+        }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(q));
         serde_path_to_error::deserialize(de)
             .map(ApiQuery)
@@ -238,6 +292,26 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
                 validation(field_of(&path, &message), &message)
             })
     }
+}
+
+/// A query or form parameter as every reader takes it: no control characters in its name
+/// or value; a search text (`q`) of at most `FILTER_TEXT_MAX` characters, any other value
+/// of at most `PARAM_MAX`. The refusal's problem code and words.
+pub fn check_param(name: &str, value: &str) -> Result<(), (&'static str, &'static str)> {
+    use sanbao_domain::export::FILTER_TEXT_MAX;
+    use sanbao_domain::text::{PARAM_MAX, has_control};
+    if has_control(name) || has_control(value) {
+        return Err(("invalid", "contains a control character"));
+    }
+    let max = if name == "q" {
+        FILTER_TEXT_MAX
+    } else {
+        PARAM_MAX
+    };
+    if value.chars().count() > max {
+        return Err(("too_long", "too long"));
+    }
+    Ok(())
 }
 
 fn form_urlencoded_parse(q: &str) -> form_urlencoded::Parse<'_> {

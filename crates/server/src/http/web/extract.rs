@@ -182,6 +182,34 @@ impl Pairs {
         Pairs(form_urlencoded::parse(bytes).into_owned().collect())
     }
 
+    /// As [`Pairs::parse`], refusing (422 naming the field) a name or value with a control
+    /// character, a search text over its limit or any value over `PARAM_MAX`: such input
+    /// never reaches a handler or the database.
+    pub fn parse_checked(bytes: &[u8]) -> Result<Pairs, sanbao_domain::Error> {
+        let pairs = Pairs::parse(bytes);
+        for (k, v) in &pairs.0 {
+            if let Err((code, why)) = crate::http::api::extract::check_param(k, v) {
+                let field = if sanbao_domain::text::has_control(k) {
+                    "form"
+                } else {
+                    k.as_str()
+                };
+                return Err(sanbao_domain::Error::field(
+                    field,
+                    sanbao_domain::Problem::new(
+                        if code == "too_long" {
+                            "too_long"
+                        } else {
+                            "invalid"
+                        },
+                        why,
+                    ),
+                ));
+            }
+        }
+        Ok(pairs)
+    }
+
     /// The first value of `name`, if sent.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
@@ -201,16 +229,17 @@ impl Pairs {
     }
 }
 
-/// Query parameters; anything unreadable is simply absent.
+/// Query parameters; a control character or an over-long value is a 422 naming the
+/// parameter (see [`Pairs::parse_checked`]).
 pub struct QueryParams(pub Pairs);
 
 impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
-    type Rejection = Infallible;
+    type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
-        Ok(QueryParams(Pairs::parse(
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, WebError> {
+        Ok(QueryParams(Pairs::parse_checked(
             parts.uri.query().unwrap_or_default().as_bytes(),
-        )))
+        )?))
     }
 }
 
@@ -248,6 +277,8 @@ impl FromRequest<AppState> for WebForm {
             );
             return Err(WebError::csrf());
         }
+        // Each form checks its own fields and shows them again with every problem named
+        // (a control character in text among them): no blanket refusal here.
         Ok(WebForm { user, form })
     }
 }

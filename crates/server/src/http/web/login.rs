@@ -125,7 +125,7 @@ pub async fn submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> WebResult<Response> {
-    let form = Pairs::parse(&body);
+    let form = Pairs::parse_checked(&body)?;
     let next = safe_next(form.get("next"));
     let username = form.text("username");
     let sent = form.get("_csrf").unwrap_or_default();

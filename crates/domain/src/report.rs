@@ -495,12 +495,14 @@ pub struct Recurrence {
 }
 
 /// Whether an item's month (`YYYY-MM`) is in the window ending with `month`.
+/// The first month of the window of [`RECURRENCE_MONTHS`] months ending with `month`.
+pub fn window_start(month: Month) -> Month {
+    (1..RECURRENCE_MONTHS).fold(month, |m, _| m.previous())
+}
+
 fn in_window(item_month: &str, month: Month) -> bool {
-    let mut first = month;
-    for _ in 1..RECURRENCE_MONTHS {
-        first = first.previous();
-    }
-    item_month >= first.to_string().as_str() && item_month <= month.to_string().as_str()
+    item_month >= window_start(month).to_string().as_str()
+        && item_month <= month.to_string().as_str()
 }
 
 /// The problems of the window of [`RECURRENCE_MONTHS`] months ending with `month` seen in

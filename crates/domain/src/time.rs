@@ -122,6 +122,12 @@ impl Month {
     }
 }
 
+/// A month as a request names it (`YYYY-MM`); anything else is refused on the field
+/// `month`.
+pub fn month_field(s: &str) -> Result<Month, crate::error::Error> {
+    Month::parse(s).map_err(|p| crate::error::Error::field("month", p))
+}
+
 impl std::fmt::Display for Month {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:04}-{:02}", self.year, self.month)

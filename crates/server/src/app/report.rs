@@ -15,7 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sanbao_domain::field::survey::Question;
 use sanbao_domain::quality::{QualityAction, QualityItem};
 use sanbao_domain::report::{
-    self, Drill, MonthReport, RECURRENCE_MONTHS, Section, follow_up_total, warranty_total,
+    self, Drill, MonthReport, Section, follow_up_total, warranty_total, window_start,
 };
 use sanbao_domain::ticket::ticket_number;
 use sanbao_domain::time::{Month, local_date};
@@ -39,11 +39,6 @@ pub struct Report {
 /// Whether `actor` may read the monthly report at all.
 pub fn month_access(actor: &User) -> Result<(), Error> {
     require(actor, Permission::WatchDeadlines)
-}
-
-/// The first month of the window the recurring causes are looked for in.
-fn window_start(month: Month) -> Month {
-    (1..RECURRENCE_MONTHS).fold(month, |m, _| m.previous())
 }
 
 fn may_see_costs(actor: &User) -> bool {
@@ -344,11 +339,8 @@ fn item_record(i: QualityItem) -> Record {
 
 /// A rate in per mille as people read it (`93.3%`), `—` with no denominator.
 pub fn permille(p: Option<i64>) -> String {
-    match p {
-        Some(p) if p % 10 == 0 => format!("{}%", p / 10),
-        Some(p) => format!("{}.{}%", p / 10, p % 10),
-        None => "—".to_string(),
-    }
+    #[allow(clippy::cast_precision_loss)]
+    sanbao_domain::replies::percent(p.map(|p| p as f64 / 1000.0))
 }
 
 /// The report as workbook tables, one per section, in `lang`'s words.

@@ -338,10 +338,6 @@ pub struct CollationOut {
     pub closed: Option<ClosingOut>,
 }
 
-fn path_month(s: &str) -> Result<Month, Error> {
-    Month::parse(s).map_err(|p| Error::field("month", p))
-}
-
 /// The month's collation (the service department): coverage per salesperson, who is
 /// overdue, remarks by class, requests still open, and whether it is closed.
 #[utoipa::path(get, path = "/api/v1/collations/{month}", params(("month" = String, Path, description = "YYYY-MM")), tag = "follow-ups", security(("bearer" = [])),
@@ -351,7 +347,7 @@ pub async fn collation(
     ApiUser(actor): ApiUser,
     Path(month): Path<String>,
 ) -> ApiResult<Json<CollationOut>> {
-    let m = path_month(&month)?;
+    let m = sanbao_domain::time::month_field(&month)?;
     let lang = request_lang();
     let c = app::followups::collation(&state, &actor, m, state.now()).await?;
     Ok(Json(CollationOut {
@@ -382,7 +378,7 @@ pub async fn close(
     ApiUser(actor): ApiUser,
     Path(month): Path<String>,
 ) -> ApiResult<(StatusCode, Json<ClosingOut>)> {
-    let m = path_month(&month)?;
+    let m = sanbao_domain::time::month_field(&month)?;
     let k = app::followups::close(&state, &actor, m, state.now()).await?;
     let by = actor.display_name.clone();
     Ok((StatusCode::CREATED, Json(closing_out(k, by))))

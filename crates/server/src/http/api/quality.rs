@@ -16,7 +16,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use sanbao_domain::ids::{QualityActionId, QualityItemId};
 use sanbao_domain::quality::{ActionInput, ClassifyInput, Closing, QualityAction, QualityItem};
-use sanbao_domain::time::Month;
 use sanbao_domain::{Error, Problem, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -389,10 +388,6 @@ impl From<Review> for ReviewOut {
     }
 }
 
-fn path_month(s: &str) -> Result<Month, Error> {
-    Month::parse(s).map_err(|p| Error::field("month", p))
-}
-
 /// The month's quality review: every item, the actions carried over, what blocks closing.
 #[utoipa::path(get, path = "/api/v1/quality-reviews/{month}", params(("month" = String, Path, description = "YYYY-MM")), tag = "quality", security(("bearer" = [])),
     responses((status = 200, body = ReviewOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -401,7 +396,7 @@ pub async fn review(
     ApiUser(actor): ApiUser,
     Path(month): Path<String>,
 ) -> ApiResult<Json<ReviewOut>> {
-    let m = path_month(&month)?;
+    let m = sanbao_domain::time::month_field(&month)?;
     let r = app::quality::review(&state, &actor, m).await?;
     Ok(Json(r.into()))
 }
@@ -415,7 +410,7 @@ pub async fn close(
     ApiUser(actor): ApiUser,
     Path(month): Path<String>,
 ) -> ApiResult<(StatusCode, Json<ClosingOut>)> {
-    let m = path_month(&month)?;
+    let m = sanbao_domain::time::month_field(&month)?;
     let k = app::quality::close(&state, &actor, m, state.now()).await?;
     Ok((StatusCode::CREATED, Json(k.into())))
 }

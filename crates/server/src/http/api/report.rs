@@ -23,10 +23,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(records))
 }
 
-fn path_month(s: &str) -> Result<Month, Error> {
-    Month::parse(s).map_err(|p| Error::field("month", p))
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct FigureOut {
     /// The key of the records behind it: `section.group.measure`.
@@ -84,7 +80,7 @@ pub async fn report(
     ApiUser(actor): ApiUser,
     Path(month): Path<String>,
 ) -> ApiResult<Json<ReportOut>> {
-    let m = path_month(&month)?;
+    let m = sanbao_domain::time::month_field(&month)?;
     let r = app::report::month(&state, &actor, m, state.now()).await?;
     let tables = serde_json::to_value(&r.report)
         .map_err(|e| Error::Internal(format!("the report as JSON: {e}")))?;
@@ -165,7 +161,7 @@ pub async fn records(
     Path(month): Path<String>,
     ApiQuery(q): ApiQuery<RecordsQuery>,
 ) -> ApiResult<Json<RecordsOut>> {
-    let m = path_month(&month)?;
+    let m = sanbao_domain::time::month_field(&month)?;
     let drill = Drill::parse(q.figure.as_deref().unwrap_or(""))?;
     let from = usize::try_from(cursor(q.cursor.as_deref())?.unwrap_or(0)).unwrap_or(0);
     let limit = usize::try_from(clamp_limit(q.limit)).unwrap_or(1);

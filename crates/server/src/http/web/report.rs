@@ -33,10 +33,6 @@ pub fn router() -> axum::Router<AppState> {
 /// Records shown on one page of a drill-down.
 const PAGE: usize = 200;
 
-fn parse_month(s: &str) -> Result<Month, Error> {
-    Month::parse(s).map_err(|p| Error::field("month", p))
-}
-
 /// `GET /reports`: the last whole month's report.
 pub async fn latest(State(state): State<AppState>, u: WebUser) -> WebResult<Response> {
     app::report::month_access(&u.user)?;
@@ -618,7 +614,7 @@ pub async fn month(
     u: WebUser,
     Path(m): Path<String>,
 ) -> WebResult<Response> {
-    let m = parse_month(&m)?;
+    let m = sanbao_domain::time::month_field(&m)?;
     let report = app::report::month(&state, &u.user, m, state.now()).await?;
     let lang = u.lang;
     let ctx = Ctx {
@@ -703,7 +699,7 @@ pub async fn records(
     Path(m): Path<String>,
     QueryParams(p): QueryParams,
 ) -> WebResult<Response> {
-    let m = parse_month(&m)?;
+    let m = sanbao_domain::time::month_field(&m)?;
     let drill = Drill::parse(p.get("figure").unwrap_or(""))?;
     let page: usize = match p.get("page").map(str::trim) {
         None | Some("") => 0,
@@ -787,7 +783,7 @@ pub async fn export(
     Path(m): Path<String>,
     QueryParams(p): QueryParams,
 ) -> WebResult<Response> {
-    let m = parse_month(&m)?;
+    let m = sanbao_domain::time::month_field(&m)?;
     let format = Format::parse(p.get("format"))?;
     let table = match (format, p.get("table")) {
         (Format::Csv, Some(t)) => Some(

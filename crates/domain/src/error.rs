@@ -85,6 +85,9 @@ pub enum Error {
     Unauthenticated,
     /// Too many failed sign-ins; try again after this many seconds.
     TooManyAttempts { retry_after_secs: i64 },
+    /// The server is doing as much of this work as it can (password checks); try again
+    /// after this many seconds.
+    Busy { retry_after_secs: i64 },
     /// Input that cannot be accepted, per field.
     Validation(FieldErrors),
     /// Something broke inside; the cause is logged, never shown.
@@ -106,6 +109,9 @@ impl fmt::Display for Error {
             Error::Unauthenticated => f.write_str("not signed in"),
             Error::TooManyAttempts { retry_after_secs } => {
                 write!(f, "too many attempts; retry after {retry_after_secs} s")
+            }
+            Error::Busy { retry_after_secs } => {
+                write!(f, "busy; retry after {retry_after_secs} s")
             }
             Error::Validation(fields) => {
                 f.write_str("invalid input:")?;

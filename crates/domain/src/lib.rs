@@ -33,6 +33,7 @@ pub mod request;
 pub mod returns;
 pub mod role;
 pub mod settlement;
+pub mod signin;
 pub mod similar;
 pub mod site;
 pub mod terms;

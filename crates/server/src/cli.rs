@@ -27,7 +27,7 @@ pub struct Cli {
 #[derive(Args, Debug, Default)]
 pub struct Settings {
     /// TOML file with any of the settings below (keys: listen, database_url, admin_password,
-    /// max_connections, sqlite_synchronous, session_hours, secure_cookies, log).
+    /// max_connections, sqlite_synchronous, session_hours, secure_cookies, trust_proxy, log).
     #[arg(long, global = true, env = "SANBAO_CONFIG")]
     pub config: Option<PathBuf>,
     /// Address to serve on [default: 127.0.0.1:8080].
@@ -63,6 +63,10 @@ pub struct Settings {
     /// Mark cookies Secure (when served behind HTTPS).
     #[arg(long, global = true, env = "SANBAO_SECURE_COOKIES")]
     pub secure_cookies: Option<bool>,
+    /// Served behind a reverse proxy that appends the client's address to
+    /// X-Forwarded-For: failed sign-ins are counted per that address.
+    #[arg(long, global = true, env = "SANBAO_TRUST_PROXY")]
+    pub trust_proxy: Option<bool>,
     /// Log filter, e.g. `info` or `debug,sqlx=warn` [default: info].
     #[arg(long, global = true, env = "SANBAO_LOG")]
     pub log: Option<String>,
@@ -174,6 +178,9 @@ impl Settings {
         }
         if let Some(v) = &self.log {
             c.log.clone_from(v);
+        }
+        if let Some(v) = self.trust_proxy {
+            c.trust_proxy = v;
         }
         c.check()?;
         Ok(c)
@@ -489,10 +496,16 @@ async fn serve(state: AppState, demo: bool) -> Result<(), String> {
         &crate::jobs::Schedule::default(),
     );
     let app_state = state.clone();
-    axum::serve(listener, crate::app(state))
-        .with_graceful_shutdown(shutdown_signal())
+    let _listening = crate::app::sessions::listen_for_ended_sessions(&state)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| format!("listening for ended sessions: {e}"))?;
+    axum::serve(
+        listener,
+        crate::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| e.to_string())?;
     jobs.stop().await;
     app_state.close().await;
     tracing::info!("stopped");

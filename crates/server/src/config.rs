@@ -47,6 +47,9 @@ pub struct Config {
     /// The background jobs this instance runs: `all`, `none`, or a comma-separated list
     /// of `outbox`, `watcher`, `sessions` (e.g. one instance dedicated to them).
     pub jobs: String,
+    /// Served behind a reverse proxy that appends the client's address to
+    /// `X-Forwarded-For`: the sign-in throttle counts that address instead of the proxy's.
+    pub trust_proxy: bool,
 }
 
 impl Default for Config {
@@ -61,6 +64,7 @@ impl Default for Config {
             secure_cookies: false,
             log: "info,sqlx=warn,tower_http=warn".into(),
             jobs: "all".into(),
+            trust_proxy: false,
         }
     }
 }

@@ -182,7 +182,7 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     /// The codes a validation problem carries (`err.CODE`).
-    const PROBLEM_CODES: [&str; 9] = [
+    const PROBLEM_CODES: [&str; 16] = [
         "required",
         "too_long",
         "too_short",
@@ -193,6 +193,15 @@ mod tests {
         "not_allowed",
         // An idempotency key sent again with another request.
         "reused",
+        // Passwords.
+        "too_common",
+        "same_as_name",
+        "same_as_old",
+        "wrong",
+        "mismatch",
+        "too_many",
+        // Accounts: the last administrator stays one.
+        "last_admin",
     ];
 
     fn file(name: &str, text: &str) -> BTreeMap<String, String> {
@@ -395,6 +404,21 @@ mod tests {
             keys.insert(format!("alarm.{}.body", a.as_str()));
         }
         keys.insert("event.recompute".to_string());
+        // An account's history: its actions and the fields it shows.
+        for a in [
+            "create",
+            "update",
+            "deactivate",
+            "reactivate",
+            "change_password",
+        ] {
+            keys.insert(format!("users.action.{a}"));
+        }
+        for f in ["display_name", "role", "active", "username"] {
+            keys.insert(format!("users.field.{f}"));
+        }
+        keys.insert("error.busy.title".to_string());
+        keys.insert("error.busy.body".to_string());
         // The life story: its kinds (the filter) and its events (the lines).
         for k in sanbao_domain::life::LifeKind::ALL {
             keys.insert(format!("life.kind.{}", k.as_str()));

@@ -81,6 +81,7 @@ pub use tools::{CalibrationDue, OverdueTool};
 // ---- end tools ----
 mod units;
 mod users;
+pub use users::{Heard, SessionEndings};
 mod visits;
 
 pub use deadlines::{PolicyVersion, Watched};

@@ -1,8 +1,9 @@
-//! Accounts, sessions and failed sign-ins.
+//! Accounts, sessions and the sign-in throttle.
 
-use crate::{Db, at, db_err, internal, ms, read, write};
+use crate::{Db, Tx, at, db_err, internal, ms, on_tx, read, write};
 use chrono::{DateTime, Utc};
-use sanbao_domain::user::{LoginFailure, NewUser, Session, User};
+use sanbao_domain::signin::{self, Counter, OnSuccess, Scope};
+use sanbao_domain::user::{NewUser, Session, User};
 use sanbao_domain::{Error, Role, UserId};
 use tracing::instrument;
 
@@ -35,28 +36,18 @@ impl TryFrom<UserRow> for User {
 }
 
 impl Db {
-    #[instrument(skip_all, fields(username = %user.username))]
+    /// Create an account in a transaction of its own (tests and tools; the application
+    /// creates accounts through [`Tx::insert_user`], with their audit entry).
     pub async fn create_user(
         &self,
         user: &NewUser,
         password_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<User, Error> {
-        let sql = format!(
-            "INSERT INTO users (username, display_name, role, password_hash, active, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {USER_COLS}"
-        );
-        let row: UserRow = write!(self, p => sqlx::query_as(&sql)
-            .bind(&user.username)
-            .bind(&user.display_name)
-            .bind(user.role.as_str())
-            .bind(password_hash)
-            .bind(true)
-            .bind(ms(now))
-            .fetch_one(p)
-            .await
-            .map_err(db_err))?;
-        row.try_into()
+        let mut tx = self.begin().await?;
+        let created = tx.insert_user(user, password_hash, now).await?;
+        tx.commit().await?;
+        Ok(created)
     }
 
     #[instrument(skip_all, fields(%id))]
@@ -108,28 +99,6 @@ impl Db {
             .fetch_one(p)
             .await
             .map_err(internal))
-    }
-
-    #[instrument(skip_all, fields(%id))]
-    pub async fn set_password(
-        &self,
-        id: UserId,
-        password_hash: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), Error> {
-        let n = write!(self, p => sqlx::query(
-            "UPDATE users SET password_hash = $1, updated_at = $2, version = version + 1 WHERE id = $3")
-            .bind(password_hash)
-            .bind(ms(now))
-            .bind(id.0)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected())
-            .map_err(internal))?;
-        if n == 0 {
-            return Err(Error::NotFound("user"));
-        }
-        Ok(())
     }
 
     #[instrument(skip_all, fields(user_id = %s.user_id))]
@@ -207,47 +176,278 @@ impl Db {
             .map_err(internal))
     }
 
-    pub async fn login_failure(&self, username: &str) -> Result<Option<LoginFailure>, Error> {
+    /// Count a sign-in attempt against its counters, before its password is checked:
+    /// `Err(secs)` (nothing counted) when one of them is locked. The counters are read and
+    /// written in one transaction, row-locked on PostgreSQL (SQLite has one writer), so
+    /// attempts sent at once are counted one after another and only the free ones pass.
+    #[instrument(skip_all)]
+    pub async fn claim_login_attempt(
+        &self,
+        keys: &[(Scope, String)],
+        now: DateTime<Utc>,
+    ) -> Result<Result<(), i64>, Error> {
+        let mut tx = self.begin().await?;
+        let mut counters = Vec::with_capacity(keys.len());
+        for (scope, key) in keys {
+            counters.push((*scope, tx.login_counter(key).await?));
+        }
+        if let Err(wait) = signin::admit(&counters, now) {
+            tx.rollback().await?;
+            return Ok(Err(wait));
+        }
+        for ((_, key), (_, counter)) in keys.iter().zip(&counters) {
+            let next = Counter::after_attempt(*counter, now);
+            on_tx!(&mut tx, c => sqlx::query(
+                "UPDATE login_throttle SET failures = $1, last_at = $2 WHERE key = $3")
+                .bind(next.failures)
+                .bind(ms(next.last_at))
+                .bind(key)
+                .execute(c)
+                .await
+                .map(|_| ())
+                .map_err(internal))?;
+        }
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
+    /// A sign-in succeeded: the name's counters start again; the address only takes this
+    /// attempt back.
+    pub async fn login_succeeded(&self, keys: &[(Scope, String)]) -> Result<(), Error> {
+        let mut tx = self.begin().await?;
+        for (scope, key) in keys {
+            let sql = match scope.on_success() {
+                OnSuccess::Clear => "DELETE FROM login_throttle WHERE key = $1",
+                OnSuccess::TakeBack => {
+                    "UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0"
+                }
+            };
+            on_tx!(&mut tx, c => sqlx::query(sql)
+                .bind(key)
+                .execute(c)
+                .await
+                .map(|_| ())
+                .map_err(internal))?;
+        }
+        tx.commit().await
+    }
+
+    /// A throttle counter as it stands.
+    pub async fn login_counter(&self, key: &str) -> Result<Option<Counter>, Error> {
         let row: Option<(i64, i64)> = read!(self, p => sqlx::query_as(
-            "SELECT failures, last_failed_at FROM login_failures WHERE username = $1")
-            .bind(username)
+            "SELECT failures, last_at FROM login_throttle WHERE key = $1")
+            .bind(key)
             .fetch_optional(p)
             .await
             .map_err(internal))?;
-        Ok(row.map(|(failures, last)| LoginFailure {
+        Ok(row.map(|(failures, last)| Counter {
             failures,
-            last_failed_at: at(last),
+            last_at: at(last),
         }))
     }
 
-    /// Count one more failure; a run older than `window_start` starts again at one.
-    pub async fn record_login_failure(
-        &self,
-        username: &str,
+    /// Hear of sessions ended on other instances (PostgreSQL; `None` on SQLite, which
+    /// one process serves). Listening has begun when this returns.
+    pub async fn session_endings(&self) -> Result<Option<SessionEndings>, Error> {
+        match self {
+            Db::Sqlite(_) => Ok(None),
+            Db::Postgres(pool) => {
+                let mut l = sqlx::postgres::PgListener::connect_with(pool)
+                    .await
+                    .map_err(internal)?;
+                l.listen(SESSIONS_ENDED).await.map_err(internal)?;
+                Ok(Some(SessionEndings(l)))
+            }
+        }
+    }
+
+    /// Forget counters quiet since `before`; returns how many.
+    pub async fn delete_stale_login_counters(&self, before: DateTime<Utc>) -> Result<u64, Error> {
+        write!(self, p => sqlx::query("DELETE FROM login_throttle WHERE last_at <= $1")
+            .bind(ms(before))
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(internal))
+    }
+}
+
+/// The channel on which an account's ended sessions are announced.
+const SESSIONS_ENDED: &str = "sanbao_sessions_ended";
+
+/// What a listener heard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heard {
+    /// This account's sessions ended.
+    User(UserId),
+    /// The connection was lost and is made again: messages may have been missed.
+    Missed,
+}
+
+/// A connection listening for ended sessions.
+pub struct SessionEndings(sqlx::postgres::PgListener);
+
+impl SessionEndings {
+    pub async fn next(&mut self) -> Result<Heard, Error> {
+        Ok(match self.0.try_recv().await.map_err(internal)? {
+            Some(n) => n
+                .payload()
+                .parse::<i64>()
+                .map_or(Heard::Missed, |id| Heard::User(UserId(id))),
+            None => Heard::Missed,
+        })
+    }
+}
+
+impl Tx {
+    /// Tell every instance, when this transaction commits, that an account's sessions
+    /// ended (PostgreSQL `NOTIFY`; SQLite has one instance).
+    pub async fn announce_sessions_ended(&mut self, user: UserId) -> Result<(), Error> {
+        if let Tx::Postgres(c) = self {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(SESSIONS_ENDED)
+                .bind(user.0.to_string())
+                .execute(&mut **c)
+                .await
+                .map_err(internal)?;
+        }
+        Ok(())
+    }
+
+    /// The counter under `key`, made if missing and held (row-locked on PostgreSQL) until
+    /// the transaction ends.
+    async fn login_counter(&mut self, key: &str) -> Result<Option<Counter>, Error> {
+        on_tx!(self, c => sqlx::query(
+            "INSERT INTO login_throttle (key, failures, last_at) VALUES ($1, 0, 0)
+             ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .execute(c)
+            .await
+            .map(|_| ())
+            .map_err(internal))?;
+        let sql = match self {
+            Tx::Sqlite(_) => "SELECT failures, last_at FROM login_throttle WHERE key = $1",
+            Tx::Postgres(_) => {
+                "SELECT failures, last_at FROM login_throttle WHERE key = $1 FOR UPDATE"
+            }
+        };
+        let (failures, last): (i64, i64) = on_tx!(self, c => sqlx::query_as(sql)
+            .bind(key)
+            .fetch_one(c)
+            .await
+            .map_err(internal))?;
+        Ok((failures > 0).then(|| Counter {
+            failures,
+            last_at: at(last),
+        }))
+    }
+
+    #[instrument(skip_all, fields(username = %user.username))]
+    pub async fn insert_user(
+        &mut self,
+        user: &NewUser,
+        password_hash: &str,
         now: DateTime<Utc>,
-        window_start: DateTime<Utc>,
-    ) -> Result<i64, Error> {
-        write!(self, p => sqlx::query_scalar::<_, i64>(
-            "INSERT INTO login_failures (username, failures, last_failed_at) VALUES ($1, 1, $2)
-             ON CONFLICT (username) DO UPDATE SET
-               failures = CASE WHEN login_failures.last_failed_at < $3 THEN 1
-                               ELSE login_failures.failures + 1 END,
-               last_failed_at = $2
-             RETURNING failures")
-            .bind(username)
+    ) -> Result<User, Error> {
+        let sql = format!(
+            "INSERT INTO users (username, display_name, role, password_hash, active, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {USER_COLS}"
+        );
+        let row: UserRow = on_tx!(self, c => sqlx::query_as(&sql)
+            .bind(&user.username)
+            .bind(&user.display_name)
+            .bind(user.role.as_str())
+            .bind(password_hash)
+            .bind(true)
             .bind(ms(now))
-            .bind(ms(window_start))
-            .fetch_one(p)
+            .fetch_one(c)
+            .await
+            .map_err(db_err))?;
+        row.try_into()
+    }
+
+    /// The account and its password hash, held (row-locked on PostgreSQL) until the
+    /// transaction ends.
+    pub async fn lock_user(&mut self, id: UserId) -> Result<Option<(User, String)>, Error> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            user: UserRow,
+            password_hash: String,
+        }
+        let lock = match self {
+            Tx::Sqlite(_) => "",
+            Tx::Postgres(_) => " FOR UPDATE",
+        };
+        let sql = format!("SELECT {USER_COLS}, password_hash FROM users WHERE id = $1{lock}");
+        let row: Option<Row> = on_tx!(self, c => sqlx::query_as(&sql)
+            .bind(id.0)
+            .fetch_optional(c)
+            .await
+            .map_err(internal))?;
+        row.map(|r| Ok((r.user.try_into()?, r.password_hash)))
+            .transpose()
+    }
+
+    /// Write an account's name, role and whether it may sign in (and its password hash
+    /// when given), if it is still at `before.version`; 409 otherwise.
+    #[instrument(skip_all, fields(id = %after.id))]
+    pub async fn update_user(
+        &mut self,
+        before: &User,
+        after: &User,
+        password_hash: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<User, Error> {
+        let sql = format!(
+            "UPDATE users SET display_name = $1, role = $2, active = $3,
+                    password_hash = COALESCE($4, password_hash), updated_at = $5,
+                    version = version + 1
+             WHERE id = $6 AND version = $7 RETURNING {USER_COLS}"
+        );
+        let row: Option<UserRow> = on_tx!(self, c => sqlx::query_as(&sql)
+            .bind(&after.display_name)
+            .bind(after.role.as_str())
+            .bind(after.active)
+            .bind(password_hash)
+            .bind(ms(now))
+            .bind(before.id.0)
+            .bind(before.version)
+            .fetch_optional(c)
+            .await
+            .map_err(db_err))?;
+        match row {
+            Some(r) => r.try_into(),
+            None => Err(Error::Conflict(
+                "the account changed since it was read".into(),
+            )),
+        }
+    }
+
+    /// Active administrators (the last one must stay).
+    pub async fn count_active_admins(&mut self) -> Result<i64, Error> {
+        on_tx!(self, c => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM users WHERE role = $1 AND active = $2")
+            .bind(Role::Admin.as_str())
+            .bind(true)
+            .fetch_one(c)
             .await
             .map_err(internal))
     }
 
-    pub async fn clear_login_failures(&self, username: &str) -> Result<(), Error> {
-        write!(self, p => sqlx::query("DELETE FROM login_failures WHERE username = $1")
-            .bind(username)
-            .execute(p)
+    /// End an account's sessions, all but the one whose token hash is `keep`; returns the
+    /// token hashes ended (for the session caches).
+    pub async fn delete_sessions_of(
+        &mut self,
+        user: UserId,
+        keep: Option<&str>,
+    ) -> Result<Vec<String>, Error> {
+        on_tx!(self, c => sqlx::query_scalar::<_, String>(
+            "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2 RETURNING token_hash")
+            .bind(user.0)
+            .bind(keep.unwrap_or(""))
+            .fetch_all(c)
             .await
-            .map(|_| ())
             .map_err(internal))
     }
 }

@@ -14,7 +14,7 @@ use sanbao_domain::ticket::{
 use sanbao_domain::ticket::{Ticket, TicketFilter};
 use sanbao_domain::unit::TicketPlace;
 use sanbao_domain::user::NewUser;
-use sanbao_domain::user::Session;
+use sanbao_domain::user::{Session, User};
 use sanbao_domain::{CustomerId, Error, Region, Role, TicketId, UserId};
 use sanbao_store::{Claim, Db, DbOptions, PlaceOf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -144,7 +144,8 @@ store_tests!(
     job_leases_are_held_until_they_run_out,
     an_update_from_a_stale_read_changes_nothing,
     users_are_unique_and_sessions_expire,
-    failed_logins_are_counted_and_reset,
+    sign_in_attempts_are_counted_before_checking_and_parallel_ones_take_turns,
+    accounts_change_on_their_version_and_end_their_sessions,
     customers_round_trip_with_contacts_and_audit,
     customer_update_refuses_a_stale_version,
     customers_are_found_by_name_phone_address_and_region,
@@ -456,26 +457,116 @@ async fn users_are_unique_and_sessions_expire(db: &Db) {
         1
     );
     assert!(db.session("abc", now).await.unwrap().is_none());
-    db.set_password(id, "new", now).await.unwrap();
-    assert_eq!(db.user_for_login("clerk").await.unwrap().unwrap().1, "new");
 }
 
-async fn failed_logins_are_counted_and_reset(db: &Db) {
+async fn sign_in_attempts_are_counted_before_checking_and_parallel_ones_take_turns(db: &Db) {
+    use sanbao_domain::signin::Scope;
     let now = t("2026-03-01T00:00:00Z");
-    let window = now - Duration::minutes(15);
-    assert_eq!(db.record_login_failure("x", now, window).await.unwrap(), 1);
-    assert_eq!(db.record_login_failure("x", now, window).await.unwrap(), 2);
-    let later = now + Duration::hours(1);
+    let keys = |name: &str, addr: &str| -> Vec<(Scope, String)> {
+        Scope::ALL.iter().map(|s| (*s, s.key(name, addr))).collect()
+    };
+    let k = keys("wang", "10.0.0.1");
+    assert_eq!(db.claim_login_attempt(&k, now).await.unwrap(), Ok(()));
+    assert_eq!(db.claim_login_attempt(&k, now).await.unwrap(), Ok(()));
     assert_eq!(
-        db.record_login_failure("x", later, later - Duration::minutes(15))
-            .await
-            .unwrap(),
-        1,
-        "old runs start again"
+        db.login_counter(&k[0].1).await.unwrap().unwrap().failures,
+        2
     );
-    assert_eq!(db.login_failure("x").await.unwrap().unwrap().failures, 1);
-    db.clear_login_failures("x").await.unwrap();
-    assert!(db.login_failure("x").await.unwrap().is_none());
+    // Success clears the name's counters and takes the attempt back from the address.
+    db.login_succeeded(&k).await.unwrap();
+    assert!(db.login_counter(&k[0].1).await.unwrap().is_none());
+    assert!(db.login_counter(&k[2].1).await.unwrap().is_none());
+    assert_eq!(
+        db.login_counter(&k[1].1).await.unwrap().unwrap().failures,
+        1
+    );
+
+    // Sixteen guesses at once: only the free ones are counted and checked.
+    let g = keys("li", "10.0.0.2");
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let (db, g) = (db.clone(), g.clone());
+            tokio::spawn(async move { db.claim_login_attempt(&g, now).await.unwrap() })
+        })
+        .collect();
+    let mut admitted = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(()) => admitted += 1,
+            Err(wait) => assert!(wait >= 1),
+        }
+    }
+    assert_eq!(admitted, Scope::NameAtAddress.policy().free);
+    assert_eq!(
+        db.login_counter(&g[0].1).await.unwrap().unwrap().failures,
+        5
+    );
+    // From another address the name is only slowed down, never locked by these.
+    let elsewhere = keys("li", "10.0.0.3");
+    assert_eq!(
+        db.claim_login_attempt(&elsewhere, now).await.unwrap(),
+        Ok(())
+    );
+    // A run gone quiet for the window starts again; quiet counters are forgotten.
+    let later = now + Duration::minutes(16);
+    assert_eq!(db.claim_login_attempt(&g, later).await.unwrap(), Ok(()));
+    assert_eq!(
+        db.login_counter(&g[0].1).await.unwrap().unwrap().failures,
+        1
+    );
+    assert!(db.delete_stale_login_counters(now).await.unwrap() >= 3);
+    assert!(db.login_counter(&k[1].1).await.unwrap().is_none());
+    assert!(db.login_counter(&g[0].1).await.unwrap().is_some());
+}
+
+async fn accounts_change_on_their_version_and_end_their_sessions(db: &Db) {
+    let now = t("2026-03-01T00:00:00Z");
+    let admin = user(db, "boss", Role::Admin).await;
+    let clerk = user(db, "clerk", Role::ServiceClerk).await;
+    for (token, who) in [("s1", clerk), ("s2", clerk), ("s3", admin)] {
+        db.create_session(&Session {
+            token_hash: token.into(),
+            user_id: who,
+            csrf_token: "c".into(),
+            created_at: now,
+            expires_at: now + Duration::hours(1),
+        })
+        .await
+        .unwrap();
+    }
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(tx.count_active_admins().await.unwrap(), 1);
+    let (before, hash) = tx.lock_user(clerk).await.unwrap().unwrap();
+    assert_eq!(hash, "hash");
+    let after = User {
+        role: Role::Technician,
+        active: false,
+        display_name: "小王".into(),
+        ..before.clone()
+    };
+    let saved = tx
+        .update_user(&before, &after, Some("new-hash"), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        (saved.role, saved.active, saved.version),
+        (Role::Technician, false, before.version + 1)
+    );
+    let stale = tx.update_user(&before, &after, None, now).await;
+    assert!(matches!(stale, Err(Error::Conflict(_))), "{stale:?}");
+    let ended = tx.delete_sessions_of(clerk, Some("s2")).await.unwrap();
+    assert_eq!(ended, vec!["s1".to_string()]);
+    tx.commit().await.unwrap();
+    assert!(db.session("s1", now).await.unwrap().is_none());
+    assert!(db.session("s3", now).await.unwrap().is_some());
+    let (_, hash) = db.user_for_login("clerk").await.unwrap().unwrap();
+    assert_eq!(hash, "new-hash");
+    assert!(tx_missing_user(db).await);
+}
+
+async fn tx_missing_user(db: &Db) -> bool {
+    let mut tx = db.begin().await.unwrap();
+    tx.lock_user(UserId(999_999)).await.unwrap().is_none()
 }
 
 async fn customers_round_trip_with_contacts_and_audit(db: &Db) {

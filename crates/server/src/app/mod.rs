@@ -19,6 +19,7 @@ pub mod field;
 pub mod field_phone;
 pub mod followups;
 pub mod forms;
+pub mod hashing;
 pub mod health;
 pub mod idempotency;
 pub mod imports;

@@ -2,13 +2,17 @@
 
 use chrono::{DateTime, Utc};
 use moka::sync::Cache;
+use sanbao_domain::UserId;
 use sanbao_domain::user::{Session, User};
 
 /// Sessions checked in the last few seconds, so a burst of requests does not ask the
-/// database each time. Signing out here forgets at once; a sign-out or a deactivated
-/// account on another instance takes effect within [`SessionCache::TTL`].
+/// database each time. Signing out, a deactivated account, a changed role or password
+/// forget at once here; on PostgreSQL the other instances hear of it from the database
+/// (`LISTEN`) and forget at once too. Anything missed (a listener reconnecting) lasts at
+/// most [`SessionCache::TTL`].
 pub struct SessionCache {
     entries: Cache<String, (Session, User)>,
+    heard: tokio::sync::watch::Sender<u64>,
 }
 
 impl Default for SessionCache {
@@ -18,6 +22,7 @@ impl Default for SessionCache {
                 .max_capacity(Self::MAX_ENTRIES)
                 .time_to_live(Self::TTL)
                 .build(),
+            heard: tokio::sync::watch::Sender::new(0),
         }
     }
 }
@@ -37,5 +42,27 @@ impl SessionCache {
 
     pub(super) fn forget(&self, hash: &str) {
         self.entries.invalidate(hash);
+    }
+
+    /// Forget every cached session of one account.
+    pub(super) fn forget_user(&self, user: UserId) {
+        for (hash, (_, u)) in &self.entries {
+            if u.id == user {
+                self.entries.invalidate(hash.as_str());
+            }
+        }
+        self.heard.send_modify(|n| *n += 1);
+    }
+
+    /// Forget everything (a listener that missed messages).
+    pub(super) fn forget_all(&self) {
+        self.entries.invalidate_all();
+        self.heard.send_modify(|n| *n += 1);
+    }
+
+    /// Counts what was forgotten by account or wholesale, for tests that wait until
+    /// another instance has heard.
+    pub fn forgotten(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.heard.subscribe()
     }
 }

@@ -1,5 +1,7 @@
-//! Signing in and out, and who a request's token belongs to: passwords (Argon2id),
-//! session tokens (only their SHA-256 is stored), failed sign-ins slowed down.
+//! Signing in and out, and who a request's token belongs to: passwords (Argon2id, on the
+//! bounded [`HashPool`](super::hashing::HashPool)), session tokens (only their SHA-256 is
+//! stored), failed sign-ins slowed down per name, address and both
+//! ([`sanbao_domain::signin`]).
 
 pub use super::session_cache::SessionCache;
 use super::state::AppState;
@@ -7,38 +9,45 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Argon2, password_hash::rand_core::OsRng};
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
-use sanbao_domain::user::{LOGIN_FAILURE_WINDOW, Session, User};
+use sanbao_domain::audit::NewAuditEntry;
+use sanbao_domain::signin::{self, Scope};
+use sanbao_domain::user::{Session, User};
 use sanbao_domain::{Error, Problem};
+use sanbao_store::Heard;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-/// Hash a password with Argon2id (off the async threads: it is slow on purpose).
-pub async fn hash_password(password: &str) -> Result<String, Error> {
+/// Hash a new password with Argon2id, on a hashing thread.
+pub async fn hash_password(state: &AppState, password: &str) -> Result<String, Error> {
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| Error::Internal(format!("hashing failed: {e}")))
-    })
-    .await
-    .map_err(|e| Error::Internal(e.to_string()))?
+    state.hashing.run(move || hash_now(&password)).await?
 }
 
-async fn verify_password(hash: String, password: &str) -> bool {
+fn hash_now(password: &str) -> Result<String, Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::Internal(format!("hashing failed: {e}")))
+}
+
+/// Check a password against its hash, on a hashing thread.
+async fn verify_password(state: &AppState, hash: String, password: &str) -> Result<bool, Error> {
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
+    state
+        .hashing
+        .run(move || verify_now(&hash, &password))
+        .await
+}
+
+fn verify_now(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
 }
 
 /// Verified against when the user name does not exist, so both answers take as long.
@@ -61,11 +70,49 @@ pub fn same_token(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
-/// Check a user name and password; repeated failures for a name are slowed down.
+/// The throttle's counters for a sign-in name from a client address.
+fn throttle_keys(username: &str, address: &str) -> Vec<(Scope, String)> {
+    Scope::ALL
+        .iter()
+        .map(|s| (*s, s.key(username, address)))
+        .collect()
+}
+
+/// Check a password for a name, counted by the throttle first: a locked counter answers
+/// 429 without checking, a full hashing queue 503.
+async fn check_password(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    address: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<User>, Error> {
+    let keys = throttle_keys(username, address);
+    if let Err(retry_after_secs) = state.db.claim_login_attempt(&keys, now).await? {
+        crate::metrics::add_counter("sanbao_sign_ins_throttled_total", 1);
+        return Err(Error::TooManyAttempts { retry_after_secs });
+    }
+    let found = state.db.user_for_login(username).await?;
+    let (user, hash) = match found {
+        Some((u, h)) if u.active => (Some(u), h),
+        _ => (None, DUMMY_HASH.to_string()),
+    };
+    let ok = verify_password(state, hash, password).await?;
+    match user {
+        Some(u) if ok => {
+            state.db.login_succeeded(&keys).await?;
+            Ok(Some(u))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Check a user name and password from a client address.
 pub async fn login(
     state: &AppState,
     username: &str,
     password: &str,
+    address: &str,
     now: DateTime<Utc>,
 ) -> Result<User, Error> {
     let username = username.trim().to_ascii_lowercase();
@@ -75,32 +122,75 @@ pub async fn login(
     if password.is_empty() {
         return Err(Error::field("password", Problem::required()));
     }
-    if let Some(f) = state.db.login_failure(&username).await?
-        && let Some(retry_after_secs) = f.retry_after_secs(now)
-    {
-        return Err(Error::TooManyAttempts { retry_after_secs });
-    }
-    let found = state.db.user_for_login(&username).await?;
-    let (user, hash) = match found {
-        Some((u, h)) if u.active => (Some(u), h),
-        _ => (None, DUMMY_HASH.to_string()),
-    };
-    let ok = verify_password(hash, password).await;
-    match user {
-        Some(u) if ok => {
-            state.db.clear_login_failures(&username).await?;
+    match check_password(state, &username, password, address, now).await? {
+        Some(u) => {
             tracing::info!(user_id = u.id.0, "signed in");
             Ok(u)
         }
-        _ => {
-            let n = state
-                .db
-                .record_login_failure(&username, now, now - LOGIN_FAILURE_WINDOW)
-                .await?;
-            tracing::warn!(failures = n, "failed sign-in");
+        None => {
+            tracing::warn!(%address, "failed sign-in");
             Err(Error::Unauthenticated)
         }
     }
+}
+
+/// A signed-in user changes their own password: the current one is checked (and counted
+/// by the throttle like a sign-in), the new one must pass the password rules. Every other
+/// session of the account ends; this one stays.
+pub async fn change_password(
+    state: &AppState,
+    user: &User,
+    session_hash: &str,
+    current: &str,
+    new: &str,
+    address: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    if current.is_empty() {
+        return Err(Error::field("current_password", Problem::required()));
+    }
+    sanbao_domain::user::password(new, &user.username)
+        .map_err(|p| Error::field("new_password", p))?;
+    if current == new {
+        return Err(Error::field(
+            "new_password",
+            Problem::new("same_as_old", "must differ from the current password"),
+        ));
+    }
+    if check_password(state, &user.username, current, address, now)
+        .await?
+        .is_none()
+    {
+        return Err(Error::field(
+            "current_password",
+            Problem::new("wrong", "not the current password"),
+        ));
+    }
+    let hash = hash_password(state, new).await?;
+    let mut tx = state.db.begin().await?;
+    let Some((before, _)) = tx.lock_user(user.id).await? else {
+        return Err(Error::NotFound("user"));
+    };
+    tx.update_user(&before, &before, Some(&hash), now).await?;
+    let ended = tx.delete_sessions_of(user.id, Some(session_hash)).await?;
+    tx.announce_sessions_ended(user.id).await?;
+    tx.audit(&NewAuditEntry {
+        entity: "user",
+        entity_id: user.id.0,
+        action: "change_password".into(),
+        actor_id: Some(user.id),
+        at: now,
+        note: Some(format!("{} other sessions ended", ended.len())),
+        before: serde_json::Value::Null,
+        after: serde_json::Value::Null,
+    })
+    .await?;
+    tx.commit().await?;
+    for h in &ended {
+        state.sessions.forget(h);
+    }
+    tracing::info!(user_id = user.id.0, "password changed");
+    Ok(())
 }
 
 /// Start a session for a signed-in user; returns the token (shown once) and the session.
@@ -146,22 +236,51 @@ pub async fn current(state: &AppState, token: &str) -> Result<Option<(Session, U
     Ok(found)
 }
 
-/// Remove sessions that have expired; returns how many.
+/// Remove sessions that have expired, and sign-in counters quiet for the throttle's
+/// window; returns how many sessions.
 pub async fn remove_expired(state: &AppState, now: DateTime<Utc>) -> Result<u64, Error> {
+    state
+        .db
+        .delete_stale_login_counters(now - signin::WINDOW)
+        .await?;
     state.db.delete_expired_sessions(now).await
+}
+
+/// Listen for sessions ended on other instances (PostgreSQL) and forget them here at
+/// once. Listening has begun when this returns; `None` on SQLite.
+pub async fn listen_for_ended_sessions(
+    state: &AppState,
+) -> Result<Option<tokio::task::JoinHandle<()>>, Error> {
+    let Some(mut endings) = state.db.session_endings().await? else {
+        return Ok(None);
+    };
+    let cache = std::sync::Arc::clone(&state.sessions);
+    Ok(Some(tokio::spawn(async move {
+        loop {
+            match endings.next().await {
+                Ok(Heard::User(id)) => cache.forget_user(id),
+                Ok(Heard::Missed) => cache.forget_all(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "listening for ended sessions; retrying");
+                    cache.forget_all();
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+            }
+        }
+    })))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn passwords_hash_with_argon2id_and_verify() {
-        let h = hash_password("correct horse").await.unwrap();
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let h = hash_now("correct horse").unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password(h.clone(), "correct horse").await);
-        assert!(!verify_password(h, "wrong horse").await);
-        assert!(!verify_password(DUMMY_HASH.into(), "anything").await);
+        assert!(verify_now(&h, "correct horse"));
+        assert!(!verify_now(&h, "wrong horse"));
+        assert!(!verify_now(DUMMY_HASH, "anything"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use super::board::BoardCache;
 use super::clock::{Clock, SystemClock};
 use super::desk::DeskCache;
+use super::hashing::HashPool;
 use super::session_cache::SessionCache;
 use crate::config::Config;
 use chrono::{DateTime, Utc};
@@ -20,6 +21,8 @@ pub struct AppState {
     pub(crate) sessions: Arc<SessionCache>,
     /// The manager's board's counts and loads, shared for a moment between requests.
     pub(crate) board: Arc<BoardCache>,
+    /// Password checks, on a few threads with a bounded queue.
+    pub(crate) hashing: Arc<HashPool>,
 }
 
 impl AppState {
@@ -36,7 +39,13 @@ impl AppState {
             desk: Arc::new(DeskCache::default()),
             sessions: Arc::new(SessionCache::default()),
             board: Arc::new(BoardCache::default()),
+            hashing: Arc::new(HashPool::for_this_machine()),
         }
+    }
+
+    /// The sessions this instance has checked lately.
+    pub fn session_cache(&self) -> &SessionCache {
+        &self.sessions
     }
 
     /// Now, on the state's clock.

@@ -29,6 +29,7 @@ mod imports_web;
 mod jobs;
 mod life;
 // ---- similar cases ----
+mod signin;
 mod similar;
 // ---- end similar cases ----
 // ---- Where notifications go ----

@@ -153,6 +153,18 @@ impl ApiError {
                 }
                 r
             }
+            Error::Busy { retry_after_secs } => {
+                let mut r = problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    lang.f("login.busy", &[("n", &retry_after_secs)]),
+                    none(),
+                );
+                if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    r.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                r
+            }
             Error::Validation(fields) => {
                 let fields: Vec<(String, &str)> =
                     fields.0.into_iter().map(|(k, p)| (k, p.code)).collect();

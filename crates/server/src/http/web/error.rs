@@ -116,6 +116,7 @@ impl IntoResponse for WebError {
                 Error::TooManyAttempts { .. } => {
                     return super::see_other("/login");
                 }
+                Error::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy", Vec::new()),
                 Error::Validation(f) => (
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "validation",

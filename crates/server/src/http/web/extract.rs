@@ -51,6 +51,7 @@ impl WebUser {
                 unread: self.unread,
                 may_manage_notifications: self.may(Permission::ManageNotifications),
                 // ---- end where notifications go ----
+                may_manage_users: self.may(Permission::ManageUsers),
                 may_manage_deadline_policy: self.may(Permission::ManageDeadlinePolicy),
                 may_watch_deadlines: self.may(Permission::WatchDeadlines),
                 // ---- The technician's phone (issue 8) ----

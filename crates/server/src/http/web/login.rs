@@ -10,7 +10,7 @@ use super::view::{ErrorSummary, FormField, Messages};
 use super::{Layout, WebResult, render_with, safe_next, see_other};
 use crate::app::AppState;
 use crate::app::sessions as auth;
-use crate::http::session::{SESSION_COOKIE, cookie, current, session_cookie};
+use crate::http::session::{ClientAddress, SESSION_COOKIE, cookie, current, session_cookie};
 use crate::i18n::Lang;
 use askama::Template;
 use axum::body::Bytes;
@@ -117,11 +117,19 @@ pub async fn form(
     )
 }
 
+fn with_retry_after(mut res: Response, secs: i64) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
 /// `POST /login`: check the name and password; start a session; go where the person
 /// was going.
 pub async fn submit(
     State(state): State<AppState>,
     LangPref(lang): LangPref,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> WebResult<Response> {
@@ -140,7 +148,7 @@ pub async fn submit(
         return login_page(&state, lang, StatusCode::FORBIDDEN, &next, said);
     }
     let now = state.now();
-    match auth::login(&state, &username, &form.text("password"), now).await {
+    match auth::login(&state, &username, &form.text("password"), &address, now).await {
         Ok(user) => {
             let (token, _session) = auth::start_session(&state, &user, now).await?;
             let secure = state.config.secure_cookies;
@@ -175,17 +183,22 @@ pub async fn submit(
             login_page(&state, lang, StatusCode::UNAUTHORIZED, &next, said)
         }
         Err(Error::TooManyAttempts { retry_after_secs }) => {
-            let msg = lang.f("login.too_many", &[("n", &retry_after_secs)]);
             let said = Said {
                 username,
-                message: Some(msg),
+                message: Some(lang.f("login.too_many", &[("n", &retry_after_secs)])),
                 ..Said::default()
             };
-            let mut res = login_page(&state, lang, StatusCode::TOO_MANY_REQUESTS, &next, said)?;
-            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            Ok(res)
+            let res = login_page(&state, lang, StatusCode::TOO_MANY_REQUESTS, &next, said)?;
+            Ok(with_retry_after(res, retry_after_secs))
+        }
+        Err(Error::Busy { retry_after_secs }) => {
+            let said = Said {
+                username,
+                message: Some(lang.f("login.busy", &[("n", &retry_after_secs)])),
+                ..Said::default()
+            };
+            let res = login_page(&state, lang, StatusCode::SERVICE_UNAVAILABLE, &next, said)?;
+            Ok(with_retry_after(res, retry_after_secs))
         }
         Err(Error::Validation(f)) => {
             let said = Said {

@@ -51,6 +51,7 @@ pub mod campaigns;
 // ---- end campaigns ----
 // ---- tools ----
 pub mod tools;
+pub mod users;
 // ---- end tools ----
 // ---- training ----
 pub mod training;
@@ -106,6 +107,7 @@ pub fn router() -> Router<AppState> {
         // ---- Where notifications go ----
         .merge(inbox::router())
         .merge(notify_settings::router())
+        .merge(users::router())
         // ---- end where notifications go ----
         // --- replies and visits (issue 7, parts 4-6) ---
         .merge(replies::router())
@@ -182,6 +184,8 @@ pub struct LayoutUser {
     /// The notification settings are in the navigation (admin).
     pub may_manage_notifications: bool,
     // ---- end where notifications go ----
+    /// The accounts page is in the navigation (admin).
+    pub may_manage_users: bool,
     /// The deadline policy page is in the navigation (service manager, admin).
     pub may_manage_deadline_policy: bool,
     /// The manager's board is in the navigation (admin, service manager, quality engineer).

@@ -12,6 +12,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export const ADMIN_PASSWORD = "e2e-admin-password";
 export const PASSWORD = "e2e-password-1";
+/** The bearer token `/metrics` asks for. */
+export const METRICS_TOKEN = "e2e-metrics-token-0123456789";
 
 /** The accounts every run starts with, besides `admin`. */
 export const USERS = [
@@ -63,6 +65,7 @@ export async function startServer() {
     SANBAO_ADMIN_PASSWORD: ADMIN_PASSWORD,
     SANBAO_LISTEN: `127.0.0.1:${port}`,
     SANBAO_LOG: "warn",
+    SANBAO_METRICS_TOKEN: METRICS_TOKEN,
   };
   const child = spawn(bin, ["serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
   const log = [];

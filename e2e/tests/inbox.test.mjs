@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { createHmac } from "node:crypto";
-import { startServer, ADMIN_PASSWORD } from "../lib/server.mjs";
+import { startServer, ADMIN_PASSWORD, METRICS_TOKEN } from "../lib/server.mjs";
 import { launch, newPage, login, screenshot, PHONE, openMenu } from "../lib/browser.mjs";
 
 let server;
@@ -146,7 +146,7 @@ test("the administrator saves mail and a robot; secrets are never shown again", 
     new Promise((ok) => (calls.length ? ok(true) : hooks.once("request", (_req, res) => res.on("finish", () => ok(true))))),
     new Promise((ok) => setTimeout(() => ok(false), 15_000).unref()),
   ]);
-  if (!reached) console.log(await (await fetch(`${server.url}/metrics`)).text());
+  if (!reached) console.log(await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text());
   assert.ok(reached, "the robot was never called");
   assert.equal(calls.length, 1);
   assert.equal(calls[0].signed, true);

@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `user add`, `import`.
+//! The command line: `serve` (default), `migrate`, `user add`, `import`, `backup`,
+//! `restore`.
 
 use crate::app::AppState;
 use crate::app::sessions::random_token;
@@ -27,7 +28,8 @@ pub struct Cli {
 #[derive(Args, Debug, Default)]
 pub struct Settings {
     /// TOML file with any of the settings below (keys: listen, database_url, admin_password,
-    /// max_connections, sqlite_synchronous, session_hours, secure_cookies, trust_proxy, log).
+    /// max_connections, sqlite_synchronous, session_hours, secure_cookies, trust_proxy, log,
+    /// jobs, metrics_token).
     #[arg(long, global = true, env = "SANBAO_CONFIG")]
     pub config: Option<PathBuf>,
     /// Address to serve on [default: 127.0.0.1:8080].
@@ -70,6 +72,16 @@ pub struct Settings {
     /// Log filter, e.g. `info` or `debug,sqlx=warn` [default: info].
     #[arg(long, global = true, env = "SANBAO_LOG")]
     pub log: Option<String>,
+    /// The bearer token a scraper sends to read `/metrics` (16 to 200 visible ASCII
+    /// characters); without one `/metrics` is not served. Prefer the variable or the
+    /// config file: a flag is visible to everyone on the machine.
+    #[arg(
+        long,
+        global = true,
+        env = "SANBAO_METRICS_TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -85,6 +97,21 @@ pub enum Command {
     /// Write every finished repair, emergency and complaint into the index of similar
     /// past cases again (after an upgrade, or to pick up a changed word list).
     ReindexCases,
+    /// Copy the SQLite database into FILE, consistent as at one moment, while the server
+    /// keeps serving. FILE must not exist. For PostgreSQL use `pg_dump -Fc` (see the
+    /// README).
+    Backup {
+        /// The new file to write.
+        file: PathBuf,
+    },
+    /// Replace the SQLite database with the backup FILE. Stop the server first (every
+    /// instance): a database in use is refused. FILE is checked (a SQLite database, intact,
+    /// of this version of Sanbao) before anything is replaced; a refused file changes
+    /// nothing. For PostgreSQL use `pg_restore` (see the README).
+    Restore {
+        /// The backup to bring back.
+        file: PathBuf,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -182,6 +209,9 @@ impl Settings {
         if let Some(v) = self.trust_proxy {
             c.trust_proxy = v;
         }
+        if let Some(v) = &self.metrics_token {
+            c.metrics_token = Some(Secret::new(v.clone()));
+        }
         c.check()?;
         Ok(c)
     }
@@ -251,6 +281,13 @@ pub async fn open_db(config: &Config) -> Result<Db, String> {
 }
 
 async fn run(command: Command, config: Config) -> Result<(), String> {
+    // Neither opens the database as the server does: a backup only reads it, and a restore
+    // replaces the file.
+    match command {
+        Command::Backup { file } => return backup(&config, &file).await,
+        Command::Restore { file } => return restore(&config, &file).await,
+        _ => {}
+    }
     let db = open_db(&config).await?;
     let state = AppState::new(db.clone(), config);
     match command {
@@ -313,7 +350,40 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             tasks,
         } => bench_seed(&state, tickets, customers, tasks).await,
         Command::Watch { at } => watch(&state, at.as_deref()).await,
+        Command::Backup { .. } | Command::Restore { .. } => Ok(()),
     }
+}
+
+async fn backup(config: &Config, file: &std::path::Path) -> Result<(), String> {
+    let done = crate::app::backup::backup(config, file)
+        .await
+        .map_err(|e| format!("backup refused: {e}"))?;
+    println!(
+        "backed up to {} ({:.1} MB)",
+        done.path.display(),
+        done.bytes as f64 / 1e6
+    );
+    Ok(())
+}
+
+async fn restore(config: &Config, file: &std::path::Path) -> Result<(), String> {
+    let done = crate::app::backup::restore(config, file)
+        .await
+        .map_err(|e| format!("restore refused: {e}"))?;
+    println!(
+        "restored {} into {} ({:.1} MB, {} migrations)",
+        file.display(),
+        done.path.display(),
+        done.bytes as f64 / 1e6,
+        done.migrations
+    );
+    if done.pending > 0 {
+        println!(
+            "the backup lacks {} migrations of this version: the next start (or `sanbao migrate`) applies them",
+            done.pending
+        );
+    }
+    Ok(())
 }
 
 async fn watch(state: &AppState, at: Option<&str>) -> Result<(), String> {
@@ -563,5 +633,42 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(Cli::try_parse_from(["sanbao", "import", "tickets", "x.csv"]).is_err());
+    }
+
+    #[test]
+    fn backup_and_restore_name_their_file() {
+        let cli = Cli::try_parse_from(["sanbao", "backup", "b.db"]).unwrap();
+        assert!(
+            matches!(cli.command, Some(Command::Backup { file }) if file.as_path() == std::path::Path::new("b.db"))
+        );
+        let cli = Cli::try_parse_from(["sanbao", "restore", "b.db"]).unwrap();
+        assert!(
+            matches!(cli.command, Some(Command::Restore { file }) if file.as_path() == std::path::Path::new("b.db"))
+        );
+        assert!(Cli::try_parse_from(["sanbao", "backup"]).is_err());
+    }
+
+    #[test]
+    fn the_metrics_token_is_a_setting_and_stays_hidden() {
+        let cli = Cli::try_parse_from([
+            "sanbao",
+            "--metrics-token",
+            "scrape-me-0123456789",
+            "migrate",
+        ])
+        .unwrap();
+        let config = cli.settings.resolve().unwrap();
+        assert_eq!(
+            config.metrics_token.as_ref().map(Secret::expose),
+            Some("scrape-me-0123456789")
+        );
+        assert!(!format!("{config:?}").contains("scrape-me"));
+        let cli = Cli::try_parse_from(["sanbao", "--metrics-token", "short", "migrate"]).unwrap();
+        assert!(
+            cli.settings
+                .resolve()
+                .unwrap_err()
+                .contains("metrics_token")
+        );
     }
 }

@@ -50,6 +50,8 @@ pub struct Config {
     /// Served behind a reverse proxy that appends the client's address to
     /// `X-Forwarded-For`: the sign-in throttle counts that address instead of the proxy's.
     pub trust_proxy: bool,
+    /// The bearer token `/metrics` asks for; without one `/metrics` is not served.
+    pub metrics_token: Option<Secret>,
 }
 
 impl Default for Config {
@@ -65,6 +67,7 @@ impl Default for Config {
             log: "info,sqlx=warn,tower_http=warn".into(),
             jobs: "all".into(),
             trust_proxy: false,
+            metrics_token: None,
         }
     }
 }
@@ -94,6 +97,9 @@ impl Config {
             return Err("max_connections must be at least 1".into());
         }
         self.job_names()?;
+        if let Some(t) = &self.metrics_token {
+            check_metrics_token(t.expose())?;
+        }
         Ok(())
     }
 
@@ -114,12 +120,29 @@ impl Config {
         }
     }
 
+    /// `/metrics` is served: a token is set.
+    pub fn serves_metrics(&self) -> bool {
+        self.metrics_token.is_some()
+    }
+
     pub fn db_options(&self) -> sanbao_store::DbOptions {
         sanbao_store::DbOptions {
             max_connections: self.max_connections,
             sqlite_synchronous_full: self.sqlite_synchronous == "full",
         }
     }
+}
+
+/// A metrics token is sent in a header by a scraper: 16 to 200 visible ASCII characters,
+/// so that it cannot be guessed and fits any client.
+fn check_metrics_token(t: &str) -> Result<(), String> {
+    if !(16..=200).contains(&t.len()) || !t.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(
+            "metrics_token must be 16 to 200 visible ASCII characters (e.g. `openssl rand -hex 32`)"
+                .into(),
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -133,12 +156,16 @@ mod tests {
         let path = dir.join("sanbao.toml");
         std::fs::write(
             &path,
-            "listen = \"0.0.0.0:9000\"\nadmin_password = \"s3cret-pass\"\n",
+            "listen = \"0.0.0.0:9000\"\nadmin_password = \"s3cret-pass\"\nmetrics_token = \"s3cret-metrics-token\"\n",
         )
         .unwrap();
         let c = Config::load(Some(&path)).unwrap();
         assert_eq!(c.listen, "0.0.0.0:9000");
         assert_eq!(c.database_url, Config::default().database_url);
+        assert_eq!(
+            c.metrics_token.as_ref().map(Secret::expose),
+            Some("s3cret-metrics-token")
+        );
         assert!(!format!("{c:?}").contains("s3cret"));
         std::fs::write(&path, "lisen = 1\n").unwrap();
         assert!(Config::load(Some(&path)).unwrap_err().contains("lisen"));
@@ -163,5 +190,15 @@ mod tests {
         assert_eq!(jobs("none").unwrap(), Vec::<&str>::new());
         assert_eq!(jobs("watcher, outbox").unwrap(), ["watcher", "outbox"]);
         assert!(jobs("watcher,mail").unwrap_err().contains("mail"));
+        let token = |s: &str| {
+            Config {
+                metrics_token: Some(Secret::new(s)),
+                ..Config::default()
+            }
+            .check()
+        };
+        assert!(token("short").unwrap_err().contains("metrics_token"));
+        assert!(token("with a space inside it").is_err());
+        assert!(token("0123456789abcdef").is_ok());
     }
 }

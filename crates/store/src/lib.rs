@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod audit;
+pub mod backup;
 mod batch;
 mod board;
 // ---- campaigns ----

@@ -19,13 +19,19 @@ use tower_http::trace::TraceLayer;
 pub const BODY_LIMIT: usize = 256 * 1024;
 
 /// The whole application: pages, API, health and metrics.
+///
+/// `/metrics` is served only when a metrics token is configured, and then only to a
+/// request bearing it; without a token it is an address like any unknown one (404).
 pub fn app(state: AppState) -> Router {
     crate::metrics::install();
     let x_request_id = header::HeaderName::from_static("x-request-id");
-    Router::new()
+    let mut router = Router::new()
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/readyz", get(readyz));
+    if state.config.serves_metrics() {
+        router = router.route("/metrics", get(metrics));
+    }
+    router
         .merge(api::router())
         .merge(web::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -84,7 +90,16 @@ async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> 
     }
 }
 
-async fn metrics() -> Response {
+/// The Prometheus exposition, for the bearer of the metrics token; anyone else gets the
+/// API's 401 problem.
+async fn metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if !app::health::may_read_metrics(&state, session::bearer(&headers)) {
+        return api::error::ApiError(sanbao_domain::Error::Unauthenticated)
+            .response_in(api::error::lang_of(&headers));
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         crate::metrics::render(),

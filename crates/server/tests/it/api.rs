@@ -49,7 +49,45 @@ async fn health_ready_metrics_and_openapi_on(app: &TestApp) {
         app.call("GET", "/readyz", None, None).await.status,
         StatusCode::OK
     );
+    // No metrics token configured: `/metrics` is not served at all.
     let m = app.call("GET", "/metrics", None, None).await;
+    assert_eq!(m.status, StatusCode::NOT_FOUND);
+    assert!(!m.text.contains("sanbao_http_requests_total"));
+    // With one, only its bearer reads them.
+    let token = "metrics-token-0123456789";
+    let scraper = app.router_with(|c| {
+        c.metrics_token = Some(sanbao_server::config::Secret::new(token));
+    });
+    let scrape = |sent: Option<&str>| {
+        let mut req = axum::http::Request::get("/metrics");
+        if let Some(t) = sent {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        crate::support::send_to(&scraper, req.body(axum::body::Body::empty()).unwrap())
+    };
+    for (sent, what) in [
+        (None, "no token"),
+        (Some("metrics-token-0123456780"), "a wrong token"),
+        (Some("metrics-token"), "a prefix of the token"),
+    ] {
+        let m = scrape(sent).await;
+        assert_eq!(m.status, StatusCode::UNAUTHORIZED, "{what}");
+        assert_eq!(m.json()["error"]["code"], "unauthenticated", "{what}");
+        assert_eq!(m.headers["www-authenticate"], "Bearer");
+        assert!(!m.text.contains("sanbao_http_requests_total"), "{what}");
+    }
+    // A session token of a signed-in user is not the metrics token either.
+    let session = app.token("metrics_reader", "admin").await;
+    let m = scrape(Some(&session)).await;
+    assert_eq!(m.status, StatusCode::UNAUTHORIZED);
+    let m = scrape(Some(token)).await;
+    assert_eq!(m.status, StatusCode::OK);
+    assert!(
+        m.headers[axum::http::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain"),
+    );
     assert!(m.text.contains("sanbao_http_requests_total"), "{}", m.text);
     let doc = app
         .call("GET", "/api/openapi.json", None, None)
@@ -68,6 +106,10 @@ async fn health_ready_metrics_and_openapi_on(app: &TestApp) {
         );
     }
     assert!(doc["components"]["schemas"]["TicketIn"].is_object());
+    assert!(
+        doc["paths"]["/metrics"].is_null(),
+        "/metrics is for operations, not part of the API"
+    );
 }
 
 on_both_backends!(

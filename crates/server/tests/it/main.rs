@@ -4,6 +4,7 @@
 
 mod api;
 mod archive;
+mod backup;
 mod board;
 mod concurrency;
 mod contract;

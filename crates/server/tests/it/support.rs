@@ -198,16 +198,19 @@ impl TestApp {
     }
 
     pub async fn send(&self, req: Request<Body>) -> Response {
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        Response {
-            status,
-            headers,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-            bytes: bytes.to_vec(),
-        }
+        send_to(&self.router, req).await
+    }
+
+    /// This test's database and clock behind an app built on other settings (e.g. a
+    /// metrics token), for what only the settings change.
+    pub fn router_with(&self, settings: impl FnOnce(&mut Config)) -> Router {
+        let mut config = (*self.state.config).clone();
+        settings(&mut config);
+        app(AppState::with_clock(
+            self.db.clone(),
+            config,
+            self.clock.clone(),
+        ))
     }
 
     /// A customer with no contacts, through the API; answers its JSON.
@@ -282,6 +285,20 @@ impl TestApp {
             .body(body.into())
             .unwrap();
         self.send(req).await
+    }
+}
+
+/// One request to `router`, in process.
+pub async fn send_to(router: &Router, req: Request<Body>) -> Response {
+    let res = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Response {
+        status,
+        headers,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
     }
 }
 

@@ -4,6 +4,7 @@
 //! all come in here; nothing outside `app` touches the store.
 
 pub mod archive;
+pub mod audit;
 pub mod board;
 pub mod campaigns;
 pub mod clock;

@@ -4,6 +4,9 @@
 
 mod api;
 mod archive;
+// ---- audit chain ----
+mod audit;
+// ---- end audit chain ----
 mod board;
 mod concurrency;
 mod contract;

@@ -1,7 +1,10 @@
 //! The audit trail (R1.4): who changed what, when, with the fields before and after.
 //!
 //! The store writes an entry in the same transaction as the change it records; the domain
-//! decides what an entry holds ([`changed_fields`]).
+//! decides what an entry holds ([`changed_fields`]) and how the entries are chained so that
+//! a change behind the server's back shows ([`chain`]).
+
+pub mod chain;
 
 use crate::ids::UserId;
 use chrono::{DateTime, Utc};

@@ -1,5 +1,5 @@
 //! The command line: `serve` (default), `migrate`, `user add`, `import`, `backup`,
-//! `restore`.
+//! `restore`, `audit verify`.
 
 use crate::app::AppState;
 use crate::app::sessions::random_token;
@@ -117,6 +117,11 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Check the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Bring a company's archive in from a CSV (UTF-8 or GB18030) or Excel file, headers
     /// in Chinese or English: product models, then customers, then units. Records already
     /// there are left as they are, so running a file twice adds nothing the second time;
@@ -154,6 +159,14 @@ pub enum Command {
         #[arg(long, default_value_t = 4)]
         tasks: u32,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Walk the audit chain in order and report the first entry changed, deleted or
+    /// inserted behind the server's back (exit status 1), or how many entries held and the
+    /// chain's last hash (keep it somewhere safe to compare with later).
+    Verify,
 }
 
 #[derive(Subcommand, Debug)]
@@ -337,6 +350,9 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => audit_verify(&state).await,
         Command::Serve { demo } => serve(state, demo).await,
         Command::Import {
             kind,
@@ -382,6 +398,24 @@ async fn restore(config: &Config, file: &std::path::Path) -> Result<(), String> 
             "the backup lacks {} migrations of this version: the next start (or `sanbao migrate`) applies them",
             done.pending
         );
+    }
+    Ok(())
+}
+
+async fn audit_verify(state: &AppState) -> Result<(), String> {
+    let summary = crate::app::audit::verify(state)
+        .await
+        .map_err(|e| format!("cannot read the audit trail: {e}"))?
+        .map_err(|b| format!("the audit trail was tampered with: {b}"))?;
+    println!("audit trail intact: {} entries checked", summary.checked);
+    if summary.pre_chain > 0 {
+        println!(
+            "{} entries written before the chain was kept are not covered",
+            summary.pre_chain
+        );
+    }
+    if let Some((id, hash)) = summary.head {
+        println!("last entry #{id}, hash {hash}");
     }
     Ok(())
 }

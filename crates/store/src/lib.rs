@@ -275,13 +275,26 @@ impl Db {
     }
 
     /// Bring the schema up to date; safe to run on every start and from several instances.
+    ///
+    /// On PostgreSQL a schema already up to date is left alone without the migrator's DDL,
+    /// so the server may connect as a role that cannot change the schema (nor update or
+    /// delete audit entries) once the owner has migrated it (`sanbao migrate`).
     pub async fn migrate(&self) -> Result<(), Error> {
         match self {
             Db::Sqlite(s) => {
                 let mut conn = s.write.acquire().await?;
                 SQLITE_MIGRATIONS.run(&mut *conn).await.map_err(internal)
             }
-            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await.map_err(internal),
+            Db::Postgres(p) => {
+                if postgres_up_to_date(p).await {
+                    return Ok(());
+                }
+                POSTGRES_MIGRATIONS.run(p).await.map_err(|e| {
+                    internal(format!(
+                        "{e} (migrations run as the schema's owner: `sanbao migrate` with its URL)"
+                    ))
+                })
+            }
         }
     }
 
@@ -317,6 +330,30 @@ impl Db {
             Db::Postgres(p) => p.close().await,
         }
     }
+}
+
+/// Every migration this build knows has been applied, successfully and as this build has
+/// it, and no other. Anything else (no migrations table yet, a failed or unknown one) is
+/// left to the migrator to do or to report.
+async fn postgres_up_to_date(p: &PgPool) -> bool {
+    let Ok(applied) = sqlx::query_as::<_, (i64, Vec<u8>, bool)>(
+        "SELECT version, checksum, success FROM _sqlx_migrations",
+    )
+    .fetch_all(p)
+    .await
+    else {
+        return false;
+    };
+    let known: Vec<_> = POSTGRES_MIGRATIONS
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration())
+        .collect();
+    applied.len() == known.len()
+        && known.iter().all(|m| {
+            applied.iter().any(|(version, checksum, success)| {
+                *version == m.version && *success && checksum[..] == m.checksum[..]
+            })
+        })
 }
 
 /// Any database failure that is not the caller's fault: logged with its cause.

@@ -32,7 +32,18 @@ fn unique(prefix: &str) -> String {
 
 struct Harness {
     db: Db,
+    /// The database's URL, for the tests that go behind the store's back ([`raw_url`]).
+    url: String,
     cleanup: Cleanup,
+}
+
+tokio::task_local! {
+    static URL: String;
+}
+
+/// The URL of the database the running store test was given.
+fn raw_url() -> String {
+    URL.with(String::clone)
 }
 
 enum Cleanup {
@@ -70,15 +81,12 @@ impl Harness {
 
 async fn sqlite() -> Harness {
     let path = std::env::temp_dir().join(format!("{}.db", unique("sanbao_store")));
-    let db = Db::connect(
-        &format!("sqlite://{}", path.display()),
-        &DbOptions::default(),
-    )
-    .await
-    .unwrap();
+    let url = format!("sqlite://{}", path.display());
+    let db = Db::connect(&url, &DbOptions::default()).await.unwrap();
     db.migrate().await.unwrap();
     Harness {
         db,
+        url,
         cleanup: Cleanup::Sqlite(path),
     }
 }
@@ -100,8 +108,9 @@ async fn postgres() -> Option<Harness> {
         .unwrap();
     admin.close().await;
     let (base, _) = admin_url.rsplit_once('/').unwrap();
+    let url = format!("{base}/{name}");
     let db = Db::connect(
-        &format!("{base}/{name}"),
+        &url,
         &DbOptions {
             max_connections: 4,
             ..DbOptions::default()
@@ -112,6 +121,7 @@ async fn postgres() -> Option<Harness> {
     db.migrate().await.unwrap();
     Some(Harness {
         db,
+        url,
         cleanup: Cleanup::Postgres { admin_url, name },
     })
 }
@@ -122,7 +132,7 @@ macro_rules! store_tests {
             $(#[tokio::test]
             async fn $name() {
                 let h = super::sqlite().await;
-                super::$name(&h.db).await;
+                super::URL.scope(h.url.clone(), super::$name(&h.db)).await;
                 h.done().await;
             })*
         }
@@ -130,7 +140,7 @@ macro_rules! store_tests {
             $(#[tokio::test]
             async fn $name() {
                 let Some(h) = super::postgres().await else { return };
-                super::$name(&h.db).await;
+                super::URL.scope(h.url.clone(), super::$name(&h.db)).await;
                 h.done().await;
             })*
         }
@@ -232,7 +242,21 @@ store_tests!(
     // ---- similar cases ----
     similar_cases_are_found_by_chinese_words_and_model_alike_on_both_backends,
     // ---- end similar cases ----
+    // ---- audit chain ----
+    the_audit_log_refuses_update_delete_truncate_and_overwrite,
+    appends_at_once_keep_one_chain,
+    an_audit_entry_changed_behind_the_servers_back_is_reported_by_its_id,
+    // ---- end audit chain ----
 );
+
+// ---- audit chain ----
+#[path = "store/audit_chain.rs"]
+mod audit_chain;
+use audit_chain::{
+    an_audit_entry_changed_behind_the_servers_back_is_reported_by_its_id,
+    appends_at_once_keep_one_chain, the_audit_log_refuses_update_delete_truncate_and_overwrite,
+};
+// ---- end audit chain ----
 
 fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

@@ -5,6 +5,7 @@
 
 pub mod archive;
 pub mod backup;
+pub mod audit;
 pub mod board;
 pub mod campaigns;
 pub mod clock;

@@ -5,6 +5,9 @@
 mod api;
 mod archive;
 mod backup;
+// ---- audit chain ----
+mod audit;
+// ---- end audit chain ----
 mod board;
 mod concurrency;
 mod contract;

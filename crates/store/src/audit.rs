@@ -42,7 +42,21 @@ impl Tx {
     /// Record changes, in this transaction, each chained to the entry before it
     /// ([`sanbao_domain::audit::chain`]): one read of the chain's head, the entries, one
     /// update of the head.
+    ///
+    /// On PostgreSQL the entries are appended when the transaction commits (so the head's
+    /// lock is the last one it takes); on SQLite at once.
     pub async fn audit_many(&mut self, entries: &[NewAuditEntry]) -> Result<(), Error> {
+        match self {
+            Tx::Postgres(t) => {
+                t.pending_audit.extend_from_slice(entries);
+                Ok(())
+            }
+            Tx::Sqlite(_) => self.append_audit(entries).await,
+        }
+    }
+
+    /// Append entries to the chain now, in this transaction.
+    pub(crate) async fn append_audit(&mut self, entries: &[NewAuditEntry]) -> Result<(), Error> {
         if entries.is_empty() {
             return Ok(());
         }

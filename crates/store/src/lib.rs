@@ -160,14 +160,47 @@ pub(crate) use {on_tx, read, write};
 #[derive(Debug)]
 pub enum Tx {
     Sqlite(conns::SqliteTx),
-    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    Postgres(PgTx),
+}
+
+/// A PostgreSQL transaction, and the audit entries it appends to the chain as it commits.
+///
+/// Appending takes the chain's head row lock (see [`Tx::audit_many`]); taken last, just
+/// before `COMMIT`, it is held for the shortest time, and a transaction holding it never
+/// waits for another row lock, so it can never be part of a deadlock. (SQLite's one
+/// writer appends at once.)
+#[derive(Debug)]
+pub struct PgTx {
+    conn: sqlx::Transaction<'static, sqlx::Postgres>,
+    pending_audit: Vec<sanbao_domain::audit::NewAuditEntry>,
+}
+
+impl std::ops::Deref for PgTx {
+    type Target = sqlx::PgConnection;
+    fn deref(&self) -> &sqlx::PgConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for PgTx {
+    fn deref_mut(&mut self) -> &mut sqlx::PgConnection {
+        &mut self.conn
+    }
 }
 
 impl Tx {
     pub async fn commit(self) -> Result<(), Error> {
         match self {
             Tx::Sqlite(t) => t.commit().await,
-            Tx::Postgres(t) => t.commit().await.map_err(internal),
+            Tx::Postgres(mut t) => {
+                let pending = std::mem::take(&mut t.pending_audit);
+                let mut tx = Tx::Postgres(t);
+                tx.append_audit(&pending).await?;
+                let Tx::Postgres(t) = tx else {
+                    return Err(internal("a PostgreSQL transaction changed backend"));
+                };
+                t.conn.commit().await.map_err(internal)
+            }
         }
     }
 
@@ -176,7 +209,7 @@ impl Tx {
     pub async fn rollback(self) -> Result<(), Error> {
         match self {
             Tx::Sqlite(t) => t.rollback().await,
-            Tx::Postgres(t) => t.rollback().await.map_err(internal),
+            Tx::Postgres(t) => t.conn.rollback().await.map_err(internal),
         }
     }
 
@@ -304,7 +337,16 @@ impl Db {
             Db::Sqlite(s) => Ok(Tx::Sqlite(
                 conns::SqliteTx::begin(s.write.acquire().await?).await?,
             )),
-            Db::Postgres(p) => p.begin().await.map(Tx::Postgres).map_err(internal),
+            Db::Postgres(p) => p
+                .begin()
+                .await
+                .map(|conn| {
+                    Tx::Postgres(PgTx {
+                        conn,
+                        pending_audit: Vec::new(),
+                    })
+                })
+                .map_err(internal),
         }
     }
 

@@ -230,6 +230,60 @@ impl CustomerFilter {
     }
 }
 
+/// A salesperson changes only what belongs to the customers they follow (the customer, its
+/// sites and units); `owner` is the customer's salesperson. Other roles are not limited.
+pub fn require_own(
+    actor: UserId,
+    role: crate::role::Role,
+    owner: Option<UserId>,
+) -> Result<(), Error> {
+    if role == crate::role::Role::Salesperson && owner != Some(actor) {
+        return Err(Error::Forbidden);
+    }
+    Ok(())
+}
+
+/// Whose customer it is, as a salesperson may change it: a salesperson edits only the
+/// customers they follow, and may not make a customer theirs or hand it to someone else
+/// (the service manager assigns customers). A new customer a salesperson records is theirs
+/// or no one's. Other roles that may edit customers edit any.
+///
+/// `before` is the customer's salesperson as stored (`None` for a new customer), `after`
+/// the one sent.
+pub fn check_ownership(
+    actor: UserId,
+    role: crate::role::Role,
+    before: Option<Option<UserId>>,
+    after: Option<UserId>,
+) -> Result<(), Error> {
+    if role != crate::role::Role::Salesperson {
+        return Ok(());
+    }
+    let reassigned = || {
+        Error::field(
+            "salesperson_id",
+            Problem::new(
+                "not_allowed",
+                "only the service manager assigns a customer to a salesperson",
+            ),
+        )
+    };
+    match before {
+        // A new customer: theirs, or no one's yet.
+        None if after.is_none() || after == Some(actor) => Ok(()),
+        None => Err(reassigned()),
+        Some(owner) => {
+            // Someone else's (or no one's): not theirs to edit.
+            require_own(actor, role, owner)?;
+            if after == owner {
+                Ok(())
+            } else {
+                Err(reassigned())
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,5 +344,46 @@ mod tests {
         };
         assert!(f.get("region").is_some() && f.get("region_reason").is_some());
         assert!(RegionCorrection::parse("mars", "x").is_err());
+    }
+
+    #[test]
+    fn r1_4_a_salesperson_edits_only_their_own_customers_and_never_reassigns() {
+        use crate::role::Role;
+        let (me, other) = (UserId(7), UserId(8));
+        let forbidden = |r: Result<(), Error>| matches!(r, Err(Error::Forbidden));
+        let named = |r: Result<(), Error>| matches!(r, Err(Error::Validation(f)) if f.0.contains_key("salesperson_id"));
+        // (role, stored salesperson (None = new), sent salesperson, outcome)
+        type Case = (Role, Option<Option<UserId>>, Option<UserId>, &'static str);
+        let table: [Case; 11] = [
+            (Role::Salesperson, None, None, "ok"),
+            (Role::Salesperson, None, Some(me), "ok"),
+            (Role::Salesperson, None, Some(other), "named"),
+            (Role::Salesperson, Some(Some(me)), Some(me), "ok"),
+            (Role::Salesperson, Some(Some(me)), Some(other), "named"),
+            (Role::Salesperson, Some(Some(me)), None, "named"),
+            (
+                Role::Salesperson,
+                Some(Some(other)),
+                Some(other),
+                "forbidden",
+            ),
+            (Role::Salesperson, Some(Some(other)), Some(me), "forbidden"),
+            (Role::Salesperson, Some(None), Some(me), "forbidden"),
+            (Role::ServiceManager, Some(Some(other)), Some(me), "ok"),
+            (Role::ServiceClerk, Some(None), Some(other), "ok"),
+        ];
+        for (role, before, after, want) in table {
+            let r = check_ownership(me, role, before, after);
+            let got = if r.is_ok() {
+                "ok"
+            } else if forbidden(r.clone()) {
+                "forbidden"
+            } else if named(r) {
+                "named"
+            } else {
+                "other"
+            };
+            assert_eq!(got, want, "{role:?} {before:?} -> {after:?}");
+        }
     }
 }

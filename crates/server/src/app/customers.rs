@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use sanbao_domain::audit::{AuditEntry, NewAuditEntry};
 use sanbao_domain::customer::{
     Customer, CustomerFields, CustomerFilter, CustomerInput, CustomerSummary, RegionCorrection,
+    check_ownership,
 };
 use sanbao_domain::user::User;
 use sanbao_domain::{CustomerId, Error, FieldErrors, Permission, Problem, Role, UserId};
@@ -88,6 +89,7 @@ pub async fn create_customer(
     now: DateTime<Utc>,
 ) -> Result<Customer, Error> {
     require(actor, Permission::EditCustomers)?;
+    check_ownership(actor.id, actor.role, None, input.salesperson_id)?;
     let (fields, corr) = check(state, actor, input, correction).await?;
     let mut tx = state.db.begin().await?;
     let created = write_new(&mut tx, actor, &fields, corr.as_ref(), now).await?;
@@ -138,6 +140,12 @@ pub async fn update_customer(
     {
         return Err(Error::Forbidden);
     }
+    check_ownership(
+        actor.id,
+        actor.role,
+        Some(before.fields.salesperson_id),
+        fields.salesperson_id,
+    )?;
     if before.version != version {
         return Err(Error::Conflict(format!(
             "customer {id} was changed by someone else (version {} now, {version} given)",

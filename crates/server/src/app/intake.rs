@@ -39,6 +39,7 @@ pub async fn open_ticket_for_new_customer(
 ) -> Result<(Customer, Ticket), Error> {
     require(actor, Permission::EditCustomers)?;
     require(actor, Permission::OpenTickets)?;
+    sanbao_domain::customer::check_ownership(actor.id, actor.role, None, customer.salesperson_id)?;
     let owner = match super::tickets::intake_owner(state, actor, ticket.kind, owner).await {
         Ok(o) => o,
         Err(Error::Validation(f)) => {

@@ -4,8 +4,8 @@
 //! all come in here; nothing outside `app` touches the store.
 
 pub mod archive;
-pub mod backup;
 pub mod audit;
+pub mod backup;
 pub mod board;
 pub mod campaigns;
 pub mod clock;

@@ -83,6 +83,18 @@ pub async fn policies(state: &AppState, actor: &User) -> Result<Vec<WarrantyPoli
 
 /// Add a site to a customer; its region is derived from the address, or corrected with a
 /// reason by those allowed to.
+/// For a salesperson, the customer is one they follow
+/// ([`sanbao_domain::customer::require_own`]). A customer that does not exist is left to
+/// the caller's own check, which names it.
+async fn require_own_customer(tx: &mut Tx, actor: &User, id: CustomerId) -> Result<(), Error> {
+    match tx.customer(id).await? {
+        Some(c) => {
+            sanbao_domain::customer::require_own(actor.id, actor.role, c.fields.salesperson_id)
+        }
+        None => Ok(()),
+    }
+}
+
 pub async fn create_site(
     state: &AppState,
     actor: &User,
@@ -102,6 +114,7 @@ pub async fn create_site(
     if tx.customer(customer).await?.is_none() {
         return Err(Error::NotFound("customer"));
     }
+    require_own_customer(&mut tx, actor, customer).await?;
     let site = tx
         .insert_site(customer, &fields, corr.as_ref(), now)
         .await?;
@@ -142,6 +155,7 @@ pub async fn create_unit(
     require(actor, Permission::EditInstalledBase)?;
     let fields = UnitFields::parse(input, local_date(now))?;
     let mut tx = state.db.begin().await?;
+    require_own_customer(&mut tx, actor, fields.customer_id).await?;
     let model = model_id(&mut tx, &fields.model_code).await?;
     let id = write_unit(&mut tx, actor, &fields, model, None, now).await?;
     let unit = tx
@@ -324,6 +338,7 @@ pub async fn update_site(
     };
     let mut tx = state.db.begin().await?;
     let before = tx.site(id).await?.ok_or(Error::NotFound("site"))?;
+    require_own_customer(&mut tx, actor, before.customer_id).await?;
     if before.is_first() {
         return Err(Error::field(
             "address",
@@ -395,6 +410,7 @@ pub async fn update_unit(
     require(actor, Permission::EditInstalledBase)?;
     let mut tx = state.db.begin().await?;
     let before = tx.unit(id).await?.ok_or(Error::NotFound("unit"))?;
+    require_own_customer(&mut tx, actor, before.customer_id).await?;
     let input = UnitInput {
         customer_id: Some(before.customer_id),
         model_code: before.model_code.clone(),

@@ -40,6 +40,7 @@ mod similar;
 mod loopback;
 mod notify;
 mod on_site;
+mod ownership;
 mod processes;
 // ---- end where notifications go ----
 mod reliability;

@@ -484,9 +484,23 @@ async fn a_unit_is_commissioned_later_and_sites_are_edited_with_their_version_on
     let clerk = app.token("clerk", "service_clerk").await;
     let sales = app.token("sales", "salesperson").await;
     model(app, &manager, "KYN28A-12", "中压开关柜").await;
-    let c = app
-        .api_customer(&clerk, "湖州甲", "浙江省湖州市吴兴区1号")
+    // The salesperson follows this customer (only then may they add its sites).
+    let sales_id = app
+        .call("GET", "/api/v1/me", Some(&sales), None)
+        .await
+        .json()["id"]
+        .clone();
+    let r = app
+        .call(
+            "POST",
+            "/api/v1/customers",
+            Some(&clerk),
+            Some(json!({"name": "湖州甲", "address": "浙江省湖州市吴兴区1号", "salesperson_id": sales_id,
+                        "contacts": [{"name": "王工", "phone": "0571-8888 6666"}]})),
+        )
         .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let c = r.json();
     let u = unit(
         app,
         &clerk,

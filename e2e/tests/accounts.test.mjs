@@ -60,7 +60,7 @@ test("the administrator adds, changes and deactivates accounts; the one who left
   assert.match(await admin.textContent("tr[data-account='zhaomin']"), /已停用/);
   await Promise.all([admin.waitForURL(/\/settings\/users\/\d+$/), admin.click("tr[data-account='zhaomin'] a")]);
   assert.match(await admin.textContent("#user-history"), /停用/);
-  assert.match(await admin.textContent("#user-history"), /1 sessions ended/);
+  assert.match(await admin.textContent("#user-history"), /结束了 1 个登录会话/);
   await screenshot(admin, "accounts-detail");
 
   // Her phone's next page goes to the sign-in page, and her password no longer works.

@@ -180,7 +180,7 @@ pub async fn change_password(
         action: "change_password".into(),
         actor_id: Some(user.id),
         at: now,
-        note: Some(format!("{} other sessions ended", ended.len())),
+        note: Some(format!("sessions_ended={}", ended.len())),
         before: serde_json::Value::Null,
         after: serde_json::Value::Null,
     })

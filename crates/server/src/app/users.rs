@@ -98,14 +98,16 @@ pub async fn change_user(
         (false, true) => "reactivate",
         _ => "update",
     };
+    // Notes in the history's own terms (`password_reset`, `sessions_ended=N`), told in
+    // words where the history is shown.
     let mut notes = Vec::new();
     if change.password.is_some() {
-        notes.push("password reset".to_string());
+        notes.push("password_reset".to_string());
     }
     if ends {
-        notes.push(format!("{} sessions ended", ended.len()));
+        notes.push(format!("sessions_ended={}", ended.len()));
     }
-    let note = (!notes.is_empty()).then(|| notes.join("; "));
+    let note = (!notes.is_empty()).then(|| notes.join(";"));
     if let Some(entry) = NewAuditEntry::changed(
         "user",
         id.0,

@@ -433,7 +433,7 @@ async fn admins_change_accounts_on(app: &TestApp) {
     let last = trail.last().unwrap();
     assert_eq!(last.action, "deactivate");
     assert_eq!(last.after["active"], false);
-    assert_eq!(last.note.as_deref(), Some("1 sessions ended"));
+    assert_eq!(last.note.as_deref(), Some("sessions_ended=1"));
 
     // An administrator cannot lock themselves or the department out.
     let r = patch(
@@ -474,7 +474,7 @@ async fn admins_change_accounts_on(app: &TestApp) {
     let trail = app.db.audit_trail("user", tech_id).await.unwrap();
     assert_eq!(
         trail.last().unwrap().note.as_deref(),
-        Some("password reset; 0 sessions ended")
+        Some("password_reset;sessions_ended=0")
     );
 }
 

@@ -217,11 +217,25 @@ fn history_lines(lang: Lang, trail: Vec<AuditEntry>) -> Vec<HistoryLine> {
                     .actor_name
                     .unwrap_or_else(|| lang.t("users.by_system").to_string()),
                 action: lang.t(&format!("users.action.{}", e.action)).to_string(),
-                note: e.note,
+                note: e.note.as_deref().map(|n| note_words(lang, n)),
                 changes,
             }
         })
         .collect()
+}
+
+/// An account history's note in words: its parts are `password_reset` and
+/// `sessions_ended=N`; anything else is shown as written.
+fn note_words(lang: Lang, note: &str) -> String {
+    note.split(';')
+        .map(str::trim)
+        .map(|part| match part.split_once('=') {
+            Some(("sessions_ended", n)) => lang.f("users.note.sessions_ended", &[("n", &n)]),
+            None if part == "password_reset" => lang.t("users.note.password_reset").to_string(),
+            _ => part.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The account form's fields as typed (or as stored).
@@ -457,7 +471,7 @@ mod tests {
                     "deactivate",
                     serde_json::json!({"active": true, "role": "service_clerk"}),
                     serde_json::json!({"active": false, "role": "technician"}),
-                    Some("2 sessions ended"),
+                    Some("password_reset;sessions_ended=2"),
                 ),
             ],
         );
@@ -470,7 +484,10 @@ mod tests {
                 "Role: Service clerk → Technician"
             ]
         );
-        assert_eq!(lines[0].note.as_deref(), Some("2 sessions ended"));
+        assert_eq!(
+            lines[0].note.as_deref(),
+            Some("A new password was set; 2 sessions ended")
+        );
         assert_eq!(lines[1].action, "Created");
         assert!(lines[1].changes.is_empty());
     }

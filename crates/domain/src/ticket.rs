@@ -53,6 +53,9 @@ pub const UNIT_TEXT_MAX: usize = 200;
 pub const NOTE_MAX: usize = 4000;
 /// A contact received more than this far in the future is a typing mistake.
 pub const CLOCK_SKEW: Duration = Duration::minutes(5);
+/// An arrival reported longer than this after it happened needs a reason (issue 12): the
+/// arrival deadline is met by the time reported, so a late report must say why.
+pub const LATE_ARRIVAL_REPORT: Duration = Duration::minutes(30);
 
 /// A contact as submitted, typed but not yet checked.
 #[derive(Debug, Clone)]
@@ -230,6 +233,8 @@ pub enum TicketEvent {
     },
     CheckIn {
         at: DateTime<Utc>,
+        /// Why the arrival is reported late ([`LATE_ARRIVAL_REPORT`]), shown with it.
+        reason: Option<String>,
     },
     Note {
         text: String,
@@ -318,7 +323,7 @@ impl TicketEvent {
             EventType::GiveOpinion => &["opinion"],
             EventType::Reply => &["reply", "sent_via"],
             EventType::Dispatch => &["technician_id"],
-            EventType::CheckIn => &["at"],
+            EventType::CheckIn => &["at", "reason"],
             EventType::Note => &["text"],
             EventType::Resolve => &["resolution"],
             EventType::Close => &[],
@@ -449,8 +454,13 @@ impl TicketEvent {
                 if at > now + CLOCK_SKEW {
                     errs.add("at", Problem::new("in_future", "must not be in the future"));
                 }
+                let reason = match input.reason.as_deref().map(str::trim) {
+                    None | Some("") => None,
+                    Some(r) => errs.take("reason", text::required(r, NOTE_MAX)),
+                };
                 Some(TicketEvent::CheckIn {
                     at: at.min(to_store_precision(now)),
+                    reason,
                 })
             }
         };
@@ -512,6 +522,7 @@ impl TicketEvent {
             | TicketEvent::Cancel { reason: t }
             | TicketEvent::Pause { reason: t }
             | TicketEvent::Reclassify { reason: t, .. } => Some(t),
+            TicketEvent::CheckIn { reason, .. } => reason.as_deref(),
             _ => None,
         }
     }
@@ -616,6 +627,45 @@ impl Ticket {
         }
     }
 
+    /// Who may report the crew's arrival, and what arrival they may report: a technician
+    /// only on a ticket dispatched to them (the desk records it for whoever phones in); not
+    /// before the dispatch (`dispatched_at`, when known) nor after now (checked when the
+    /// step is read); and reported more than [`LATE_ARRIVAL_REPORT`] after the arrival, only
+    /// with a reason, which is kept and shown with the step.
+    pub fn check_arrival_report(
+        &self,
+        event: &TicketEvent,
+        actor: UserId,
+        role: Role,
+        dispatched_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        let TicketEvent::CheckIn { at, reason } = event else {
+            return Ok(());
+        };
+        if role == Role::Technician && self.technician_id != Some(actor) {
+            return Err(Error::Forbidden);
+        }
+        if let Some(sent) = dispatched_at
+            && *at < to_store_precision(sent)
+        {
+            return Err(Error::field(
+                "at",
+                Problem::new("before_dispatch", "must not be before the dispatch"),
+            ));
+        }
+        if now - *at > LATE_ARRIVAL_REPORT && reason.is_none() {
+            return Err(Error::field(
+                "reason",
+                Problem::new(
+                    "required_late",
+                    "an arrival reported this late needs a reason",
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Apply one step of the workflow: who may, in which state, with what effect. Returns
     /// the ticket after the step; the caller writes it with its audit record.
     pub fn apply(
@@ -677,7 +727,7 @@ impl Ticket {
                 t.technician_id = Some(*technician);
                 t.status = S::Dispatched;
             }
-            TicketEvent::CheckIn { at } => {
+            TicketEvent::CheckIn { at, .. } => {
                 if self.status != S::Dispatched {
                     return Err(refuse(self, ty));
                 }

@@ -182,7 +182,7 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     /// The codes a validation problem carries (`err.CODE`).
-    const PROBLEM_CODES: [&str; 16] = [
+    const PROBLEM_CODES: [&str; 18] = [
         "required",
         "too_long",
         "too_short",
@@ -202,6 +202,9 @@ mod tests {
         "too_many",
         // Accounts: the last administrator stays one.
         "last_admin",
+        // A reported arrival: not before the dispatch; late only with a reason.
+        "before_dispatch",
+        "required_late",
     ];
 
     fn file(name: &str, text: &str) -> BTreeMap<String, String> {

@@ -39,6 +39,26 @@ const HEAD_FOR_APPEND_PG: &str = "SELECT hash FROM audit_head WHERE id = 1 FOR U
 const HEAD_FOR_APPEND_SQLITE: &str = "SELECT hash FROM audit_head WHERE id = 1";
 
 impl Tx {
+    /// When the latest entry of this action on this record was made (e.g. a ticket's
+    /// last dispatch), read in this transaction.
+    pub async fn last_audited_at(
+        &mut self,
+        entity: &str,
+        entity_id: i64,
+        action: &str,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, Error> {
+        let found: Option<i64> = on_tx!(self, c => sqlx::query_scalar(
+            "SELECT at FROM audit_log WHERE entity = $1 AND entity_id = $2 AND action = $3
+             ORDER BY id DESC LIMIT 1")
+            .bind(entity)
+            .bind(entity_id)
+            .bind(action)
+            .fetch_optional(c)
+            .await
+            .map_err(internal))?;
+        Ok(found.map(at))
+    }
+
     /// Record changes, in this transaction, each chained to the entry before it
     /// ([`sanbao_domain::audit::chain`]): one read of the chain's head, the entries, one
     /// update of the head.

@@ -856,6 +856,7 @@ fn r2_linking_a_unit_later_records_coverage_at_the_received_date_and_moves_runni
         .apply(
             &TicketEvent::CheckIn {
                 at: at("2026-05-10T09:40:00+08:00"),
+                reason: None,
             },
             Role::ServiceClerk,
             at("2026-05-10T09:40:00+08:00"),
@@ -1565,5 +1566,98 @@ fn r3_3_a_complaint_found_to_be_about_quality_goes_to_the_quality_review() {
     assert_eq!(
         (flag.by, flag.reason.as_deref()),
         (UserId(3), Some("断路器批次缺陷"))
+    );
+}
+
+#[test]
+fn r3_4_an_arrival_is_reported_by_its_technician_after_the_dispatch_and_late_only_with_a_reason() {
+    let dispatched_at = at("2026-05-10T09:10:00+08:00");
+    let t = ticket(TicketKind::Emergency)
+        .apply(
+            &ev(EventInput {
+                event_type: Some(EventType::Dispatch),
+                technician_id: Some(UserId(5)),
+                ..Default::default()
+            }),
+            Role::ServiceClerk,
+            dispatched_at,
+            &company(),
+        )
+        .unwrap();
+    let now = at("2026-05-10T11:00:00+08:00");
+    let check_in = |on_site: &str, reason: Option<&str>| {
+        TicketEvent::parse(
+            &EventInput {
+                event_type: Some(EventType::CheckIn),
+                at: Some(at(on_site)),
+                reason: reason.map(str::to_string),
+                ..Default::default()
+            },
+            now,
+        )
+        .unwrap()
+    };
+    let outcome = |r: Result<(), Error>| match r {
+        Ok(()) => "ok".to_string(),
+        Err(Error::Forbidden) => "forbidden".to_string(),
+        Err(Error::Validation(f)) => f.0.keys().cloned().collect::<Vec<_>>().join(","),
+        Err(e) => format!("{e:?}"),
+    };
+    // (who, role, reported arrival, reason, outcome)
+    let table = [
+        (5, Role::Technician, "2026-05-10T10:45:00+08:00", None, "ok"),
+        (
+            6,
+            Role::Technician,
+            "2026-05-10T10:45:00+08:00",
+            None,
+            "forbidden",
+        ),
+        (
+            9,
+            Role::ServiceClerk,
+            "2026-05-10T10:45:00+08:00",
+            None,
+            "ok",
+        ),
+        (
+            5,
+            Role::Technician,
+            "2026-05-10T09:05:00+08:00",
+            Some("忘了报"),
+            "at",
+        ),
+        (
+            5,
+            Role::Technician,
+            "2026-05-10T09:50:00+08:00",
+            None,
+            "reason",
+        ),
+        (
+            5,
+            Role::Technician,
+            "2026-05-10T09:50:00+08:00",
+            Some("山区无信号，下山后补报"),
+            "ok",
+        ),
+        (
+            9,
+            Role::ServiceClerk,
+            "2026-05-10T09:50:00+08:00",
+            None,
+            "reason",
+        ),
+        (5, Role::Technician, "2026-05-10T10:30:00+08:00", None, "ok"),
+    ];
+    for (who, role, on_site, reason, want) in table {
+        let e = check_in(on_site, reason);
+        let got = outcome(t.check_arrival_report(&e, UserId(who), role, Some(dispatched_at), now));
+        assert_eq!(got, want, "{who} {role:?} {on_site} {reason:?}");
+    }
+    // The reason is what the step says, kept with it.
+    assert_eq!(
+        check_in("2026-05-10T09:50:00+08:00", Some("山区无信号，下山后补报")).text(),
+        Some("山区无信号，下山后补报")
     );
 }

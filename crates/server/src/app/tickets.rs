@@ -196,6 +196,10 @@ pub async fn record_event_once(
         TicketEvent::Dispatch { technician } => {
             check_person(state, *technician, "technician_id", may_go_on_site).await?;
         }
+        TicketEvent::CheckIn { .. } => {
+            let dispatched_at = tx.last_audited_at("ticket", id.0, "dispatch").await?;
+            before.check_arrival_report(&event, actor.id, actor.role, dispatched_at, now)?;
+        }
         _ => {}
     }
     // Steps that recompute deadlines do it under the policy in force, read here.

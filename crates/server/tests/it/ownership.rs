@@ -183,3 +183,90 @@ async fn own_customers_on(app: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
 }
+
+async fn event(app: &TestApp, token: &str, t: &Value, mut body: Value) -> crate::support::Response {
+    body["version"] = t["version"].clone();
+    app.call(
+        "POST",
+        &format!("/api/v1/tickets/{}/events", t["id"]),
+        Some(token),
+        Some(body),
+    )
+    .await
+}
+
+on_both_backends!(
+    r3_4_a_technician_reports_arrival_only_on_their_own_dispatched_ticket,
+    r3_4_a_technician_reports_arrival_only_on_their_own_dispatched_ticket_on_postgres,
+    own_arrival_on
+);
+
+async fn own_arrival_on(app: &TestApp) {
+    let clerk = app.token("clerk", "service_clerk").await;
+    let li = app.token("li", "technician").await;
+    let wu = app.token("wu", "technician").await;
+    let li_id = me(app, &li).await;
+    let c = app
+        .api_customer(&clerk, "余杭配电", "浙江省杭州市余杭区仓前街道1号")
+        .await;
+    let t = app
+        .api_ticket(&clerk, &c, "emergency", "10kV 进线柜跳闸")
+        .await;
+    let dispatched = app.state.now();
+    let r = event(
+        app,
+        &clerk,
+        &t,
+        json!({"type": "dispatch", "technician_id": li_id}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let t = r.json();
+    let rfc = |d: chrono::DateTime<chrono::Utc>| d.to_rfc3339();
+    // Not Wu's job: refused, nothing changes.
+    let r = event(app, &wu, &t, json!({"type": "check_in"})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    // Two hours on, Li reports he arrived 100 minutes ago.
+    app.clock.advance(chrono::Duration::hours(2));
+    let before = rfc(dispatched - chrono::Duration::minutes(10));
+    let r = event(
+        app,
+        &li,
+        &t,
+        json!({"type": "check_in", "at": before, "reason": "补报"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.json()["error"]["fields"]["at"].is_string(), "{}", r.text);
+    let arrived = rfc(dispatched + chrono::Duration::minutes(20));
+    let r = event(app, &li, &t, json!({"type": "check_in", "at": arrived})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(
+        r.json()["error"]["fields"]["reason"].is_string(),
+        "{}",
+        r.text
+    );
+    let r = event(
+        app,
+        &li,
+        &t,
+        json!({"type": "check_in", "at": arrived, "reason": "山区无信号，下山后补报"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["status"], "on_site");
+    // The reason is shown with the step on the ticket's history.
+    let events = app
+        .call(
+            "GET",
+            &format!("/api/v1/tickets/{}/events", t["id"]),
+            Some(&clerk),
+            None,
+        )
+        .await;
+    assert!(
+        events.text.contains("山区无信号，下山后补报"),
+        "{}",
+        events.text
+    );
+}

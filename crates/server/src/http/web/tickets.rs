@@ -1093,7 +1093,10 @@ fn step_fits(t: &Ticket, ty: EventType, actor: &User, now: DateTime<Utc>) -> boo
         EventType::Dispatch => TicketEvent::Dispatch {
             technician: actor.id,
         },
-        EventType::CheckIn => TicketEvent::CheckIn { at: now },
+        EventType::CheckIn => TicketEvent::CheckIn {
+            at: now,
+            reason: None,
+        },
         EventType::Note => TicketEvent::Note { text },
         EventType::Resolve => TicketEvent::Resolve { resolution: text },
         EventType::Close => TicketEvent::Close,
@@ -1320,9 +1323,14 @@ fn action_form(
             _ => None,
         },
         extra,
-        reason: (ty == EventType::Reclassify).then(|| {
+        reason: matches!(ty, EventType::Reclassify | EventType::CheckIn).then(|| {
             (
-                lang.t("action.reason").to_string(),
+                lang.t(if ty == EventType::CheckIn {
+                    "action.check_in.reason"
+                } else {
+                    "action.reason"
+                })
+                .to_string(),
                 mine.map(|r| r.form.text("reason")).unwrap_or_default(),
                 messages.get("reason").map(str::to_string),
             )

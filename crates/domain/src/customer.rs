@@ -230,19 +230,6 @@ impl CustomerFilter {
     }
 }
 
-/// A salesperson changes only what belongs to the customers they follow (the customer, its
-/// sites and units); `owner` is the customer's salesperson. Other roles are not limited.
-pub fn require_own(
-    actor: UserId,
-    role: crate::role::Role,
-    owner: Option<UserId>,
-) -> Result<(), Error> {
-    if role == crate::role::Role::Salesperson && owner != Some(actor) {
-        return Err(Error::Forbidden);
-    }
-    Ok(())
-}
-
 /// Whose customer it is, as a salesperson may change it: a salesperson edits only the
 /// customers they follow, and may not make a customer theirs or hand it to someone else
 /// (the service manager assigns customers). A new customer a salesperson records is theirs
@@ -274,7 +261,14 @@ pub fn check_ownership(
         None => Err(reassigned()),
         Some(owner) => {
             // Someone else's (or no one's): not theirs to edit.
-            require_own(actor, role, owner)?;
+            if !crate::role::may_for_customer(
+                role,
+                crate::role::Permission::EditCustomers,
+                actor,
+                owner,
+            ) {
+                return Err(Error::Forbidden);
+            }
             if after == owner {
                 Ok(())
             } else {

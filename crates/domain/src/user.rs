@@ -131,7 +131,7 @@ pub fn password(s: &str, username: &str) -> Result<(), Problem> {
             "must not be the user name, or the user name with a few characters added",
         ));
     }
-    let one_char = plain.chars().all(|c| Some(c) == plain.chars().next());
+    let one_char = plain.chars().all(|c| plain.starts_with(c));
     if one_char || COMMON_PASSWORDS.contains(&plain.as_str()) {
         return Err(Problem::new(
             "too_common",

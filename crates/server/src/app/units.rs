@@ -81,20 +81,27 @@ pub async fn policies(state: &AppState, actor: &User) -> Result<Vec<WarrantyPoli
     state.db.policies().await
 }
 
-/// Add a site to a customer; its region is derived from the address, or corrected with a
-/// reason by those allowed to.
-/// For a salesperson, the customer is one they follow
-/// ([`sanbao_domain::customer::require_own`]). A customer that does not exist is left to
-/// the caller's own check, which names it.
+/// The installed base of a customer is the actor's to change: for a salesperson, only of
+/// the customers they follow ([`sanbao_domain::role::may_for_customer`]). A customer that
+/// does not exist is left to the caller's own check, which names it.
 async fn require_own_customer(tx: &mut Tx, actor: &User, id: CustomerId) -> Result<(), Error> {
     match tx.customer(id).await? {
-        Some(c) => {
-            sanbao_domain::customer::require_own(actor.id, actor.role, c.fields.salesperson_id)
+        Some(c)
+            if !sanbao_domain::role::may_for_customer(
+                actor.role,
+                Permission::EditInstalledBase,
+                actor.id,
+                c.fields.salesperson_id,
+            ) =>
+        {
+            Err(Error::Forbidden)
         }
-        None => Ok(()),
+        _ => Ok(()),
     }
 }
 
+/// Add a site to a customer; its region is derived from the address, or corrected with a
+/// reason by those allowed to.
 pub async fn create_site(
     state: &AppState,
     actor: &User,

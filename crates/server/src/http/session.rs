@@ -92,7 +92,7 @@ pub fn client_address(parts: &Parts, trust_proxy: bool) -> String {
             .flat_map(|v| v.split(','))
             .map(str::trim)
             .filter_map(|a| a.parse::<std::net::IpAddr>().ok())
-            .last()
+            .next_back()
     {
         return addr.to_string();
     }

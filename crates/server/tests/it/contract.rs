@@ -420,3 +420,102 @@ crate::support::on_both_backends!(
     no_input_makes_a_server_error_anywhere_on_postgres,
     no_input_makes_a_server_error
 );
+
+/// Every role on every documented operation (issue 12, permissions): generated from the
+/// OpenAPI document, so a new operation is covered the day it is added. Whoever calls,
+/// nothing answers a server error; without a session every operation but signing in
+/// answers 401; and a customer's account (the portal's, not staff) is refused every staff
+/// operation.
+async fn every_role_on_every_operation(app: &TestApp) {
+    // Record 1 exists for the operations on a customer.
+    app.api_customer(
+        &app.token("seed_clerk", "service_clerk").await,
+        "甲",
+        "浙江省杭州市上城区1号",
+    )
+    .await;
+    let roles = sanbao_domain::Role::ALL;
+    let mut tokens = Vec::new();
+    for role in roles {
+        let name = format!("role_{}", role.as_str());
+        let token = if role == sanbao_domain::Role::Customer {
+            // A portal account signs in too, but it is no member of staff.
+            app.user(&name, role.as_str()).await;
+            let r = app
+                .call(
+                    "POST",
+                    "/api/v1/sessions",
+                    None,
+                    Some(
+                        serde_json::json!({"username": name, "password": crate::support::PASSWORD}),
+                    ),
+                )
+                .await;
+            r.json()["token"].as_str().map(str::to_string)
+        } else {
+            Some(app.token(&name, role.as_str()).await)
+        };
+        tokens.push((role, token));
+    }
+    let doc = app
+        .call("GET", "/api/openapi.json", None, None)
+        .await
+        .json();
+    let mut calls = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let uri = path
+            .replace("{month}", "2026-03")
+            .replace("{day}", "2026-03-02")
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { "1" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/");
+        for method in item.as_object().unwrap().keys() {
+            let method = method.to_uppercase();
+            if uri == "/api/v1/sessions/current" || uri == "/api/v1/me/password" {
+                continue; // would sign the sweep out, or change its password
+            }
+            let body = (method != "GET").then(|| serde_json::json!({}));
+            let anon = app.call(&method, &uri, None, body.clone()).await;
+            if uri == "/api/v1/sessions" {
+                assert_ne!(anon.status, StatusCode::UNAUTHORIZED, "{method} {uri}");
+            } else {
+                assert_eq!(
+                    anon.status,
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {uri} without a session: {}",
+                    anon.text
+                );
+            }
+            for (role, token) in &tokens {
+                let Some(token) = token else { continue };
+                let r = app.call(&method, &uri, Some(token), body.clone()).await;
+                calls += 1;
+                assert!(
+                    r.status.as_u16() < 500,
+                    "{method} {uri} as {role:?} answered {}: {}",
+                    r.status,
+                    r.text
+                );
+                if *role == sanbao_domain::Role::Customer
+                    && uri != "/api/v1/sessions"
+                    && uri != "/api/v1/me"
+                {
+                    assert!(
+                        matches!(r.status, StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED),
+                        "{method} {uri} answered a customer's account {}: {}",
+                        r.status,
+                        r.text
+                    );
+                }
+            }
+        }
+    }
+    assert!(calls > 1000, "{calls} calls");
+}
+
+crate::support::on_both_backends!(
+    every_role_on_every_operation_is_answered_as_its_permissions_say,
+    every_role_on_every_operation_is_answered_as_its_permissions_say_on_postgres,
+    every_role_on_every_operation
+);

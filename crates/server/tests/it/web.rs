@@ -614,6 +614,17 @@ async fn a_salesperson_sees_no_region_correction_and_a_stale_edit_is_a_conflict_
     let mut clerk = signed_in(app, "clerk", "service_clerk").await;
     let page = add_customer(&mut clerk, "温州电气", "浙江省温州市鹿城区", "0577-1234567").await;
     let mut sales = signed_in(app, "sales", "salesperson").await;
+    // The customer is the salesperson's (a salesperson edits only their own).
+    let sales_id = app
+        .db
+        .user_for_login("sales")
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+        .id
+        .0
+        .to_string();
     let form = sales.get(&format!("{page}/edit")).await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(!form.text.contains("name=\"region_reason\""));
@@ -626,6 +637,7 @@ async fn a_salesperson_sees_no_region_correction_and_a_stale_edit_is_a_conflict_
                 ("version", "1"),
                 ("name", "温州电气有限公司"),
                 ("address", "浙江省温州市鹿城区"),
+                ("salesperson_id", &sales_id),
             ],
         )
         .await;
@@ -639,6 +651,7 @@ async fn a_salesperson_sees_no_region_correction_and_a_stale_edit_is_a_conflict_
                 ("version", "1"),
                 ("name", "温州电气（新）"),
                 ("address", "浙江省温州市鹿城区"),
+                ("salesperson_id", &sales_id),
             ],
         )
         .await;

@@ -42,6 +42,11 @@ impl FromRequestParts<AppState> for ApiUser {
                 return Err(ApiError(Error::Forbidden));
             }
         }
+        // The API serves the department's staff: an account of another kind (a customer's,
+        // for the portal) is refused before any operation reads its input.
+        if !user.role.is_staff() {
+            return Err(ApiError(Error::Forbidden));
+        }
         Ok(ApiUser(user))
     }
 }

@@ -1,7 +1,6 @@
 -- A sign-in flood from many addresses (behind a trusted proxy, so each request carries
 -- its own X-Forwarded-For): unknown names, wrong passwords. Counts answers by status.
 local counter = 0
-local statuses = {}
 local threads = {}
 
 function setup(thread)
@@ -10,7 +9,7 @@ function setup(thread)
 end
 
 function init(args)
-  statuses = {}
+  s401, s429, s503, other = 0, 0, 0, 0
 end
 
 function request()
@@ -24,19 +23,22 @@ function request()
 end
 
 function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
+  if status == 401 then s401 = s401 + 1
+  elseif status == 429 then s429 = s429 + 1
+  elseif status == 503 then s503 = s503 + 1
+  else other = other + 1 end
 end
 
 function done(summary, latency, requests)
-  local total = {}
+  local total = { [401] = 0, [429] = 0, [503] = 0, other = 0 }
   for _, t in ipairs(threads) do
-    local s = t:get("statuses")
-    for k, v in pairs(s) do total[k] = (total[k] or 0) + v end
+    total[401] = total[401] + t:get("s401")
+    total[429] = total[429] + t:get("s429")
+    total[503] = total[503] + t:get("s503")
+    total.other = total.other + t:get("other")
   end
-  local keys = {}
-  for k in pairs(total) do table.insert(keys, k) end
-  table.sort(keys)
-  for _, k in ipairs(keys) do
-    io.write(string.format("status %d: %d\n", k, total[k]))
-  end
+  io.write(string.format("status 401 (checked, wrong): %d\n", total[401]))
+  io.write(string.format("status 429 (throttled): %d\n", total[429]))
+  io.write(string.format("status 503 (hashing queue full): %d\n", total[503]))
+  io.write(string.format("status other: %d\n", total.other))
 end

@@ -33,7 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-DATABASE_URL="sqlite://$WORK/flood.db" SANBAO_LISTEN="127.0.0.1:$PORT" SANBAO_LOG=error \
+DATABASE_URL="sqlite://$WORK/flood.db" SANBAO_LISTEN="127.0.0.1:$PORT" SANBAO_LOG=warn,tower_http=off \
   SANBAO_ADMIN_PASSWORD="flood-admin-password" SANBAO_TRUST_PROXY=true \
   "$SANBAO_BIN" serve > "$OUT/server.log" 2>&1 &
 SERVER_PID=$!

@@ -232,6 +232,22 @@ impl Db {
         tx.commit().await
     }
 
+    /// An attempt counted but never checked (the server was too busy): taken back from
+    /// every counter.
+    pub async fn take_back_login_attempt(&self, keys: &[(Scope, String)]) -> Result<(), Error> {
+        let mut tx = self.begin().await?;
+        for (_, key) in keys {
+            on_tx!(&mut tx, c => sqlx::query(
+                "UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0")
+                .bind(key)
+                .execute(c)
+                .await
+                .map(|_| ())
+                .map_err(internal))?;
+        }
+        tx.commit().await
+    }
+
     /// A throttle counter as it stands.
     pub async fn login_counter(&self, key: &str) -> Result<Option<Counter>, Error> {
         let row: Option<(i64, i64)> = read!(self, p => sqlx::query_as(

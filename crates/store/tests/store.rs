@@ -505,6 +505,18 @@ async fn sign_in_attempts_are_counted_before_checking_and_parallel_ones_take_tur
         1
     );
 
+    // An attempt never checked (the server too busy) is taken back.
+    assert_eq!(db.claim_login_attempt(&k, now).await.unwrap(), Ok(()));
+    db.take_back_login_attempt(&k).await.unwrap();
+    assert_eq!(
+        db.login_counter(&k[1].1).await.unwrap().unwrap().failures,
+        1
+    );
+    assert_eq!(
+        db.login_counter(&k[0].1).await.unwrap().map(|c| c.failures),
+        Some(0)
+    );
+
     // Sixteen guesses at once: only the free ones are counted and checked.
     let g = keys("li", "10.0.0.2");
     let tasks: Vec<_> = (0..16)

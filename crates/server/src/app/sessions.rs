@@ -129,6 +129,11 @@ async fn check_password(
     now: DateTime<Utc>,
 ) -> Result<Option<User>, Error> {
     let keys = throttle_keys(username, address);
+    // The same name from the same address waits for the attempt before it to finish.
+    let _turn = state
+        .signin_turns
+        .turn(&Scope::NameAtAddress.key(username, address))
+        .await;
     if let Err(retry_after_secs) = state.db.claim_login_attempt(&keys, now).await? {
         crate::metrics::add_counter("sanbao_sign_ins_throttled_total", 1);
         return Err(Error::TooManyAttempts { retry_after_secs });

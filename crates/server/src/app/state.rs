@@ -4,7 +4,7 @@
 use super::board::BoardCache;
 use super::clock::{Clock, SystemClock};
 use super::desk::DeskCache;
-use super::hashing::HashPool;
+use super::hashing::{HashPool, KeyLocks};
 use super::session_cache::SessionCache;
 use crate::config::Config;
 use chrono::{DateTime, Utc};
@@ -23,6 +23,8 @@ pub struct AppState {
     pub(crate) board: Arc<BoardCache>,
     /// Password checks, on a few threads with a bounded queue.
     pub(crate) hashing: Arc<HashPool>,
+    /// Sign-ins for one name from one address, one at a time on this instance.
+    pub(crate) signin_turns: Arc<KeyLocks>,
 }
 
 impl AppState {
@@ -40,6 +42,7 @@ impl AppState {
             sessions: Arc::new(SessionCache::default()),
             board: Arc::new(BoardCache::default()),
             hashing: Arc::new(HashPool::for_this_machine()),
+            signin_turns: Arc::new(KeyLocks::default()),
         }
     }
 

@@ -627,3 +627,32 @@ async fn accounts_pages_on(app: &TestApp) {
     let done = tech.get("/account/password?done=1").await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.text);
 }
+
+on_both_backends!(
+    r1_4_several_sign_ins_at_once_with_the_right_password_all_succeed,
+    r1_4_several_sign_ins_at_once_with_the_right_password_all_succeed_on_postgres,
+    right_passwords_at_once_on
+);
+
+/// A script or a phone signing in several times at once is not throttled for attempts
+/// still being checked: each waits for the one before it, and a success clears the count.
+async fn right_passwords_at_once_on(app: &TestApp) {
+    app.user("clerk", "service_clerk").await;
+    let addr = app.serve().await;
+    let barrier = Arc::new(Barrier::new(8));
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let body = json!({"username": "clerk", "password": PASSWORD});
+                http(addr, "POST", "/api/v1/sessions", "", Some(&body))
+                    .await
+                    .0
+            })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 201);
+    }
+}

@@ -160,6 +160,9 @@ async fn check_password(
     }
 }
 
+/// The longest sign-in name looked at (account names are at most 32 characters).
+const USERNAME_SEEN_MAX: usize = 64;
+
 /// Check a user name and password from a client address.
 pub async fn login(
     state: &AppState,
@@ -171,6 +174,13 @@ pub async fn login(
     let username = username.trim().to_ascii_lowercase();
     if username.is_empty() {
         return Err(Error::field("username", Problem::required()));
+    }
+    // No account has a longer name; a longer one would only bloat the throttle's keys.
+    if username.chars().count() > USERNAME_SEEN_MAX {
+        return Err(Error::field(
+            "username",
+            Problem::too_long(USERNAME_SEEN_MAX),
+        ));
     }
     if password.is_empty() {
         return Err(Error::field("password", Problem::required()));

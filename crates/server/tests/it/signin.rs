@@ -129,6 +129,10 @@ async fn guesser_elsewhere_on(app: &TestApp) {
     }
     let r = sign_in_from(app, "192.0.2.9", "nobody99", "wrong").await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text);
+    // A name longer than any account's is refused before it is counted.
+    let r = sign_in_from(app, "192.0.2.10", &"x".repeat(65), "wrong").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(field_code(&r, "username"), "too_long");
 }
 
 on_both_backends!(

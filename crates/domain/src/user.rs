@@ -219,9 +219,10 @@ impl UserChange {
         })
     }
 
-    /// Whether anything would change.
-    pub fn is_empty(&self) -> bool {
-        self == &UserChange::default()
+    /// Whether saving it changes the account: a password set always does; the same name,
+    /// role and state sent back do not.
+    pub fn changes(&self, before: &User) -> bool {
+        self.password.is_some() || self.apply(before) != *before
     }
 
     /// The account as it will be.
@@ -417,6 +418,19 @@ mod tests {
         for (change, ends) in table {
             assert_eq!(change.ends_sessions(&u), ends, "{change:?}");
         }
+        assert!(!UserChange::default().changes(&u));
+        let same = UserChange {
+            role: Some(u.role),
+            active: Some(true),
+            display_name: Some(u.display_name.clone()),
+            password: None,
+        };
+        assert!(!same.changes(&u));
+        let reset = UserChange {
+            password: Some("new password".into()),
+            ..UserChange::default()
+        };
+        assert!(reset.changes(&u));
         let bad = UserChange::parse(&u, Some(""), Some("boss"), None, Some("u3"));
         let Err(Error::Validation(f)) = bad else {
             panic!()

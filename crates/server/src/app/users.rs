@@ -80,7 +80,9 @@ pub async fn change_user(
         ));
     }
     change.check(actor, &before, tx.count_active_admins().await?)?;
-    if change.is_empty() {
+    // Nothing that would change (the same name, role and state sent back): no new
+    // version, no audit entry.
+    if !change.changes(&before) {
         return Ok(before);
     }
     let after = tx

@@ -392,6 +392,20 @@ async fn admins_change_accounts_on(app: &TestApp) {
             .status,
         StatusCode::UNAUTHORIZED
     );
+    // Sending back what is there changes nothing: no new version.
+    let r = patch(
+        app,
+        &admin,
+        tech_id,
+        json!({"version": v + 1, "role": "senior_engineer", "active": true}),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()["version"].as_i64()),
+        (StatusCode::OK, Some(v + 1)),
+        "{}",
+        r.text
+    );
     // A stale version is refused.
     let r = patch(
         app,

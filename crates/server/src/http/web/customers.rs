@@ -4,7 +4,8 @@
 
 use super::extract::Pairs;
 use super::view::{
-    Choice, ErrorSummary, FormField, Messages, RegionBadge, TicketLine, TicketTable, full_time,
+    Choice, ErrorSummary, FormField, HistoryLine, Messages, RegionBadge, TicketLine, TicketTable,
+    full_time,
 };
 use super::{
     Layout, QueryParams, WebError, WebForm, WebResult, WebUser, render, render_partial,
@@ -652,15 +653,6 @@ struct DetailPage {
     errors: Messages,
 }
 
-/// One recorded change of the customer's record (R1.4), in words.
-struct HistoryLine {
-    at: String,
-    who: String,
-    action: String,
-    note: Option<String>,
-    changes: Vec<String>,
-}
-
 /// The customer's audit trail, newest first, with each changed field named and its
 /// before → after shown (regions in words; contacts only as "changed").
 fn history_lines(
@@ -675,44 +667,25 @@ fn history_lines(
             (_, other) => other.to_string(),
         }
     };
-    trail
-        .into_iter()
-        .rev()
-        .map(|e| {
-            let changes = if e.action == "create" {
-                Vec::new()
+    super::view::history_lines(
+        trail,
+        "",
+        |action| {
+            lang.t(&format!("customer.history_action.{action}"))
+                .to_string()
+        },
+        str::to_string,
+        |field, b, a| {
+            let label = lang
+                .t(&format!("customer.history_field.{field}"))
+                .to_string();
+            if field == "contacts" || field == "region_correction" {
+                format!("{label}: {}", lang.t("customer.history_changed"))
             } else {
-                e.after
-                    .as_object()
-                    .map(|after| {
-                        after
-                            .iter()
-                            .map(|(field, a)| {
-                                let label = lang
-                                    .t(&format!("customer.history_field.{field}"))
-                                    .to_string();
-                                if field == "contacts" || field == "region_correction" {
-                                    format!("{label}: {}", lang.t("customer.history_changed"))
-                                } else {
-                                    let b = e.before.get(field).unwrap_or(&serde_json::Value::Null);
-                                    format!("{label}: {} → {}", value(field, b), value(field, a))
-                                }
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
-            HistoryLine {
-                at: full_time(e.at),
-                who: e.actor_name.unwrap_or_default(),
-                action: lang
-                    .t(&format!("customer.history_action.{}", e.action))
-                    .to_string(),
-                note: e.note,
-                changes,
+                format!("{label}: {} → {}", value(field, b), value(field, a))
             }
-        })
-        .collect()
+        },
+    )
 }
 
 /// `GET /customers/{id}`

@@ -2,7 +2,10 @@
 //! one, changing one (name, role, deactivation, a new password) with its history; and
 //! everyone's own password (`/account/password`).
 
-use super::view::{Choice, ErrorSummary, FormField, Messages, full_time};
+use super::view::{
+    Choice, ErrorSummary, FormField, HistoryLine, Messages, full_time,
+    history_lines as history_lines_in,
+};
 use super::{Layout, QueryParams, WebForm, WebResult, WebUser, render, render_with, see_other};
 use crate::app::{self, AppState};
 use crate::http::session::{ClientAddress, token};
@@ -165,15 +168,7 @@ pub async fn create(
     }
 }
 
-/// One recorded change of an account, in words.
-struct HistoryLine {
-    at: String,
-    who: String,
-    action: String,
-    note: Option<String>,
-    changes: Vec<String>,
-}
-
+/// An account's history in words: roles and states named, notes told.
 fn history_lines(lang: Lang, trail: Vec<AuditEntry>) -> Vec<HistoryLine> {
     let value = |field: &str, v: &serde_json::Value| -> String {
         match (field, v) {
@@ -186,42 +181,20 @@ fn history_lines(lang: Lang, trail: Vec<AuditEntry>) -> Vec<HistoryLine> {
             (_, other) => other.to_string(),
         }
     };
-    trail
-        .into_iter()
-        .rev()
-        .map(|e| {
-            let changes = if e.action == "create" {
-                Vec::new()
-            } else {
-                e.after
-                    .as_object()
-                    .map(|after| {
-                        after
-                            .iter()
-                            .map(|(field, a)| {
-                                let b = e.before.get(field).unwrap_or(&serde_json::Value::Null);
-                                format!(
-                                    "{}: {} → {}",
-                                    lang.t(&format!("users.field.{field}")),
-                                    value(field, b),
-                                    value(field, a)
-                                )
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
-            HistoryLine {
-                at: full_time(e.at),
-                who: e
-                    .actor_name
-                    .unwrap_or_else(|| lang.t("users.by_system").to_string()),
-                action: lang.t(&format!("users.action.{}", e.action)).to_string(),
-                note: e.note.as_deref().map(|n| note_words(lang, n)),
-                changes,
-            }
-        })
-        .collect()
+    history_lines_in(
+        trail,
+        lang.t("users.by_system"),
+        |action| lang.t(&format!("users.action.{action}")).to_string(),
+        |note| note_words(lang, note),
+        |field, b, a| {
+            format!(
+                "{}: {} → {}",
+                lang.t(&format!("users.field.{field}")),
+                value(field, b),
+                value(field, a)
+            )
+        },
+    )
 }
 
 /// An account history's note in words: its parts are `password_reset` and

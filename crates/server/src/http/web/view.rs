@@ -367,6 +367,51 @@ impl Choice {
     }
 }
 
+/// One recorded change of a record (R1.4), in words, as a record's history shows it
+/// (`history_partial.html`).
+pub struct HistoryLine {
+    pub at: String,
+    pub who: String,
+    pub action: String,
+    pub note: Option<String>,
+    pub changes: Vec<String>,
+}
+
+/// A record's audit trail, newest first: each entry's action and note in words, and
+/// for a change each changed field, said by `change(field, before, after)`. `nobody`
+/// names an entry without an author.
+pub fn history_lines(
+    trail: Vec<sanbao_domain::audit::AuditEntry>,
+    nobody: &str,
+    action: impl Fn(&str) -> String,
+    note: impl Fn(&str) -> String,
+    change: impl Fn(&str, &serde_json::Value, &serde_json::Value) -> String,
+) -> Vec<HistoryLine> {
+    trail
+        .into_iter()
+        .rev()
+        .map(|e| {
+            let changes = match e.after.as_object() {
+                Some(after) if e.action != "create" => after
+                    .iter()
+                    .map(|(field, a)| {
+                        let b = e.before.get(field).unwrap_or(&serde_json::Value::Null);
+                        change(field, b, a)
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            HistoryLine {
+                at: full_time(e.at),
+                who: e.actor_name.unwrap_or_else(|| nobody.to_string()),
+                action: action(&e.action),
+                note: e.note.as_deref().map(&note),
+                changes,
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,6 +44,7 @@ pub mod returns;
 pub mod robots;
 pub mod session_cache;
 pub mod sessions;
+pub mod signin_turns;
 // ---- similar cases ----
 pub mod similar;
 // ---- end similar cases ----

@@ -4,8 +4,9 @@
 use super::board::BoardCache;
 use super::clock::{Clock, SystemClock};
 use super::desk::DeskCache;
-use super::hashing::{HashPool, KeyLocks};
+use super::hashing::HashPool;
 use super::session_cache::SessionCache;
+use super::signin_turns::KeyLocks;
 use crate::config::Config;
 use chrono::{DateTime, Utc};
 use sanbao_store::Db;

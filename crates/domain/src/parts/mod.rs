@@ -1042,7 +1042,8 @@ pub fn adjust(
             errs.add("delta", Problem::required());
             0
         }
-        Some(d) if d == 0 || d.abs() > MAX_QUANTITY => {
+        // A range, not `abs()`: the smallest i64 has no positive counterpart.
+        Some(d) if d == 0 || !(-MAX_QUANTITY..=MAX_QUANTITY).contains(&d) => {
             errs.add(
                 "delta",
                 Problem::invalid("a whole number from -100,000 to 100,000, not 0"),

@@ -695,6 +695,22 @@ fn r1_5_write_offs_and_corrections_are_the_managers_with_a_reason() {
         t0(),
     );
     assert_eq!(field_of(zero.unwrap_err()), vec!["delta"]);
+    // Beyond the limit either way, to the ends of the number's range, is refused by name
+    // (the smallest i64 has no positive counterpart: it once overflowed).
+    for delta in [100_001, -100_001, i64::MAX, i64::MIN] {
+        let far = adjust(
+            &AdjustInput {
+                part_id: Some(PartId(1)),
+                location_id: Some(STORE),
+                delta: Some(delta),
+                reason: Some("盘点".into()),
+            },
+            Role::ServiceManager,
+            MANAGER,
+            t0(),
+        );
+        assert_eq!(field_of(far.unwrap_err()), vec!["delta"], "{delta}");
+    }
 }
 
 #[test]

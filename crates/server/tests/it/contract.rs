@@ -264,6 +264,125 @@ async fn every_api_route_is_in_the_openapi_document_and_every_documented_one_ans
     ));
 }
 
+/// The answer's status is one the document states for the operation (issue 12, an
+/// exact contract): the sweeps below check every answer they get.
+fn assert_documented(
+    doc: &serde_json::Value,
+    path: &str,
+    method: &str,
+    r: &crate::support::Response,
+) {
+    let op = &doc["paths"][path][method.to_lowercase()];
+    assert!(
+        op["responses"].get(r.status.as_str()).is_some(),
+        "{method} {path} answered {}, which its document does not state: {}",
+        r.status,
+        r.text
+    );
+}
+
+/// The document states what the API's common parts answer, on every operation, and
+/// names each thing once: each answer described, each `operationId` unique, every error
+/// answer the one error body.
+#[tokio::test]
+async fn the_document_states_every_status_the_common_parts_answer() {
+    use sanbao_server::http::api::doc::{common_statuses, shape_of};
+    let app = TestApp::new().await;
+    let doc = app
+        .call("GET", "/api/openapi.json", None, None)
+        .await
+        .json();
+    let mut ids = BTreeSet::new();
+    let mut ops = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            ops += 1;
+            let id = op["operationId"].as_str().expect("operationId");
+            assert!(ids.insert(id.to_string()), "{id} twice");
+            let responses = op["responses"].as_object().unwrap();
+            for status in common_statuses(&shape_of(method, op)) {
+                assert!(
+                    responses.contains_key(&status.to_string()),
+                    "{method} {path} does not state {status}"
+                );
+            }
+            for (status, answer) in responses {
+                assert!(
+                    answer["description"]
+                        .as_str()
+                        .is_some_and(|d| !d.is_empty()),
+                    "{method} {path} {status}: no words"
+                );
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert_eq!(
+                        answer["content"]["application/json"]["schema"]["$ref"],
+                        "#/components/schemas/ErrorBody",
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(ops, SERVED.len());
+    // Signing in is the one operation without a session; it states its throttle.
+    let signin = &doc["paths"]["/api/v1/sessions"]["post"]["responses"];
+    for status in ["401", "422", "429", "503"] {
+        assert!(signin.get(status).is_some(), "sign-in: {status}");
+    }
+    assert!(signin["429"]["headers"]["Retry-After"].is_object());
+    assert!(doc["paths"]["/api/v1/sessions"]["post"]["responses"]["403"].is_null());
+}
+
+/// Each schema name in the document is one Rust type: two types of one name would share
+/// one schema, and one of the two operations would be documented with the other's body.
+/// Read off the API's sources, where each `ToSchema` type's name (or its `as =` name) is.
+#[test]
+fn every_schema_name_is_one_type() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http/api");
+    let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    files.sort();
+    let mut count = 0;
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if !(line.trim_start().starts_with("#[derive(") && line.contains("ToSchema")) {
+                continue;
+            }
+            let mut renamed = None;
+            for next in &lines[i + 1..] {
+                let t = next.trim();
+                if let Some(rest) = t.strip_prefix("#[schema(as = ") {
+                    renamed = Some(rest.trim_end_matches(")]").to_string());
+                } else if let Some(rest) = t
+                    .strip_prefix("pub struct ")
+                    .or_else(|| t.strip_prefix("pub enum "))
+                    .or_else(|| t.strip_prefix("struct "))
+                    .or_else(|| t.strip_prefix("enum "))
+                {
+                    let own: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    let name = renamed.take().unwrap_or(own);
+                    let here = file.file_name().unwrap().to_string_lossy().to_string();
+                    if let Some(there) = seen.insert(name.clone(), here.clone()) {
+                        panic!("schema {name} is a type in {there} and in {here}");
+                    }
+                    count += 1;
+                    break;
+                }
+            }
+        }
+    }
+    assert!(count > 200, "{count} schemas read");
+}
+
 /// No input makes a 500 (issue 12, input limits): every documented operation, called by
 /// an admin, with a NUL byte in the search text, with a 50 kB search text, with a JSON body
 /// whose text holds a NUL byte, and with a body that is not JSON — on both databases.
@@ -312,6 +431,7 @@ async fn no_input_makes_a_server_error(app: &TestApp) {
                     r.status,
                     r.text
                 );
+                assert_documented(&doc, path, &method, &r);
             }
             checked += 1;
         }
@@ -477,6 +597,7 @@ async fn every_role_on_every_operation(app: &TestApp) {
             }
             let body = (method != "GET").then(|| serde_json::json!({}));
             let anon = app.call(&method, &uri, None, body.clone()).await;
+            assert_documented(&doc, path, &method, &anon);
             if uri == "/api/v1/sessions" {
                 assert_ne!(anon.status, StatusCode::UNAUTHORIZED, "{method} {uri}");
             } else {
@@ -497,6 +618,7 @@ async fn every_role_on_every_operation(app: &TestApp) {
                     r.status,
                     r.text
                 );
+                assert_documented(&doc, path, &method, &r);
                 if *role == sanbao_domain::Role::Customer
                     && uri != "/api/v1/sessions"
                     && uri != "/api/v1/me"
@@ -519,3 +641,21 @@ crate::support::on_both_backends!(
     every_role_on_every_operation_is_answered_as_its_permissions_say_on_postgres,
     every_role_on_every_operation
 );
+
+/// An id in a path that is no number, or beyond any id, names no record: 404 in the API's
+/// JSON, as the document states, not the router's plain-text 400.
+#[tokio::test]
+async fn an_id_that_is_no_number_names_no_record() {
+    let app = TestApp::new().await;
+    let admin = app.token("path_admin", "admin").await;
+    for uri in [
+        "/api/v1/customers/abc",
+        "/api/v1/customers/186262347719177273344",
+        "/api/v1/customers/1.5",
+        "/api/v1/tickets/-",
+    ] {
+        let r = app.call("GET", uri, Some(&admin), None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{uri}: {}", r.text);
+        assert_eq!(r.json()["error"]["code"], "not_found", "{uri}");
+    }
+}

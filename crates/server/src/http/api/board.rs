@@ -4,12 +4,13 @@
 
 use super::customers::parse_region_filter;
 use super::error::{ApiResult, ErrorBody};
+use super::extract::Path;
 use super::extract::{ApiJson, ApiQuery, ApiUser};
 use super::ts;
 use crate::app;
 use crate::app::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use sanbao_domain::deadline::DeadlineState;
 use sanbao_domain::deadline::board::{

@@ -5,12 +5,13 @@
 //! region with the verbatim suggestions.
 
 use super::error::{ApiResult, ErrorBody};
+use super::extract::Path;
 use super::extract::{ApiJson, ApiUser};
 use super::ts;
 use crate::app;
 use crate::app::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use sanbao_domain::campaign::{
     Campaign, CampaignInput, QuestionInput, Response, ResponseInput, Summary, Target,

@@ -1,13 +1,14 @@
 //! `/api/v1/customers`: the customer archive (R5.2).
 
 use super::error::{ApiResult, ErrorBody};
+use super::extract::Path;
 use super::extract::{ApiJson, ApiQuery, ApiUser};
 use super::{Page, cursor, ts};
 use crate::app::AppState;
 use crate::app::customers::CorrectionInput;
 use crate::app::{self, clamp_limit};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use sanbao_domain::customer::{ContactInput, Customer, CustomerInput};
 use sanbao_domain::customer::{CustomerFilter, CustomerSummary};
@@ -302,9 +303,12 @@ pub struct AuditOut {
     pub actor_name: Option<String>,
     pub at: String,
     pub note: Option<String>,
-    #[schema(value_type = Object)]
+    /// The record as it was; `null` when this created it.
+    #[schema(value_type = Option<Object>)]
     pub before: serde_json::Value,
-    #[schema(value_type = Object)]
+    /// The record as it became; `null` when nothing of it is kept (an action that
+    /// changed no field).
+    #[schema(value_type = Option<Object>)]
     pub after: serde_json::Value,
 }
 

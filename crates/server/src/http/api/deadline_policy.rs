@@ -6,12 +6,13 @@
 //! version read as `base_version`.
 
 use super::error::{ApiResult, ErrorBody};
+use super::extract::Path;
 use super::extract::{ApiJson, ApiUser};
 use super::ts;
 use crate::app;
 use crate::app::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use chrono::{DateTime, FixedOffset, Utc};
 use sanbao_domain::UserId;
 use sanbao_domain::deadline::{CalendarInput, Deadline, DeadlinePolicy, PolicyInput, TargetInput};

@@ -3,12 +3,13 @@
 //! product lines) and `/api/v1/field-settings` (how road time is estimated).
 
 use super::error::{ApiResult, ErrorBody};
+use super::extract::Path;
 use super::extract::{ApiJson, ApiUser};
 use super::ts;
 use crate::app::AppState;
 use crate::app::{self, dispatch::Proposed};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use sanbao_domain::dispatch::TechnicianProfile;
 use sanbao_domain::travel::{self, TravelSettings};
 use sanbao_domain::{Error, UserId};
@@ -101,6 +102,7 @@ pub struct OnTheWayOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = DispatchBoardOut)]
 pub struct BoardOut {
     /// Most urgent arrival deadline first; jobs without one after, oldest first.
     pub waiting: Vec<WaitingOut>,

@@ -3,13 +3,14 @@
 //! (the file itself as the body, like a form's photo), `…/versions/{n}/file` downloads it.
 
 use super::error::{ApiError, ApiResult, ErrorBody, problem, request_lang};
+use super::extract::Path;
 use super::extract::{ApiJson, ApiQuery, ApiUser};
 use super::ts;
 use crate::app;
 use crate::app::AppState;
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sanbao_domain::DocumentId;
@@ -35,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = DocumentVersionOut)]
 pub struct VersionOut {
     pub n: i64,
     pub label: String,

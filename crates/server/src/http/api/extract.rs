@@ -51,6 +51,25 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
+/// A path's parameters. One that cannot be read as its type (an id that is no number, or
+/// beyond any id) names no record: 404, in the API's JSON like every other answer.
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        use axum::extract::rejection::PathRejection;
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(PathRejection::FailedToDeserializePathParams(_)) => {
+                Err(ApiError(Error::NotFound("record")))
+            }
+            Err(e) => Err(ApiError(Error::Internal(format!("path parameters: {e}")))),
+        }
+    }
+}
+
 // ---- Idempotency keys ----
 /// The `Idempotency-Key` header, when the client sent one: absent is `None`; empty, over
 /// 200 characters, not visible ASCII or sent twice is a 422 naming `Idempotency-Key`.

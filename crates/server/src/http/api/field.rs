@@ -2,13 +2,14 @@
 //! arrive, take an arrival back, ask for a follow-up trip, cancel.
 
 use super::error::{ApiResult, ErrorBody};
+use super::extract::Path;
 use super::extract::{ApiJson, ApiQuery, ApiUser, IdemKey, replayable};
 use super::tickets::IDEMPOTENCY_KEY_DOC;
 use super::{Page, cursor, ts};
 use crate::app::AppState;
 use crate::app::{self, clamp_limit};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, FixedOffset, Utc};

@@ -4,6 +4,7 @@
 //! `POST /api/v1/collations/{month}/close`.
 
 use super::error::{ApiResult, ErrorBody, request_lang};
+use super::extract::Path;
 use super::extract::{ApiJson, ApiQuery, ApiUser, IdemKey, replayable};
 use super::tickets::IDEMPOTENCY_KEY_DOC;
 use super::ts;
@@ -11,7 +12,7 @@ use crate::app;
 use crate::app::AppState;
 use crate::app::followups::{CoverageView, OwedView};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use sanbao_domain::followup::FollowUpFilter;

@@ -3,12 +3,13 @@
 //! `/api/v1/files/{id}`, the stored photos and signatures.
 
 use super::error::{ApiError, ApiResult, ErrorBody, problem, request_lang};
+use super::extract::Path;
 use super::extract::{ApiJson, ApiQuery, ApiUser, IdemKey, read_json, replayable};
 use super::ts;
 use crate::app::{self, AppState};
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -36,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = FormPartOut)]
 pub struct PartOut {
     pub name: String,
     pub quantity: i64,
@@ -231,6 +233,7 @@ pub async fn get(
 
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = FormPartIn)]
 pub struct PartIn {
     pub name: Option<String>,
     /// 1 to 999; 1 when not given.

@@ -3,11 +3,12 @@
 //! only their own messages; another person's message is "not found".
 
 use super::error::{ApiResult, ErrorBody};
+use super::extract::Path;
 use super::extract::{ApiQuery, ApiUser};
 use super::{Page, cursor, ts};
 use crate::app::{self, AppState, clamp_limit};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use sanbao_domain::Error;
 use sanbao_domain::notify::InboxEntry;
 use serde::{Deserialize, Serialize};

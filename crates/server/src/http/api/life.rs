@@ -2,12 +2,13 @@
 //! `GET /api/v1/units/{id}/story` and `GET /api/v1/customers/{id}/story`.
 
 use super::error::{ApiResult, ErrorBody};
+use super::extract::Path;
 use super::extract::{ApiQuery, ApiUser};
 use super::ts;
 use crate::app;
 use crate::app::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use sanbao_domain::life::{LifeEntry, LifeFilter, Story};
 use sanbao_domain::{CustomerId, UnitId};
 use serde::{Deserialize, Serialize};

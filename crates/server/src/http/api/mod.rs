@@ -4,6 +4,7 @@ pub mod board;
 pub mod customers;
 pub mod deadline_policy;
 pub mod deliveries;
+pub mod doc;
 pub mod error;
 pub mod extract;
 pub mod field;
@@ -70,8 +71,8 @@ use utoipa_axum::router::OpenApiRouter;
 /// The API: every feature's routes, and the OpenAPI document built from the same
 /// definitions (a route cannot exist without its documentation, nor the other way round).
 pub fn router() -> Router<AppState> {
-    let (router, doc) = routes().split_for_parts();
-    let doc = Arc::new(doc);
+    let doc = Arc::new(openapi());
+    let router: Router<AppState> = routes().into();
     router
         .route(
             "/api/openapi.json",
@@ -145,9 +146,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
     // ---- end follow-ups ----
 }
 
-/// The OpenAPI document, as served.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes().split_for_parts().1
+/// The OpenAPI document, as served: built from the routes, then made exact
+/// ([`doc::complete`]).
+pub fn openapi() -> serde_json::Value {
+    let mut doc = serde_json::to_value(routes().split_for_parts().1).unwrap_or_default();
+    doc::complete(&mut doc);
+    doc
 }
 
 /// An instant as the API writes it: RFC 3339 in the company's offset (+08:00).

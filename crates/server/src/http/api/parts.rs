@@ -4,13 +4,14 @@
 //! (`/api/v1/jobs/{id}/parts`). Money is in fen; quantities are whole pieces.
 
 use super::error::{ApiResult, ErrorBody};
+use super::extract::Path;
 use super::extract::{ApiJson, ApiQuery, ApiUser, IdemKey, replayable};
 use super::tickets::IDEMPOTENCY_KEY_DOC;
 use super::ts;
 use crate::app;
 use crate::app::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use sanbao_domain::parts::{
@@ -477,6 +478,7 @@ async fn row_out(state: &AppState, m: Move) -> Result<MoveOut, Error> {
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(deny_unknown_fields, default)]
+#[schema(as = PartsReasonIn)]
 pub struct ReasonIn {
     pub reason: Option<String>,
 }
@@ -587,6 +589,7 @@ pub async fn write_off(
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(deny_unknown_fields, default)]
+#[schema(as = StockReturnIn)]
 pub struct ReturnIn {
     /// Whose van (one's own when not given; the store's for anyone).
     pub holder: Option<i64>,
@@ -739,6 +742,7 @@ pub async fn list_requisitions(
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(deny_unknown_fields, default)]
+#[schema(as = PartsLineIn)]
 pub struct LineIn {
     pub part_id: Option<i64>,
     pub quantity: Option<i64>,
@@ -806,6 +810,7 @@ pub async fn get_requisition(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = RequisitionDecisionIn)]
 pub struct DecisionIn {
     /// The version read (409 when it changed since).
     pub version: i64,
@@ -912,6 +917,7 @@ pub async fn issue(
 // ---- on a job ----
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = PartsTallyOut)]
 pub struct TallyOut {
     pub part_id: i64,
     /// Issued for the job.

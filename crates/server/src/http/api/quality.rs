@@ -6,13 +6,14 @@
 //! `POST /api/v1/quality-reviews/{month}/close`.
 
 use super::error::{ApiResult, ErrorBody};
+use super::extract::Path;
 use super::extract::{ApiJson, ApiUser};
 use super::ts;
 use crate::app;
 use crate::app::AppState;
 use crate::app::quality::{ItemView, Review};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use sanbao_domain::ids::{QualityActionId, QualityItemId};
 use sanbao_domain::quality::{ActionInput, ClassifyInput, Closing, QualityAction, QualityItem};
@@ -336,6 +337,7 @@ pub struct RowOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = QualityClosingOut)]
 pub struct ClosingOut {
     pub month: String,
     pub closed_by: i64,
@@ -355,6 +357,7 @@ impl From<Closing> for ClosingOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = QualityReviewOut)]
 pub struct ReviewOut {
     pub month: String,
     pub items: Vec<RowOut>,

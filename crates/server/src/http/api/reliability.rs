@@ -30,6 +30,7 @@ pub struct ReliabilityQuery {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = ReliabilityMonthOut)]
 pub struct MonthOut {
     /// `YYYY-MM`.
     pub month: String,

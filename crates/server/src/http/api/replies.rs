@@ -31,6 +31,7 @@ pub struct RatesQuery {
 /// Counts and rates of a month. Rates are fractions (0.9 = 90%), null when their
 /// denominator is zero.
 #[derive(Serialize, ToSchema)]
+#[schema(as = ReplyCountsOut)]
 pub struct CountsOut {
     /// Consultations and letters received in the month (cancelled ones left out).
     pub received: i64,

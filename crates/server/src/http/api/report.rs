@@ -3,12 +3,13 @@
 //! records behind one figure.
 
 use super::error::{ApiResult, ErrorBody};
+use super::extract::Path;
 use super::extract::{ApiQuery, ApiUser};
 use super::{cursor, ts};
 use crate::app::report::{Record, RecordKind};
 use crate::app::{self, AppState, clamp_limit};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use sanbao_domain::Error;
 use sanbao_domain::report::{Drill, Figure, Sum};
 use sanbao_domain::time::Month;
@@ -59,6 +60,7 @@ fn encode(s: &str) -> String {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = MonthlyReportOut)]
 pub struct ReportOut {
     /// `YYYY-MM`.
     pub month: String,

@@ -2,6 +2,7 @@
 //! the department sends someone (`…/{id}/job`) or answers remotely (`…/{id}/remote-answer`).
 
 use super::error::{ApiResult, ErrorBody, request_lang};
+use super::extract::Path;
 use super::extract::{ApiJson, ApiQuery, ApiUser, IdemKey, replayable};
 use super::field::JobOut;
 use super::tickets::IDEMPOTENCY_KEY_DOC;
@@ -9,7 +10,7 @@ use super::ts;
 use crate::app;
 use crate::app::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use sanbao_domain::request::{RequestFilter, RequestInput, RequestStatus, RequestView};

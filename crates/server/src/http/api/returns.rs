@@ -2,6 +2,7 @@
 //! service manager's decision and the losses borne.
 
 use super::error::{ApiResult, ErrorBody, request_lang};
+use super::extract::Path;
 use super::extract::{ApiJson, ApiQuery, ApiUser};
 use super::units::CoverageOut;
 use super::{Page, cursor, ts};
@@ -9,7 +10,7 @@ use crate::app::AppState;
 use crate::app::{self, clamp_limit};
 use crate::i18n::Lang;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use sanbao_domain::returns::{LossesInput, ReturnFilter, ReturnInput, ReturnRequest, ReturnStatus};
 use sanbao_domain::ticket::ticket_number;

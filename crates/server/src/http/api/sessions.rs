@@ -1,6 +1,7 @@
 //! Signing in and out, and accounts.
 
 use super::error::{ApiError, ApiResult, ErrorBody};
+use super::extract::Path;
 use super::extract::{ApiJson, ApiQuery, ApiUser};
 use super::ts;
 use crate::app;
@@ -8,7 +9,7 @@ use crate::app::AppState;
 use crate::app::sessions as auth;
 use crate::http::session::ClientAddress;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use sanbao_domain::user::{NewUser, User, UserChange};
 use sanbao_domain::{Error, Role, UserId};
@@ -147,7 +148,7 @@ pub struct UserIn {
 
 /// Create an account (administrators).
 #[utoipa::path(post, path = "/api/v1/users", request_body = UserIn, tag = "users", security(("bearer" = [])),
-    responses((status = 201, body = UserOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = UserOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn create_user(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,

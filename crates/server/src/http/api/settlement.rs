@@ -3,13 +3,14 @@
 //! integer fen; quantities are in hundredths (`qty_centi`: 2.5 hours = 250).
 
 use super::error::{ApiResult, ErrorBody};
+use super::extract::Path;
 use super::extract::{ApiJson, ApiQuery, ApiUser};
 use super::ts;
 use crate::app;
 use crate::app::AppState;
 use crate::app::settlement::JobSettlement;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use sanbao_domain::settlement::{
     AnswerInput, Line, Quote, QuoteInput, QuotePartInput, WarrantyCost,
@@ -32,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = SettlementLineOut)]
 pub struct LineOut {
     /// `part`, `labour`, `travel` or `call_out`.
     pub kind: String,
@@ -332,6 +334,7 @@ fn month_of(q: &MonthQuery) -> Result<Month, Error> {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = SettlementMonthOut)]
 pub struct MonthOut {
     pub month: String,
     /// Every job whose work began in the month (first arrival on site), oldest first.

@@ -2,11 +2,12 @@
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::ApiUser;
+use super::extract::Path;
 use super::ts;
 use crate::app;
 use crate::app::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use sanbao_domain::TicketId;
 use sanbao_domain::similar::Similar;
 use serde::Serialize;

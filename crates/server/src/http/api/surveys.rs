@@ -3,13 +3,14 @@
 //! crew or the department — and the month's results.
 
 use super::error::{ApiResult, ErrorBody};
+use super::extract::Path;
 use super::extract::{ApiJson, ApiQuery, ApiUser, IdemKey, replayable};
 use super::tickets::IDEMPOTENCY_KEY_DOC;
 use super::ts;
 use crate::app;
 use crate::app::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use sanbao_domain::field::survey::{Survey, SurveyInput};
@@ -131,6 +132,7 @@ pub async fn answer(
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = SurveyLinkOut)]
 pub struct LinkOut {
     /// The address to give the customer: `/survey/{token}` (shown once; only its hash is
     /// kept).
@@ -169,6 +171,7 @@ pub struct MonthQuery {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = SurveyQuestionOut)]
 pub struct QuestionOut {
     pub question: String,
     pub answered: usize,
@@ -177,6 +180,7 @@ pub struct QuestionOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = SurveyMonthOut)]
 pub struct MonthOut {
     pub month: String,
     pub questions: Vec<QuestionOut>,

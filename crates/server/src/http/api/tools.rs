@@ -4,12 +4,13 @@
 //! `version` read: a stale one is refused with 409.
 
 use super::error::{ApiResult, ErrorBody};
+use super::extract::Path;
 use super::extract::{ApiJson, ApiQuery, ApiUser};
 use super::ts;
 use crate::app;
 use crate::app::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use sanbao_domain::tools::{
     CalibrationInput, CalibrationView, CheckoutInput, CheckoutView, ToolFilter, ToolInput, ToolView,
@@ -488,6 +489,7 @@ pub async fn calibration(
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields, default)]
+#[schema(as = ToolRetireIn)]
 pub struct RetireIn {
     pub version: Option<i64>,
     pub reason: String,

@@ -5,12 +5,13 @@
 //! that decide it.
 
 use super::error::{ApiResult, ErrorBody};
+use super::extract::Path;
 use super::extract::{ApiJson, ApiUser};
 use super::ts;
 use crate::app;
 use crate::app::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use sanbao_domain::training::{Session, SessionInput, SessionView, Standing};
 use sanbao_domain::{TrainingId, UserId};

@@ -2,13 +2,14 @@
 //! `/api/v1/customers/{id}/sites`, `/api/v1/units` and a unit's coverage (R2, R3.8, R5.2).
 
 use super::error::{ApiResult, ErrorBody, request_lang};
+use super::extract::Path;
 use super::extract::{ApiJson, ApiQuery, ApiUser};
 use super::{Page, cursor, ts};
 use crate::app::AppState;
 use crate::app::{self, clamp_limit};
 use crate::i18n::Lang;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use sanbao_domain::coverage::Coverage;
 use sanbao_domain::product::{ModelInput, PolicyInput, ProductModel, WarrantyPolicy, parse_date};
@@ -42,6 +43,7 @@ pub struct ModelIn {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = UnitModelOut)]
 pub struct ModelOut {
     pub id: i64,
     pub code: String,
@@ -107,6 +109,7 @@ pub struct PolicyIn {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = UnitPolicyOut)]
 pub struct PolicyOut {
     pub id: Option<i64>,
     pub product_line: String,
@@ -526,6 +529,7 @@ pub async fn list_units(
 
 /// A coverage decision: what the company owes on a date, and why.
 #[derive(Serialize, ToSchema)]
+#[schema(as = UnitCoverageOut)]
 pub struct CoverageOut {
     /// warranty, free_repair, paid
     pub coverage: String,

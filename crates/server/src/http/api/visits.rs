@@ -1,12 +1,13 @@
 //! `/api/v1/visits`: the register of visitors and customer trainees (R3.6).
 
 use super::error::{ApiResult, ErrorBody};
+use super::extract::Path;
 use super::extract::{ApiJson, ApiQuery, ApiUser};
 use super::{Page, cursor, ts};
 use crate::app::AppState;
 use crate::app::{self, clamp_limit};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, FixedOffset, Utc};
 use sanbao_domain::replies::Month;

@@ -1,0 +1,291 @@
+//! The OpenAPI document made exact: every status an operation can answer is stated, from
+//! what the operation takes. The answers that come from the API's common parts (the
+//! session, the extractors of path, query and body) are the same for every operation that
+//! takes that part, so they are stated here once rather than on each handler; what only
+//! one operation answers (a throttled sign-in's 429) stays on its handler.
+
+use serde_json::{Map, Value, json};
+
+/// A status the common parts answer, and when.
+struct Common {
+    status: u16,
+    description: &'static str,
+    /// Whether an operation of this shape can answer it.
+    applies: fn(&Shape) -> bool,
+}
+
+/// What an operation takes, read off its document.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Shape {
+    /// It needs a session (it has a `security` requirement).
+    pub signed_in: bool,
+    /// It reads path parameters.
+    pub path: bool,
+    /// One of them is text (a month, a kind), read and checked by the handler; an id
+    /// that is no number names no record (404).
+    pub path_text: bool,
+    /// It reads query parameters or headers of its own (`Idempotency-Key`).
+    pub query: bool,
+    /// The media type of its body, if it takes one.
+    pub body: Option<String>,
+    /// `get`, `post`, …
+    pub method: String,
+}
+
+const COMMON: &[Common] = &[
+    Common {
+        status: 400,
+        description: "The body is not well-formed JSON.",
+        applies: |s| s.body.as_deref() == Some("application/json"),
+    },
+    Common {
+        status: 401,
+        description: "Not signed in, or the session has ended: sign in with `POST /api/v1/sessions` and send `Authorization: Bearer <token>`.",
+        applies: |s| s.signed_in,
+    },
+    Common {
+        status: 403,
+        description: "Signed in, but the caller's role may not do this, or the record is not theirs (another's customer, a job dispatched to another), or a page's session sent a change without its `X-CSRF-Token`.",
+        applies: |s| s.signed_in,
+    },
+    Common {
+        status: 404,
+        description: "No such record, or not one the caller may see.",
+        applies: |s| s.path,
+    },
+    Common {
+        status: 409,
+        description: "The record changed since it was read (its `version`), or its state does not allow this change, or an `Idempotency-Key` was sent again with another request.",
+        applies: |s| s.signed_in && s.method != "get" && (s.path || s.body.is_some()),
+    },
+    Common {
+        status: 413,
+        description: "The body is larger than the server takes.",
+        applies: |s| s.body.is_some(),
+    },
+    Common {
+        status: 415,
+        description: "The body is not of the media type documented for it (for JSON, `Content-Type: application/json`).",
+        applies: |s| s.body.is_some(),
+    },
+    Common {
+        status: 422,
+        description: "The input is refused: `error.fields` names each field with what is wrong, and nothing was changed.",
+        applies: |s| s.path_text || s.query || s.body.is_some(),
+    },
+];
+
+/// The statuses the common parts answer for an operation of this shape.
+pub fn common_statuses(shape: &Shape) -> Vec<u16> {
+    COMMON
+        .iter()
+        .filter(|c| (c.applies)(shape))
+        .map(|c| c.status)
+        .collect()
+}
+
+/// What an operation takes.
+pub fn shape_of(method: &str, op: &Value) -> Shape {
+    let params = op["parameters"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    let is_in = |place: &str| params.iter().any(|p| p["in"] == place);
+    Shape {
+        signed_in: op["security"].as_array().is_some_and(|s| !s.is_empty()),
+        path: is_in("path"),
+        path_text: params
+            .iter()
+            .any(|p| p["in"] == "path" && p["schema"]["type"] != "integer"),
+        query: is_in("query") || is_in("header"),
+        body: op["requestBody"]["content"]
+            .as_object()
+            .and_then(|c| c.keys().next().cloned()),
+        method: method.to_string(),
+    }
+}
+
+/// Complete the document: each operation's common statuses with their error body and
+/// words; a description on every answer; an `operationId` unique in the document
+/// (`tag_function`); `Retry-After` on the answers that carry it.
+pub fn complete(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in item.iter_mut() {
+            let shape = shape_of(method, op);
+            if let (Some(tag), Some(id)) = (op["tags"][0].as_str(), op["operationId"].as_str()) {
+                op["operationId"] = json!(format!("{tag}_{id}"));
+            }
+            let Some(responses) = op["responses"].as_object_mut() else {
+                continue;
+            };
+            for c in COMMON.iter().filter(|c| (c.applies)(&shape)) {
+                responses
+                    .entry(c.status.to_string())
+                    .or_insert_with(|| error_answer(""));
+            }
+            for (status, answer) in responses.iter_mut() {
+                describe(status, answer);
+            }
+        }
+    }
+}
+
+fn error_answer(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    })
+}
+
+/// Words for an answer documented without any, and the `Retry-After` header where the
+/// server sends it.
+fn describe(status: &str, answer: &mut Value) {
+    let Some(answer) = answer.as_object_mut() else {
+        return;
+    };
+    let said = answer
+        .get("description")
+        .and_then(Value::as_str)
+        .is_some_and(|d| !d.is_empty());
+    if !said {
+        let words = match status {
+            "200" => "Done.",
+            "201" => "Created.",
+            "204" => "Done; nothing to return.",
+            "429" => "Too many failed attempts: try again after `Retry-After` seconds.",
+            "503" => {
+                "The server is checking as many passwords as it can: try again after `Retry-After` seconds."
+            }
+            other => COMMON
+                .iter()
+                .find(|c| c.status.to_string() == other)
+                .map_or("", |c| c.description),
+        };
+        answer.insert("description".into(), json!(words));
+    }
+    if status == "429" || status == "503" {
+        let headers = answer
+            .entry("headers")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(h) = headers.as_object_mut() {
+            h.insert(
+                "Retry-After".into(),
+                json!({"description": "Seconds to wait before trying again.",
+                       "required": true,
+                       "schema": {"type": "integer", "minimum": 1}}),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(signed_in: bool, path: bool, query: bool, body: Option<&str>, m: &str) -> Shape {
+        Shape {
+            signed_in,
+            path,
+            path_text: false,
+            query,
+            body: body.map(str::to_string),
+            method: m.into(),
+        }
+    }
+
+    #[test]
+    fn each_shape_answers_what_its_parts_can() {
+        let json = Some("application/json");
+        let jpeg = Some("image/jpeg");
+        let cases: &[(Shape, &[u16])] = &[
+            // Signing in: public, a JSON body.
+            (
+                shape(false, false, false, json, "post"),
+                &[400, 413, 415, 422],
+            ),
+            // A signed-in list without parameters.
+            (shape(true, false, false, None, "get"), &[401, 403]),
+            // A list with a search.
+            (shape(true, false, true, None, "get"), &[401, 403, 422]),
+            // One record by its id.
+            (shape(true, true, false, None, "get"), &[401, 403, 404]),
+            // A month's report: the month is text, checked.
+            (
+                Shape {
+                    path_text: true,
+                    ..shape(true, true, false, None, "get")
+                },
+                &[401, 403, 404, 422],
+            ),
+            // A change to one record.
+            (
+                shape(true, true, false, json, "put"),
+                &[400, 401, 403, 404, 409, 413, 415, 422],
+            ),
+            // A photo: no JSON, so no malformed JSON.
+            (
+                shape(true, true, false, jpeg, "post"),
+                &[401, 403, 404, 409, 413, 415, 422],
+            ),
+            // An action on a record without a body.
+            (
+                shape(true, true, false, None, "post"),
+                &[401, 403, 404, 409],
+            ),
+        ];
+        for (s, want) in cases {
+            assert_eq!(common_statuses(s), *want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_shape_is_read_off_the_document() {
+        let op = json!({
+            "parameters": [{"name": "id", "in": "path", "schema": {"type": "integer"}},
+                           {"name": "q", "in": "query"}],
+            "requestBody": {"content": {"application/json": {}}},
+            "security": [{"bearer": []}]
+        });
+        assert_eq!(
+            shape_of("put", &op),
+            shape(true, true, true, Some("application/json"), "put")
+        );
+        assert_eq!(
+            shape_of("get", &json!({})),
+            shape(false, false, false, None, "get")
+        );
+    }
+
+    #[test]
+    fn completing_adds_what_is_missing_and_keeps_what_is_said() {
+        let mut doc = json!({"paths": {"/x/{id}": {"get": {
+            "tags": ["x"], "operationId": "get",
+            "parameters": [{"name": "id", "in": "path", "schema": {"type": "integer"}}],
+            "security": [{"bearer": []}],
+            "responses": {"200": {"description": "The x."}, "429": {"description": ""}}
+        }}}});
+        complete(&mut doc);
+        let op = &doc["paths"]["/x/{id}"]["get"];
+        assert_eq!(op["operationId"], "x_get");
+        let statuses: Vec<&String> = op["responses"].as_object().unwrap().keys().collect();
+        assert_eq!(statuses, ["200", "401", "403", "404", "429"]);
+        assert_eq!(op["responses"]["200"]["description"], "The x.");
+        assert!(
+            op["responses"]["404"]["description"]
+                .as_str()
+                .unwrap()
+                .contains("No such")
+        );
+        assert_eq!(
+            op["responses"]["401"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ErrorBody"
+        );
+        assert!(op["responses"]["429"]["headers"]["Retry-After"].is_object());
+    }
+}

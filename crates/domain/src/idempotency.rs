@@ -11,6 +11,10 @@ pub const HEADER: &str = "Idempotency-Key";
 /// At most this many characters.
 pub const MAX_LEN: usize = 200;
 
+/// What [`IdempotencyKey::parse`] takes, for the API's document: visible ASCII, no space
+/// (and 1 to [`MAX_LEN`] of them).
+pub const PATTERN: &str = "^[!-~]+$";
+
 /// A client's key for one request: 1 to [`MAX_LEN`] visible ASCII characters (a UUID, a
 /// counter, anything the client makes unique per request it means).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -61,6 +65,26 @@ pub fn fingerprint(parts: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_documented_key_pattern_takes_what_the_parser_takes() {
+        let re = regex_automata::meta::Regex::new(PATTERN).unwrap();
+        for s in [
+            "a",
+            "550e8400-e29b-41d4-a716-446655440000",
+            "~!",
+            "a b",
+            "",
+            "é",
+            "a\tb",
+        ] {
+            assert_eq!(
+                re.is_match(s) && s.len() <= MAX_LEN,
+                IdempotencyKey::parse(s).is_ok(),
+                "{s:?}"
+            );
+        }
+    }
     use super::*;
 
     fn problem(value: &str) -> Option<&'static str> {

@@ -46,6 +46,10 @@ pub struct Month {
 }
 
 impl Month {
+    /// What [`Month::parse`] takes, as a regular expression for the API's document (the
+    /// years 2000 to 2999, months 01 to 12).
+    pub const PATTERN: &'static str = "^2[0-9]{3}-(0[1-9]|1[0-2])$";
+
     /// `YYYY-MM`.
     pub fn parse(s: &str) -> Result<Month, crate::error::Problem> {
         let bad = || crate::error::Problem::invalid("a month is written YYYY-MM");
@@ -136,6 +140,29 @@ impl std::fmt::Display for Month {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_documented_month_pattern_takes_what_the_parser_takes() {
+        let re = regex_automata::meta::Regex::new(Month::PATTERN).unwrap();
+        for s in [
+            "2026-03",
+            "2000-01",
+            "2999-12",
+            "1999-12",
+            "3000-01",
+            "2026-00",
+            "2026-13",
+            "2026-3",
+            "26-03",
+            "2026/03",
+            "",
+            "abcd-ef",
+            "2026-03-01",
+            "+202-03",
+        ] {
+            assert_eq!(re.is_match(s), Month::parse(s).is_ok(), "{s:?}");
+        }
+    }
     use super::*;
 
     #[test]

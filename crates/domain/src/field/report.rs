@@ -28,6 +28,10 @@ pub const TEXT_MAX: usize = 2000;
 /// The most kilometres one report may claim.
 pub const KM_MAX: f64 = 3000.0;
 
+/// What [`parse_day`] takes, for the API's document: this pattern, and a real date
+/// (`format: date`).
+pub const DAY_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+
 /// `YYYY-MM-DD`, a day of the company's calendar.
 pub fn parse_day(s: &str) -> Result<NaiveDate, Problem> {
     let t = s.trim();
@@ -300,6 +304,25 @@ pub fn sees_everyones_reports(role: Role) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_documented_day_pattern_with_a_real_date_is_what_the_parser_takes() {
+        let re = regex_automata::meta::Regex::new(DAY_PATTERN).unwrap();
+        let real = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok();
+        for s in [
+            "2026-03-02",
+            "0001-01-01",
+            "9999-12-31",
+            "2026-02-30",
+            "2026-3-2",
+            "20260302",
+            "2026-03-02T00:00",
+            "",
+            "2026-13-01",
+        ] {
+            assert_eq!(re.is_match(s) && real(s), parse_day(s).is_ok(), "{s:?}");
+        }
+    }
     use super::*;
     use chrono::Duration;
 

@@ -299,6 +299,23 @@ async fn the_document_states_every_status_the_common_parts_answer() {
             ops += 1;
             let id = op["operationId"].as_str().expect("operationId");
             assert!(ids.insert(id.to_string()), "{id} twice");
+            for (key, v) in op.as_object().unwrap() {
+                assert!(!v.is_null(), "{method} {path}: {key} is null");
+            }
+            for p in op["parameters"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+            {
+                let name = p["name"].as_str().unwrap();
+                // Query parameters are documented as such, not as parts of the path.
+                assert_eq!(
+                    p["in"] == "path",
+                    path.contains(&format!("{{{name}}}")),
+                    "{method} {path}: {name} is in the {}",
+                    p["in"]
+                );
+            }
             let responses = op["responses"].as_object().unwrap();
             for status in common_statuses(&shape_of(method, op)) {
                 assert!(

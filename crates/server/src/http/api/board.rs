@@ -116,6 +116,7 @@ pub fn parse_month_filter(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct BoardQuery {
     /// handling_opinion, arrival, reply
@@ -404,6 +405,7 @@ pub async fn month(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MonthQuery {
     /// A deadline kind.

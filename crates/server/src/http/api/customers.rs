@@ -192,6 +192,7 @@ impl From<CustomerSummary> for CustomerListItem {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerQuery {
     /// Name, address, contact name or phone (digits match however they are written).

@@ -188,6 +188,7 @@ pub async fn put_mine(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DayQuery {
     /// `YYYY-MM-DD`

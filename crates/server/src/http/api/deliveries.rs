@@ -226,6 +226,7 @@ pub async fn create_delivery(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeliveryQuery {
     /// One salesperson's (a salesperson always sees their own).

@@ -4,6 +4,9 @@
 //! takes that part, so they are stated here once rather than on each handler; what only
 //! one operation answers (a throttled sign-in's 429) stays on its handler.
 
+use sanbao_domain::field::report::DAY_PATTERN;
+use sanbao_domain::idempotency;
+use sanbao_domain::time::Month;
 use serde_json::{Map, Value, json};
 
 /// A status the common parts answer, and when.
@@ -105,9 +108,31 @@ pub fn shape_of(method: &str, op: &Value) -> Shape {
     }
 }
 
+/// The rule that refuses a parameter the whole API names alike, as a schema: a month, a
+/// day, a page's cursor, an `Idempotency-Key`. Each comes from the parser it describes
+/// (their tests check the two agree).
+pub fn parameter_rule(place: &str, name: &str) -> Option<Value> {
+    Some(match (place, name) {
+        ("path" | "query", "month") => json!({"type": "string", "pattern": Month::PATTERN}),
+        ("path" | "query", "day") => {
+            json!({"type": "string", "format": "date", "pattern": DAY_PATTERN})
+        }
+        // `api::cursor`: an id from a previous page.
+        ("query", "cursor") => json!({"type": "string", "pattern": "^-?[0-9]{1,18}$"}),
+        ("header", idempotency::HEADER) => json!({
+            "type": "string",
+            "minLength": 1,
+            "maxLength": idempotency::MAX_LEN,
+            "pattern": idempotency::PATTERN
+        }),
+        _ => return None,
+    })
+}
+
 /// Complete the document: each operation's common statuses with their error body and
-/// words; a description on every answer; an `operationId` unique in the document
-/// (`tag_function`); `Retry-After` on the answers that carry it.
+/// words; the rules of the parameters named alike ([`parameter_rule`]); a description on
+/// every answer; an `operationId` unique in the document (`tag_function`); `Retry-After`
+/// on the answers that carry it.
 pub fn complete(doc: &mut Value) {
     let Some(paths) = doc["paths"].as_object_mut() else {
         return;
@@ -117,11 +142,23 @@ pub fn complete(doc: &mut Value) {
             continue;
         };
         for (method, op) in item.iter_mut() {
+            // `get_mut`, not `op["parameters"]`: indexing would add a null where there is none.
+            if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+                for p in params {
+                    let rule = parameter_rule(
+                        p["in"].as_str().unwrap_or_default(),
+                        p["name"].as_str().unwrap_or_default(),
+                    );
+                    if let Some(rule) = rule {
+                        p["schema"] = rule;
+                    }
+                }
+            }
             let shape = shape_of(method, op);
             if let (Some(tag), Some(id)) = (op["tags"][0].as_str(), op["operationId"].as_str()) {
                 op["operationId"] = json!(format!("{tag}_{id}"));
             }
-            let Some(responses) = op["responses"].as_object_mut() else {
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
                 continue;
             };
             for c in COMMON.iter().filter(|c| (c.applies)(&shape)) {
@@ -287,5 +324,16 @@ mod tests {
             "#/components/schemas/ErrorBody"
         );
         assert!(op["responses"]["429"]["headers"]["Retry-After"].is_object());
+        // Nothing the operation did not have is added as a null.
+        let mut doc = json!({"paths": {"/y": {"get": {"responses": {"200": {}}}}}});
+        complete(&mut doc);
+        assert_eq!(
+            doc["paths"]["/y"]["get"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .collect::<Vec<_>>(),
+            ["responses"]
+        );
     }
 }

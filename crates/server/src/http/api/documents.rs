@@ -103,6 +103,7 @@ fn document_out(d: DocumentView, today: chrono::NaiveDate) -> DocumentOut {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LibraryQuery {
     /// A product model's code: that model's documents only.
@@ -185,6 +186,7 @@ pub async fn get(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct VersionQuery {
     /// The version's label (`A/1`, `2026版`).

@@ -176,6 +176,7 @@ pub async fn open(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct JobQuery {
     /// open, dispatched, underway, on_site, submitted, returned, done, cancelled

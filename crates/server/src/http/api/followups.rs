@@ -144,6 +144,7 @@ fn month_of(s: Option<&str>, state: &AppState) -> Result<Month, Error> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// `YYYY-MM`; every month when left out.
@@ -188,6 +189,7 @@ pub async fn list(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DueQuery {
     /// `YYYY-MM`; this month when left out.

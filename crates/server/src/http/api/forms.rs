@@ -321,6 +321,7 @@ fn too_large(field: &str, limit: usize) -> Response {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PhotoQuery {
     pub caption: Option<String>,

@@ -57,6 +57,7 @@ pub struct InboxPageOut {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct InboxQuery {
     pub limit: Option<i64>,

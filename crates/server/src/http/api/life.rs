@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StoryQuery {
     /// Kinds to show, comma-separated (`delivery`, `commissioning`, `ticket`, `visit`,

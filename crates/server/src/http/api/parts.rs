@@ -127,6 +127,7 @@ impl PartIn {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PartQuery {
     /// Code or name contains.
@@ -433,6 +434,7 @@ pub struct MoveList {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LedgerQuery {
     pub part: Option<i64>,
@@ -700,6 +702,7 @@ pub struct RequisitionList {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RequisitionQuery {
     /// requested, approved, refused, issued, cancelled

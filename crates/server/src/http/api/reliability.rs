@@ -20,6 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReliabilityQuery {
     /// The early-life alarm's months in service (1–24; default 3).
@@ -198,6 +199,7 @@ pub async fn reliability(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WarrantyQuery {
     /// This year or one of the four before (default: this year).

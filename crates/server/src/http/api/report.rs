@@ -99,6 +99,7 @@ pub async fn report(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RecordsQuery {
     /// The figure's key, as the report gives it (`emergencies.zhejiang.late`).

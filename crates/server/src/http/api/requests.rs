@@ -160,6 +160,7 @@ pub async fn file(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RequestQuery {
     /// new, on_site, answered_remotely, withdrawn

@@ -151,6 +151,7 @@ pub async fn request_return(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReturnQuery {
     /// requested (those awaiting a decision, oldest first), approved, refused, closed

@@ -113,6 +113,7 @@ pub async fn me(ApiUser(user): ApiUser) -> Json<UserOut> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UsersQuery {
     /// Only this role.

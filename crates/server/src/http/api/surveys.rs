@@ -164,6 +164,7 @@ pub async fn issue_link(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MonthQuery {
     /// `YYYY-MM`: surveys answered in this month (company time).

@@ -288,6 +288,7 @@ impl TicketListItem {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TicketQuery {
     /// Number (SB00000042), summary, unit or customer name.
@@ -568,6 +569,7 @@ impl DashboardOut {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DashboardQuery {
     /// One person's work (assigned or sent to site).

@@ -180,6 +180,7 @@ async fn answer(state: &AppState, actor: &User, id: ToolId) -> ApiResult<Json<To
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ToolQuery {
     /// `me`, or a person's id: the tools they hold now.

@@ -456,6 +456,7 @@ pub async fn update_unit(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UnitQuery {
     /// Serial number, model code, customer name or site address (any part).
@@ -563,6 +564,7 @@ impl CoverageOut {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CoverageQuery {
     /// `YYYY-MM-DD`; today (Asia/Shanghai) if omitted.

@@ -23,6 +23,11 @@ pub fn is_refused_control(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
+/// Text without a refused control character, as a regular expression for the API's
+/// document: what [`has_control`] refuses.
+pub const NO_CONTROL_PATTERN: &str =
+    "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
+
 /// Whether `s` holds a refused control character.
 pub fn has_control(s: &str) -> bool {
     s.chars().any(is_refused_control)
@@ -148,6 +153,30 @@ pub fn email(s: &str) -> Result<String, Problem> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_documented_text_pattern_refuses_what_has_control_refuses() {
+        let re = regex_automata::meta::Regex::new(NO_CONTROL_PATTERN).unwrap();
+        for s in [
+            "",
+            "王工",
+            "两行\n文字",
+            "a\tb\r\n",
+            "a\u{0}b",
+            "\u{1b}[31m",
+            "\u{7f}",
+            "\u{85}",
+            "\u{9f}",
+            "\u{a0}",
+            "\u{b}",
+            "\u{c}",
+            "\u{e}",
+            "\u{1f}",
+            "\u{20}",
+        ] {
+            assert_eq!(re.is_match(s), !has_control(s), "{s:?}");
+        }
+    }
     use super::*;
 
     #[test]

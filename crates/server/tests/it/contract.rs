@@ -299,6 +299,10 @@ async fn the_document_states_every_status_the_common_parts_answer() {
             ops += 1;
             let id = op["operationId"].as_str().expect("operationId");
             assert!(ids.insert(id.to_string()), "{id} twice");
+            assert!(
+                id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                "{id}: a word a command line can take"
+            );
             for (key, v) in op.as_object().unwrap() {
                 assert!(!v.is_null(), "{method} {path}: {key} is null");
             }
@@ -341,6 +345,21 @@ async fn the_document_states_every_status_the_common_parts_answer() {
         }
     }
     assert_eq!(ops, SERVED.len());
+    // The contract run's list of operations not yet exact names operations that exist.
+    let inexact = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contract/inexact.txt"),
+    )
+    .unwrap();
+    for line in inexact
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let id = line.split_whitespace().next().unwrap();
+        assert!(
+            ids.contains(id),
+            "contract/inexact.txt names {id}, which is no operation"
+        );
+    }
     // Signing in is the one operation without a session; it states its throttle.
     let signin = &doc["paths"]["/api/v1/sessions"]["post"]["responses"];
     for status in ["401", "422", "429", "503"] {

@@ -125,8 +125,46 @@ pub fn parameter_rule(place: &str, name: &str) -> Option<Value> {
             "maxLength": idempotency::MAX_LEN,
             "pattern": idempotency::PATTERN
         }),
+        // Any other text in a query, as `extract::check_param` takes it: no control
+        // character, at most `FILTER_TEXT_MAX` characters for a search, `PARAM_MAX` else.
+        ("query", name) => {
+            let max = if name == "q" {
+                sanbao_domain::export::FILTER_TEXT_MAX
+            } else {
+                sanbao_domain::text::PARAM_MAX
+            };
+            json!({"maxLength": max, "pattern": sanbao_domain::text::NO_CONTROL_PATTERN})
+        }
         _ => return None,
     })
+}
+
+/// Apply a parameter's rule: a whole schema for the parameters named alike, the text
+/// limits added to any other query parameter that is text.
+fn constrain(p: &mut Value) {
+    let place = p["in"].as_str().unwrap_or_default().to_string();
+    let name = p["name"].as_str().unwrap_or_default().to_string();
+    let Some(rule) = parameter_rule(&place, &name) else {
+        return;
+    };
+    if rule.get("type").is_some() {
+        p["schema"] = rule;
+        return;
+    }
+    let schema = &p["schema"];
+    let is_text = schema["type"] == "string"
+        || schema["type"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t == "string"));
+    let constrained = ["enum", "pattern", "format"]
+        .iter()
+        .any(|k| schema.get(*k).is_some());
+    if is_text
+        && !constrained
+        && let (Some(s), Some(r)) = (p["schema"].as_object_mut(), rule.as_object())
+    {
+        s.extend(r.clone());
+    }
 }
 
 /// Complete the document: each operation's common statuses with their error body and
@@ -144,19 +182,15 @@ pub fn complete(doc: &mut Value) {
         for (method, op) in item.iter_mut() {
             // `get_mut`, not `op["parameters"]`: indexing would add a null where there is none.
             if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
-                for p in params {
-                    let rule = parameter_rule(
-                        p["in"].as_str().unwrap_or_default(),
-                        p["name"].as_str().unwrap_or_default(),
-                    );
-                    if let Some(rule) = rule {
-                        p["schema"] = rule;
-                    }
-                }
+                params.iter_mut().for_each(constrain);
             }
             let shape = shape_of(method, op);
             if let (Some(tag), Some(id)) = (op["tags"][0].as_str(), op["operationId"].as_str()) {
-                op["operationId"] = json!(format!("{tag}_{id}"));
+                let id: String = format!("{tag}_{id}")
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .collect();
+                op["operationId"] = json!(id);
             }
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
                 continue;
@@ -302,14 +336,14 @@ mod tests {
     #[test]
     fn completing_adds_what_is_missing_and_keeps_what_is_said() {
         let mut doc = json!({"paths": {"/x/{id}": {"get": {
-            "tags": ["x"], "operationId": "get",
+            "tags": ["x y"], "operationId": "get",
             "parameters": [{"name": "id", "in": "path", "schema": {"type": "integer"}}],
             "security": [{"bearer": []}],
             "responses": {"200": {"description": "The x."}, "429": {"description": ""}}
         }}}});
         complete(&mut doc);
         let op = &doc["paths"]["/x/{id}"]["get"];
-        assert_eq!(op["operationId"], "x_get");
+        assert_eq!(op["operationId"], "x_y_get");
         let statuses: Vec<&String> = op["responses"].as_object().unwrap().keys().collect();
         assert_eq!(statuses, ["200", "401", "403", "404", "429"]);
         assert_eq!(op["responses"]["200"]["description"], "The x.");

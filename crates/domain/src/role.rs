@@ -52,6 +52,11 @@ impl Role {
             .is_some_and(|(_, roles)| roles.contains(&self))
     }
 
+    /// The permission table: each permission with the roles that hold it.
+    pub fn grants() -> &'static [(Permission, &'static [Role])] {
+        GRANTS
+    }
+
     /// Whether this role acts only for the customers assigned to it (R3.1: the salesperson
     /// owns the account): its lists of their records are narrowed to them, and
     /// [`may_for_customer`] refuses the rest.
@@ -181,6 +186,8 @@ pub enum Permission {
     RecordFollowUps,
     /// Collate the month's follow-ups, see everyone's coverage, close the month.
     CollateFollowUps,
+    /// See follow-ups: whoever records them (a salesperson their own) or collates them.
+    ViewFollowUps,
     // ---- end follow-ups ----
     // ---- campaigns ----
     /// Define, launch and assign the yearly customer visit campaign (R3.9).
@@ -267,6 +274,7 @@ const GRANTS: &[(Permission, &[Role])] = &[
     // ---- follow-ups ----
     (P::RecordFollowUps, &[A, M, C, Sa]),
     (P::CollateFollowUps, &[A, M, C, Q]),
+    (P::ViewFollowUps, &[A, M, C, Sa, Q]),
     // ---- end follow-ups ----
     // ---- campaigns ----
     (P::ManageCampaigns, &[A, M]),
@@ -341,6 +349,7 @@ mod tests {
             // ---- follow-ups ----
             (P::RecordFollowUps, "amc..s.."),
             (P::CollateFollowUps, "amc...q."),
+            (P::ViewFollowUps, "amc..sq."),
             // ---- end follow-ups ----
             // ---- campaigns ----
             (P::ManageCampaigns, "am......"),

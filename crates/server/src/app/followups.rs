@@ -130,7 +130,7 @@ fn may_see(actor: &User, v: &FollowUpView, holder: Option<UserId>) -> bool {
 }
 
 fn may_view(actor: &User) -> bool {
-    actor.role.may(Permission::RecordFollowUps) || actor.role.may(Permission::CollateFollowUps)
+    actor.role.may(Permission::ViewFollowUps)
 }
 
 /// One follow-up (404 for a salesperson when it is another's).

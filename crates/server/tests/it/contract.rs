@@ -618,6 +618,7 @@ async fn every_role_on_every_operation(app: &TestApp) {
         .await
         .json();
     let mut calls = 0;
+    let mut allowed_by_op: std::collections::BTreeMap<String, BTreeSet<&str>> = Default::default();
     for (path, item) in doc["paths"].as_object().unwrap() {
         let uri = path
             .replace("{month}", "2026-03")
@@ -644,9 +645,13 @@ async fn every_role_on_every_operation(app: &TestApp) {
                     anon.text
                 );
             }
+            let allowed = allowed_by_op.entry(format!("{method} {path}")).or_default();
             for (role, token) in &tokens {
                 let Some(token) = token else { continue };
                 let r = app.call(&method, &uri, Some(token), body.clone()).await;
+                if role.is_staff() && r.status != StatusCode::FORBIDDEN {
+                    allowed.insert(role.as_str());
+                }
                 calls += 1;
                 assert!(
                     r.status.as_u16() < 500,
@@ -670,6 +675,36 @@ async fn every_role_on_every_operation(app: &TestApp) {
         }
     }
     assert!(calls > 1000, "{calls} calls");
+    // Who may call each operation, as answered (everything but 403), is who holds some
+    // permission of the domain's table (or several at once), or every member of staff.
+    let table: Vec<BTreeSet<&str>> = sanbao_domain::Role::grants()
+        .iter()
+        .map(|(_, roles)| roles.iter().map(|r| r.as_str()).collect())
+        .collect();
+    let staff: BTreeSet<&str> = roles
+        .iter()
+        .filter(|r| r.is_staff())
+        .map(|r| r.as_str())
+        .collect();
+    let mut unexplained = Vec::new();
+    for (op, allowed) in &allowed_by_op {
+        let explained = *allowed == staff
+            || table.iter().any(|t| t == allowed)
+            || table.iter().enumerate().any(|(i, a)| {
+                table[i + 1..]
+                    .iter()
+                    .any(|b| a.intersection(b).copied().collect::<BTreeSet<_>>() == *allowed)
+            });
+        if !explained {
+            unexplained.push(format!("{op}: {allowed:?}"));
+        }
+    }
+    assert!(
+        unexplained.is_empty(),
+        "{} operations answer roles that no permission names:\n{}",
+        unexplained.len(),
+        unexplained.join("\n")
+    );
 }
 
 crate::support::on_both_backends!(
@@ -695,3 +730,111 @@ async fn an_id_that_is_no_number_names_no_record() {
         assert_eq!(r.json()["error"]["code"], "not_found", "{uri}");
     }
 }
+
+/// Every page the web router serves (`GET`), read off its sources: `.route("/…", get(…))`.
+fn page_routes() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http/web");
+    let mut pages = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for part in text.split(".route(\"").skip(1) {
+            let Some((route, rest)) = part.split_once('"') else {
+                continue;
+            };
+            let handler = rest.trim_start_matches([',', ' ', '\n']);
+            if handler.starts_with("get(") {
+                pages.insert(route.to_string());
+            }
+        }
+    }
+    pages.into_iter().collect()
+}
+
+/// Every role on every page (issue 12, permissions), as on the API: generated from the
+/// web router's routes, so a new page is covered the day it is added. No page answers a
+/// server error to anyone; a customer's account sees no staff page; and who may open
+/// each page (anything but 403) is who holds some permission of the domain's table, or
+/// two at once, or every member of staff.
+async fn every_role_on_every_page(app: &TestApp) {
+    let pages = page_routes();
+    assert!(pages.len() > 80, "{} pages read", pages.len());
+    app.api_customer(
+        &app.token("page_seed", "service_clerk").await,
+        "甲",
+        "浙江省杭州市上城区1号",
+    )
+    .await;
+    let mut browsers = Vec::new();
+    for role in sanbao_domain::Role::ALL {
+        let name = format!("page_{}", role.as_str());
+        browsers.push((role, crate::web::signed_in(app, &name, role.as_str()).await));
+    }
+    let table: Vec<BTreeSet<&str>> = sanbao_domain::Role::grants()
+        .iter()
+        .map(|(_, roles)| roles.iter().map(|r| r.as_str()).collect())
+        .collect();
+    let staff: BTreeSet<&str> = sanbao_domain::Role::ALL
+        .iter()
+        .filter(|r| r.is_staff())
+        .map(|r| r.as_str())
+        .collect();
+    let mut unexplained = Vec::new();
+    for page in &pages {
+        let uri = page
+            .replace("{month}", "2026-03")
+            .replace("{day}", "2026-03-02")
+            .replace("{file}", "app.css")
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { "1" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/");
+        let mut allowed = BTreeSet::new();
+        for (role, browser) in &mut browsers {
+            let r = browser.get(&uri).await;
+            assert!(
+                r.status.as_u16() < 500,
+                "{uri} as {role:?} answered {}: {}",
+                r.status,
+                r.text
+            );
+            if !role.is_staff() {
+                // A customer's account opens only what anyone may (the sign-in page, the
+                // style sheets and scripts).
+                if r.status == StatusCode::OK {
+                    let anon = crate::web::Browser::new(app).get(&uri).await;
+                    assert_eq!(anon.status, StatusCode::OK, "{uri} opens to a customer");
+                }
+                continue;
+            }
+            if r.status != StatusCode::FORBIDDEN {
+                allowed.insert(role.as_str());
+            }
+        }
+        let explained = allowed == staff
+            || table.iter().any(|t| *t == allowed)
+            || table.iter().enumerate().any(|(i, a)| {
+                table[i + 1..]
+                    .iter()
+                    .any(|b| a.intersection(b).copied().collect::<BTreeSet<_>>() == allowed)
+            });
+        if !explained {
+            unexplained.push(format!("{page}: {allowed:?}"));
+        }
+    }
+    assert!(
+        unexplained.is_empty(),
+        "{} pages open to roles that no permission names:\n{}",
+        unexplained.len(),
+        unexplained.join("\n")
+    );
+}
+
+crate::support::on_both_backends!(
+    every_role_on_every_page_is_answered_as_its_permissions_say,
+    every_role_on_every_page_is_answered_as_its_permissions_say_on_postgres,
+    every_role_on_every_page
+);

@@ -577,6 +577,27 @@ crate::support::on_both_backends!(
     no_input_makes_a_server_error
 );
 
+/// Whether the roles an operation or a page lets in are the roles of one permission of
+/// the domain's table, of two at once (an act on a record that needs both), or all staff.
+fn named_by_the_permission_table(allowed: &BTreeSet<&str>) -> bool {
+    let table: Vec<BTreeSet<&str>> = sanbao_domain::Role::grants()
+        .iter()
+        .map(|(_, roles)| roles.iter().map(|r| r.as_str()).collect())
+        .collect();
+    let staff: BTreeSet<&str> = sanbao_domain::Role::ALL
+        .iter()
+        .filter(|r| r.is_staff())
+        .map(|r| r.as_str())
+        .collect();
+    *allowed == staff
+        || table.contains(allowed)
+        || table.iter().enumerate().any(|(i, a)| {
+            table[i + 1..]
+                .iter()
+                .any(|b| a.intersection(b).copied().collect::<BTreeSet<_>>() == *allowed)
+        })
+}
+
 /// Every role on every documented operation (issue 12, permissions): generated from the
 /// OpenAPI document, so a new operation is covered the day it is added. Whoever calls,
 /// nothing answers a server error; without a session every operation but signing in
@@ -677,25 +698,9 @@ async fn every_role_on_every_operation(app: &TestApp) {
     assert!(calls > 1000, "{calls} calls");
     // Who may call each operation, as answered (everything but 403), is who holds some
     // permission of the domain's table (or several at once), or every member of staff.
-    let table: Vec<BTreeSet<&str>> = sanbao_domain::Role::grants()
-        .iter()
-        .map(|(_, roles)| roles.iter().map(|r| r.as_str()).collect())
-        .collect();
-    let staff: BTreeSet<&str> = roles
-        .iter()
-        .filter(|r| r.is_staff())
-        .map(|r| r.as_str())
-        .collect();
     let mut unexplained = Vec::new();
     for (op, allowed) in &allowed_by_op {
-        let explained = *allowed == staff
-            || table.iter().any(|t| t == allowed)
-            || table.iter().enumerate().any(|(i, a)| {
-                table[i + 1..]
-                    .iter()
-                    .any(|b| a.intersection(b).copied().collect::<BTreeSet<_>>() == *allowed)
-            });
-        if !explained {
+        if !named_by_the_permission_table(allowed) {
             unexplained.push(format!("{op}: {allowed:?}"));
         }
     }
@@ -773,15 +778,6 @@ async fn every_role_on_every_page(app: &TestApp) {
         let name = format!("page_{}", role.as_str());
         browsers.push((role, crate::web::signed_in(app, &name, role.as_str()).await));
     }
-    let table: Vec<BTreeSet<&str>> = sanbao_domain::Role::grants()
-        .iter()
-        .map(|(_, roles)| roles.iter().map(|r| r.as_str()).collect())
-        .collect();
-    let staff: BTreeSet<&str> = sanbao_domain::Role::ALL
-        .iter()
-        .filter(|r| r.is_staff())
-        .map(|r| r.as_str())
-        .collect();
     let mut unexplained = Vec::new();
     for page in &pages {
         let uri = page
@@ -814,14 +810,7 @@ async fn every_role_on_every_page(app: &TestApp) {
                 allowed.insert(role.as_str());
             }
         }
-        let explained = allowed == staff
-            || table.iter().any(|t| *t == allowed)
-            || table.iter().enumerate().any(|(i, a)| {
-                table[i + 1..]
-                    .iter()
-                    .any(|b| a.intersection(b).copied().collect::<BTreeSet<_>>() == allowed)
-            });
-        if !explained {
+        if !named_by_the_permission_table(&allowed) {
             unexplained.push(format!("{page}: {allowed:?}"));
         }
     }

@@ -507,6 +507,7 @@ pub async fn summary(
 #[serde(deny_unknown_fields, default)]
 pub struct CloseIn {
     /// The campaign's version read: a stale one is refused with 409.
+    #[schema(value_type = i64, required)]
     pub version: Option<i64>,
 }
 
@@ -551,6 +552,7 @@ pub struct AssigneeIn {
     /// engineer, the manager); anyone else is refused with 422 naming `assignee_id`.
     pub assignee_id: Option<i64>,
     /// The target's version read: a stale one is refused with 409.
+    #[schema(value_type = i64, required)]
     pub version: Option<i64>,
 }
 

@@ -172,7 +172,8 @@ fn constrain(p: &mut Value) {
 /// every answer; an `operationId` unique in the document (`tag_function`); `Retry-After`
 /// on the answers that carry it.
 pub fn complete(doc: &mut Value) {
-    let Some(paths) = doc["paths"].as_object_mut() else {
+    refuse_control_characters_in_bodies(doc);
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
     for item in paths.values_mut() {
@@ -204,6 +205,112 @@ pub fn complete(doc: &mut Value) {
                 describe(status, answer);
             }
         }
+    }
+}
+
+/// Text in a request body refuses control characters (`extract::read_json`, before any
+/// handler): every text field of every schema a request body reaches says so, unless it
+/// already states a pattern, a format or its values.
+fn refuse_control_characters_in_bodies(doc: &mut Value) {
+    let mut reached = std::collections::BTreeSet::new();
+    if let Some(paths) = doc["paths"].as_object() {
+        for item in paths.values() {
+            for op in item.as_object().into_iter().flat_map(|i| i.values()) {
+                if let Some(content) = op["requestBody"]["content"].as_object() {
+                    for media in content.values() {
+                        refs_in(&media["schema"], doc, &mut reached);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut() {
+            for op in item
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|i| i.values_mut())
+            {
+                if let Some(content) = op
+                    .get_mut("requestBody")
+                    .and_then(|b| b.get_mut("content"))
+                    .and_then(Value::as_object_mut)
+                {
+                    for (media, m) in content.iter_mut() {
+                        if media == "application/json"
+                            && let Some(schema) = m.get_mut("schema")
+                        {
+                            text_refuses_control(schema);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Some(schemas) = doc
+        .get_mut("components")
+        .and_then(|c| c.get_mut("schemas"))
+        .and_then(Value::as_object_mut)
+    {
+        for name in &reached {
+            if let Some(schema) = schemas.get_mut(name) {
+                text_refuses_control(schema);
+            }
+        }
+    }
+}
+
+/// The component schemas `schema` refers to, and theirs, into `reached`.
+fn refs_in(schema: &Value, doc: &Value, reached: &mut std::collections::BTreeSet<String>) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                if reached.insert(name.to_string()) {
+                    refs_in(&doc["components"]["schemas"][name], doc, reached);
+                }
+                return;
+            }
+            for v in map.values() {
+                refs_in(v, doc, reached);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs_in(v, doc, reached)),
+        _ => {}
+    }
+}
+
+/// Add the no-control-character pattern to every text node of `schema` (not following
+/// references) that states no pattern, format or list of values.
+fn text_refuses_control(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            let is_text = map.get("type").is_some_and(|t| {
+                t == "string"
+                    || t.as_array()
+                        .is_some_and(|a| a.iter().any(|t| t == "string"))
+            });
+            let stated = ["pattern", "format", "enum", "const", "contentMediaType"]
+                .iter()
+                .any(|k| map.contains_key(*k));
+            if is_text && !stated {
+                map.insert(
+                    "pattern".into(),
+                    json!(sanbao_domain::text::NO_CONTROL_PATTERN),
+                );
+            }
+            for (key, v) in map.iter_mut() {
+                // Examples and defaults are values, not schemas.
+                if key != "example" && key != "examples" && key != "default" {
+                    text_refuses_control(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(text_refuses_control),
+        _ => {}
     }
 }
 
@@ -331,6 +438,34 @@ mod tests {
             shape_of("get", &json!({})),
             shape(false, false, false, None, "get")
         );
+    }
+
+    #[test]
+    fn text_in_request_bodies_refuses_control_characters_and_answers_are_left_alone() {
+        let mut doc = json!({
+            "paths": {"/a": {"post": {
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/In"}}}},
+                "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Out"}}}}}
+            }}},
+            "components": {"schemas": {
+                "In": {"type": "object", "properties": {
+                    "name": {"type": "string"},
+                    "note": {"type": ["string", "null"]},
+                    "day": {"type": "string", "format": "date"},
+                    "lines": {"type": "array", "items": {"$ref": "#/components/schemas/Line"}}
+                }},
+                "Line": {"type": "object", "properties": {"text": {"type": "string"}}},
+                "Out": {"type": "object", "properties": {"name": {"type": "string"}}}
+            }}
+        });
+        complete(&mut doc);
+        let s = &doc["components"]["schemas"];
+        let pattern = json!(sanbao_domain::text::NO_CONTROL_PATTERN);
+        assert_eq!(s["In"]["properties"]["name"]["pattern"], pattern);
+        assert_eq!(s["In"]["properties"]["note"]["pattern"], pattern);
+        assert_eq!(s["Line"]["properties"]["text"]["pattern"], pattern);
+        assert!(s["In"]["properties"]["day"].get("pattern").is_none());
+        assert!(s["Out"]["properties"]["name"].get("pattern").is_none());
     }
 
     #[test]

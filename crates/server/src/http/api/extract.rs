@@ -267,13 +267,40 @@ pub fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Response> {
     }
     let lang = request_lang();
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize(de) {
+    let first = serde_path_to_error::deserialize(de);
+    // A whole number written with a fraction (`7.0`, `1e3`) is a whole number, as JSON
+    // Schema counts it: read it so where a field takes an integer. Only when the first
+    // reading failed on a float, so a body is read once in the ordinary case.
+    let read = match first {
+        Err(e)
+            if e.inner()
+                .to_string()
+                .starts_with("invalid type: floating point") =>
+        {
+            match serde_json::from_slice::<serde_json::Value>(bytes) {
+                Ok(mut v) => {
+                    whole_numbers(&mut v);
+                    serde_path_to_error::deserialize(v).map_err(|e| {
+                        let path = e.path().to_string();
+                        (path, e.into_inner().to_string(), false)
+                    })
+                }
+                Err(_) => Err((e.path().to_string(), e.into_inner().to_string(), false)),
+            }
+        }
         Ok(v) => Ok(v),
         Err(e) => {
             let path = e.path().to_string();
             let inner = e.into_inner();
-            let message = clean_message(&inner.to_string());
-            if inner.is_syntax() || inner.is_eof() {
+            let syntax = inner.is_syntax() || inner.is_eof();
+            Err((path, inner.to_string(), syntax))
+        }
+    };
+    match read {
+        Ok(v) => Ok(v),
+        Err((path, message, syntax)) => {
+            let message = clean_message(&message);
+            if syntax {
                 let mut f = BTreeMap::new();
                 f.insert("body".into(), lang.problem("invalid", "body"));
                 Err(problem(
@@ -286,6 +313,26 @@ pub fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Response> {
                 Err(validation(field_of(&path, &message), &message))
             }
         }
+    }
+}
+
+/// Turn every number with a zero fraction that fits an `i64` into that integer.
+fn whole_numbers(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|f| n.is_f64() && f.fract() == 0.0)
+                && (-9_007_199_254_740_992.0..=9_007_199_254_740_992.0).contains(&f)
+            {
+                // Within ±2^53 every whole f64 is exact, so the cast loses nothing.
+                #[allow(clippy::cast_possible_truncation)]
+                let i = f as i64;
+                *v = Value::from(i);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
+        _ => {}
     }
 }
 
@@ -344,7 +391,35 @@ fn form_urlencoded_parse(q: &str) -> form_urlencoded::Parse<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::field_of;
+    use super::{field_of, read_json};
+
+    #[test]
+    fn a_whole_number_written_with_a_fraction_is_read_as_an_integer() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct In {
+            n: i64,
+            list: Vec<i64>,
+        }
+        let read = |b: &str| read_json::<In>(b.as_bytes()).map_err(|r| r.status());
+        assert_eq!(
+            read(r#"{"n": 7.0, "list": [1e3, -2.0, 3]}"#),
+            Ok(In {
+                n: 7,
+                list: vec![1000, -2, 3]
+            })
+        );
+        for refused in [
+            r#"{"n": 7.5, "list": []}"#,
+            r#"{"n": 1e300, "list": []}"#,
+            r#"{"n": 1, "list": [0.5]}"#,
+        ] {
+            assert_eq!(
+                read(refused),
+                Err(axum::http::StatusCode::UNPROCESSABLE_ENTITY),
+                "{refused}"
+            );
+        }
+    }
 
     #[test]
     fn serde_messages_name_the_field() {

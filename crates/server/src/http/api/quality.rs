@@ -193,6 +193,7 @@ pub async fn get_item(
 #[serde(deny_unknown_fields, default)]
 pub struct ClassifyIn {
     /// The version read (409 when someone changed it since).
+    #[schema(value_type = i64, required)]
     pub version: Option<i64>,
     pub product_model: Option<String>,
     pub component: Option<String>,
@@ -276,6 +277,7 @@ pub async fn add_action(
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct VerifyIn {
+    #[schema(value_type = i64, required)]
     pub version: Option<i64>,
     /// What was seen of the action's effect.
     pub note: Option<String>,

@@ -319,6 +319,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 #[serde(deny_unknown_fields, default)]
 pub struct ToolPatch {
     /// The version read: a stale one is refused with 409.
+    #[schema(value_type = i64, required)]
     pub version: Option<i64>,
     pub asset_code: Option<String>,
     pub name: Option<String>,
@@ -385,6 +386,7 @@ pub async fn edit(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct CheckoutIn {
+    #[schema(value_type = i64, required)]
     pub version: Option<i64>,
     /// Whom it is lent to (a technician or senior engineer); left out, the caller.
     pub holder_id: Option<i64>,
@@ -426,6 +428,7 @@ pub async fn check_out(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct CheckinIn {
+    #[schema(value_type = i64, required)]
     pub version: Option<i64>,
     /// good, damaged (then it needs repair, and `remark` says what is wrong)
     pub condition: Option<String>,
@@ -459,6 +462,7 @@ pub async fn check_in(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct CalibrationIn {
+    #[schema(value_type = i64, required)]
     pub version: Option<i64>,
     /// `YYYY-MM-DD`, not after today.
     pub calibrated_on: Option<String>,
@@ -492,6 +496,7 @@ pub async fn calibration(
 #[serde(deny_unknown_fields, default)]
 #[schema(as = ToolRetireIn)]
 pub struct RetireIn {
+    #[schema(value_type = i64, required)]
     pub version: Option<i64>,
     pub reason: String,
 }

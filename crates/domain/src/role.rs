@@ -195,6 +195,9 @@ pub enum Permission {
     /// Record a customer's campaign response: the department, or the assignee on the
     /// record (a salesperson only for the customers assigned to them).
     RecordCampaignResponses,
+    /// See every target of a campaign and its summary: the department (who manage
+    /// campaigns or dispatch technicians), not only one's own assigned targets.
+    SeeAllCampaignTargets,
     // ---- end campaigns ----
     // ---- training ----
     /// Record a training session given to staff or to a customer (R1.6, R1.7).
@@ -279,6 +282,7 @@ const GRANTS: &[(Permission, &[Role])] = &[
     // ---- campaigns ----
     (P::ManageCampaigns, &[A, M]),
     (P::RecordCampaignResponses, &[A, M, C, E, Sa]),
+    (P::SeeAllCampaignTargets, &[A, M, C]),
     // ---- end campaigns ----
     // ---- training ----
     (P::RecordTraining, &[A, M, C, E]),
@@ -354,6 +358,7 @@ mod tests {
             // ---- campaigns ----
             (P::ManageCampaigns, "am......"),
             (P::RecordCampaignResponses, "amce.s.."),
+            (P::SeeAllCampaignTargets, "amc....."),
             // ---- end campaigns ----
             // ---- training ----
             (P::RecordTraining, "amce...."),

@@ -21,7 +21,7 @@ use sanbao_store::{NewTarget, Tx};
 
 /// The department: sees every target and the summary.
 fn department(actor: &User) -> bool {
-    actor.role.may(Permission::ManageCampaigns) || actor.role.may(Permission::DispatchTechnicians)
+    actor.role.may(Permission::SeeAllCampaignTargets)
 }
 
 #[allow(clippy::too_many_arguments)]

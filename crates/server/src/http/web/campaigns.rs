@@ -486,7 +486,7 @@ async fn detail_page(
     notice: Option<String>,
 ) -> WebResult<DetailPage> {
     let (c, targets) = app::campaigns::get(state, &u.user, id).await?;
-    let department = u.may(Permission::ManageCampaigns) || u.may(Permission::DispatchTechnicians);
+    let department = u.may(Permission::SeeAllCampaignTargets);
     let may_manage = u.may(Permission::ManageCampaigns);
     let running = c.status == CampaignStatus::Running;
     let messages = Messages::new(u.lang, errors);

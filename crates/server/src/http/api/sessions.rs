@@ -72,7 +72,7 @@ impl From<&User> for UserOut {
 
 /// Sign in: a bearer token for the API.
 #[utoipa::path(post, path = "/api/v1/sessions", request_body = LoginIn, tag = "sessions",
-    responses((status = 201, body = TokenOut), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 201, body = TokenOut), (status = 401, description = "Wrong user name or password, or the account is not active.", body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
@@ -177,7 +177,7 @@ pub struct PasswordChangeIn {
 
 /// Change my password. Every other session of the account ends; this one stays.
 #[utoipa::path(post, path = "/api/v1/me/password", request_body = PasswordChangeIn, tag = "sessions", security(("bearer" = [])),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, description = "A field is refused: a wrong `current_password`, or a `new_password` that breaks the rules.", body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn change_password(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

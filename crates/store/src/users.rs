@@ -20,6 +20,10 @@ struct UserRow {
 
 const USER_COLS: &str = "id, username, display_name, role, active, created_at, version";
 
+/// One attempt taken back from a sign-in counter (never below zero).
+const TAKE_BACK_ATTEMPT: &str =
+    "UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0";
+
 impl TryFrom<UserRow> for User {
     type Error = Error;
     fn try_from(r: UserRow) -> Result<User, Error> {
@@ -218,9 +222,7 @@ impl Db {
         for (scope, key) in keys {
             let sql = match scope.on_success() {
                 OnSuccess::Clear => "DELETE FROM login_throttle WHERE key = $1",
-                OnSuccess::TakeBack => {
-                    "UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0"
-                }
+                OnSuccess::TakeBack => TAKE_BACK_ATTEMPT,
             };
             on_tx!(&mut tx, c => sqlx::query(sql)
                 .bind(key)
@@ -237,8 +239,7 @@ impl Db {
     pub async fn take_back_login_attempt(&self, keys: &[(Scope, String)]) -> Result<(), Error> {
         let mut tx = self.begin().await?;
         for (_, key) in keys {
-            on_tx!(&mut tx, c => sqlx::query(
-                "UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0")
+            on_tx!(&mut tx, c => sqlx::query(TAKE_BACK_ATTEMPT)
                 .bind(key)
                 .execute(c)
                 .await

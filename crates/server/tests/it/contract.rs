@@ -598,6 +598,25 @@ fn named_by_the_permission_table(allowed: &BTreeSet<&str>) -> bool {
         })
 }
 
+/// Every operation or page (`what`) lets in the roles of the permission table, each
+/// named in the failure with the roles it let in.
+fn assert_named_by_the_permission_table(
+    what: &str,
+    allowed: &std::collections::BTreeMap<String, BTreeSet<&str>>,
+) {
+    let unexplained: Vec<String> = allowed
+        .iter()
+        .filter(|(_, roles)| !named_by_the_permission_table(roles))
+        .map(|(name, roles)| format!("{name}: {roles:?}"))
+        .collect();
+    assert!(
+        unexplained.is_empty(),
+        "{} {what} let in roles that no permission names:\n{}",
+        unexplained.len(),
+        unexplained.join("\n")
+    );
+}
+
 /// Every role on every documented operation (issue 12, permissions): generated from the
 /// OpenAPI document, so a new operation is covered the day it is added. Whoever calls,
 /// nothing answers a server error; without a session every operation but signing in
@@ -698,18 +717,7 @@ async fn every_role_on_every_operation(app: &TestApp) {
     assert!(calls > 1000, "{calls} calls");
     // Who may call each operation, as answered (everything but 403), is who holds some
     // permission of the domain's table (or several at once), or every member of staff.
-    let mut unexplained = Vec::new();
-    for (op, allowed) in &allowed_by_op {
-        if !named_by_the_permission_table(allowed) {
-            unexplained.push(format!("{op}: {allowed:?}"));
-        }
-    }
-    assert!(
-        unexplained.is_empty(),
-        "{} operations answer roles that no permission names:\n{}",
-        unexplained.len(),
-        unexplained.join("\n")
-    );
+    assert_named_by_the_permission_table("operations", &allowed_by_op);
 }
 
 crate::support::on_both_backends!(
@@ -778,7 +786,8 @@ async fn every_role_on_every_page(app: &TestApp) {
         let name = format!("page_{}", role.as_str());
         browsers.push((role, crate::web::signed_in(app, &name, role.as_str()).await));
     }
-    let mut unexplained = Vec::new();
+    let mut allowed_by_page: std::collections::BTreeMap<String, BTreeSet<&str>> =
+        Default::default();
     for page in &pages {
         let uri = page
             .replace("{month}", "2026-03")
@@ -810,16 +819,9 @@ async fn every_role_on_every_page(app: &TestApp) {
                 allowed.insert(role.as_str());
             }
         }
-        if !named_by_the_permission_table(&allowed) {
-            unexplained.push(format!("{page}: {allowed:?}"));
-        }
+        allowed_by_page.insert(page.clone(), allowed);
     }
-    assert!(
-        unexplained.is_empty(),
-        "{} pages open to roles that no permission names:\n{}",
-        unexplained.len(),
-        unexplained.join("\n")
-    );
+    assert_named_by_the_permission_table("pages", &allowed_by_page);
 }
 
 crate::support::on_both_backends!(

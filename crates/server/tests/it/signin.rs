@@ -58,16 +58,20 @@ on_both_backends!(
     parallel_guesses_on
 );
 
-async fn parallel_guesses_on(app: &TestApp) {
-    app.user("clerk", "service_clerk").await;
-    let addr = app.serve().await;
-    let barrier = Arc::new(Barrier::new(16));
-    let tasks: Vec<_> = (0..16)
+/// `n` sign-ins sent at the same moment over real connections: their statuses.
+async fn sign_ins_at_once(
+    addr: std::net::SocketAddr,
+    n: usize,
+    username: &'static str,
+    password: &'static str,
+) -> Vec<u16> {
+    let barrier = Arc::new(Barrier::new(n));
+    let tasks: Vec<_> = (0..n)
         .map(|_| {
             let barrier = barrier.clone();
             tokio::spawn(async move {
                 barrier.wait().await;
-                let body = json!({"username": "clerk", "password": "wrong-password"});
+                let body = json!({"username": username, "password": password});
                 http(addr, "POST", "/api/v1/sessions", "", Some(&body))
                     .await
                     .0
@@ -78,6 +82,13 @@ async fn parallel_guesses_on(app: &TestApp) {
     for t in tasks {
         statuses.push(t.await.unwrap());
     }
+    statuses
+}
+
+async fn parallel_guesses_on(app: &TestApp) {
+    app.user("clerk", "service_clerk").await;
+    let addr = app.serve().await;
+    let statuses = sign_ins_at_once(addr, 16, "clerk", "wrong-password").await;
     let checked = statuses.iter().filter(|s| **s == 401).count();
     let refused = statuses.iter().filter(|s| **s == 429).count();
     assert_eq!((checked, refused), (5, 11), "{statuses:?}");
@@ -657,20 +668,6 @@ on_both_backends!(
 async fn right_passwords_at_once_on(app: &TestApp) {
     app.user("clerk", "service_clerk").await;
     let addr = app.serve().await;
-    let barrier = Arc::new(Barrier::new(8));
-    let tasks: Vec<_> = (0..8)
-        .map(|_| {
-            let barrier = barrier.clone();
-            tokio::spawn(async move {
-                barrier.wait().await;
-                let body = json!({"username": "clerk", "password": PASSWORD});
-                http(addr, "POST", "/api/v1/sessions", "", Some(&body))
-                    .await
-                    .0
-            })
-        })
-        .collect();
-    for t in tasks {
-        assert_eq!(t.await.unwrap(), 201);
-    }
+    let statuses = sign_ins_at_once(addr, 8, "clerk", PASSWORD).await;
+    assert_eq!(statuses, [201; 8]);
 }

@@ -71,8 +71,8 @@ use utoipa_axum::router::OpenApiRouter;
 /// The API: every feature's routes, and the OpenAPI document built from the same
 /// definitions (a route cannot exist without its documentation, nor the other way round).
 pub fn router() -> Router<AppState> {
-    let doc = Arc::new(openapi());
-    let router: Router<AppState> = routes().into();
+    let (router, doc) = routes().split_for_parts();
+    let doc = Arc::new(exact(doc));
     router
         .route(
             "/api/openapi.json",
@@ -149,7 +149,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// The OpenAPI document, as served: built from the routes, then made exact
 /// ([`doc::complete`]).
 pub fn openapi() -> serde_json::Value {
-    let mut doc = serde_json::to_value(routes().split_for_parts().1).unwrap_or_default();
+    exact(routes().split_for_parts().1)
+}
+
+/// The document utoipa built, completed by [`doc::complete`].
+fn exact(built: utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut doc = serde_json::to_value(built).unwrap_or_default();
     doc::complete(&mut doc);
     doc
 }
